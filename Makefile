@@ -1,0 +1,45 @@
+# The two commands of the quick start: `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+
+.PHONY: run test lint db db-stop admin bench clean-test-dbs
+
+## make run: start PostgreSQL (project-local unless DATABASE_URL is set), migrate, load the bank, serve.
+run:
+	@eval "$$(scripts/db.sh)"; \
+	$(CARGO) build --release --bin ai102; \
+	echo ""; \
+	echo "  ai102 is starting on http://$${BIND:-127.0.0.1:8080}"; \
+	echo "  Create the first admin in another terminal with:"; \
+	echo "    DATABASE_URL=$$DATABASE_URL target/release/ai102 user create --email you@example.com --role admin"; \
+	echo ""; \
+	exec target/release/ai102 serve
+
+## make test: formatting, lints and the whole test suite against a real PostgreSQL and headless Chromium.
+test:
+	@eval "$$(scripts/db.sh)"; \
+	scripts/browser.sh; \
+	$(MAKE) --no-print-directory clean-test-dbs; \
+	$(CARGO) fmt --all -- --check; \
+	$(CARGO) clippy --all-targets -- -D warnings; \
+	$(CARGO) test --all-targets --no-fail-fast; \
+	$(MAKE) --no-print-directory clean-test-dbs
+
+## Drop the databases the integration tests created (each test makes its own, ai102_test_*).
+clean-test-dbs:
+	@eval "$$(scripts/db.sh)"; \
+	command -v psql >/dev/null || exit 0; \
+	for d in $$(psql "$$DATABASE_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'ai102\_test\_%'"); do \
+	  psql "$$DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$$d\" WITH (FORCE)" >/dev/null; \
+	done
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+db:
+	@scripts/db.sh
+
+db-stop:
+	@scripts/db.sh stop

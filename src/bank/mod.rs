@@ -1,0 +1,11 @@
+//! The question bank: the pack model, the YAML loader, the checker (`bank check`), statistics and the JSON Schema.
+//!
+//! Everything here is pure except [`check::check_path`], which reads the pack's files.
+
+pub mod check;
+pub mod model;
+pub mod schema;
+pub mod stats;
+pub mod yaml;
+
+pub use check::{check_path, check_sources, load_blueprint, CheckReport, Problem};

@@ -1,0 +1,46 @@
+//! Typed configuration, read once from flags and the environment.
+
+use clap::Args;
+use std::net::SocketAddr;
+
+/// Settings of the web service.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL connection URL, e.g. postgres://user:pass@127.0.0.1:5432/ai102.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: String,
+
+    /// Optional read replica for analytics queries; defaults to DATABASE_URL.
+    #[arg(long, env = "DATABASE_READ_URL")]
+    pub database_read_url: Option<String>,
+
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Mark cookies Secure (set when the service is behind TLS).
+    #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
+    pub max_connections: u32,
+
+    /// Load the shipped question bank at start (idempotent).
+    #[arg(long, env = "LOAD_BANK", default_value = "question-bank")]
+    pub load_bank: Option<std::path::PathBuf>,
+}
+
+impl Config {
+    /// A configuration for tests and tools: the given database, a free port, no bank.
+    pub fn for_database(database_url: &str) -> Self {
+        Config {
+            database_url: database_url.to_owned(),
+            database_read_url: None,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            secure_cookies: false,
+            max_connections: 10,
+            load_bank: None,
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! `AppError`: every failure a handler can have, and how it becomes a response, in one place.
+//! Pages get a calm HTML page; `/api` routes get an RFC 9457 problem document (see `ApiError`).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// A field-level problem the user can fix.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: pages redirect to sign-in, the API answers 401.
+    #[error("you need to sign in")]
+    Unauthenticated,
+    #[error("you do not have access to this page")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("the form has expired or did not come from this site; reload the page and try again")]
+    Csrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// The request was understood but refused by a rule (e.g. the exam time is over).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("too many attempts; try again in {0} seconds")]
+    RateLimited(u64),
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        AppError::Internal(e.into())
+    }
+
+    /// Logs server-side failures with their cause chain and returns a reference id to show the user.
+    fn log(&self) -> Option<String> {
+        match self {
+            AppError::Internal(e) | AppError::Unavailable(e) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+                tracing::error!(reference = %reference, error = ?e, "request failed");
+                Some(reference)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                AppError::Unavailable(e.into())
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    title: String,
+    message: String,
+    reference: Option<String>,
+    layout: crate::web::Layout,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if matches!(self, AppError::Unauthenticated) {
+            return Redirect::to("/signin").into_response();
+        }
+        let reference = self.log();
+        let status = self.status();
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            message: self.to_string(),
+            reference,
+            layout: crate::web::Layout {
+                user: None,
+                csrf: String::new(),
+            },
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, self.to_string()).into_response(),
+        }
+    }
+}
+
+/// The JSON twin of `AppError` for `/api` routes: an RFC 9457 problem document.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let reference = self.0.log();
+        let status = self.0.status();
+        let body = Problem {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.0.to_string(),
+            reference,
+        };
+        let mut resp = (status, Json(body)).into_response();
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,136 @@
+//! Turning a draw into an attempt's fixed item list (pure): case studies expand into their questions,
+//! and each question gets its display order of options, steps or choices from the attempt's seed.
+
+use super::sampling::{shuffle_ids, Draw, PoolEntry, PoolKind};
+use crate::bank::model::{Body, Item, Question};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// How a question is shown in one attempt: the order of its options/steps/choices.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Presentation {
+    /// Ids in display order (options of single/multiple, steps of order, choices of match); empty otherwise.
+    #[serde(default)]
+    pub order: Vec<String>,
+}
+
+/// One position of an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedItem<R> {
+    /// The revision the question comes from (whatever the storage uses to name it).
+    pub revision: R,
+    pub question_key: String,
+    /// The case study this question belongs to, if any.
+    pub section_key: Option<String>,
+    pub domain: String,
+    pub objective: String,
+    pub presentation: Presentation,
+    pub max_points: f64,
+}
+
+/// A pool entry for the sampler from an item's kind and its questions' domains.
+pub fn pool_entry(
+    item_key: &str,
+    is_case_study: bool,
+    domains: &[String],
+    seen: bool,
+) -> PoolEntry {
+    let kind = if is_case_study {
+        PoolKind::CaseStudy {
+            domains: domains.to_vec(),
+        }
+    } else {
+        PoolKind::Standalone {
+            domain: domains.first().cloned().unwrap_or_default(),
+        }
+    };
+    PoolEntry {
+        item_id: item_key.to_owned(),
+        kind,
+        seen,
+    }
+}
+
+/// Expands a draw into positions, in exam order.
+pub fn plan<R: Clone>(
+    draw: &Draw,
+    items: &HashMap<String, (R, Item)>,
+    seed: u64,
+) -> Vec<PlannedItem<R>> {
+    let mut out = Vec::new();
+    for key in &draw.entries {
+        let Some((revision, item)) = items.get(key) else {
+            continue;
+        };
+        let section = item.case_study().map(|c| c.id.clone());
+        for (q, domain) in item.questions() {
+            let position_seed = seed ^ fxhash(&q.common.id);
+            out.push(PlannedItem {
+                revision: revision.clone(),
+                question_key: q.common.id.clone(),
+                section_key: section.clone(),
+                domain: domain.to_owned(),
+                objective: q.common.objective.clone(),
+                presentation: presentation(q, position_seed),
+                max_points: f64::from(q.max_points()),
+            });
+        }
+    }
+    out
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The shuffled display order for a question (yes/no statements and hot-area options keep the author's order).
+pub fn presentation(q: &Question, seed: u64) -> Presentation {
+    let ids =
+        |xs: &[crate::bank::model::Choice]| xs.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    let order = match &q.body {
+        Body::Single { options, .. } | Body::Multiple { options, .. } => {
+            shuffle_ids(&ids(options), seed)
+        }
+        Body::Order { steps, .. } => shuffle_ids(&ids(steps), seed),
+        Body::Match { choices, .. } => shuffle_ids(&ids(choices), seed),
+        Body::YesNoSeries { .. } | Body::HotArea { .. } => vec![],
+    };
+    Presentation { order }
+}
+
+/// Finds a question (and its effective domain) inside an item by its id.
+pub fn find_question<'a>(item: &'a Item, key: &str) -> Option<&'a Question> {
+    item.questions()
+        .into_iter()
+        .map(|(q, _)| q)
+        .find(|q| q.common.id == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::fixtures;
+
+    #[test]
+    fn presentation_is_a_permutation_and_reproducible() {
+        let q = fixtures::multiple();
+        let a = presentation(&q, 7);
+        let b = presentation(&q, 7);
+        assert_eq!(a, b);
+        let mut sorted = a.order.clone();
+        sorted.sort();
+        let Body::Multiple { options, .. } = &q.body else {
+            panic!()
+        };
+        let mut expected: Vec<_> = options.iter().map(|o| o.id.clone()).collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
+
+    #[test]
+    fn hot_areas_keep_the_authors_order() {
+        assert!(presentation(&fixtures::hot_area(), 1).order.is_empty());
+    }
+}

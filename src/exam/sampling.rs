@@ -1,0 +1,733 @@
+//! Blueprint sampling: turning a pool of items and a form's spec into one exam's draw, reproducibly from a seed.
+//!
+//! Pure: the caller reads the pool (with which items the candidate saw recently) and stores the seed, so the
+//! same draw can be recomputed, audited, or dry-run by an instructor to see which domains are short.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One drawable entry of the pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolEntry {
+    /// A standalone question's id, or a case study's id (its questions are drawn together).
+    pub item_id: String,
+    pub kind: PoolKind,
+    /// The candidate saw this entry in a recent attempt; unseen entries are drawn first.
+    pub seen: bool,
+}
+
+/// What a pool entry holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PoolKind {
+    /// A question on its own, in one domain.
+    Standalone { domain: String },
+    /// A case study: one domain per question, in the case study's order.
+    CaseStudy { domains: Vec<String> },
+}
+
+impl PoolEntry {
+    /// How many scored questions the entry brings to an exam.
+    pub fn questions(&self) -> usize {
+        match &self.kind {
+            PoolKind::Standalone { .. } => 1,
+            PoolKind::CaseStudy { domains } => domains.len(),
+        }
+    }
+}
+
+/// What a form asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormSpec {
+    /// Scored questions on the exam (a case study counts as its number of questions).
+    pub item_count: usize,
+    /// Whole case studies to include (0 or more).
+    pub case_studies: usize,
+    /// Each domain with its weight range, in percent of `item_count`: (domain, min %, max %).
+    pub domain_weights: Vec<(String, f64, f64)>,
+}
+
+/// One exam's draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    /// Pool entry ids in exam order: the case studies first (one section, each whole), then the standalone
+    /// questions, shuffled.
+    pub entries: Vec<String>,
+    /// Questions per domain, case-study questions included: the spec's domains in its order (zeros too), then
+    /// any other domain the pool supplied, by name. Sums to `item_count`.
+    pub per_domain: Vec<(String, usize)>,
+    /// Domains whose own questions could not meet their target, with how many were missing; the gap was
+    /// filled from other domains.
+    pub shortfalls: Vec<(String, usize)>,
+    /// Requested case studies that could not be included (too few in the pool, or too long to fit).
+    pub missing_case_studies: usize,
+}
+
+/// Why no exam could be drawn.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SamplingError {
+    #[error("the pool has {available} questions but the form needs {needed}")]
+    PoolTooSmall { needed: usize, available: usize },
+    #[error(
+        "only {drawn} of {needed} questions could be drawn: the rest of the pool is in case studies \
+         too long to fit whole"
+    )]
+    Unfillable { needed: usize, drawn: usize },
+}
+
+/// A domain's planned count and the counts its weight range allows.
+#[derive(Debug, Clone)]
+struct Target {
+    domain: String,
+    count: usize,
+    lo: usize,
+    hi: usize,
+}
+
+/// Per-domain question counts that sum to `item_count`: the midpoints of the weight ranges, normalised,
+/// apportioned by largest remainder (ties to the earlier domain), then nudged so that each count lies within
+/// its `[min %, max %]` of `item_count` where the ranges allow it.
+pub fn domain_targets(spec: &FormSpec) -> Vec<(String, usize)> {
+    targets(spec)
+        .into_iter()
+        .map(|t| (t.domain, t.count))
+        .collect()
+}
+
+fn targets(spec: &FormSpec) -> Vec<Target> {
+    let n = spec.item_count;
+    let weights = &spec.domain_weights;
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let mids: Vec<f64> = weights
+        .iter()
+        .map(|(_, lo, hi)| {
+            let mid = (lo + hi) / 2.0;
+            if mid.is_finite() {
+                mid.max(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let total: f64 = mids.iter().sum();
+    let quotas: Vec<f64> = mids
+        .iter()
+        .map(|m| {
+            let share = if total > 0.0 {
+                m / total
+            } else {
+                1.0 / mids.len() as f64
+            };
+            share * n as f64
+        })
+        .collect();
+    let mut counts: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
+    let mut by_remainder: Vec<usize> = (0..quotas.len()).collect();
+    by_remainder.sort_by(|&a, &b| {
+        let (ra, rb) = (quotas[a] - quotas[a].floor(), quotas[b] - quotas[b].floor());
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    let short = n.saturating_sub(counts.iter().sum());
+    for &i in by_remainder.iter().cycle().take(short) {
+        counts[i] += 1;
+    }
+
+    let bound = |pct: f64| pct.max(0.0) / 100.0 * n as f64;
+    let mut out: Vec<Target> = weights
+        .iter()
+        .zip(counts)
+        .map(|((domain, min, max), count)| {
+            let lo = ((bound(*min) - 1e-9).ceil().max(0.0) as usize).min(n);
+            let hi = ((bound(*max) + 1e-9).floor() as usize).clamp(lo, n);
+            Target {
+                domain: domain.clone(),
+                count,
+                lo,
+                hi,
+            }
+        })
+        .collect();
+
+    // Each move fixes one unit of a bound without breaking another, so this ends; the cap is a safety net.
+    for _ in 0..=n * out.len() {
+        if let Some(i) = neediest(&out, |t| t.lo.saturating_sub(t.count)) {
+            let Some(j) = roomiest(&out, i, |t| t.count.saturating_sub(t.lo)) else {
+                break;
+            };
+            out[i].count += 1;
+            out[j].count -= 1;
+        } else if let Some(i) = neediest(&out, |t| t.count.saturating_sub(t.hi)) {
+            let Some(j) = roomiest(&out, i, |t| t.hi.saturating_sub(t.count)) else {
+                break;
+            };
+            out[i].count -= 1;
+            out[j].count += 1;
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// The index with the largest positive `gap` (the earliest on ties).
+fn neediest(ts: &[Target], gap: impl Fn(&Target) -> usize) -> Option<usize> {
+    (0..ts.len())
+        .filter(|&i| gap(&ts[i]) > 0)
+        .max_by_key(|&i| (gap(&ts[i]), std::cmp::Reverse(i)))
+}
+
+/// The index other than `not` with the largest positive `room` (the earliest on ties).
+fn roomiest(ts: &[Target], not: usize, room: impl Fn(&Target) -> usize) -> Option<usize> {
+    (0..ts.len())
+        .filter(|&j| j != not && room(&ts[j]) > 0)
+        .max_by_key(|&j| (room(&ts[j]), std::cmp::Reverse(j)))
+}
+
+/// Questions drawn per domain: the spec's domains in order, then any others by name.
+struct Tally {
+    spec: Vec<(String, usize)>,
+    extra: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, domain: &str) {
+        match self.spec.iter_mut().find(|(d, _)| d == domain) {
+            Some((_, n)) => *n += 1,
+            None => *self.extra.entry(domain.to_owned()).or_default() += 1,
+        }
+    }
+
+    fn add_case(&mut self, case: &PoolEntry) {
+        if let PoolKind::CaseStudy { domains } = &case.kind {
+            domains.iter().for_each(|d| self.add(d));
+        }
+    }
+}
+
+/// Shuffles `entries` and puts the unseen ones first, keeping the shuffled order within each group.
+fn unseen_first<'a>(mut entries: Vec<&'a PoolEntry>, rng: &mut StdRng) -> Vec<&'a PoolEntry> {
+    entries.shuffle(rng);
+    entries.sort_by_key(|e| e.seen);
+    entries
+}
+
+/// Draws an exam from `pool` for `spec`, the same draw for the same pool, spec and seed.
+///
+/// 1. `spec.case_studies` whole case studies, unseen first, each only if its questions still fit in
+///    `item_count`; their questions count toward their domains.
+/// 2. For each domain, standalone questions up to what its target still needs, unseen first, seen ones only
+///    when the unseen run out. A domain that runs out entirely is reported in `shortfalls`.
+/// 3. The gap is filled from the other domains' remaining questions, unseen before seen, favouring the domains
+///    furthest below their maximum weight; domains outside the spec come last.
+/// 4. If standalone questions run out, further case studies that fit are added.
+///
+/// Entries with an id seen earlier in `pool` are ignored. Errors only when the pool holds fewer questions than
+/// `item_count` ([`SamplingError::PoolTooSmall`]), or when the only questions left are in case studies too
+/// long to fit whole ([`SamplingError::Unfillable`]).
+pub fn draw(pool: &[PoolEntry], spec: &FormSpec, seed: u64) -> Result<Draw, SamplingError> {
+    let mut ids = BTreeSet::new();
+    let pool: Vec<&PoolEntry> = pool
+        .iter()
+        .filter(|e| e.questions() > 0 && ids.insert(e.item_id.as_str()))
+        .collect();
+    let needed = spec.item_count;
+    let available: usize = pool.iter().map(|e| e.questions()).sum();
+    if available < needed {
+        return Err(SamplingError::PoolTooSmall { needed, available });
+    }
+
+    let mut rng = StdRng::seed_from_u64(seed);
+    let targets = targets(spec);
+    let mut tally = Tally {
+        spec: targets.iter().map(|t| (t.domain.clone(), 0)).collect(),
+        extra: BTreeMap::new(),
+    };
+
+    // 1. Case studies.
+    let cases = unseen_first(
+        pool.iter()
+            .copied()
+            .filter(|e| matches!(e.kind, PoolKind::CaseStudy { .. }))
+            .collect(),
+        &mut rng,
+    );
+    let mut chosen_cases: Vec<&PoolEntry> = Vec::new();
+    let mut taken = 0;
+    for case in &cases {
+        if chosen_cases.len() == spec.case_studies {
+            break;
+        }
+        if taken + case.questions() <= needed {
+            taken += case.questions();
+            chosen_cases.push(case);
+        }
+    }
+    let missing_case_studies = spec.case_studies - chosen_cases.len();
+    chosen_cases.iter().for_each(|c| tally.add_case(c));
+
+    // What each domain still needs from standalone questions, trimmed so that the total fits exactly.
+    let remaining = needed - taken;
+    let mut need: Vec<usize> = targets
+        .iter()
+        .zip(&tally.spec)
+        .map(|(t, (_, have))| t.count.saturating_sub(*have))
+        .collect();
+    while need.iter().sum::<usize>() > remaining {
+        let i = (0..need.len())
+            .filter(|&i| need[i] > 0)
+            .max_by_key(|&i| {
+                let planned = tally.spec[i].1 + need[i];
+                (
+                    planned.saturating_sub(targets[i].lo),
+                    planned,
+                    std::cmp::Reverse(i),
+                )
+            })
+            .expect("a positive sum has a positive term");
+        need[i] -= 1;
+    }
+
+    // Standalone questions grouped by domain: the spec's domains first, then the others by name.
+    let mut groups: Vec<(String, Option<usize>, Vec<&PoolEntry>)> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.domain.clone(), Some(i), Vec::new()))
+        .collect();
+    let mut others: BTreeMap<&str, Vec<&PoolEntry>> = BTreeMap::new();
+    for e in &pool {
+        if let PoolKind::Standalone { domain } = &e.kind {
+            match groups.iter_mut().find(|(d, _, _)| d == domain) {
+                Some((_, _, g)) => g.push(e),
+                None => others.entry(domain).or_default().push(e),
+            }
+        }
+    }
+    groups.extend(others.into_iter().map(|(d, g)| (d.to_owned(), None, g)));
+    let groups: Vec<(String, Option<usize>, Vec<&PoolEntry>)> = groups
+        .into_iter()
+        .map(|(d, t, g)| (d, t, unseen_first(g, &mut rng)))
+        .collect();
+    let mut cursor = vec![0usize; groups.len()];
+    let mut picked: Vec<&PoolEntry> = Vec::new();
+
+    // 2. Each domain's own questions.
+    let mut shortfalls = Vec::new();
+    for (g, (domain, target, entries)) in groups.iter().enumerate() {
+        let Some(t) = target else { continue };
+        let take = need[*t].min(entries.len());
+        picked.extend(&entries[..take]);
+        cursor[g] = take;
+        (0..take).for_each(|_| tally.add(domain));
+        if take < need[*t] {
+            shortfalls.push((domain.clone(), need[*t] - take));
+        }
+    }
+
+    // 3. Fill the gap: unseen questions from any domain before seen ones.
+    for allow_seen in [false, true] {
+        while picked.len() < remaining {
+            let best = (0..groups.len())
+                .filter(|&g| {
+                    groups[g]
+                        .2
+                        .get(cursor[g])
+                        .is_some_and(|e| allow_seen || !e.seen)
+                })
+                .max_by_key(|&g| {
+                    let headroom = match groups[g].1 {
+                        Some(t) => targets[t].hi as i64 - tally.spec[t].1 as i64,
+                        None => i64::MIN,
+                    };
+                    (headroom, std::cmp::Reverse(g))
+                });
+            let Some(g) = best else { break };
+            picked.push(groups[g].2[cursor[g]]);
+            cursor[g] += 1;
+            tally.add(&groups[g].0);
+        }
+    }
+
+    // 4. Out of standalone questions: more case studies, if any fit.
+    let mut drawn = taken + picked.len();
+    for case in &cases {
+        if drawn == needed {
+            break;
+        }
+        let is_chosen = chosen_cases.iter().any(|c| c.item_id == case.item_id);
+        if !is_chosen && drawn + case.questions() <= needed {
+            drawn += case.questions();
+            chosen_cases.push(case);
+            tally.add_case(case);
+        }
+    }
+    if drawn < needed {
+        return Err(SamplingError::Unfillable { needed, drawn });
+    }
+
+    picked.shuffle(&mut rng);
+    let entries = chosen_cases
+        .iter()
+        .chain(&picked)
+        .map(|e| e.item_id.clone())
+        .collect();
+    let mut per_domain = tally.spec;
+    per_domain.extend(tally.extra);
+    Ok(Draw {
+        entries,
+        per_domain,
+        shortfalls,
+        missing_case_studies,
+    })
+}
+
+/// `ids` in a seeded random order, e.g. a question's options for one attempt (store the seed, not the order).
+pub fn shuffle_ids(ids: &[String], seed: u64) -> Vec<String> {
+    let mut out = ids.to_vec();
+    out.shuffle(&mut StdRng::seed_from_u64(seed));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DOMAINS: [(&str, f64, f64); 5] = [
+        ("plan", 15.0, 20.0),
+        ("genai", 25.0, 30.0),
+        ("vision", 15.0, 20.0),
+        ("nlp", 15.0, 20.0),
+        ("knowledge", 10.0, 15.0),
+    ];
+
+    fn spec(item_count: usize, case_studies: usize) -> FormSpec {
+        FormSpec {
+            item_count,
+            case_studies,
+            domain_weights: DOMAINS
+                .iter()
+                .map(|(d, lo, hi)| ((*d).to_owned(), *lo, *hi))
+                .collect(),
+        }
+    }
+
+    fn standalone(id: &str, domain: &str, seen: bool) -> PoolEntry {
+        PoolEntry {
+            item_id: id.to_owned(),
+            kind: PoolKind::Standalone {
+                domain: domain.to_owned(),
+            },
+            seen,
+        }
+    }
+
+    fn case(id: &str, domains: &[&str], seen: bool) -> PoolEntry {
+        PoolEntry {
+            item_id: id.to_owned(),
+            kind: PoolKind::CaseStudy {
+                domains: domains.iter().map(|d| (*d).to_owned()).collect(),
+            },
+            seen,
+        }
+    }
+
+    /// `per_domain` questions in each of the five domains, the first `seen` of each marked seen.
+    fn pool(per_domain: usize, seen: usize) -> Vec<PoolEntry> {
+        DOMAINS
+            .iter()
+            .flat_map(|(d, _, _)| {
+                (0..per_domain).map(move |i| standalone(&format!("{d}-{i}"), d, i < seen))
+            })
+            .collect()
+    }
+
+    fn bounds(n: usize, lo: f64, hi: f64) -> (usize, usize) {
+        let n = n as f64;
+        (
+            (lo / 100.0 * n - 1e-9).ceil() as usize,
+            (hi / 100.0 * n + 1e-9).floor() as usize,
+        )
+    }
+
+    fn assert_within_weights(per_domain: &[(String, usize)], n: usize) {
+        assert_eq!(per_domain.iter().map(|(_, c)| c).sum::<usize>(), n);
+        for ((domain, count), (_, lo, hi)) in per_domain.iter().zip(DOMAINS) {
+            let (lo, hi) = bounds(n, lo, hi);
+            assert!(
+                (lo..=hi).contains(count),
+                "{domain}: {count} not in {lo}..={hi} of {n}"
+            );
+        }
+    }
+
+    fn no_duplicates(ids: &[String]) -> bool {
+        ids.iter().collect::<BTreeSet<_>>().len() == ids.len()
+    }
+
+    #[test]
+    fn targets_follow_the_weights_for_15_50_and_60_items() {
+        let counts = |n| {
+            domain_targets(&spec(n, 0))
+                .into_iter()
+                .map(|(_, c)| c)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(counts(15), [3, 4, 3, 3, 2]);
+        assert_eq!(counts(50), [10, 15, 9, 9, 7]);
+        assert_eq!(counts(60), [12, 18, 11, 11, 8]);
+        for n in [15, 50, 60] {
+            assert_within_weights(&domain_targets(&spec(n, 0)), n);
+        }
+    }
+
+    #[test]
+    fn targets_are_nudged_into_their_ranges() {
+        // Normalised midpoints (75 and 50) alone would give `a` 6 of 10, below its 70 % minimum.
+        let s = FormSpec {
+            item_count: 10,
+            case_studies: 0,
+            domain_weights: vec![("a".into(), 70.0, 80.0), ("b".into(), 0.0, 100.0)],
+        };
+        assert_eq!(
+            domain_targets(&s),
+            [("a".to_owned(), 7), ("b".to_owned(), 3)]
+        );
+    }
+
+    #[test]
+    fn draws_stay_within_the_weight_ranges() {
+        let pool = pool(30, 0);
+        for n in [15, 50, 60] {
+            let d = draw(&pool, &spec(n, 0), 7).unwrap();
+            assert_eq!(d.entries.len(), n);
+            assert!(no_duplicates(&d.entries));
+            assert!(d.shortfalls.is_empty());
+            assert_within_weights(&d.per_domain, n);
+        }
+    }
+
+    #[test]
+    fn case_studies_are_kept_whole_first_and_counted() {
+        let mut pool = pool(30, 0);
+        pool.push(case("cs-a", &["genai", "genai", "genai", "plan"], false));
+        pool.push(case("cs-b", &["nlp", "nlp", "knowledge"], false));
+        let d = draw(&pool, &spec(50, 1), 3).unwrap();
+        let first = d.entries[0].as_str();
+        assert!(first == "cs-a" || first == "cs-b");
+        assert!(!d.entries[1..].iter().any(|e| e.starts_with("cs-")));
+        let questions = if first == "cs-a" { 4 } else { 3 };
+        assert_eq!(d.entries.len(), 1 + 50 - questions);
+        assert_eq!(d.missing_case_studies, 0);
+        assert_within_weights(&d.per_domain, 50);
+        assert_eq!(d.per_domain, domain_targets(&spec(50, 1)));
+    }
+
+    #[test]
+    fn a_case_study_that_does_not_fit_is_reported_missing() {
+        let mut pool = pool(10, 0);
+        pool.push(case("cs-big", &["genai"; 6], false));
+        let d = draw(&pool, &spec(5, 1), 1).unwrap();
+        assert_eq!(d.missing_case_studies, 1);
+        assert!(!d.entries.contains(&"cs-big".to_owned()));
+        assert_eq!(d.entries.len(), 5);
+    }
+
+    #[test]
+    fn unseen_items_are_preferred() {
+        // 20 per domain, 10 of them seen.
+        let pool = pool(20, 10);
+        let d = draw(&pool, &spec(50, 0), 11).unwrap();
+        let seen: BTreeSet<&str> = pool
+            .iter()
+            .filter(|e| e.seen)
+            .map(|e| e.item_id.as_str())
+            .collect();
+        let seen_drawn: Vec<&String> = d
+            .entries
+            .iter()
+            .filter(|e| seen.contains(e.as_str()))
+            .collect();
+        // Each domain has 10 unseen; only genai (15) needs seen ones: 5 of them.
+        assert_eq!(seen_drawn.len(), 5);
+        assert!(seen_drawn.iter().all(|e| e.starts_with("genai-")));
+    }
+
+    #[test]
+    fn unseen_case_studies_are_preferred() {
+        let mut pool = pool(30, 0);
+        pool.push(case("cs-seen", &["genai", "plan"], true));
+        pool.push(case("cs-new", &["genai", "plan"], false));
+        for seed in 0..10 {
+            assert_eq!(
+                draw(&pool, &spec(50, 1), seed).unwrap().entries[0],
+                "cs-new"
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_domain_is_reported_and_filled_from_others() {
+        let mut pool = pool(30, 0);
+        pool.retain(|e| !e.item_id.starts_with("knowledge-") || e.item_id.ends_with("-0"));
+        let d = draw(&pool, &spec(50, 0), 5).unwrap();
+        assert_eq!(d.shortfalls, [("knowledge".to_owned(), 6)]);
+        assert_eq!(d.entries.len(), 50);
+        assert!(no_duplicates(&d.entries));
+        let knowledge = d
+            .per_domain
+            .iter()
+            .find(|(dm, _)| dm == "knowledge")
+            .unwrap()
+            .1;
+        assert_eq!(knowledge, 1);
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_exam() {
+        let mut pool = pool(30, 5);
+        pool.push(case("cs-a", &["genai", "plan"], false));
+        pool.push(case("cs-b", &["nlp", "vision"], false));
+        let a = draw(&pool, &spec(60, 1), 42).unwrap();
+        assert_eq!(a, draw(&pool, &spec(60, 1), 42).unwrap());
+        assert_ne!(a.entries, draw(&pool, &spec(60, 1), 43).unwrap().entries);
+    }
+
+    #[test]
+    fn a_pool_too_small_is_an_error_that_says_how_many() {
+        let err = draw(&pool(2, 0), &spec(15, 0), 1).unwrap_err();
+        assert_eq!(
+            err,
+            SamplingError::PoolTooSmall {
+                needed: 15,
+                available: 10
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the pool has 10 questions but the form needs 15"
+        );
+    }
+
+    #[test]
+    fn questions_only_in_long_case_studies_are_unfillable() {
+        let pool = vec![
+            standalone("a", "plan", false),
+            case("cs", &["plan", "plan", "plan"], false),
+        ];
+        let err = draw(&pool, &spec(2, 0), 1).unwrap_err();
+        assert_eq!(
+            err,
+            SamplingError::Unfillable {
+                needed: 2,
+                drawn: 1
+            }
+        );
+    }
+
+    #[test]
+    fn extra_case_studies_fill_when_standalone_questions_run_out() {
+        let pool = vec![
+            standalone("a", "plan", false),
+            case("cs", &["plan", "genai"], false),
+        ];
+        let d = draw(&pool, &spec(3, 0), 1).unwrap();
+        assert_eq!(d.entries, ["cs", "a"]);
+    }
+
+    #[test]
+    fn shuffle_ids_is_a_seeded_permutation() {
+        let ids: Vec<String> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let once = shuffle_ids(&ids, 9);
+        assert_eq!(once, shuffle_ids(&ids, 9));
+        let mut sorted = once.clone();
+        sorted.sort();
+        assert_eq!(sorted, ids);
+    }
+
+    fn arb_pool() -> impl Strategy<Value = Vec<PoolEntry>> {
+        let domain = prop_oneof![
+            Just("plan"),
+            Just("genai"),
+            Just("vision"),
+            Just("nlp"),
+            Just("knowledge"),
+            Just("other")
+        ];
+        let entry = (
+            any::<bool>(),
+            proptest::collection::vec(domain, 1..6),
+            any::<bool>(),
+            0u8..5,
+        )
+            .prop_map(|(is_case, domains, seen, dup)| (is_case, domains, seen, dup));
+        proptest::collection::vec(entry, 0..120).prop_map(|raw| {
+            raw.into_iter()
+                .enumerate()
+                .map(|(i, (is_case, domains, seen, dup))| {
+                    // Some ids repeat, to check that duplicates in the pool are drawn once.
+                    let id = if dup == 0 {
+                        format!("e{}", i / 2)
+                    } else {
+                        format!("e{i}")
+                    };
+                    if is_case && i % 4 == 0 {
+                        PoolEntry {
+                            item_id: format!("cs-{id}"),
+                            kind: PoolKind::CaseStudy {
+                                domains: domains.into_iter().map(str::to_owned).collect(),
+                            },
+                            seen,
+                        }
+                    } else {
+                        standalone(&id, domains[0], seen)
+                    }
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn draws_have_no_duplicates_and_the_exact_total(
+            pool in arb_pool(), n in 0usize..80, cases in 0usize..3, seed in any::<u64>()
+        ) {
+            let standalone_count = pool
+                .iter()
+                .filter(|e| matches!(e.kind, PoolKind::Standalone { .. }))
+                .map(|e| &e.item_id)
+                .collect::<BTreeSet<_>>()
+                .len();
+            match draw(&pool, &spec(n, cases), seed) {
+                Ok(d) => {
+                    prop_assert!(no_duplicates(&d.entries));
+                    prop_assert_eq!(d.per_domain.iter().map(|(_, c)| c).sum::<usize>(), n);
+                    let questions: usize = d
+                        .entries
+                        .iter()
+                        .map(|id| pool.iter().find(|e| &e.item_id == id).unwrap().questions())
+                        .sum();
+                    prop_assert_eq!(questions, n);
+                    prop_assert_eq!(&d, &draw(&pool, &spec(n, cases), seed).unwrap());
+                }
+                Err(SamplingError::PoolTooSmall { .. }) => {}
+                Err(SamplingError::Unfillable { .. }) => prop_assert!(standalone_count < n),
+            }
+        }
+
+        #[test]
+        fn targets_sum_to_the_item_count(n in 0usize..200, w in proptest::collection::vec((0.0f64..50.0, 0.0f64..50.0), 1..8)) {
+            let s = FormSpec {
+                item_count: n,
+                case_studies: 0,
+                domain_weights: w.iter().enumerate().map(|(i, (a, b))| (format!("d{i}"), a.min(*b), a.max(*b))).collect(),
+            };
+            prop_assert_eq!(domain_targets(&s).iter().map(|(_, c)| c).sum::<usize>(), n);
+        }
+    }
+}

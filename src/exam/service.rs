@@ -1,0 +1,163 @@
+//! Exam operations shared by the pages and the JSON API: start an attempt, save an answer, end it.
+//! Each is a short path: validate against the attempt, one guarded statement, a clear refusal otherwise.
+
+use super::plan::{find_question, plan, pool_entry};
+use super::sampling::{draw, FormSpec};
+use crate::auth::session::User;
+use crate::bank::model::{Body, Item, Question};
+use crate::error::AppError;
+use crate::scoring::{self, Response};
+use crate::store::bank;
+use crate::store::exam::{self as store, AttemptRow, FormRow, NewAttempt, SaveOutcome, SlotRow};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// How many recent exam attempts' items a new attempt avoids where the bank allows.
+pub const AVOID_RECENT: i64 = 3;
+
+/// Draws a form's items per its blueprint and stores the attempt with its deadline (database time).
+pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<Uuid, AppError> {
+    let blueprint = store::blueprint(db, &form.blueprint_id).await?;
+    let pool_rows = bank::form_pool(db, form.id).await?;
+    let seen = store::recently_seen(db, user.id, AVOID_RECENT).await?;
+    let pool: Vec<_> = pool_rows
+        .iter()
+        .map(|r| {
+            pool_entry(
+                &r.item_key,
+                r.kind == "case_study",
+                &r.domains,
+                seen.contains(&r.item_key),
+            )
+        })
+        .collect();
+    let spec = FormSpec {
+        item_count: usize::try_from(form.item_count).unwrap_or(0),
+        case_studies: usize::try_from(form.case_studies).unwrap_or(0),
+        domain_weights: blueprint
+            .domains
+            .iter()
+            .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
+            .collect(),
+    };
+    let seed: u64 = rand::random();
+    let drawn = draw(&pool, &spec, seed)
+        .map_err(|e| AppError::Unprocessable(format!("this exam cannot be started: {e}")))?;
+    let wanted: Vec<Uuid> = pool_rows
+        .iter()
+        .filter(|r| drawn.entries.contains(&r.item_key))
+        .map(|r| r.revision_id)
+        .collect();
+    let contents = bank::revisions(db, &wanted).await?;
+    let by_key: HashMap<String, (Uuid, Item)> = pool_rows
+        .iter()
+        .filter_map(|r| {
+            contents
+                .get(&r.revision_id)
+                .map(|it| (r.item_key.clone(), (r.revision_id, it.clone())))
+        })
+        .collect();
+    let items = plan(&drawn, &by_key, seed);
+    let minutes = form.duration_minutes + user.extra_time_minutes;
+    let id = store::create_attempt(
+        db,
+        NewAttempt {
+            user_id: user.id,
+            form_id: Some(form.id),
+            mode: "exam",
+            title: &form.title,
+            seed,
+            cut_fraction: form.cut_fraction,
+            minutes: Some(minutes),
+            items: &items,
+        },
+    )
+    .await?;
+    tracing::info!(attempt = %id, user = %user.id, form = %form.slug, items = items.len(), "attempt started");
+    Ok(id)
+}
+
+/// The attempt of this user, ended (and scored) first if its time ran out.
+pub async fn load_attempt(db: &PgPool, id: Uuid, user: &User) -> Result<AttemptRow, AppError> {
+    let a = store::attempt_for(db, id, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.ended_at.is_none() && a.expired {
+        store::finalize(db, id, "expired").await?;
+        return store::attempt_for(db, id, user.id)
+            .await?
+            .ok_or(AppError::NotFound);
+    }
+    Ok(a)
+}
+
+/// A position's question, from its (immutable) revision.
+pub async fn question_at(db: &PgPool, slot: &SlotRow) -> Result<(Question, Item), AppError> {
+    let items = bank::revisions(db, &[slot.revision_id]).await?;
+    let item = items
+        .get(&slot.revision_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let q = find_question(&item, &slot.question_key)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    Ok((q, item))
+}
+
+/// Saves a response (or clears it) and/or the mark for review, with the reasons for a refusal spelt out.
+pub async fn save(
+    db: &PgPool,
+    attempt: &AttemptRow,
+    slot: &SlotRow,
+    question: &Question,
+    response: Option<Option<&Response>>,
+    marked: Option<bool>,
+) -> Result<(), AppError> {
+    if let Some(Some(r)) = response {
+        scoring::validate(question, r)
+            .map_err(|e| AppError::BadRequest(format!("item {}: {e}", slot.position)))?;
+    }
+    let statements_lock =
+        attempt.mode == "exam" && matches!(question.body, Body::YesNoSeries { .. });
+    let outcome = store::save_answer(
+        db,
+        attempt.id,
+        attempt.user_id,
+        slot.position,
+        slot.section_key.as_deref(),
+        response,
+        marked,
+        statements_lock,
+    )
+    .await?;
+    match outcome {
+        SaveOutcome::Saved => Ok(()),
+        SaveOutcome::Closed => {
+            // Make sure the attempt is ended and scored now that its time is over.
+            store::finalize(db, attempt.id, "expired").await?;
+            Err(AppError::Unprocessable(
+                "The exam time is over: this answer was not saved. Your earlier answers count."
+                    .into(),
+            ))
+        }
+        SaveOutcome::Locked => Err(AppError::Unprocessable(
+            if slot.section_key.is_some()
+                && attempt
+                    .locked_sections
+                    .iter()
+                    .any(|s| Some(s) == slot.section_key.as_ref())
+            {
+                "This case study section is locked: you left it, so its answers can no longer change.".into()
+            } else {
+                "A yes/no statement that you have answered cannot be changed.".into()
+            },
+        )),
+    }
+}
+
+/// Ends an attempt by the candidate's choice; a second submit (another tab) changes nothing.
+pub async fn submit(db: &PgPool, attempt: &AttemptRow) -> Result<(), AppError> {
+    store::finalize(db, attempt.id, "submitted").await?;
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! ai102: the AI-102 practice-exam platform, as a library; `main.rs` is only its command line.
+//!
+//! `Application::build` opens the database, applies migrations, loads the shipped bank and binds the
+//! listener; `web::router` lists every route in one place.
+
+pub mod auth;
+pub mod bank;
+pub mod config;
+pub mod error;
+pub mod exam;
+pub mod scoring;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use config::Config;
+use sqlx::PgPool;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The primary: all writes and the exam's reads.
+    pub db: PgPool,
+    /// Analytics reads (a replica when `DATABASE_READ_URL` is set, else the primary).
+    pub read_db: PgPool,
+    pub config: Arc<Config>,
+}
+
+/// The running service: a bound listener and its router.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, loads the bank (when configured) and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = store::connect(&config.database_url, config.max_connections).await?;
+        store::migrate(&db).await?;
+        let read_db = match &config.database_read_url {
+            Some(url) => store::connect(url, config.max_connections).await?,
+            None => db.clone(),
+        };
+        if let Some(path) = config.load_bank.as_deref().filter(|p| p.exists()) {
+            let (summary, pack) = store::bank::import_path(&db, path, None, "published").await?;
+            store::exam::ensure_default_forms(&db, summary.pack_id, &pack.meta.blueprint).await?;
+            tracing::info!(pack = %pack.meta.id, added = summary.added, changed = summary.changed,
+                unchanged = summary.unchanged, retired = summary.retired, "question bank loaded");
+        }
+        let listener = TcpListener::bind(config.bind).await?;
+        let state = AppState {
+            db,
+            read_db,
+            config: Arc::new(config),
+        };
+        let router = web::router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        spawn_deadline_sweeper(self.state.db.clone());
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+
+    /// Serves until the future completes (tests use this to stop an instance).
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        spawn_deadline_sweeper(self.state.db.clone());
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(stop)
+            .await
+    }
+}
+
+/// Ends attempts whose time ran out even when nobody is on the page (every instance runs it; the
+/// finalisation is idempotent and row-locked, so they do not collide).
+fn spawn_deadline_sweeper(db: PgPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            match store::exam::finalize_expired(&db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ended = n, "ended attempts whose time ran out"),
+                Err(e) => tracing::warn!(error = %e, "deadline sweep failed"),
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,237 @@
+//! The `ai102` command line: parses, then calls the library.
+
+use ai102::auth::{self, password, Email, Role};
+use ai102::config::Config;
+use ai102::{store, telemetry, Application};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ai102", version, about = "AI-102 practice-exam platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (applies migrations and loads the shipped bank first).
+    Serve(Config),
+    /// Apply pending database migrations and exit.
+    Migrate {
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Check, inspect and import question packs.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Validate a pack (file or folder) and print every problem with file, line, column and item; exit 1 if any.
+    Check { path: PathBuf },
+    /// Count items by domain, objective and type, and each domain's share against the blueprint.
+    Stats {
+        path: PathBuf,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a pack and import it into the database (nothing is imported if it has any problem).
+    Import {
+        path: PathBuf,
+        /// Import as a draft instead of publishing it.
+        #[arg(long)]
+        draft: bool,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Print the JSON Schema of a pack file.
+    Schema,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (the password is read from a prompt, or from standard input with --password-stdin).
+    Create {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// candidate, instructor or admin.
+        #[arg(long, default_value = "candidate")]
+        role: String,
+        /// The name shown on results (defaults to the part of the e-mail before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(config) => {
+            let app = Application::build(config).await?;
+            let port = app.port();
+            tracing::info!("listening on http://127.0.0.1:{port}");
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { database_url } => {
+            let db = store::connect(&database_url, 2).await?;
+            store::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bank { command } => bank(command).await,
+        Command::User { command } => match command {
+            UserCommand::Create {
+                email,
+                role,
+                name,
+                password_stdin,
+                database_url,
+            } => create_user(&database_url, &email, &role, name, password_stdin).await,
+        },
+    }
+}
+
+async fn create_user(
+    database_url: &str,
+    email: &str,
+    role: &str,
+    name: Option<String>,
+    password_stdin: bool,
+) -> anyhow::Result<ExitCode> {
+    let role = Role::parse(role)?;
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let name = name.unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("user")
+            .to_owned()
+    });
+    let name = auth::check_display_name(&name).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let pw = if password_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        first
+    };
+    auth::check_new_password(&pw, email.as_str()).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let db = store::connect(database_url, 2).await?;
+    store::migrate(&db).await?;
+    let hash = password::hash(pw).await?;
+    match store::users::create(&db, &email, &name, &hash, role).await? {
+        Some(id) => {
+            println!("created {} {} ({id})", role.as_str(), email.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!(
+                "an account with the e-mail {} already exists",
+                email.as_str()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        BankCommand::Check { path } => {
+            let report = ai102::bank::check_path(&path)?;
+            for p in &report.problems {
+                println!("{p}");
+            }
+            let questions: usize = report.items.iter().map(|i| i.questions().len()).sum();
+            if report.is_clean() {
+                println!(
+                    "{}: {} entries, {questions} questions, no problems",
+                    path.display(),
+                    report.items.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{}: {} problem(s)", path.display(), report.problems.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        BankCommand::Stats { path, json } => {
+            let report = ai102::bank::check_path(&path)?;
+            let blueprint = store::bank::blueprint_for(&path)?;
+            let stats = ai102::bank::stats::stats(&report, &blueprint);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", ai102::bank::stats::render_text(&stats));
+            }
+            Ok(if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        BankCommand::Import {
+            path,
+            draft,
+            database_url,
+        } => {
+            let db = store::connect(&database_url, 2).await?;
+            store::migrate(&db).await?;
+            let status = if draft { "draft" } else { "published" };
+            match store::bank::import_path(&db, &path, None, status).await {
+                Ok((s, pack)) => {
+                    println!(
+                        "imported {} v{} ({status}): {} added, {} changed, {} unchanged, {} retired",
+                        pack.meta.id, pack.meta.version, s.added, s.changed, s.unchanged, s.retired
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        BankCommand::Schema => {
+            print!("{}", ai102::bank::schema::item_file_schema_pretty());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

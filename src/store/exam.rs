@@ -1,0 +1,461 @@
+//! Exam forms, attempts and answers. The exam clock is the database's: deadlines are set with `now()` and
+//! every save is one upsert guarded by `now() < deadline`, so any number of app instances agree.
+
+use super::bank;
+use crate::exam::plan::{find_question, PlannedItem, Presentation};
+use crate::scoring::{self, Response};
+use serde::Serialize;
+use sqlx::types::Json;
+use sqlx::{PgExecutor, PgPool, Row};
+use std::collections::HashSet;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct FormRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub blueprint_id: String,
+    pub item_count: i32,
+    pub duration_minutes: i32,
+    pub case_studies: i32,
+    pub cut_fraction: f64,
+}
+
+const FORM_COLUMNS: &str =
+    "id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction";
+
+/// The two forms that ship with the bank: the full mock exam and "Quick 15". Idempotent.
+pub async fn ensure_default_forms(
+    db: &PgPool,
+    pack_id: Uuid,
+    blueprint_id: &str,
+) -> Result<(), sqlx::Error> {
+    let forms = [
+        ("ai102-full", "AI-102 full mock exam", "50 items in 100 minutes, drawn to the exam's domain weights, with one case study, like the real exam.", 50, 100, 1, 0),
+        ("quick-15", "Quick 15", "15 items in 25 minutes, with a short case study: a quick check of every domain.", 15, 25, 1, 1),
+    ];
+    for (slug, title, description, count, minutes, cases, position) in forms {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, position)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id",
+        )
+        .bind(Uuid::new_v4())
+        .bind(slug)
+        .bind(title)
+        .bind(description)
+        .bind(blueprint_id)
+        .bind(count)
+        .bind(minutes)
+        .bind(cases)
+        .bind(position)
+        .fetch_one(db)
+        .await?;
+        sqlx::query(
+            "INSERT INTO form_packs (form_id, pack_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(pack_id)
+        .execute(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn list_forms(db: impl PgExecutor<'_>) -> Result<Vec<FormRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {FORM_COLUMNS} FROM exam_forms WHERE published ORDER BY position, title"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+pub async fn form_by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+) -> Result<Option<FormRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {FORM_COLUMNS} FROM exam_forms WHERE slug = $1 AND published"
+    ))
+    .bind(slug)
+    .fetch_optional(db)
+    .await
+}
+
+/// The blueprint's domain weights, as stored.
+pub async fn blueprint(
+    db: impl PgExecutor<'_>,
+    id: &str,
+) -> Result<crate::bank::model::Blueprint, sqlx::Error> {
+    let content: serde_json::Value =
+        sqlx::query_scalar("SELECT content FROM blueprints WHERE id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await?;
+    serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Item keys the candidate saw in their last `n` exam attempts.
+pub async fn recently_seen(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    n: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT i.item_key FROM attempt_items ai
+         JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND mode = 'exam'
+                                 ORDER BY started_at DESC LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(n)
+    .fetch_all(db)
+    .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// What a new attempt is.
+pub struct NewAttempt<'a> {
+    pub user_id: Uuid,
+    pub form_id: Option<Uuid>,
+    pub mode: &'a str,
+    pub title: &'a str,
+    pub seed: u64,
+    pub cut_fraction: f64,
+    /// None: untimed.
+    pub minutes: Option<i32>,
+    pub items: &'a [PlannedItem<Uuid>],
+}
+
+/// Stores an attempt and its items in one transaction; the deadline comes from the database's clock.
+pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)",
+    )
+    .bind(id)
+    .bind(a.user_id)
+    .bind(a.form_id)
+    .bind(a.mode)
+    .bind(a.title)
+    .bind(a.seed as i64)
+    .bind(i32::try_from(a.items.len()).unwrap_or(i32::MAX))
+    .bind(a.cut_fraction)
+    .bind(a.minutes)
+    .execute(&mut *tx)
+    .await?;
+    let n = a.items.len();
+    let mut positions = Vec::with_capacity(n);
+    let mut revisions = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut sections: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut domains = Vec::with_capacity(n);
+    let mut objectives = Vec::with_capacity(n);
+    let mut presentations = Vec::with_capacity(n);
+    let mut points = Vec::with_capacity(n);
+    for (i, it) in a.items.iter().enumerate() {
+        positions.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
+        revisions.push(it.revision);
+        keys.push(it.question_key.clone());
+        sections.push(it.section_key.clone());
+        domains.push(it.domain.clone());
+        objectives.push(it.objective.clone());
+        presentations.push(serde_json::to_value(&it.presentation).unwrap_or_default());
+        points.push(it.max_points);
+    }
+    sqlx::query(
+        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points)
+         SELECT $1, * FROM UNNEST($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[])",
+    )
+    .bind(id)
+    .bind(&positions)
+    .bind(&revisions)
+    .bind(&keys)
+    .bind(&sections)
+    .bind(&domains)
+    .bind(&objectives)
+    .bind(&presentations)
+    .bind(&points)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An attempt as its owner sees it. `seconds_left` and `expired` come from the database's clock.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub form_id: Option<Uuid>,
+    pub mode: String,
+    pub title: String,
+    pub item_count: i32,
+    pub cut_fraction: f64,
+    pub started_at: OffsetDateTime,
+    pub deadline: Option<OffsetDateTime>,
+    pub ended_at: Option<OffsetDateTime>,
+    pub ended_reason: Option<String>,
+    pub locked_sections: Vec<String>,
+    pub seconds_left: Option<i64>,
+    pub expired: bool,
+    pub scaled_score: Option<i32>,
+    pub passed: Option<bool>,
+    pub result: Option<Json<scoring::ExamResult>>,
+}
+
+impl AttemptRow {
+    pub fn is_open(&self) -> bool {
+        self.ended_at.is_none() && !self.expired
+    }
+}
+
+const ATTEMPT_COLUMNS: &str = "id, user_id, form_id, mode, title, item_count, cut_fraction, started_at, deadline,
+    ended_at, ended_reason, locked_sections,
+    CASE WHEN deadline IS NULL THEN NULL ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
+    COALESCE(deadline <= now(), false) AS expired, scaled_score, passed, result";
+
+/// The attempt if it belongs to `user_id` (another user's attempt is simply not found).
+pub async fn attempt_for(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The candidate's attempts, newest first.
+pub async fn history(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 ORDER BY started_at DESC LIMIT 200"))
+        .bind(user_id)
+        .fetch_all(db)
+        .await
+}
+
+/// One position of an attempt with the candidate's answer so far.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SlotRow {
+    pub position: i32,
+    pub revision_id: Uuid,
+    pub question_key: String,
+    pub section_key: Option<String>,
+    pub domain: String,
+    pub objective: String,
+    pub presentation: Json<Presentation>,
+    pub max_points: f64,
+    pub response: Option<Json<Response>>,
+    pub marked: bool,
+    pub earned: Option<f64>,
+}
+
+const SLOT_SELECT: &str = "SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
+    ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned
+    FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position";
+
+pub async fn slots(db: impl PgExecutor<'_>, attempt_id: Uuid) -> Result<Vec<SlotRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SLOT_SELECT} WHERE ai.attempt_id = $1 ORDER BY ai.position"
+    ))
+    .bind(attempt_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn slot(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    position: i32,
+) -> Result<Option<SlotRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SLOT_SELECT} WHERE ai.attempt_id = $1 AND ai.position = $2"
+    ))
+    .bind(attempt_id)
+    .bind(position)
+    .fetch_optional(db)
+    .await
+}
+
+/// What became of a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// The attempt has ended or its time is over: the answer was not stored.
+    Closed,
+    /// The item is locked (a left case-study section, or a yes/no statement already answered).
+    Locked,
+}
+
+/// Saves (or clears) an answer and/or the review mark, in one statement guarded by the attempt's owner, its
+/// state, its deadline (database time), the section lock and, for yes/no series, that earlier statements stay.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_answer(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    user_id: Uuid,
+    position: i32,
+    section: Option<&str>,
+    response: Option<Option<&Response>>,
+    marked: Option<bool>,
+    statements_lock: bool,
+) -> Result<SaveOutcome, sqlx::Error> {
+    let set_response = response.is_some();
+    let response_json = response
+        .flatten()
+        .map(|r| serde_json::to_value(r).unwrap_or_default());
+    let row = sqlx::query(
+        "WITH a AS (
+            SELECT id, ($4::text IS NOT NULL AND $4 = ANY(locked_sections)) AS section_locked FROM attempts
+            WHERE id = $1 AND user_id = $2 AND ended_at IS NULL AND (deadline IS NULL OR now() < deadline)
+         ), up AS (
+            INSERT INTO answers (attempt_id, position, response, marked, saved_at)
+            SELECT a.id, $3, CASE WHEN $5 THEN $6::jsonb ELSE NULL END, COALESCE($7, false), now() FROM a
+            WHERE NOT a.section_locked
+            ON CONFLICT (attempt_id, position) DO UPDATE SET
+                response = CASE WHEN $5 THEN EXCLUDED.response ELSE answers.response END,
+                marked = COALESCE($7, answers.marked),
+                saved_at = now()
+            WHERE NOT $5 OR NOT $8 OR answers.response IS NULL
+               OR (EXCLUDED.response IS NOT NULL AND EXCLUDED.response @> answers.response)
+            RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM a) AS open, (SELECT count(*) FROM up) AS saved",
+    )
+    .bind(attempt_id)
+    .bind(user_id)
+    .bind(position)
+    .bind(section)
+    .bind(set_response)
+    .bind(response_json)
+    .bind(marked)
+    .bind(statements_lock)
+    .fetch_one(db)
+    .await?;
+    let open: i64 = row.try_get("open")?;
+    let saved: i64 = row.try_get("saved")?;
+    Ok(match (open, saved) {
+        (0, _) => SaveOutcome::Closed,
+        (_, 0) => SaveOutcome::Locked,
+        _ => SaveOutcome::Saved,
+    })
+}
+
+/// Locks a case-study section once the candidate leaves it.
+pub async fn lock_section(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    section: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE attempts SET locked_sections = array_append(locked_sections, $2)
+         WHERE id = $1 AND mode = 'exam' AND NOT ($2 = ANY(locked_sections))",
+    )
+    .bind(attempt_id)
+    .bind(section)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends and scores an attempt, once: a second call (another tab, another instance) changes nothing.
+/// `reason` is 'submitted' or 'expired'. Returns false when it had already ended.
+pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "SELECT cut_fraction FROM attempts WHERE id = $1 AND ended_at IS NULL FOR UPDATE",
+    )
+    .bind(attempt_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let cut: f64 = row.try_get("cut_fraction")?;
+    let slots = slots(&mut *tx, attempt_id).await?;
+    let ids: Vec<Uuid> = slots
+        .iter()
+        .map(|s| s.revision_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let items = bank::revisions(&mut *tx, &ids).await?;
+    let mut scored = Vec::with_capacity(slots.len());
+    let mut max = 0.0;
+    let mut positions = Vec::with_capacity(slots.len());
+    let mut earned = Vec::with_capacity(slots.len());
+    for s in &slots {
+        let question = items
+            .get(&s.revision_id)
+            .and_then(|it| find_question(it, &s.question_key));
+        let score = match question {
+            Some(q) => scoring::score(q, s.response.as_ref().map(|j| &j.0)),
+            None => scoring::ItemScore {
+                earned: 0.0,
+                max: s.max_points,
+                correct_elements: 0,
+                elements: 1,
+            },
+        };
+        max += score.max;
+        positions.push(s.position);
+        earned.push(score.earned);
+        scored.push((s.domain.clone(), score));
+    }
+    let result = scoring::result(&scored, max, cut);
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, earned, response)
+         SELECT $1, p, e, NULL FROM UNNEST($2::int[], $3::float8[]) AS t(p, e)
+         ON CONFLICT (attempt_id, position) DO UPDATE SET earned = EXCLUDED.earned",
+    )
+    .bind(attempt_id)
+    .bind(&positions)
+    .bind(&earned)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE attempts SET ended_at = LEAST(now(), COALESCE(deadline, now())), ended_reason = $2,
+             raw_score = $3, max_score = $4, scaled_score = $5, passed = $6, result = $7
+         WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .bind(reason)
+    .bind(result.raw)
+    .bind(result.max)
+    .bind(i32::try_from(result.scaled).unwrap_or(0))
+    .bind(result.passed)
+    .bind(Json(&result))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Ends every attempt whose deadline has passed (run periodically by every instance; safe to run at once).
+pub async fn finalize_expired(db: &PgPool) -> Result<usize, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM attempts WHERE ended_at IS NULL AND deadline <= now() ORDER BY deadline LIMIT 200",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut n = 0;
+    for id in ids {
+        if finalize(db, id, "expired").await? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}

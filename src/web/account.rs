@@ -1,0 +1,181 @@
+//! The account page: change password, personal API tokens.
+
+use super::{render, Layout};
+use crate::auth::session::{CsrfForm, CurrentUser};
+use crate::auth::{self, password};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::tokens::TokenInfo;
+use crate::{store, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "account/overview.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub tokens: Vec<TokenInfo>,
+    /// A token just created: shown once, never again.
+    pub new_token: Option<String>,
+    pub error: Option<String>,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+) -> AppResult<Html<String>> {
+    let tokens = store::tokens::list(&state.db, user.id).await?;
+    render(&AccountPage {
+        layout: Layout::from_session(&session),
+        tokens,
+        new_token: None,
+        error: None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+pub struct PasswordPage {
+    pub layout: Layout,
+    pub errors: Vec<FieldError>,
+    pub done: bool,
+}
+
+impl PasswordPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+pub async fn password_page(CurrentUser(_, session): CurrentUser) -> AppResult<Html<String>> {
+    render(&PasswordPage {
+        layout: Layout::from_session(&session),
+        errors: vec![],
+        done: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    let stored = store::users::password_hash(&state.db, user.id).await?;
+    let mut errors = vec![];
+    if !password::verify(form.current.clone(), Some(stored))
+        .await
+        .map_err(AppError::Internal)?
+    {
+        errors.push(FieldError {
+            field: "current".into(),
+            message: "Your current password is wrong.".into(),
+        });
+    }
+    if let Err(e) = auth::check_new_password(&form.password, &user.email) {
+        errors.push(e);
+    } else if form.password != form.password_confirm {
+        errors.push(FieldError {
+            field: "password_confirm".into(),
+            message: "The two passwords differ.".into(),
+        });
+    }
+    if !errors.is_empty() {
+        let page = PasswordPage {
+            layout: Layout::from_session(&session),
+            errors,
+            done: false,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let hash = password::hash(form.password)
+        .await
+        .map_err(AppError::Internal)?;
+    store::users::set_password(&state.db, user.id, &hash).await?;
+    if let Some(keep) = &session.id_hash {
+        store::users::delete_other_sessions(&state.db, user.id, keep).await?;
+    }
+    Ok(render(&PasswordPage {
+        layout: Layout::from_session(&session),
+        errors: vec![],
+        done: true,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> AppResult<Response> {
+    let name = form.name.trim();
+    let error = if name.is_empty() {
+        Some("Give the token a name, such as the script that will use it.")
+    } else if name.chars().count() > 80 {
+        Some("Use at most 80 characters for the name.")
+    } else {
+        None
+    };
+    let mut new_token = None;
+    if error.is_none() {
+        let token = format!("ai102_{}", auth::random_secret());
+        store::tokens::create(
+            &state.db,
+            user.id,
+            name,
+            &auth::hash_secret(&token),
+            &token[..12],
+        )
+        .await?;
+        new_token = Some(token);
+    }
+    let tokens = store::tokens::list(&state.db, user.id).await?;
+    let page = AccountPage {
+        layout: Layout::from_session(&session),
+        tokens,
+        new_token,
+        error: error.map(str::to_owned),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    if !store::tokens::revoke(&state.db, user.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/account").into_response())
+}

@@ -1,0 +1,230 @@
+//! Sign up, sign in and sign out.
+
+use super::{render, Layout};
+use crate::auth::session::{build_cookie, CsrfForm, Session, SESSION_COOKIE, SESSION_DAYS};
+use crate::auth::{self, password, Email, Role};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::{store, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+pub struct SignupPage {
+    pub layout: Layout,
+    pub email: String,
+    pub display_name: String,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signin.html")]
+pub struct SigninPage {
+    pub layout: Layout,
+    pub email: String,
+    pub error: Option<String>,
+    pub next: String,
+}
+
+impl SignupPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+pub async fn signup_page(session: Session) -> AppResult<Response> {
+    if session.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(render(&SignupPage {
+        layout: Layout::from_session(&session),
+        email: String::new(),
+        display_name: String::new(),
+        errors: vec![],
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SignupForm>,
+) -> AppResult<Response> {
+    let mut errors = vec![];
+    let email = Email::parse(&form.email).map_err(|e| errors.push(e)).ok();
+    let name = auth::check_display_name(&form.display_name)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) = auth::check_new_password(&form.password, &form.email) {
+        errors.push(e);
+    } else if form.password != form.password_confirm {
+        errors.push(FieldError {
+            field: "password_confirm".into(),
+            message: "The two passwords differ.".into(),
+        });
+    }
+    let again = |errors: Vec<FieldError>| -> AppResult<Response> {
+        let page = SignupPage {
+            layout: Layout::from_session(&session),
+            email: form.email.chars().take(254).collect(),
+            display_name: form.display_name.chars().take(80).collect(),
+            errors,
+        };
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    };
+    let (Some(email), Some(name), true) = (email, name, errors.is_empty()) else {
+        return again(errors);
+    };
+    let hash = password::hash(form.password.clone())
+        .await
+        .map_err(AppError::Internal)?;
+    let Some(user_id) =
+        store::users::create(&state.db, &email, &name, &hash, Role::Candidate).await?
+    else {
+        return again(vec![FieldError {
+            field: "email".into(),
+            message: "An account with this e-mail already exists. Sign in instead.".into(),
+        }]);
+    };
+    tracing::info!(user = %user_id, "account created");
+    start_session(&state, jar, user_id, "/").await
+}
+
+/// Starts a fresh session (new id, new CSRF token) and redirects.
+async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    user_id: Uuid,
+    to: &str,
+) -> AppResult<Response> {
+    let secret = auth::random_secret();
+    store::users::create_session(
+        &state.db,
+        user_id,
+        &auth::hash_secret(&secret),
+        &auth::random_secret(),
+    )
+    .await?;
+    let cookie = build_cookie(
+        SESSION_COOKIE,
+        secret,
+        state.config.secure_cookies,
+        Some(SESSION_DAYS),
+    );
+    Ok((jar.add(cookie), Redirect::to(to)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub async fn signin_page(session: Session, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if session.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(render(&SigninPage {
+        layout: Layout::from_session(&session),
+        email: String::new(),
+        error: None,
+        next: safe_next(q.next.as_deref()),
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SigninForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    CsrfForm(form): CsrfForm<SigninForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim().to_lowercase();
+    let found = if email.len() <= 254 && form.password.len() <= auth::PASSWORD_MAX * 4 {
+        store::users::for_sign_in(&state.db, &email).await?
+    } else {
+        None
+    };
+    let (user, hash) = match found {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    // Verify against a dummy hash for unknown accounts: same work, same answer, no enumeration.
+    let ok = password::verify(form.password.clone(), hash)
+        .await
+        .map_err(AppError::Internal)?;
+    match (ok, user) {
+        (true, Some(user)) => {
+            tracing::info!(user = %user.id, "signed in");
+            start_session(&state, jar, user.id, &safe_next(form.next.as_deref())).await
+        }
+        _ => {
+            let page = SigninPage {
+                layout: Layout::from_session(&session),
+                email: form.email.chars().take(254).collect(),
+                error: Some("The e-mail or password is wrong.".into()),
+                next: safe_next(form.next.as_deref()),
+            };
+            Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn signout(
+    State(state): State<AppState>,
+    session: Session,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    if let Some(id_hash) = &session.id_hash {
+        store::users::delete_session(&state.db, id_hash).await?;
+    }
+    let gone = build_cookie(
+        SESSION_COOKIE,
+        String::new(),
+        state.config.secure_cookies,
+        Some(0),
+    );
+    Ok((jar.remove(gone), Redirect::to("/")).into_response())
+}

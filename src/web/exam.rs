@@ -1,0 +1,541 @@
+//! The candidate's mock exam pages: forms, the item screen, review, end, result and history.
+//! Every page works without JavaScript (forms post and redirect); `static/exam.js` only enhances.
+
+use super::views::{answer_lines, CaseView, ItemView};
+use super::{markdown, render, Layout};
+use crate::auth::session::{CsrfForm, CurrentUser, Session};
+use crate::error::{AppError, AppResult};
+use crate::exam::form_answer::response_from_form;
+use crate::exam::service;
+use crate::scoring::{self, Response};
+use crate::store::exam::{self as store, AttemptRow, FormRow, SlotRow};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response as HttpResponse};
+use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "candidate/forms.html")]
+pub struct FormsPage {
+    pub layout: Layout,
+    pub forms: Vec<FormRow>,
+}
+
+pub async fn forms(
+    State(state): State<AppState>,
+    CurrentUser(_, session): CurrentUser,
+) -> AppResult<Html<String>> {
+    let forms = store::list_forms(&state.db).await?;
+    render(&FormsPage {
+        layout: Layout::from_session(&session),
+        forms,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+pub async fn start(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Redirect> {
+    let form = store::form_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = service::start_attempt(&state.db, &user, &form).await?;
+    Ok(Redirect::to(&format!("/attempts/{id}/items/1")))
+}
+
+/// One entry of the navigation and review lists.
+pub struct NavEntry {
+    pub position: i32,
+    pub answered: bool,
+    pub marked: bool,
+    pub locked: bool,
+    pub section: Option<String>,
+}
+
+fn nav(attempt: &AttemptRow, slots: &[SlotRow]) -> Vec<NavEntry> {
+    slots
+        .iter()
+        .map(|s| NavEntry {
+            position: s.position,
+            answered: s.response.is_some(),
+            marked: s.marked,
+            locked: s
+                .section_key
+                .as_ref()
+                .is_some_and(|k| attempt.locked_sections.contains(k)),
+            section: s.section_key.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "candidate/item.html")]
+pub struct ItemPage {
+    pub layout: Layout,
+    pub attempt: AttemptRow,
+    pub position: i32,
+    pub total: i32,
+    pub item: ItemView,
+    pub case: Option<CaseView>,
+    pub marked: bool,
+    pub leaves_section: bool,
+    pub minutes_left: Option<i64>,
+    pub error: Option<String>,
+    pub practice_feedback: Option<Feedback>,
+}
+
+/// Practice mode: the verdict and explanation right after an answer.
+pub struct Feedback {
+    pub earned: f64,
+    pub max: f64,
+    pub key_lines: Vec<String>,
+    pub explanation_html: String,
+    pub references: Vec<String>,
+}
+
+fn minutes_left(a: &AttemptRow) -> Option<i64> {
+    a.seconds_left.map(|s| (s + 59) / 60)
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+) -> AppResult<HttpResponse> {
+    let attempt = service::load_attempt(&state.db, id, &user).await?;
+    if attempt.ended_at.is_some() {
+        return Ok(Redirect::to(&format!("/attempts/{id}/result")).into_response());
+    }
+    item_page(&state, &session, attempt, position, None, StatusCode::OK).await
+}
+
+async fn item_page(
+    state: &AppState,
+    session: &Session,
+    attempt: AttemptRow,
+    position: i32,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let slots = store::slots(&state.db, attempt.id).await?;
+    let slot = slots
+        .iter()
+        .find(|s| s.position == position)
+        .ok_or(AppError::NotFound)?;
+    if slot
+        .section_key
+        .as_ref()
+        .is_some_and(|k| attempt.locked_sections.contains(k))
+    {
+        return Ok(Redirect::to(&format!(
+            "/attempts/{}/review?locked={position}",
+            attempt.id
+        ))
+        .into_response());
+    }
+    let (question, item) = service::question_at(&state.db, slot).await?;
+    let response = slot.response.as_ref().map(|j| &j.0);
+    let next_section = slots
+        .iter()
+        .find(|s| s.position == position + 1)
+        .map(|s| s.section_key.clone());
+    let leaves_section = slot.section_key.is_some()
+        && attempt.mode == "exam"
+        && next_section.is_some_and(|n| n != slot.section_key);
+    let practice_feedback = (attempt.mode == "practice" && response.is_some()).then(|| {
+        let s = scoring::score(&question, response);
+        Feedback {
+            earned: s.earned,
+            max: s.max,
+            key_lines: answer_lines(&question, Some(&Response::key(&question))),
+            explanation_html: markdown::block(&question.common.explanation),
+            references: question.common.references.clone(),
+        }
+    });
+    let page = ItemPage {
+        layout: Layout::from_session(session),
+        position,
+        total: i32::try_from(slots.len()).unwrap_or(0),
+        item: ItemView::new(&question, &slot.presentation.0, response),
+        case: item.case_study().map(CaseView::new),
+        marked: slot.marked,
+        leaves_section,
+        minutes_left: minutes_left(&attempt),
+        error,
+        practice_feedback,
+        attempt,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Saves the item's answer and mark, then goes where the candidate asked (`go`: prev, next, review, end,
+/// stay, or a position). With `Accept: application/json` (autosave) it answers 204 instead of redirecting.
+pub async fn save(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+    headers: HeaderMap,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let attempt = service::load_attempt(&state.db, id, &user).await?;
+    let autosave = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if attempt.ended_at.is_some() {
+        let err = AppError::Unprocessable(
+            "The exam time is over: this answer was not saved. Your earlier answers count.".into(),
+        );
+        if autosave {
+            return Err(err);
+        }
+        return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
+    }
+    let slot = store::slot(&state.db, id, position)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (question, _) = service::question_at(&state.db, &slot).await?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let response = response_from_form(&question, &pairs).map_err(AppError::BadRequest)?;
+    let marked = field("mark_present").map(|_| field("mark").is_some());
+    // Keep an answer the form did not touch (e.g. only the mark changed, or a locked yes/no statement).
+    let response_change =
+        if response.is_none() && slot.response.is_some() && field("clear").is_none() {
+            None
+        } else {
+            Some(response.as_ref())
+        };
+    if let Err(e) = service::save(
+        &state.db,
+        &attempt,
+        &slot,
+        &question,
+        response_change,
+        marked,
+    )
+    .await
+    {
+        if autosave {
+            return Err(e);
+        }
+        let attempt = service::load_attempt(&state.db, id, &user).await?;
+        if attempt.ended_at.is_some() {
+            return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
+        }
+        let status = e.status();
+        return item_page(
+            &state,
+            &session,
+            attempt,
+            position,
+            Some(e.to_string()),
+            status,
+        )
+        .await;
+    }
+    if autosave {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let total = attempt.item_count;
+    let go = field("go").unwrap_or("next");
+    let target = match go {
+        "prev" => Some((position - 1).max(1)),
+        "next" => {
+            // A yes/no series stays on the item until its statements are all answered.
+            let unanswered = matches!(question.body, crate::bank::model::Body::YesNoSeries { .. })
+                && response
+                    .as_ref()
+                    .is_some_and(|r| match (r, &question.body) {
+                        (
+                            Response::YesNoSeries(m),
+                            crate::bank::model::Body::YesNoSeries { statements },
+                        ) => m.len() < statements.len(),
+                        _ => false,
+                    })
+                && attempt.mode == "exam";
+            if unanswered {
+                Some(position)
+            } else if position >= total {
+                None
+            } else {
+                Some(position + 1)
+            }
+        }
+        "stay" => Some(position),
+        "review" | "end" => None,
+        n => n.parse::<i32>().ok().filter(|n| (1..=total).contains(n)),
+    };
+    // Leaving a case-study section locks it (exam mode), as on the real exam.
+    if let Some(section) = &slot.section_key {
+        let leaving = match target {
+            Some(t) => {
+                let to = store::slot(&state.db, id, t).await?;
+                to.and_then(|s| s.section_key).as_ref() != Some(section)
+            }
+            None => true,
+        };
+        if leaving {
+            store::lock_section(&state.db, id, section).await?;
+        }
+    }
+    let to = match (go, target) {
+        ("end", _) => format!("/attempts/{id}/end"),
+        (_, Some(t)) => format!("/attempts/{id}/items/{t}"),
+        (_, None) => format!("/attempts/{id}/review"),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "candidate/review.html")]
+pub struct ReviewPage {
+    pub layout: Layout,
+    pub attempt: AttemptRow,
+    pub entries: Vec<NavEntry>,
+    pub answered: usize,
+    pub unanswered: usize,
+    pub marked: usize,
+    pub minutes_left: Option<i64>,
+    pub confirm: bool,
+}
+
+async fn review_page(
+    state: &AppState,
+    user: &crate::auth::session::User,
+    session: &Session,
+    id: Uuid,
+    confirm: bool,
+) -> AppResult<HttpResponse> {
+    let attempt = service::load_attempt(&state.db, id, user).await?;
+    if attempt.ended_at.is_some() {
+        return Ok(Redirect::to(&format!("/attempts/{id}/result")).into_response());
+    }
+    let slots = store::slots(&state.db, id).await?;
+    let entries = nav(&attempt, &slots);
+    let answered = entries.iter().filter(|e| e.answered).count();
+    let page = ReviewPage {
+        layout: Layout::from_session(session),
+        unanswered: entries.len() - answered,
+        marked: entries.iter().filter(|e| e.marked).count(),
+        answered,
+        entries,
+        minutes_left: minutes_left(&attempt),
+        attempt,
+        confirm,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    review_page(&state, &user, &session, id, false).await
+}
+
+pub async fn end_confirm(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    review_page(&state, &user, &session, id, true).await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Redirect> {
+    let attempt = service::load_attempt(&state.db, id, &user).await?;
+    service::submit(&state.db, &attempt).await?;
+    Ok(Redirect::to(&format!("/attempts/{id}/result")))
+}
+
+/// A bar of the per-domain chart.
+pub struct DomainBar {
+    pub title: String,
+    pub percent: f64,
+    pub band: &'static str,
+    pub class: String,
+    pub y: usize,
+    pub width: f64,
+}
+
+/// One reviewed item of the result.
+pub struct ReviewedItem {
+    pub position: i32,
+    pub domain_title: String,
+    pub case_title: Option<String>,
+    pub stem_html: String,
+    pub yours: Vec<String>,
+    pub key: Vec<String>,
+    pub earned: f64,
+    pub max: f64,
+    pub explanation_html: String,
+    pub references: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "candidate/result.html")]
+pub struct ResultPage {
+    pub layout: Layout,
+    pub attempt: AttemptRow,
+    pub scaled: i32,
+    pub passed: bool,
+    pub bars: Vec<DomainBar>,
+    pub chart_height: usize,
+    pub items: Vec<ReviewedItem>,
+    pub late: bool,
+}
+
+pub async fn result(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> AppResult<HttpResponse> {
+    let attempt = service::load_attempt(&state.db, id, &user).await?;
+    if attempt.ended_at.is_none() {
+        return Ok(Redirect::to(&format!("/attempts/{id}/review")).into_response());
+    }
+    let result = attempt
+        .result
+        .as_ref()
+        .map(|j| j.0.clone())
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("ended attempt without result")))?;
+    let blueprint_id: Option<String> = match attempt.form_id {
+        Some(f) => {
+            sqlx::query_scalar("SELECT blueprint_id FROM exam_forms WHERE id = $1")
+                .bind(f)
+                .fetch_optional(&state.db)
+                .await?
+        }
+        None => None,
+    };
+    let blueprint = store::blueprint(&state.db, blueprint_id.as_deref().unwrap_or("ai102"))
+        .await
+        .ok();
+    let title_of = |d: &str| {
+        blueprint
+            .as_ref()
+            .and_then(|b| b.domain(d))
+            .map(|x| x.title.clone())
+            .unwrap_or_else(|| d.to_owned())
+    };
+    let bars: Vec<DomainBar> = result
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| DomainBar {
+            title: title_of(&d.domain),
+            percent: d.percent,
+            band: d.band().label(),
+            class: d.band().label().to_lowercase().replace(' ', "-"),
+            y: i * 56,
+            width: d.percent.clamp(0.0, 100.0) * 4.0,
+        })
+        .collect();
+    let slots = store::slots(&state.db, id).await?;
+    let ids: Vec<Uuid> = slots.iter().map(|s| s.revision_id).collect();
+    let contents = crate::store::bank::revisions(&state.db, &ids).await?;
+    let mut items = Vec::with_capacity(slots.len());
+    for s in &slots {
+        let Some(item) = contents.get(&s.revision_id) else {
+            continue;
+        };
+        let Some(q) = crate::exam::plan::find_question(item, &s.question_key) else {
+            continue;
+        };
+        let response = s.response.as_ref().map(|j| &j.0);
+        items.push(ReviewedItem {
+            position: s.position,
+            domain_title: title_of(&s.domain),
+            case_title: item.case_study().map(|c| c.title.clone()),
+            stem_html: markdown::block(&q.common.stem),
+            yours: answer_lines(q, response),
+            key: answer_lines(q, Some(&Response::key(q))),
+            earned: s.earned.unwrap_or(0.0),
+            max: s.max_points,
+            explanation_html: markdown::block(&q.common.explanation),
+            references: q.common.references.clone(),
+        });
+    }
+    let page = ResultPage {
+        layout: Layout::from_session(&session),
+        scaled: attempt.scaled_score.unwrap_or(0),
+        passed: attempt.passed.unwrap_or(false),
+        chart_height: bars.len() * 56 + 10,
+        bars,
+        items,
+        late: q.contains_key("late"),
+        attempt,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// A point of the score-trend chart.
+pub struct TrendPoint {
+    pub x: f64,
+    pub y: f64,
+    pub score: i32,
+}
+
+#[derive(Template)]
+#[template(path = "candidate/history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub attempts: Vec<AttemptRow>,
+    pub points: Vec<TrendPoint>,
+    pub polyline: String,
+    pub pass_y: f64,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+) -> AppResult<Html<String>> {
+    let attempts = store::history(&state.db, user.id).await?;
+    let scored: Vec<i32> = attempts
+        .iter()
+        .rev()
+        .filter(|a| a.mode == "exam")
+        .filter_map(|a| a.scaled_score)
+        .collect();
+    let n = scored.len().max(2) as f64 - 1.0;
+    let y_of = |s: f64| 210.0 - s / 1000.0 * 200.0;
+    let points: Vec<TrendPoint> = scored
+        .iter()
+        .enumerate()
+        .map(|(i, s)| TrendPoint {
+            x: 30.0 + i as f64 / n * 560.0,
+            y: y_of(f64::from(*s)),
+            score: *s,
+        })
+        .collect();
+    let polyline = points
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", p.x, p.y))
+        .collect::<Vec<_>>()
+        .join(" ");
+    render(&HistoryPage {
+        layout: Layout::from_session(&session),
+        attempts,
+        points,
+        polyline,
+        pass_y: y_of(700.0),
+    })
+}

@@ -1,0 +1,141 @@
+//! The web edge: every route of the service, listed in one place, and the layers around them.
+
+pub mod account;
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod exam;
+pub mod health;
+pub mod home;
+pub mod instructor;
+pub mod markdown;
+pub mod views;
+
+use crate::auth::session::{load_session, Session, User};
+use crate::error::AppResult;
+use crate::AppState;
+use askama::Template;
+use axum::http::{header, HeaderValue};
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Default request body limit; routes that take uploads set their own.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Content-Security-Policy for every page: scripts and styles only from this origin, never inline.
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(home::home))
+        .route("/signup", get(auth::signup_page).post(auth::signup))
+        .route("/signin", get(auth::signin_page).post(auth::signin))
+        .route("/signout", post(auth::signout))
+        .route("/account", get(account::overview))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/admin", get(admin::index))
+        .route("/instructor", get(instructor::index))
+        .route("/exams", get(exam::forms))
+        .route("/exams/{slug}/start", post(exam::start))
+        .route("/attempts", get(exam::history))
+        .route(
+            "/attempts/{id}/items/{position}",
+            get(exam::item).post(exam::save),
+        )
+        .route("/attempts/{id}/review", get(exam::review))
+        .route("/attempts/{id}/end", get(exam::end_confirm))
+        .route("/attempts/{id}/submit", post(exam::submit))
+        .route("/attempts/{id}/result", get(exam::result));
+
+    let api = Router::new()
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/tokens", get(api::list_tokens));
+
+    Router::new()
+        .merge(pages)
+        .merge(api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .nest_service("/static", ServeDir::new(static_dir()))
+        .fallback(home::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            load_session,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The `static/` folder: beside the binary's working directory, or the crate's (for tests).
+fn static_dir() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from("static");
+    if here.is_dir() {
+        here
+    } else {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
+    }
+}
+
+/// What the base layout needs on every page: who is signed in and the CSRF token for its forms.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub user: Option<User>,
+    pub csrf: String,
+}
+
+impl Layout {
+    pub fn from_session(s: &Session) -> Layout {
+        Layout {
+            user: s.user.clone(),
+            csrf: s.csrf_token.clone(),
+        }
+    }
+
+    pub fn is_instructor(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role >= crate::auth::Role::Instructor)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == crate::auth::Role::Admin)
+    }
+}
+
+/// Renders a template into an HTML response.
+pub fn render(t: &impl Template) -> AppResult<Html<String>> {
+    Ok(Html(t.render()?))
+}

@@ -1,0 +1,346 @@
+//! View models: an item as a candidate sees it (no key), and as a reviewer sees it after the attempt (with key).
+
+use super::markdown;
+use crate::bank::model::{Body, CaseStudy, Choice, Question, YesNo};
+use crate::exam::plan::Presentation;
+use crate::scoring::Response;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct OptionView {
+    pub id: String,
+    pub html: String,
+    /// The same text without markup, for `<option>` elements.
+    pub text: String,
+    pub checked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatementView {
+    pub id: String,
+    pub html: String,
+    pub answer: String,
+    /// locked (answered), current (to answer now), later (not shown yet)
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct SlotView {
+    pub id: String,
+    pub html: String,
+    pub selected: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Text(String),
+    Slot(SlotView),
+}
+
+impl Segment {
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Segment::Text(t) => Some(t),
+            Segment::Slot(_) => None,
+        }
+    }
+    pub fn slot(&self) -> Option<&SlotView> {
+        match self {
+            Segment::Slot(s) => Some(s),
+            Segment::Text(_) => None,
+        }
+    }
+}
+
+/// An item as the candidate sees it while answering: no key, no explanation.
+#[derive(Debug, Clone)]
+pub struct ItemView {
+    pub kind: &'static str,
+    pub stem_html: String,
+    pub choose: u32,
+    pub options: Vec<OptionView>,
+    pub statements: Vec<StatementView>,
+    /// Order: every step shown, and one select per position.
+    pub positions: Vec<SlotView>,
+    /// Match and hot area: one select per slot.
+    pub slots: Vec<SlotView>,
+    pub segments: Vec<Segment>,
+    pub code: bool,
+    pub reuse: bool,
+}
+
+fn choice_options(choices: &[Choice], order: &[String], selected: &[&str]) -> Vec<OptionView> {
+    let by_id: BTreeMap<&str, &Choice> = choices.iter().map(|c| (c.id.as_str(), c)).collect();
+    let ids: Vec<&str> = if order.len() == choices.len() {
+        order.iter().map(String::as_str).collect()
+    } else {
+        choices.iter().map(|c| c.id.as_str()).collect()
+    };
+    ids.into_iter()
+        .filter_map(|id| by_id.get(id))
+        .map(|c| OptionView {
+            id: c.id.clone(),
+            html: markdown::inline(&c.text),
+            text: markdown::plain(&c.text),
+            checked: selected.contains(&c.id.as_str()),
+        })
+        .collect()
+}
+
+fn text_of(choices: &[Choice], id: &str) -> String {
+    choices
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| markdown::inline(&c.text))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// Splits a hot-area template into text and its slots' drop-downs.
+pub fn segments(template: &str, slots: &[SlotView]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("[[") {
+        let Some(len) = rest[start + 2..].find("]]") else {
+            break;
+        };
+        let name = &rest[start + 2..start + 2 + len];
+        if let Some(slot) = slots.iter().find(|s| s.id == name) {
+            out.push(Segment::Text(rest[..start].to_owned()));
+            out.push(Segment::Slot(slot.clone()));
+        } else {
+            out.push(Segment::Text(rest[..start + 2 + len + 2].to_owned()));
+        }
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out.push(Segment::Text(rest.to_owned()));
+    out
+}
+
+impl ItemView {
+    pub fn new(q: &Question, presentation: &Presentation, response: Option<&Response>) -> ItemView {
+        let mut v = ItemView {
+            kind: q.body.type_name(),
+            stem_html: markdown::block(&q.common.stem),
+            choose: 1,
+            options: vec![],
+            statements: vec![],
+            positions: vec![],
+            slots: vec![],
+            segments: vec![],
+            code: false,
+            reuse: false,
+        };
+        match &q.body {
+            Body::Single { options, .. } => {
+                let sel: Vec<&str> = match response {
+                    Some(Response::Single(a)) => vec![a.as_str()],
+                    _ => vec![],
+                };
+                v.options = choice_options(options, &presentation.order, &sel);
+            }
+            Body::Multiple {
+                options, choose, ..
+            } => {
+                v.choose = *choose;
+                let sel: Vec<&str> = match response {
+                    Some(Response::Multiple(a)) => a.iter().map(String::as_str).collect(),
+                    _ => vec![],
+                };
+                v.options = choice_options(options, &presentation.order, &sel);
+            }
+            Body::YesNoSeries { statements } => {
+                let given = match response {
+                    Some(Response::YesNoSeries(m)) => m.clone(),
+                    _ => BTreeMap::new(),
+                };
+                let mut current_shown = false;
+                for s in statements {
+                    let answer = given.get(&s.id);
+                    let state = match answer {
+                        Some(_) => "locked",
+                        None if !current_shown => {
+                            current_shown = true;
+                            "current"
+                        }
+                        None => "later",
+                    };
+                    v.statements.push(StatementView {
+                        id: s.id.clone(),
+                        html: markdown::inline(&s.text),
+                        answer: match answer {
+                            Some(YesNo::Yes) => "yes".into(),
+                            Some(YesNo::No) => "no".into(),
+                            None => String::new(),
+                        },
+                        state,
+                    });
+                }
+            }
+            Body::Order { steps, answer } => {
+                let chosen: Vec<String> = match response {
+                    Some(Response::Order(a)) => a.clone(),
+                    _ => vec![],
+                };
+                v.options = choice_options(steps, &presentation.order, &[]);
+                for n in 0..answer.len() {
+                    v.positions.push(SlotView {
+                        id: (n + 1).to_string(),
+                        html: format!("Position {}", n + 1),
+                        selected: chosen.get(n).cloned().unwrap_or_default(),
+                        options: v.options.clone(),
+                    });
+                }
+            }
+            Body::Match {
+                choices,
+                slots,
+                reuse,
+                ..
+            } => {
+                v.reuse = *reuse;
+                let given = match response {
+                    Some(Response::Match(m)) => m.clone(),
+                    _ => BTreeMap::new(),
+                };
+                v.options = choice_options(choices, &presentation.order, &[]);
+                for s in slots {
+                    v.slots.push(SlotView {
+                        id: s.id.clone(),
+                        html: markdown::inline(&s.text),
+                        selected: given.get(&s.id).cloned().unwrap_or_default(),
+                        options: v.options.clone(),
+                    });
+                }
+            }
+            Body::HotArea {
+                template,
+                template_language,
+                slots,
+            } => {
+                v.code = template_language.is_some();
+                let given = match response {
+                    Some(Response::HotArea(m)) => m.clone(),
+                    _ => BTreeMap::new(),
+                };
+                for s in slots {
+                    v.slots.push(SlotView {
+                        id: s.id.clone(),
+                        html: s.id.clone(),
+                        selected: given.get(&s.id).cloned().unwrap_or_default(),
+                        options: s
+                            .options
+                            .iter()
+                            .map(|o| OptionView {
+                                id: o.id.clone(),
+                                html: o.text.clone(),
+                                text: o.text.clone(),
+                                checked: false,
+                            })
+                            .collect(),
+                    });
+                }
+                v.segments = segments(template, &v.slots);
+            }
+        }
+        v
+    }
+}
+
+/// A case study's scenario as shown beside its questions.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub title: String,
+    pub stem_html: String,
+    pub documents: Vec<(String, String, String)>,
+}
+
+impl CaseView {
+    pub fn new(c: &CaseStudy) -> CaseView {
+        CaseView {
+            title: c.title.clone(),
+            stem_html: markdown::block(&c.stem),
+            documents: c
+                .documents
+                .iter()
+                .map(|d| (d.id.clone(), d.title.clone(), markdown::block(&d.body)))
+                .collect(),
+        }
+    }
+}
+
+/// Human-readable lines of a response (or of the key) for the review after the attempt.
+pub fn answer_lines(q: &Question, r: Option<&Response>) -> Vec<String> {
+    let Some(r) = r else {
+        return vec!["Not answered".into()];
+    };
+    match (&q.body, r) {
+        (Body::Single { options, .. }, Response::Single(a)) => vec![text_of(options, a)],
+        (Body::Multiple { options, .. }, Response::Multiple(a)) => {
+            a.iter().map(|id| text_of(options, id)).collect()
+        }
+        (Body::YesNoSeries { statements }, Response::YesNoSeries(m)) => statements
+            .iter()
+            .map(|s| {
+                let a = match m.get(&s.id) {
+                    Some(YesNo::Yes) => "Yes",
+                    Some(YesNo::No) => "No",
+                    None => "—",
+                };
+                format!("{}: {a}", markdown::inline(&s.text))
+            })
+            .collect(),
+        (Body::Order { steps, .. }, Response::Order(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, id)| format!("{}. {}", i + 1, text_of(steps, id)))
+            .collect(),
+        (Body::Match { choices, slots, .. }, Response::Match(m)) => slots
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} → {}",
+                    markdown::inline(&s.text),
+                    m.get(&s.id)
+                        .map(|c| text_of(choices, c))
+                        .unwrap_or_else(|| "—".into())
+                )
+            })
+            .collect(),
+        (Body::HotArea { slots, .. }, Response::HotArea(m)) => slots
+            .iter()
+            .map(|s| {
+                let chosen = m
+                    .get(&s.id)
+                    .map(|c| text_of(&s.options, c))
+                    .unwrap_or_else(|| "—".into());
+                format!("{}: {chosen}", s.id)
+            })
+            .collect(),
+        _ => vec!["(answer does not fit this item)".into()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_area_templates_split_around_slots() {
+        let slot = |id: &str| SlotView {
+            id: id.into(),
+            html: String::new(),
+            selected: String::new(),
+            options: vec![],
+        };
+        let segs = segments("a [[x]] b [[y]] c [[zz]]", &[slot("x"), slot("y")]);
+        let slots: Vec<&str> = segs
+            .iter()
+            .filter_map(Segment::slot)
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(slots, vec!["x", "y"]);
+        let text: String = segs.iter().filter_map(Segment::text).collect();
+        assert_eq!(text, "a  b  c [[zz]]");
+    }
+}

@@ -1,0 +1,56 @@
+// Enhancements for the exam screen; every page works without this script.
+// - a countdown from the server's time left, announced politely at 10 and 5 minutes;
+// - autosave: each change posts the form in the background (the server keeps the answer);
+// - a reload when time runs out, so the server shows the result.
+(function () {
+  "use strict";
+  var timer = document.querySelector("[data-seconds-left]");
+  var announce = document.getElementById("timer-announce");
+  if (timer && timer.dataset.secondsLeft !== "") {
+    var deadline = Date.now() + Number(timer.dataset.secondsLeft) * 1000;
+    var said = {};
+    var strong = timer.querySelector("strong");
+    var tick = function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      if (strong) strong.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 300) timer.classList.add("low");
+      [10, 5].forEach(function (mark) {
+        if (left <= mark * 60 && left > mark * 60 - 5 && !said[mark] && announce) {
+          said[mark] = true;
+          announce.textContent = mark + " minutes left.";
+        }
+      });
+      if (left === 0) { window.location.reload(); return; }
+      window.setTimeout(tick, 1000);
+    };
+    tick();
+  }
+  var form = document.getElementById("item-form");
+  if (form && window.fetch && window.FormData) {
+    var status = document.createElement("span");
+    status.className = "autosave";
+    status.setAttribute("aria-live", "polite");
+    var bar = form.querySelector(".exam-bar");
+    if (bar) bar.appendChild(status);
+    var save = function () {
+      var data = new FormData(form);
+      data.set("go", "stay");
+      var token = data.get("csrf_token");
+      fetch(form.action, {
+        method: "POST",
+        headers: { "Accept": "application/json", "X-CSRF-Token": token },
+        body: new URLSearchParams(data),
+        credentials: "same-origin"
+      }).then(function (r) {
+        status.textContent = r.ok ? "Saved" : "Not saved";
+        if (r.status === 422) window.location.reload();
+      }).catch(function () { status.textContent = "Offline: not saved"; });
+    };
+    form.addEventListener("change", function (e) {
+      // Yes/no statements lock once answered, so they are saved when the candidate moves on, not on change.
+      if (e.target && e.target.name && e.target.name.indexOf("s:") === 0) return;
+      save();
+    });
+  }
+})();

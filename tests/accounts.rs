@@ -1,0 +1,400 @@
+//! Accounts against the real app and a real PostgreSQL: sign-up, sign-in, sign-out, roles, CSRF, tokens.
+
+mod common;
+use ai102::auth::Role;
+use common::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+#[tokio::test]
+async fn migrations_create_the_tables_and_are_idempotent() {
+    let app = TestApp::spawn().await;
+    ai102::store::migrate(&app.db)
+        .await
+        .expect("a second run applies nothing and fails nothing");
+    for table in ["users", "sessions", "api_tokens"] {
+        let n = app
+            .count(&format!(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = '{table}'"
+            ))
+            .await;
+        assert_eq!(n, 1, "table {table}");
+    }
+    assert!(ai102::store::ready(&app.db).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_new_candidate_signs_up_and_is_signed_in() {
+    let app = TestApp::spawn().await;
+    let resp = app.sign_up("Ann@Example.com", "Ann").await;
+    assert_eq!(resp.status(), 303, "redirect after sign-up");
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let session = cookie
+        .iter()
+        .find(|c| c.starts_with("ai102_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+    let home = app.get("/").await.text().await.unwrap();
+    assert_eq!(texts(&home, "[data-testid=account-link]"), vec!["Ann"]);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = 'ann@example.com' AND role = 'candidate'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn sign_up_with_bad_input_says_what_to_fix_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(300);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec![
+                ("email", "not-an-email"),
+                ("display_name", "A"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+            "e-mail address like",
+        ),
+        (
+            vec![
+                ("email", "a@example.com"),
+                ("display_name", "A"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+            "at least 10 characters",
+        ),
+        (
+            vec![
+                ("email", "a@example.com"),
+                ("display_name", "A"),
+                ("password", "password123"),
+                ("password_confirm", "password123"),
+            ],
+            "too easy to guess",
+        ),
+        (
+            vec![
+                ("email", "a@example.com"),
+                ("display_name", &long),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+            "at most 80 characters",
+        ),
+        (
+            vec![
+                ("email", "a@example.com"),
+                ("display_name", "A"),
+                ("password", PASSWORD),
+                ("password_confirm", "something else"),
+            ],
+            "passwords differ",
+        ),
+    ];
+    for (fields, expected) in cases {
+        let resp = app.post_form("/signup", "/signup", &fields).await;
+        assert_eq!(resp.status(), 422);
+        let html = resp.text().await.unwrap();
+        let errors = texts(&html, ".field-error").join(" | ");
+        assert!(
+            errors.contains(expected),
+            "expected '{expected}' in '{errors}'"
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_refused_with_a_clear_message() {
+    let app = TestApp::spawn().await;
+    app.sign_up("bob@example.com", "Bob").await;
+    let other = app.other_browser();
+    let resp = other.sign_up("BOB@example.com", "Bobby").await;
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(texts(&html, ".field-error")
+        .join(" ")
+        .contains("already exists"));
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn sign_in_with_right_and_wrong_passwords() {
+    let app = TestApp::spawn().await;
+    app.create_user("cara@example.com", Role::Candidate).await;
+    let wrong = app.sign_in("cara@example.com", "not the password").await;
+    assert_eq!(wrong.status(), 401);
+    let unknown = app.sign_in("nobody@example.com", "not the password").await;
+    assert_eq!(unknown.status(), 401);
+    let a = texts(&wrong.text().await.unwrap(), ".form-error");
+    let b = texts(&unknown.text().await.unwrap(), ".form-error");
+    assert_eq!(
+        a, b,
+        "no user enumeration: same message for unknown accounts"
+    );
+    let ok = app.sign_in("cara@example.com", PASSWORD).await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(app.get("/account").await.status(), 200);
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_and_sign_out_ends_it_on_the_server() {
+    let app = TestApp::spawn().await;
+    app.create_user("dan@example.com", Role::Candidate).await;
+    app.sign_in("dan@example.com", PASSWORD).await;
+    app.other_browser()
+        .sign_in("dan@example.com", PASSWORD)
+        .await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions").await,
+        2,
+        "each sign-in makes a new session id"
+    );
+    let out = app.sign_out().await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 1);
+    let after = app.get("/account").await;
+    assert_eq!(after.status(), 303);
+    assert_eq!(location(&after), "/signin");
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let no_token = app
+        .client
+        .post(app.url("/signup"))
+        .form(&[
+            ("email", "eve@example.com"),
+            ("display_name", "Eve"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    let wrong_token = app
+        .client
+        .post(app.url("/signup"))
+        .form(&[
+            ("email", "eve@example.com"),
+            ("display_name", "Eve"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+            ("csrf_token", &"0".repeat(64)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), 403);
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 0);
+
+    // Signed in, a token from another browser's session does not work either.
+    app.sign_up("fay@example.com", "Fay").await;
+    let other = app.other_browser();
+    let foreign = other.csrf("/signin").await;
+    let resp = app
+        .client
+        .post(app.url("/account/tokens"))
+        .form(&[("name", "x"), ("csrf_token", &foreign)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(app.count("SELECT count(*) FROM api_tokens").await, 0);
+}
+
+#[tokio::test]
+async fn pages_check_roles() {
+    let app = TestApp::spawn().await;
+    let anon = app.get("/account").await;
+    assert_eq!(anon.status(), 303, "anonymous users are sent to sign in");
+    app.sign_up("gus@example.com", "Gus").await;
+    assert_eq!(app.get("/account").await.status(), 200);
+    assert_eq!(
+        app.get("/admin").await.status(),
+        403,
+        "a candidate may not open the admin area"
+    );
+    assert_eq!(
+        app.get("/instructor").await.status(),
+        403,
+        "a candidate may not open the instructor area"
+    );
+    let admin = app.other_browser();
+    admin.create_user("root@example.com", Role::Admin).await;
+    admin.sign_in("root@example.com", PASSWORD).await;
+    assert_eq!(admin.get("/admin").await.status(), 200);
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    app.sign_up("hal@example.com", "Hal").await;
+    let other = app.other_browser();
+    other.sign_in("hal@example.com", PASSWORD).await;
+    let bad = app
+        .post_form(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current", "wrong one here"),
+                ("password", "a brand new phrase"),
+                ("password_confirm", "a brand new phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let ok = app
+        .post_form(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current", PASSWORD),
+                ("password", "a brand new phrase"),
+                ("password_confirm", "a brand new phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        other.get("/account").await.status(),
+        303,
+        "the other browser was signed out"
+    );
+    let third = app.other_browser();
+    assert_eq!(
+        third.sign_in("hal@example.com", PASSWORD).await.status(),
+        401
+    );
+    assert_eq!(
+        third
+            .sign_in("hal@example.com", "a brand new phrase")
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_authenticate_the_json_api_and_can_be_revoked() {
+    let app = TestApp::spawn().await;
+    app.sign_up("ivy@example.com", "Ivy").await;
+    let resp = app
+        .post_form("/account", "/account/tokens", &[("name", "my script")])
+        .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    let token = texts(&html, "[data-testid=new-token]")
+        .pop()
+        .expect("token shown once");
+    assert!(token.starts_with("ai102_"));
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_ne!(stored, token.as_bytes(), "only a hash is stored");
+
+    let api = reqwest::Client::new();
+    let me: serde_json::Value = api
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "ivy@example.com");
+    assert_eq!(me["role"], "candidate");
+
+    for bad in [
+        "",
+        "ai102_nothex",
+        "Bearer",
+        &format!("ai102_{}", "0".repeat(64)),
+    ] {
+        let r = api
+            .get(app.url("/api/v1/me"))
+            .header("authorization", format!("Bearer {bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "token {bad:?}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+    }
+    assert_eq!(
+        api.get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let revoked = app
+        .post_form("/account", &format!("/account/tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(
+        api.get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_lists_the_api() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/api/v1/me"]["get"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/signin", "/signup", "/nowhere"] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+    }
+    assert_eq!(app.get("/nowhere").await.status(), 404);
+}

@@ -1,0 +1,189 @@
+//! The test harness: the real app on port 0 against a fresh, uniquely named PostgreSQL database.
+#![allow(dead_code)]
+
+use ai102::config::Config;
+use ai102::Application;
+use reqwest::redirect::Policy;
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The server URL from `make test` (scripts/db.sh).
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run the tests with `make test`")
+}
+
+/// Creates an empty database with a unique name and returns its URL.
+pub async fn fresh_database() -> String {
+    let base = database_url();
+    let admin = PgPool::connect(&base)
+        .await
+        .expect("cannot connect to DATABASE_URL");
+    let name = format!("ai102_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("cannot create a test database (does the role have CREATEDB?)");
+    admin.close().await;
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("DATABASE_URL has no database name");
+    format!("{prefix}/{name}")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: PgPool,
+    pub database_url: String,
+    /// A client with its own cookie jar that does not follow redirects.
+    pub client: reqwest::Client,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let database_url = fresh_database().await;
+        let mut config = Config::for_database(&database_url);
+        configure(&mut config);
+        let app = Application::build(config).await.expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state.db.clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            db,
+            database_url,
+            client: client(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GETs a page and returns the CSRF token of its first form.
+    pub async fn csrf(&self, path: &str) -> String {
+        let html = self.get(path).await.text().await.expect("body");
+        csrf_in(&html).unwrap_or_else(|| panic!("no csrf_token field on {path}"))
+    }
+
+    /// Posts a form with the page's CSRF token.
+    pub async fn post_form(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf(page).await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn sign_up(&self, email: &str, name: &str) -> reqwest::Response {
+        self.post_form(
+            "/signup",
+            "/signup",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/signin",
+            "/signin",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_out(&self) -> reqwest::Response {
+        self.post_form("/account", "/signout", &[]).await
+    }
+
+    /// Creates a user with a role directly (as `ai102 user create` does).
+    pub async fn create_user(&self, email: &str, role: ai102::auth::Role) {
+        let hash = ai102::auth::password::hash(PASSWORD.into()).await.unwrap();
+        let email = ai102::auth::Email::parse(email).unwrap();
+        ai102::store::users::create(&self.db, &email, "Test user", &hash, role)
+            .await
+            .unwrap()
+            .expect("new user");
+    }
+
+    /// A second browser: same server, its own cookies.
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            db: self.db.clone(),
+            database_url: self.database_url.clone(),
+            client: client(),
+        }
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .expect("count")
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse("input[name=csrf_token]").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .map(str::to_owned)
+}
+
+/// The text of every element matching a CSS selector.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).unwrap();
+    doc.select(&sel)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
