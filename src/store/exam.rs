@@ -459,3 +459,46 @@ pub async fn finalize_expired(db: &PgPool) -> Result<usize, sqlx::Error> {
     }
     Ok(n)
 }
+
+/// A new exam form.
+pub struct NewForm<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub blueprint_id: &'a str,
+    pub item_count: i32,
+    pub duration_minutes: i32,
+    pub case_studies: i32,
+    pub cut_fraction: f64,
+    pub owner_id: Option<Uuid>,
+    pub pack_ids: &'a [Uuid],
+}
+
+/// Creates a form over packs; `Ok(None)` when the slug is taken.
+pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 100) ON CONFLICT (slug) DO NOTHING RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(f.slug)
+    .bind(f.title)
+    .bind(f.description)
+    .bind(f.blueprint_id)
+    .bind(f.item_count)
+    .bind(f.duration_minutes)
+    .bind(f.case_studies)
+    .bind(f.cut_fraction)
+    .bind(f.owner_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    sqlx::query("INSERT INTO form_packs (form_id, pack_id) SELECT $1, unnest($2::uuid[])")
+        .bind(id)
+        .bind(f.pack_ids)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}

@@ -201,6 +201,16 @@ pub async fn save(
     let slot = store::slot(&state.db, id, position)
         .await?
         .ok_or(AppError::NotFound)?;
+    if slot
+        .section_key
+        .as_ref()
+        .is_some_and(|k| attempt.locked_sections.contains(k))
+    {
+        return Err(AppError::Unprocessable(
+            "This case study section is locked: you left it, so its answers can no longer change."
+                .into(),
+        ));
+    }
     let (question, _) = service::question_at(&state.db, &slot).await?;
     let field = |name: &str| {
         pairs

@@ -1,0 +1,597 @@
+//! The timed mock exam against the real app and PostgreSQL: every item type, partial credit, the database
+//! clock (late answers refused, auto-end), resuming on another instance, locking, double submit, bad input.
+
+mod common;
+use ai102::config::Config;
+use ai102::store::exam::{create_form, NewForm};
+use common::*;
+use std::path::Path;
+use uuid::Uuid;
+
+/// Imports the small test pack (one question of each type and a two-question case study) and makes a form
+/// that draws all of its 8 questions.
+async fn with_test_form(app: &TestApp, minutes: i32) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
+    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
+        .await
+        .unwrap();
+    create_form(
+        &app.db,
+        NewForm {
+            slug: "test-form",
+            title: "Test form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 8,
+            duration_minutes: minutes,
+            case_studies: 1,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[summary.pack_id],
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+}
+
+async fn start(app: &TestApp) -> Uuid {
+    let resp = app.post_form("/exams", "/exams/test-form/start", &[]).await;
+    assert_eq!(resp.status(), 303, "start redirects to the first item");
+    let loc = location(&resp);
+    let id = loc
+        .strip_prefix("/attempts/")
+        .and_then(|s| s.split('/').next())
+        .expect("attempt id in location");
+    assert!(loc.ends_with("/items/1"), "{loc}");
+    id.parse().unwrap()
+}
+
+/// The position of a question in the attempt.
+async fn position_of(app: &TestApp, attempt: Uuid, key: &str) -> i32 {
+    sqlx::query_scalar(
+        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = $2",
+    )
+    .bind(attempt)
+    .bind(key)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+async fn answer(
+    app: &TestApp,
+    attempt: Uuid,
+    key: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let n = position_of(app, attempt, key).await;
+    let page = format!("/attempts/{attempt}/items/{n}");
+    let mut all = fields.to_vec();
+    all.push(("go", "stay"));
+    // The CSRF token belongs to the session, so any page's will do (the item page may be closed by now).
+    app.post_form("/exams", &page, &all).await
+}
+
+async fn stored(app: &TestApp, attempt: Uuid, key: &str) -> Option<serde_json::Value> {
+    sqlx::query_scalar(
+        "SELECT an.response FROM answers an JOIN attempt_items ai USING (attempt_id, position)
+         WHERE an.attempt_id = $1 AND ai.question_key = $2",
+    )
+    .bind(attempt)
+    .bind(key)
+    .fetch_optional(&app.db)
+    .await
+    .unwrap()
+    .flatten()
+}
+
+async fn candidate(app: &TestApp) {
+    assert_eq!(
+        app.sign_up(
+            &format!("c{}@example.com", Uuid::new_v4().simple()),
+            "Candidate"
+        )
+        .await
+        .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_is_drawn_whole_with_the_case_study_first_and_a_database_deadline() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    let keys: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT question_key, section_key FROM attempt_items WHERE attempt_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(keys.len(), 8);
+    assert_eq!(keys[0].1.as_deref(), Some("cs-test"));
+    assert_eq!(keys[1].1.as_deref(), Some("cs-test"));
+    let minutes: f64 = sqlx::query_scalar(
+        "SELECT (extract(epoch FROM deadline - started_at) / 60)::float8 FROM attempts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        (minutes - 30.0).abs() < 0.01,
+        "deadline is 30 minutes after the start: {minutes}"
+    );
+    let html = app
+        .get(&format!("/attempts/{id}/items/1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&html, "[data-testid=counter]"), vec!["Item 1 of 8"]);
+    assert!(texts(&html, "[data-testid=timer]")[0].contains("30 min"));
+    assert!(
+        !html.contains("explanation") && !html.contains("B."),
+        "no key or explanation while the attempt runs"
+    );
+}
+
+#[tokio::test]
+async fn every_item_type_is_scored_with_partial_credit() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    // Fully right: single (1), hot area (2), case q1 (1). Partly right: multiple 1 of 2, yes/no 2 of 3,
+    // order 1 of 3 (first position only), match 1 of 2. Unanswered: case q2.
+    for (key, fields) in [
+        ("t-single", vec![("choice", "a")]),
+        ("t-multiple", vec![("choice", "a"), ("choice", "b")]),
+        (
+            "t-yesno",
+            vec![("s:s1", "yes"), ("s:s2", "yes"), ("s:s3", "yes")],
+        ),
+        (
+            "t-order",
+            vec![("pos:1", "a"), ("pos:2", "c"), ("pos:3", "b")],
+        ),
+        ("t-match", vec![("slot:s1", "x"), ("slot:s2", "z")]),
+        ("t-hot", vec![("slot:cls", "a"), ("slot:op", "a")]),
+        ("cs-test-q1", vec![("choice", "b")]),
+    ] {
+        let r = answer(&app, id, key, &fields).await;
+        assert_eq!(r.status(), 303, "{key} saved");
+    }
+    let submit = app
+        .post_form(
+            &format!("/attempts/{id}/end"),
+            &format!("/attempts/{id}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(submit.status(), 303);
+    let (raw, max, scaled, passed): (f64, f64, i32, bool) = sqlx::query_as(
+        "SELECT raw_score, max_score, scaled_score, passed FROM attempts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    // max = 1 + 2 + 3 + 3 + 2 + 2 + 1 + 1 = 15; raw = 1 + 1 + 2 + 1 + 1 + 2 + 1 + 0 = 9
+    assert_eq!(max, 15.0);
+    assert_eq!(raw, 9.0);
+    assert_eq!(scaled, ai102::scoring::scaled_score(9.0, 15.0, 0.7) as i32);
+    assert!(!passed, "9 of 15 is below the 70% cut");
+    let html = app
+        .get(&format!("/attempts/{id}/result"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&html, "[data-testid=scaled-score]"),
+        vec![scaled.to_string()]
+    );
+    assert_eq!(texts(&html, "[data-testid=verdict]"), vec!["Fail"]);
+    assert_eq!(
+        texts(&html, "svg[data-testid=domain-chart] g.bar").len(),
+        5,
+        "one bar per domain"
+    );
+    assert_eq!(
+        texts(&html, "article.reviewed").len(),
+        8,
+        "every item is reviewed"
+    );
+    assert!(
+        html.contains("learn.microsoft.com"),
+        "references are shown after the attempt"
+    );
+}
+
+#[tokio::test]
+async fn a_late_answer_is_refused_and_earlier_ones_count() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    assert_eq!(
+        answer(&app, id, "t-single", &[("choice", "a")])
+            .await
+            .status(),
+        303
+    );
+    // The clock is the database's: move the deadline instead of waiting.
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let late = answer(&app, id, "t-multiple", &[("choice", "a"), ("choice", "c")]).await;
+    assert_eq!(late.status(), 303);
+    assert!(
+        location(&late).ends_with("/result?late=1"),
+        "{}",
+        location(&late)
+    );
+    assert!(
+        stored(&app, id, "t-multiple").await.is_none(),
+        "the late answer was not stored"
+    );
+    assert!(
+        stored(&app, id, "t-single").await.is_some(),
+        "the earlier answer is kept"
+    );
+    let (reason, raw): (String, f64) =
+        sqlx::query_as("SELECT ended_reason, raw_score FROM attempts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(reason, "expired");
+    assert_eq!(raw, 1.0, "the earlier answer counts");
+    let page = app
+        .get(&format!("/attempts/{id}/result?late=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(texts(&page, ".form-error")[0].contains("time is over"));
+    // Autosave (JSON) after the end gets a clear 422.
+    let n = position_of(&app, id, "t-order").await;
+    let token = app.csrf(&format!("/attempts/{id}/result")).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/attempts/{id}/items/{n}")))
+        .header("accept", "application/json")
+        .header("x-csrf-token", token)
+        .form(&[("pos:1", "a")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn an_attempt_ends_at_its_deadline_even_when_nobody_is_on_the_page() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    answer(&app, id, "t-single", &[("choice", "a")]).await;
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 minute' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let ended = ai102::store::exam::finalize_expired(&app.db).await.unwrap();
+    assert_eq!(ended, 1);
+    let (reason, scaled): (Option<String>, Option<i32>) =
+        sqlx::query_as("SELECT ended_reason, scaled_score FROM attempts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(reason.as_deref(), Some("expired"));
+    assert!(scaled.is_some());
+    assert_eq!(
+        ai102::store::exam::finalize_expired(&app.db).await.unwrap(),
+        0,
+        "ending is idempotent"
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_resumes_on_another_instance_with_the_clock_still_running() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    answer(&app, id, "t-single", &[("choice", "a")]).await;
+    sqlx::query("UPDATE attempts SET deadline = deadline - interval '10 minutes' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // A second instance on the same database (as after a restart, or behind a load balancer).
+    let other = ai102::Application::build(Config::for_database(&app.database_url))
+        .await
+        .unwrap();
+    let other_url = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    let n = position_of(&app, id, "t-single").await;
+    // The same browser (cookies are per host, not per port) keeps its session on the other instance.
+    let html = app
+        .client
+        .get(format!("{other_url}/attempts/{id}/items/{n}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let checked = scraper::Selector::parse("input[name=choice][checked]").unwrap();
+    let values: Vec<_> = doc
+        .select(&checked)
+        .filter_map(|e| e.value().attr("value"))
+        .collect();
+    assert_eq!(values, vec!["a"], "the saved answer is shown");
+    let timer = texts(&html, "[data-testid=timer]")[0].clone();
+    assert!(timer.contains("20 min"), "the clock kept running: {timer}");
+}
+
+#[tokio::test]
+async fn a_yes_no_statement_locks_once_answered() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    assert_eq!(
+        answer(&app, id, "t-yesno", &[("s:s1", "yes")])
+            .await
+            .status(),
+        303
+    );
+    let change = answer(&app, id, "t-yesno", &[("s:s1", "no"), ("s:s2", "no")]).await;
+    assert_eq!(change.status(), 422);
+    assert!(
+        texts(&change.text().await.unwrap(), "[data-testid=item-error]")[0]
+            .contains("cannot be changed")
+    );
+    assert_eq!(
+        stored(&app, id, "t-yesno").await.unwrap()["answer"],
+        serde_json::json!({"s1": "yes"})
+    );
+    assert_eq!(
+        answer(&app, id, "t-yesno", &[("s:s1", "yes"), ("s:s2", "no")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        stored(&app, id, "t-yesno").await.unwrap()["answer"],
+        serde_json::json!({"s1": "yes", "s2": "no"})
+    );
+    let n = position_of(&app, id, "t-yesno").await;
+    let html = app
+        .get(&format!("/attempts/{id}/items/{n}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&html, "table.yes-no tr.locked").len(), 2);
+    assert_eq!(
+        texts(&html, "table.yes-no tr.current").len(),
+        1,
+        "only the next statement can be answered"
+    );
+}
+
+#[tokio::test]
+async fn a_case_study_section_locks_when_the_candidate_leaves_it() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    let page2 = format!("/attempts/{id}/items/2");
+    let html = app.get(&page2).await.text().await.unwrap();
+    assert!(
+        texts(&html, ".notice").join(" ").contains("cannot return"),
+        "the last case question warns"
+    );
+    let r = app
+        .post_form(&page2, &page2, &[("choice", "a"), ("go", "next")])
+        .await;
+    assert!(location(&r).ends_with("/items/3"));
+    let back = app.get(&format!("/attempts/{id}/items/1")).await;
+    assert_eq!(back.status(), 303, "a locked section cannot be reopened");
+    assert!(location(&back).contains("/review"));
+    let token = app.csrf(&format!("/attempts/{id}/review")).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/attempts/{id}/items/1")))
+        .form(&[("choice", "b"), ("go", "stay"), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "{}", location(&r));
+    assert!(
+        stored(&app, id, "cs-test-q1").await.is_none()
+            || stored(&app, id, "cs-test-q2").await.is_some()
+    );
+    let review = app
+        .get(&format!("/attempts/{id}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        texts(&review, ".review-grid li")
+            .iter()
+            .filter(|t| t.contains("locked"))
+            .count()
+            == 2
+    );
+}
+
+#[tokio::test]
+async fn submitting_twice_from_two_tabs_yields_one_result() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    answer(&app, id, "t-single", &[("choice", "a")]).await;
+    let token = app.csrf(&format!("/attempts/{id}/end")).await;
+    let submit = || {
+        app.client
+            .post(app.url(&format!("/attempts/{id}/submit")))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+    };
+    let (a, b) = tokio::join!(submit(), submit());
+    assert_eq!(a.unwrap().status(), 303);
+    assert_eq!(b.unwrap().status(), 303);
+    let ended: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM attempts WHERE id = '{id}' AND ended_at IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(ended, 1);
+    let scores: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM answers WHERE attempt_id = '{id}' AND earned IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(scores, 8, "each item scored once");
+}
+
+#[tokio::test]
+async fn bad_answers_get_a_clear_4xx_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    let page = format!("/attempts/{id}/items/1");
+    // An item that is not in the attempt.
+    let r = app
+        .post_form(
+            &page,
+            &format!("/attempts/{id}/items/99"),
+            &[("choice", "a")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    // A malformed option id.
+    let r = answer(&app, id, "t-single", &[("choice", "zz")]).await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text().await.unwrap().contains("zz"),
+        "the message names the bad id"
+    );
+    // Too many choices for "choose 2".
+    let r = answer(
+        &app,
+        id,
+        "t-multiple",
+        &[("choice", "a"), ("choice", "b"), ("choice", "c")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // No CSRF token.
+    let r = app
+        .client
+        .post(app.url(&page))
+        .form(&[("choice", "a")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Another user's attempt is not found.
+    let other = app.other_browser();
+    candidate(&other).await;
+    let r = other.get(&page).await;
+    assert_eq!(r.status(), 404);
+    let r = other.post_form("/exams", &page, &[("choice", "a")]).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM answers WHERE attempt_id = '{id}'"
+        ))
+        .await,
+        0,
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn exam_pages_need_a_signed_in_user() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    for path in ["/exams", "/attempts"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(location(&r), "/signin");
+    }
+}
+
+#[tokio::test]
+async fn the_shipped_bank_loads_idempotently_with_its_two_forms() {
+    let bank = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = TestApp::spawn_with(|c| c.load_bank = Some(bank.clone())).await;
+    let n_items = app.count("SELECT count(*) FROM items").await;
+    let n_revisions = app.count("SELECT count(*) FROM item_revisions").await;
+    assert!(n_items >= 290, "{n_items} entries");
+    let mut config = Config::for_database(&app.database_url);
+    config.load_bank = Some(bank);
+    let again = ai102::Application::build(config).await.unwrap();
+    drop(again);
+    assert_eq!(
+        app.count("SELECT count(*) FROM item_revisions").await,
+        n_revisions,
+        "a second load adds nothing"
+    );
+    let slugs: Vec<String> = sqlx::query_scalar("SELECT slug FROM exam_forms ORDER BY position")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(slugs, vec!["ai102-full", "quick-15"]);
+    candidate(&app).await;
+    let r = app
+        .post_form("/exams", "/exams/ai102-full/start", &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM attempts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let per_domain: Vec<(String, i64)> =
+        sqlx::query_as("SELECT domain, count(*) FROM attempt_items WHERE attempt_id = $1 GROUP BY domain ORDER BY domain")
+            .bind(id)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let total: i64 = per_domain.iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 50);
+    for (d, n) in &per_domain {
+        let pct = *n as f64 * 100.0 / 50.0;
+        let (lo, hi) = match d.as_str() {
+            "genai" => (25.0, 30.0),
+            "knowledge" => (10.0, 15.0),
+            _ => (15.0, 20.0),
+        };
+        assert!(pct >= lo && pct <= hi, "{d}: {pct}%");
+    }
+}
+
+#[tokio::test]
+async fn revisions_an_attempt_used_cannot_be_changed_in_place() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    let r = sqlx::query("UPDATE item_revisions SET content = '{}'::jsonb")
+        .execute(&app.db)
+        .await;
+    assert!(r.is_err(), "revisions are append-only");
+}
