@@ -595,3 +595,156 @@ async fn revisions_an_attempt_used_cannot_be_changed_in_place() {
         .await;
     assert!(r.is_err(), "revisions are append-only");
 }
+
+/// A token for the user signed in on `app` (as the account page would create it).
+async fn api_token(app: &TestApp, email: &str) -> String {
+    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let token = format!("ai102_{}", ai102::auth::random_secret());
+    ai102::store::tokens::create(
+        &app.db,
+        user,
+        "test",
+        &ai102::auth::hash_secret(&token),
+        &token[..12],
+    )
+    .await
+    .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn the_json_api_runs_a_whole_attempt() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    app.sign_up("api@example.com", "Api").await;
+    let token = api_token(&app, "api@example.com").await;
+    let api = reqwest::Client::new();
+    let forms: serde_json::Value = api
+        .get(app.url("/api/v1/forms"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(forms[0]["slug"], "test-form");
+    let started = api
+        .post(app.url("/api/v1/forms/test-form/attempts"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    let attempt: serde_json::Value = started.json().await.unwrap();
+    let id = attempt["id"].as_str().unwrap().to_owned();
+    assert_eq!(attempt["item_count"], 8);
+    assert!(attempt["seconds_left"].as_i64().unwrap() > 1700);
+    // Walk every item: no key is ever sent while the attempt runs.
+    for n in 1..=8 {
+        let item: serde_json::Value = api
+            .get(app.url(&format!("/api/v1/attempts/{id}/items/{n}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let text = item.to_string();
+        assert!(
+            !text.contains("\"answer\"") || item["response"].is_null(),
+            "no key in {text}"
+        );
+        assert!(!text.contains("explanation"), "no explanation in {text}");
+        if item["type"] == "single" && item["case_study"].is_null() {
+            let right = item["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["text"] == "Right")
+                .unwrap()["id"]
+                .clone();
+            let r = api
+                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/answer")))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"type": "single", "answer": right}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204);
+            let bad = api
+                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/answer")))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"type": "single", "answer": "nope"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(bad.status(), 400);
+            assert_eq!(bad.headers()["content-type"], "application/problem+json");
+            let mark = api
+                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/mark")))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"marked": true}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(mark.status(), 204);
+        }
+    }
+    let state: serde_json::Value = api
+        .get(app.url(&format!("/api/v1/attempts/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["answered"].as_array().unwrap().len(), 1);
+    assert_eq!(state["marked"].as_array().unwrap().len(), 1);
+    let early = api
+        .get(app.url(&format!("/api/v1/attempts/{id}/result")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 422);
+    let done: serde_json::Value = api
+        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["result"]["raw"], 1.0);
+    assert_eq!(done["attempt"]["state"], "submitted");
+    let again = api
+        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "a second submit returns the same result"
+    );
+    // Another user's token cannot see it.
+    let other = app.other_browser();
+    other.sign_up("other@example.com", "Other").await;
+    let other_token = api_token(&app, "other@example.com").await;
+    let r = api
+        .get(app.url(&format!("/api/v1/attempts/{id}")))
+        .bearer_auth(&other_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -101,10 +101,13 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ai102 API", description = "The AI-102 practice-exam platform's JSON API. Authenticate with a personal API token from your account page: `Authorization: Bearer ai102_…`."),
-    paths(me, list_tokens),
+    paths(me, list_tokens, super::api_exam::list_forms, super::api_exam::start, super::api_exam::get_attempt,
+        super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
+        super::api_exam::result),
     components(schemas(Me, TokenInfo, Problem)),
     modifiers(&BearerAuth),
-    tags((name = "account", description = "Who you are and your tokens"))
+    tags((name = "account", description = "Who you are and your tokens"),
+        (name = "exam", description = "Mock exams: forms, attempts, answers, results"))
 )]
 pub struct ApiDoc;
 

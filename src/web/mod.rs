@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_exam;
 pub mod auth;
 pub mod exam;
 pub mod health;
@@ -63,7 +64,24 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/v1/me", get(api::me))
-        .route("/api/v1/tokens", get(api::list_tokens));
+        .route("/api/v1/tokens", get(api::list_tokens))
+        .route("/api/v1/forms", get(api_exam::list_forms))
+        .route("/api/v1/forms/{slug}/attempts", post(api_exam::start))
+        .route("/api/v1/attempts/{id}", get(api_exam::get_attempt))
+        .route(
+            "/api/v1/attempts/{id}/items/{position}",
+            get(api_exam::get_item),
+        )
+        .route(
+            "/api/v1/attempts/{id}/items/{position}/answer",
+            axum::routing::put(api_exam::put_answer),
+        )
+        .route(
+            "/api/v1/attempts/{id}/items/{position}/mark",
+            axum::routing::put(api_exam::put_mark),
+        )
+        .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
+        .route("/api/v1/attempts/{id}/result", get(api_exam::result));
 
     Router::new()
         .merge(pages)

@@ -1,0 +1,435 @@
+//! The mock exam over the JSON API: list forms, start an attempt, get an item, save an answer, mark, submit,
+//! result. The same rules as the pages (exam::service): database clock, locks, one result per attempt.
+
+use super::api::ApiUser;
+use crate::bank::model::{Body, Choice};
+use crate::error::{ApiResult, AppError, Problem};
+use crate::exam::plan::Presentation;
+use crate::exam::service;
+use crate::scoring::{ExamResult, Response};
+use crate::store::exam::{self as store, AttemptRow};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Serialize, ToSchema)]
+pub struct FormInfo {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub item_count: i32,
+    pub duration_minutes: i32,
+}
+
+/// The exam forms a candidate can start.
+#[utoipa::path(get, path = "/api/v1/forms", tag = "exam",
+    responses((status = 200, body = Vec<FormInfo>), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn list_forms(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> ApiResult<Json<Vec<FormInfo>>> {
+    let forms = store::list_forms(&state.db).await?;
+    Ok(Json(
+        forms
+            .into_iter()
+            .map(|f| FormInfo {
+                slug: f.slug,
+                title: f.title,
+                description: f.description,
+                item_count: f.item_count,
+                duration_minutes: f.duration_minutes,
+            })
+            .collect(),
+    ))
+}
+
+/// An attempt's state.
+#[derive(Serialize, ToSchema)]
+pub struct AttemptInfo {
+    pub id: Uuid,
+    pub title: String,
+    pub mode: String,
+    pub item_count: i32,
+    /// Seconds left by the database's clock; null when untimed or ended.
+    pub seconds_left: Option<i64>,
+    /// in_progress, submitted or expired
+    pub state: String,
+    pub answered: Vec<i32>,
+    pub marked: Vec<i32>,
+    /// Case-study sections the candidate left (their items can no longer change).
+    pub locked_sections: Vec<String>,
+}
+
+async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, AppError> {
+    let slots = store::slots(&state.db, a.id).await?;
+    Ok(AttemptInfo {
+        id: a.id,
+        title: a.title.clone(),
+        mode: a.mode.clone(),
+        item_count: a.item_count,
+        seconds_left: if a.ended_at.is_some() {
+            None
+        } else {
+            a.seconds_left
+        },
+        state: a
+            .ended_reason
+            .clone()
+            .map(|r| r.replace("submitted", "submitted"))
+            .unwrap_or_else(|| "in_progress".into()),
+        answered: slots
+            .iter()
+            .filter(|s| s.response.is_some())
+            .map(|s| s.position)
+            .collect(),
+        marked: slots
+            .iter()
+            .filter(|s| s.marked)
+            .map(|s| s.position)
+            .collect(),
+        locked_sections: a.locked_sections.clone(),
+    })
+}
+
+/// Starts an attempt of a form: items drawn to the blueprint, deadline set by the database.
+#[utoipa::path(post, path = "/api/v1/forms/{slug}/attempts", tag = "exam",
+    params(("slug" = String, Path, description = "the form's slug")),
+    responses((status = 201, body = AttemptInfo), (status = 404, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(slug): Path<String>,
+) -> ApiResult<(StatusCode, Json<AttemptInfo>)> {
+    let form = store::form_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = service::start_attempt(&state.db, &user, &form).await?;
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    Ok((StatusCode::CREATED, Json(attempt_info(&state, &a).await?)))
+}
+
+/// An attempt's state (another user's attempt is not found).
+#[utoipa::path(get, path = "/api/v1/attempts/{id}", tag = "exam",
+    params(("id" = Uuid, Path)), responses((status = 200, body = AttemptInfo), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_attempt(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<AttemptInfo>> {
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    Ok(Json(attempt_info(&state, &a).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TextEntry {
+    pub id: String,
+    /// Inline Markdown.
+    pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HotSlotView {
+    pub id: String,
+    pub options: Vec<TextEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseInfo {
+    pub id: String,
+    pub title: String,
+    pub stem: String,
+    pub documents: Vec<TextEntry>,
+}
+
+/// An item as the candidate sees it: no key, no explanation. Options, steps and choices in this attempt's order.
+#[derive(Serialize, ToSchema)]
+pub struct ItemInfo {
+    pub position: i32,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Markdown.
+    pub stem: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choose: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<TextEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<TextEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positions: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<TextEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hot_slots: Vec<HotSlotView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_study: Option<CaseInfo>,
+    /// The saved response, in the shape of PUT …/answer.
+    #[schema(value_type = Option<Object>)]
+    pub response: Option<serde_json::Value>,
+    pub marked: bool,
+}
+
+fn entries(choices: &[Choice], order: &Presentation) -> Vec<TextEntry> {
+    let ids: Vec<&String> = if order.order.len() == choices.len() {
+        order.order.iter().collect()
+    } else {
+        choices.iter().map(|c| &c.id).collect()
+    };
+    ids.into_iter()
+        .filter_map(|id| choices.iter().find(|c| &c.id == id))
+        .map(|c| TextEntry {
+            id: c.id.clone(),
+            text: c.text.clone(),
+        })
+        .collect()
+}
+
+/// One item of a running attempt.
+#[utoipa::path(get, path = "/api/v1/attempts/{id}/items/{position}", tag = "exam",
+    params(("id" = Uuid, Path), ("position" = i32, Path, description = "1-based")),
+    responses((status = 200, body = ItemInfo), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get_item(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+) -> ApiResult<Json<ItemInfo>> {
+    let a = open_attempt(&state, id, &user).await?;
+    let slot = store::slot(&state.db, id, position)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if slot
+        .section_key
+        .as_ref()
+        .is_some_and(|k| a.locked_sections.contains(k))
+    {
+        return Err(AppError::Unprocessable(
+            "This case study section is locked: you left it.".into(),
+        )
+        .into());
+    }
+    leave_sections(&state, &a, slot.section_key.as_deref()).await?;
+    let (q, item) = service::question_at(&state.db, &slot).await?;
+    let p = &slot.presentation.0;
+    let mut info = ItemInfo {
+        position,
+        kind: q.body.type_name().into(),
+        stem: q.common.stem.clone(),
+        choose: None,
+        options: vec![],
+        statements: vec![],
+        positions: None,
+        slots: vec![],
+        hot_slots: vec![],
+        template: None,
+        case_study: item.case_study().map(|c| CaseInfo {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            stem: c.stem.clone(),
+            documents: c
+                .documents
+                .iter()
+                .map(|d| TextEntry {
+                    id: d.id.clone(),
+                    text: format!("## {}\n\n{}", d.title, d.body),
+                })
+                .collect(),
+        }),
+        response: slot
+            .response
+            .as_ref()
+            .and_then(|r| serde_json::to_value(&r.0).ok()),
+        marked: slot.marked,
+    };
+    match &q.body {
+        Body::Single { options, .. } => info.options = entries(options, p),
+        Body::Multiple {
+            options, choose, ..
+        } => {
+            info.options = entries(options, p);
+            info.choose = Some(*choose);
+        }
+        Body::YesNoSeries { statements } => {
+            info.statements = statements
+                .iter()
+                .map(|s| TextEntry {
+                    id: s.id.clone(),
+                    text: s.text.clone(),
+                })
+                .collect();
+        }
+        Body::Order { steps, answer } => {
+            info.options = entries(steps, p);
+            info.positions = Some(answer.len());
+        }
+        Body::Match { choices, slots, .. } => {
+            info.options = entries(choices, p);
+            info.slots = slots
+                .iter()
+                .map(|s| TextEntry {
+                    id: s.id.clone(),
+                    text: s.text.clone(),
+                })
+                .collect();
+        }
+        Body::HotArea {
+            template, slots, ..
+        } => {
+            info.template = Some(template.clone());
+            info.hot_slots = slots
+                .iter()
+                .map(|s| HotSlotView {
+                    id: s.id.clone(),
+                    options: s
+                        .options
+                        .iter()
+                        .map(|o| TextEntry {
+                            id: o.id.clone(),
+                            text: o.text.clone(),
+                        })
+                        .collect(),
+                })
+                .collect();
+        }
+    }
+    Ok(Json(info))
+}
+
+async fn open_attempt(
+    state: &AppState,
+    id: Uuid,
+    user: &crate::auth::session::User,
+) -> Result<AttemptRow, AppError> {
+    let a = service::load_attempt(&state.db, id, user).await?;
+    if a.ended_at.is_some() {
+        return Err(AppError::Unprocessable(
+            "The exam has ended: answers can no longer change.".into(),
+        ));
+    }
+    Ok(a)
+}
+
+/// Touching an item outside a case-study section the candidate has answered in locks that section.
+async fn leave_sections(
+    state: &AppState,
+    a: &AttemptRow,
+    current: Option<&str>,
+) -> Result<(), AppError> {
+    if a.mode != "exam" {
+        return Ok(());
+    }
+    let slots = store::slots(&state.db, a.id).await?;
+    let mut sections: Vec<&str> = slots
+        .iter()
+        .filter(|s| s.response.is_some())
+        .filter_map(|s| s.section_key.as_deref())
+        .filter(|k| Some(*k) != current && !a.locked_sections.iter().any(|l| l == k))
+        .collect();
+    sections.dedup();
+    for s in sections {
+        store::lock_section(&state.db, a.id, s).await?;
+    }
+    Ok(())
+}
+
+/// Saves (or, with `null`, clears) the answer of an item. Refused with 422 after the deadline (earlier answers
+/// count), in a locked section, or when it changes an answered yes/no statement.
+#[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/answer", tag = "exam",
+    params(("id" = Uuid, Path), ("position" = i32, Path)),
+    request_body(content = Object, description = "`{\"type\": \"single\", \"answer\": \"a\"}`; see docs/scoring.md for every type's shape, or null to clear"),
+    responses((status = 204, description = "saved"), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn put_answer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+    body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    let response: Option<Response> = serde_json::from_slice(&body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the answer is not valid JSON of the documented shape: {e}"
+        ))
+    })?;
+    let a = open_attempt(&state, id, &user).await?;
+    let slot = store::slot(&state.db, id, position)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    leave_sections(&state, &a, slot.section_key.as_deref()).await?;
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    let (q, _) = service::question_at(&state.db, &slot).await?;
+    service::save(&state.db, &a, &slot, &q, Some(response.as_ref()), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MarkBody {
+    pub marked: bool,
+}
+
+/// Marks or unmarks an item for review.
+#[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/mark", tag = "exam",
+    params(("id" = Uuid, Path), ("position" = i32, Path)), request_body = MarkBody,
+    responses((status = 204, description = "saved"), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn put_mark(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+    Json(body): Json<MarkBody>,
+) -> ApiResult<StatusCode> {
+    let a = open_attempt(&state, id, &user).await?;
+    let slot = store::slot(&state.db, id, position)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (q, _) = service::question_at(&state.db, &slot).await?;
+    service::save(&state.db, &a, &slot, &q, None, Some(body.marked)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResultInfo {
+    pub attempt: AttemptInfo,
+    #[schema(value_type = Object)]
+    pub result: ExamResult,
+}
+
+/// Ends the attempt (a second submit changes nothing) and returns its result.
+#[utoipa::path(post, path = "/api/v1/attempts/{id}/submit", tag = "exam",
+    params(("id" = Uuid, Path)), responses((status = 200, body = ResultInfo), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ResultInfo>> {
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    service::submit(&state.db, &a).await?;
+    result(State(state), ApiUser(user), Path(id)).await
+}
+
+/// The result of an ended attempt: scaled score, pass/fail, per-domain percentages.
+#[utoipa::path(get, path = "/api/v1/attempts/{id}/result", tag = "exam",
+    params(("id" = Uuid, Path)), responses((status = 200, body = ResultInfo), (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn result(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ResultInfo>> {
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    let Some(result) = a.result.as_ref().map(|r| r.0.clone()) else {
+        return Err(AppError::Unprocessable("The attempt is still in progress.".into()).into());
+    };
+    Ok(Json(ResultInfo {
+        attempt: attempt_info(&state, &a).await?,
+        result,
+    }))
+}
