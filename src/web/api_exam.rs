@@ -79,7 +79,6 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
         state: a
             .ended_reason
             .clone()
-            .map(|r| r.replace("submitted", "submitted"))
             .unwrap_or_else(|| "in_progress".into()),
         answered: slots
             .iter()
