@@ -748,3 +748,126 @@ async fn the_json_api_runs_a_whole_attempt() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn practice_is_untimed_gives_feedback_after_each_item_and_is_not_an_exam() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let r = app
+        .post_form(
+            "/practice",
+            "/practice/start",
+            &[("domain", "knowledge"), ("count", "5")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM attempts WHERE mode = 'practice'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (deadline, n): (Option<time::OffsetDateTime>, i32) =
+        sqlx::query_as("SELECT deadline, item_count FROM attempts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(deadline.is_none(), "practice is untimed");
+    assert_eq!(n, 2, "only the two knowledge questions match");
+    let pos = position_of(&app, id, "t-hot").await;
+    let page = format!("/attempts/{id}/items/{pos}");
+    let before = app.get(&page).await.text().await.unwrap();
+    assert!(
+        texts(&before, "[data-testid=feedback]").is_empty(),
+        "no feedback before answering"
+    );
+    app.post_form(
+        &page,
+        &page,
+        &[("slot:cls", "a"), ("slot:op", "b"), ("go", "stay")],
+    )
+    .await;
+    let after = app.get(&page).await.text().await.unwrap();
+    let feedback = texts(&after, "[data-testid=feedback]").join(" ");
+    assert!(feedback.contains("Partly correct"), "{feedback}");
+    assert!(
+        feedback.contains("SearchClient.search"),
+        "the explanation is shown: {feedback}"
+    );
+    // Nothing matches: a clear message, no attempt.
+    let none = app
+        .post_form(
+            "/practice",
+            "/practice/start",
+            &[("objective", "vision.video"), ("count", "5")],
+        )
+        .await;
+    assert_eq!(none.status(), 422);
+    assert!(texts(&none.text().await.unwrap(), ".form-error")[0].contains("No questions match"));
+}
+
+#[tokio::test]
+async fn a_reported_problem_reaches_the_instructor_queue() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    app.post_form(
+        &format!("/attempts/{id}/end"),
+        &format!("/attempts/{id}/submit"),
+        &[],
+    )
+    .await;
+    let result = format!("/attempts/{id}/result");
+    let bad = app
+        .post_form(
+            &result,
+            &format!("/attempts/{id}/items/3/report"),
+            &[("kind", "nonsense")],
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let r = app
+        .post_form(
+            &result,
+            &format!("/attempts/{id}/items/3/report"),
+            &[("kind", "wrong_key"), ("comment", "B looks right to me")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).contains("reported=3"));
+    let other = app.other_browser();
+    candidate(&other).await;
+    let theirs = other
+        .post_form(
+            "/exams",
+            &format!("/attempts/{id}/items/3/report"),
+            &[("kind", "typo")],
+        )
+        .await;
+    assert_eq!(
+        theirs.status(),
+        404,
+        "nobody reports on another user's attempt"
+    );
+    let instructor = app.other_browser();
+    instructor
+        .create_user("teach@example.com", ai102::auth::Role::Instructor)
+        .await;
+    instructor.sign_in("teach@example.com", PASSWORD).await;
+    // The test pack has no owner (like the shipped bank), so only admins see its queue.
+    let admin = app.other_browser();
+    admin
+        .create_user("boss@example.com", ai102::auth::Role::Admin)
+        .await;
+    admin.sign_in("boss@example.com", PASSWORD).await;
+    let html = admin.get("/instructor").await.text().await.unwrap();
+    let rows = texts(&html, "[data-testid=reports] tbody tr");
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].contains("wrong_key") && rows[0].contains("B looks right to me"));
+    let html = instructor.get("/instructor").await.text().await.unwrap();
+    assert!(
+        texts(&html, "[data-testid=reports] tbody tr").is_empty(),
+        "an instructor sees only their own packs' reports"
+    );
+}

@@ -161,3 +161,74 @@ pub async fn submit(db: &PgPool, attempt: &AttemptRow) -> Result<(), AppError> {
     store::finalize(db, attempt.id, "submitted").await?;
     Ok(())
 }
+
+/// Starts an untimed practice set; it never counts toward pass rates (mode 'practice').
+pub async fn start_practice(
+    db: &PgPool,
+    user: &User,
+    spec: &super::practice::PracticeSpec,
+) -> Result<Uuid, AppError> {
+    let rows = store::published_pool(db).await?;
+    let seen = if spec.only_unseen {
+        store::ever_seen(db, user.id).await?
+    } else {
+        Default::default()
+    };
+    let missed = if spec.only_missed {
+        store::missed(db, user.id, 5).await?
+    } else {
+        Default::default()
+    };
+    let candidates: Vec<super::practice::Candidate<'_>> = rows
+        .iter()
+        .map(|r| super::practice::Candidate {
+            key: &r.item_key,
+            case_study: r.kind == "case_study",
+            domains: &r.domains,
+            objectives: &r.objectives,
+        })
+        .collect();
+    let seed: u64 = rand::random();
+    let keys = super::practice::select(&candidates, &seen, &missed, spec, seed);
+    if keys.is_empty() {
+        return Err(AppError::Unprocessable(
+            "No questions match these choices. Widen the domains or objectives, or untick \"only unseen\" / \"only missed\".".into(),
+        ));
+    }
+    let wanted: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| keys.contains(&r.item_key))
+        .map(|r| r.revision_id)
+        .collect();
+    let contents = bank::revisions(db, &wanted).await?;
+    let by_key: HashMap<String, (Uuid, Item)> = rows
+        .iter()
+        .filter_map(|r| {
+            contents
+                .get(&r.revision_id)
+                .map(|it| (r.item_key.clone(), (r.revision_id, it.clone())))
+        })
+        .collect();
+    let drawn = super::sampling::Draw {
+        entries: keys,
+        per_domain: vec![],
+        shortfalls: vec![],
+        missing_case_studies: 0,
+    };
+    let items = plan(&drawn, &by_key, seed);
+    let id = store::create_attempt(
+        db,
+        NewAttempt {
+            user_id: user.id,
+            form_id: None,
+            mode: "practice",
+            title: "Practice",
+            seed,
+            cut_fraction: scoring::DEFAULT_CUT,
+            minutes: None,
+            items: &items,
+        },
+    )
+    .await?;
+    Ok(id)
+}

@@ -502,3 +502,105 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
     tx.commit().await?;
     Ok(Some(id))
 }
+
+/// Every live item of every published pack, for practice sets.
+pub async fn published_pool(db: impl PgExecutor<'_>) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives
+         FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.status = 'published' ORDER BY p.pack_key, i.position",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Item keys the candidate has ever been shown (exam or practice).
+pub async fn ever_seen(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT i.item_key FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
+         JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id WHERE a.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Item keys the candidate did not get fully right in their last `n` ended attempts.
+pub async fn missed(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    n: i64,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT i.item_key FROM attempt_items ai
+         JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND ended_at IS NOT NULL
+                                 ORDER BY started_at DESC LIMIT $2)
+           AND COALESCE(an.earned, 0) < ai.max_points",
+    )
+    .bind(user_id)
+    .bind(n)
+    .fetch_all(db)
+    .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Stores a candidate's report on an item of one of their attempts.
+pub async fn report_problem(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    user_id: Uuid,
+    position: i32,
+    kind: &str,
+    comment: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
+         SELECT $1, r.item_id, ai.revision_id, ai.question_key, a.user_id, $5, $6
+         FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id JOIN item_revisions r ON r.id = ai.revision_id
+         WHERE a.id = $2 AND a.user_id = $3 AND ai.position = $4",
+    )
+    .bind(Uuid::new_v4())
+    .bind(attempt_id)
+    .bind(user_id)
+    .bind(position)
+    .bind(kind)
+    .bind(comment)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// An open report, as the instructor's queue shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: Uuid,
+    pub pack_key: String,
+    pub question_key: String,
+    pub kind: String,
+    pub comment: String,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// Reports on the packs an instructor owns (all packs for `None`, i.e. admins and shipped packs).
+pub async fn reports(
+    db: impl PgExecutor<'_>,
+    owner: Option<Uuid>,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT rp.id, p.pack_key, rp.question_key, rp.kind, rp.comment, rp.status, rp.created_at
+         FROM item_reports rp JOIN items i ON i.id = rp.item_id JOIN packs p ON p.id = i.pack_id
+         WHERE $1::uuid IS NULL OR p.owner_id = $1
+         ORDER BY rp.status = 'open' DESC, rp.created_at DESC LIMIT 200",
+    )
+    .bind(owner)
+    .fetch_all(db)
+    .await
+}

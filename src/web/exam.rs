@@ -410,6 +410,7 @@ pub struct ResultPage {
     pub chart_height: usize,
     pub items: Vec<ReviewedItem>,
     pub late: bool,
+    pub reported: Option<i32>,
 }
 
 pub async fn result(
@@ -492,9 +493,16 @@ pub async fn result(
         bars,
         items,
         late: q.contains_key("late"),
+        reported: q.get("reported").and_then(|v| v.parse().ok()),
         attempt,
     };
     Ok(render(&page)?.into_response())
+}
+
+impl ResultPage {
+    fn was_reported(&self, position: &i32) -> bool {
+        self.reported == Some(*position)
+    }
 }
 
 /// A point of the score-trend chart.

@@ -15,6 +15,7 @@ use axum::response::Html;
 pub struct InstructorPage {
     pub layout: Layout,
     pub packs: Vec<PackRow>,
+    pub reports: Vec<crate::store::exam::ReportRow>,
 }
 
 pub async fn index(
@@ -23,8 +24,10 @@ pub async fn index(
 ) -> AppResult<Html<String>> {
     let owner = (user.role != Role::Admin).then_some(user.id);
     let packs = store::bank::list_packs(&state.db, owner).await?;
+    let reports = store::exam::reports(&state.db, owner).await?;
     render(&InstructorPage {
         layout: Layout::from_session(&session),
         packs,
+        reports,
     })
 }

@@ -10,6 +10,7 @@ pub mod health;
 pub mod home;
 pub mod instructor;
 pub mod markdown;
+pub mod practice;
 pub mod views;
 
 use crate::auth::session::{load_session, Session, User};
@@ -52,6 +53,12 @@ pub fn router(state: AppState) -> Router {
         .route("/exams", get(exam::forms))
         .route("/exams/{slug}/start", post(exam::start))
         .route("/attempts", get(exam::history))
+        .route("/practice", get(practice::page))
+        .route("/practice/start", post(practice::start))
+        .route(
+            "/attempts/{id}/items/{position}/report",
+            post(practice::report),
+        )
         .route(
             "/attempts/{id}/items/{position}",
             get(exam::item).post(exam::save),

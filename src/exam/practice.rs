@@ -1,0 +1,150 @@
+//! Practice sets (pure): the candidate picks domains, objectives, unseen or missed items, case studies or not,
+//! and how many questions; the set is drawn at random from what matches.
+
+use super::sampling::shuffle_ids;
+use std::collections::HashSet;
+
+/// What the candidate asked for.
+#[derive(Debug, Clone, Default)]
+pub struct PracticeSpec {
+    /// Empty: every domain.
+    pub domains: Vec<String>,
+    /// Empty: every objective of the chosen domains.
+    pub objectives: Vec<String>,
+    pub only_unseen: bool,
+    pub only_missed: bool,
+    pub include_case_studies: bool,
+    pub count: usize,
+}
+
+/// One candidate entry of the pool.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub key: &'a str,
+    pub case_study: bool,
+    pub domains: &'a [String],
+    pub objectives: &'a [String],
+}
+
+/// The item keys of a practice set (at most `count` questions; a case study counts as its questions and is
+/// kept whole), in a random order from `seed`.
+pub fn select(
+    pool: &[Candidate<'_>],
+    seen: &HashSet<String>,
+    missed: &HashSet<String>,
+    spec: &PracticeSpec,
+    seed: u64,
+) -> Vec<String> {
+    let matches = |c: &Candidate<'_>| {
+        (spec.include_case_studies || !c.case_study)
+            && (spec.domains.is_empty() || c.domains.iter().any(|d| spec.domains.contains(d)))
+            && (spec.objectives.is_empty()
+                || c.objectives.iter().any(|o| spec.objectives.contains(o)))
+            && (!spec.only_unseen || !seen.contains(c.key))
+            && (!spec.only_missed || missed.contains(c.key))
+    };
+    let eligible: Vec<String> = pool
+        .iter()
+        .filter(|c| matches(c))
+        .map(|c| c.key.to_owned())
+        .collect();
+    let mut out = Vec::new();
+    let mut questions = 0;
+    for key in shuffle_ids(&eligible, seed) {
+        let Some(c) = pool.iter().find(|c| c.key == key) else {
+            continue;
+        };
+        let n = c.domains.len().max(1);
+        if questions + n > spec.count {
+            continue;
+        }
+        questions += n;
+        out.push(key);
+        if questions == spec.count {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(xs: &[&str]) -> Vec<String> {
+        xs.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn filters_by_domain_objective_seen_and_missed() {
+        let d1 = s(&["plan"]);
+        let o1 = s(&["plan.secure"]);
+        let d2 = s(&["nlp"]);
+        let o2 = s(&["nlp.qa"]);
+        let d3 = s(&["genai", "genai"]);
+        let o3 = s(&["genai.rag", "genai.ops"]);
+        let pool = vec![
+            Candidate {
+                key: "a",
+                case_study: false,
+                domains: &d1,
+                objectives: &o1,
+            },
+            Candidate {
+                key: "b",
+                case_study: false,
+                domains: &d2,
+                objectives: &o2,
+            },
+            Candidate {
+                key: "cs",
+                case_study: true,
+                domains: &d3,
+                objectives: &o3,
+            },
+        ];
+        let none = HashSet::new();
+        let all = PracticeSpec {
+            include_case_studies: true,
+            count: 10,
+            ..Default::default()
+        };
+        let mut got = select(&pool, &none, &none, &all, 1);
+        got.sort();
+        assert_eq!(got, s(&["a", "b", "cs"]));
+        let no_cases = PracticeSpec {
+            count: 10,
+            ..Default::default()
+        };
+        assert!(!select(&pool, &none, &none, &no_cases, 1).contains(&"cs".to_owned()));
+        let nlp = PracticeSpec {
+            domains: s(&["nlp"]),
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(select(&pool, &none, &none, &nlp, 1), s(&["b"]));
+        let seen: HashSet<String> = ["a".to_owned()].into();
+        let unseen = PracticeSpec {
+            only_unseen: true,
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(select(&pool, &seen, &none, &unseen, 1), s(&["b"]));
+        let missed = PracticeSpec {
+            only_missed: true,
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(select(&pool, &none, &seen, &missed, 1), s(&["a"]));
+        let one = PracticeSpec {
+            include_case_studies: true,
+            count: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            select(&pool, &none, &none, &one, 3).len(),
+            1,
+            "a case study that would overflow is skipped"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Practice mode: the candidate builds an untimed set and gets feedback after each item; and problem reports.
+
+use super::{render, Layout};
+use crate::auth::session::{CsrfForm, CurrentUser};
+use crate::bank::model::Blueprint;
+use crate::error::{AppError, AppResult};
+use crate::exam::practice::PracticeSpec;
+use crate::exam::service;
+use crate::store::exam as store;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use uuid::Uuid;
+
+#[derive(Template)]
+#[template(path = "candidate/practice.html")]
+pub struct PracticePage {
+    pub layout: Layout,
+    pub blueprint: Blueprint,
+    pub error: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    CurrentUser(_, session): CurrentUser,
+) -> AppResult<Html<String>> {
+    let blueprint = store::blueprint(&state.db, "ai102").await?;
+    render(&PracticePage {
+        layout: Layout::from_session(&session),
+        blueprint,
+        error: None,
+    })
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let all = |name: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let has = |name: &str| pairs.iter().any(|(k, _)| k == name);
+    let count = pairs
+        .iter()
+        .find(|(k, _)| k == "count")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .filter(|n| (1..=100).contains(n))
+        .ok_or_else(|| AppError::BadRequest("choose how many questions: 1 to 100".into()))?;
+    let spec = PracticeSpec {
+        domains: all("domain"),
+        objectives: all("objective"),
+        only_unseen: has("only_unseen"),
+        only_missed: has("only_missed"),
+        include_case_studies: has("case_studies"),
+        count,
+    };
+    match service::start_practice(&state.db, &user, &spec).await {
+        Ok(id) => Ok(Redirect::to(&format!("/attempts/{id}/items/1")).into_response()),
+        Err(AppError::Unprocessable(msg)) => {
+            let blueprint = store::blueprint(&state.db, "ai102").await?;
+            let page = PracticePage {
+                layout: Layout::from_session(&session),
+                blueprint,
+                error: Some(msg),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportForm {
+    kind: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// A candidate flags an item of one of their attempts (wrong key, unclear, outdated, typo) for its instructor.
+pub async fn report(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    Path((id, position)): Path<(Uuid, i32)>,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> AppResult<Redirect> {
+    if !["wrong_key", "unclear", "outdated", "typo", "other"].contains(&form.kind.as_str()) {
+        return Err(AppError::BadRequest(
+            "choose what is wrong: wrong key, unclear, outdated, typo or other".into(),
+        ));
+    }
+    let comment = form.comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(AppError::BadRequest(
+            "the comment is too long (2,000 characters at most)".into(),
+        ));
+    }
+    if !store::report_problem(&state.db, id, user.id, position, &form.kind, comment).await? {
+        return Err(AppError::NotFound);
+    }
+    let a = service::load_attempt(&state.db, id, &user).await?;
+    let to = if a.ended_at.is_some() {
+        format!("/attempts/{id}/result?reported={position}#item-{position}")
+    } else {
+        format!("/attempts/{id}/items/{position}")
+    };
+    Ok(Redirect::to(&to))
+}
