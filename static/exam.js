@@ -54,3 +54,36 @@
     });
   }
 })();
+
+// Drag-and-drop for ordering and matching items. The selects stay the source of truth (and the keyboard
+// and no-JavaScript way to answer): dropping a choice on a position or slot sets that select's value.
+(function () {
+  "use strict";
+  var areas = document.querySelectorAll(".order, .match");
+  Array.prototype.forEach.call(areas, function (area) {
+    var pool = area.querySelectorAll(".pool li[data-id]");
+    Array.prototype.forEach.call(pool, function (li) {
+      li.setAttribute("draggable", "true");
+      li.addEventListener("dragstart", function (e) {
+        e.dataTransfer.setData("text/plain", li.dataset.id);
+        e.dataTransfer.effectAllowed = "copy";
+      });
+    });
+    var targets = area.querySelectorAll(".answer-area li, dl.slots dd");
+    Array.prototype.forEach.call(targets, function (t) {
+      var select = t.querySelector("select");
+      if (!select) return;
+      t.classList.add("drop-target");
+      t.addEventListener("dragover", function (e) { e.preventDefault(); t.classList.add("over"); });
+      t.addEventListener("dragleave", function () { t.classList.remove("over"); });
+      t.addEventListener("drop", function (e) {
+        e.preventDefault();
+        t.classList.remove("over");
+        var id = e.dataTransfer.getData("text/plain");
+        if (!id) return;
+        select.value = id;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    });
+  });
+})();
