@@ -871,3 +871,33 @@ async fn a_reported_problem_reaches_the_instructor_queue() {
         "an instructor sees only their own packs' reports"
     );
 }
+
+#[tokio::test]
+async fn a_yes_no_series_is_answered_one_statement_at_a_time_as_the_page_sends_it() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    let n = position_of(&app, id, "t-yesno").await;
+    let page = format!("/attempts/{id}/items/{n}");
+    for (field, value, stays) in [
+        ("s:s1", "yes", true),
+        ("s:s2", "no", true),
+        ("s:s3", "yes", false),
+    ] {
+        let r = app
+            .post_form(&page, &page, &[(field, value), ("go", "next")])
+            .await;
+        assert_eq!(r.status(), 303, "{field} saved");
+        assert_eq!(
+            location(&r) == page,
+            stays,
+            "after {field}: {}",
+            location(&r)
+        );
+    }
+    assert_eq!(
+        stored(&app, id, "t-yesno").await.unwrap()["answer"],
+        serde_json::json!({"s1": "yes", "s2": "no", "s3": "yes"})
+    );
+}

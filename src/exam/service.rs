@@ -113,13 +113,30 @@ pub async fn save(
     question: &Question,
     response: Option<Option<&Response>>,
     marked: Option<bool>,
-) -> Result<(), AppError> {
+) -> Result<Option<Response>, AppError> {
+    let statements_lock =
+        attempt.mode == "exam" && matches!(question.body, Body::YesNoSeries { .. });
+    // A yes/no page sends only the statement being answered: add it to the ones already answered
+    // (a changed earlier statement stays in the new response, so the guarded upsert refuses it).
+    let merged = match (response, slot.response.as_ref().map(|j| &j.0)) {
+        (Some(Some(Response::YesNoSeries(new))), Some(Response::YesNoSeries(old)))
+            if statements_lock =>
+        {
+            let mut all = old.clone();
+            all.extend(new.iter().map(|(k, v)| (k.clone(), *v)));
+            Some(Response::YesNoSeries(all))
+        }
+        (Some(r), _) => r.cloned(),
+        (None, _) => slot.response.as_ref().map(|j| j.0.clone()),
+    };
+    let response = match response {
+        Some(_) => Some(merged.as_ref()),
+        None => None,
+    };
     if let Some(Some(r)) = response {
         scoring::validate(question, r)
             .map_err(|e| AppError::BadRequest(format!("item {}: {e}", slot.position)))?;
     }
-    let statements_lock =
-        attempt.mode == "exam" && matches!(question.body, Body::YesNoSeries { .. });
     let outcome = store::save_answer(
         db,
         attempt.id,
@@ -132,7 +149,7 @@ pub async fn save(
     )
     .await?;
     match outcome {
-        SaveOutcome::Saved => Ok(()),
+        SaveOutcome::Saved => Ok(merged),
         SaveOutcome::Closed => {
             // Make sure the attempt is ended and scored now that its time is over.
             store::finalize(db, attempt.id, "expired").await?;

@@ -227,7 +227,7 @@ pub async fn save(
         } else {
             Some(response.as_ref())
         };
-    if let Err(e) = service::save(
+    let saved = match service::save(
         &state.db,
         &attempt,
         &slot,
@@ -237,24 +237,27 @@ pub async fn save(
     )
     .await
     {
-        if autosave {
-            return Err(e);
+        Ok(saved) => saved,
+        Err(e) => {
+            if autosave {
+                return Err(e);
+            }
+            let attempt = service::load_attempt(&state.db, id, &user).await?;
+            if attempt.ended_at.is_some() {
+                return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
+            }
+            let status = e.status();
+            return item_page(
+                &state,
+                &session,
+                attempt,
+                position,
+                Some(e.to_string()),
+                status,
+            )
+            .await;
         }
-        let attempt = service::load_attempt(&state.db, id, &user).await?;
-        if attempt.ended_at.is_some() {
-            return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
-        }
-        let status = e.status();
-        return item_page(
-            &state,
-            &session,
-            attempt,
-            position,
-            Some(e.to_string()),
-            status,
-        )
-        .await;
-    }
+    };
     if autosave {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -264,16 +267,16 @@ pub async fn save(
         "prev" => Some((position - 1).max(1)),
         "next" => {
             // A yes/no series stays on the item until its statements are all answered.
+            // The statement just answered counts (the saved response holds all answered statements).
             let unanswered = matches!(question.body, crate::bank::model::Body::YesNoSeries { .. })
-                && response
-                    .as_ref()
-                    .is_some_and(|r| match (r, &question.body) {
-                        (
-                            Response::YesNoSeries(m),
-                            crate::bank::model::Body::YesNoSeries { statements },
-                        ) => m.len() < statements.len(),
-                        _ => false,
-                    })
+                && response.is_some()
+                && saved.as_ref().is_some_and(|r| match (r, &question.body) {
+                    (
+                        Response::YesNoSeries(m),
+                        crate::bank::model::Body::YesNoSeries { statements },
+                    ) => m.len() < statements.len(),
+                    _ => false,
+                })
                 && attempt.mode == "exam";
             if unanswered {
                 Some(position)
