@@ -901,3 +901,29 @@ async fn a_yes_no_series_is_answered_one_statement_at_a_time_as_the_page_sends_i
         serde_json::json!({"s1": "yes", "s2": "no", "s3": "yes"})
     );
 }
+
+#[tokio::test]
+async fn every_quick_15_attempt_shows_every_item_type() {
+    let bank = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = TestApp::spawn_with(|c| c.load_bank = Some(bank)).await;
+    candidate(&app).await;
+    for _ in 0..25 {
+        let r = app.post_form("/exams", "/exams/quick-15/start", &[]).await;
+        assert_eq!(r.status(), 303);
+    }
+    let per_attempt: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT ai.attempt_id, count(*), count(DISTINCT CASE WHEN i.kind = 'case_study'
+                THEN (SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') q WHERE q->>'id' = ai.question_key)
+                ELSE r.content->>'type' END)
+         FROM attempt_items ai JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         GROUP BY ai.attempt_id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(per_attempt.len(), 25);
+    for (id, n, types) in per_attempt {
+        assert_eq!(n, 15, "attempt {id}");
+        assert_eq!(types, 6, "attempt {id} shows {types} of the 6 item types");
+    }
+}

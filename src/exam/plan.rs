@@ -100,6 +100,58 @@ pub fn presentation(q: &Question, seed: u64) -> Presentation {
     Presentation { order }
 }
 
+/// A drawn or drawable entry, as the type-coverage pass sees it.
+#[derive(Debug, Clone)]
+pub struct TypedEntry<'a> {
+    pub key: &'a str,
+    pub case_study: bool,
+    /// The domain of a standalone question (the first of a case study's).
+    pub domain: &'a str,
+    pub types: &'a [String],
+    pub seen: bool,
+}
+
+/// Makes a drawn exam show every item type the pool offers, as a short form should: for each missing type,
+/// a drawn standalone question whose type appears more than once is swapped for an undrawn standalone
+/// question of the missing type *in the same domain* (unseen first), so the domain counts do not change.
+pub fn cover_types(entries: &mut [String], pool: &[TypedEntry<'_>], types: &[&str]) {
+    let find = |key: &str| pool.iter().find(|e| e.key == key);
+    for wanted in types {
+        let count = |entries: &[String], t: &str| -> usize {
+            entries
+                .iter()
+                .filter_map(|k| find(k))
+                .map(|e| e.types.iter().filter(|x| x.as_str() == t).count())
+                .sum()
+        };
+        if count(entries, wanted) > 0 {
+            continue;
+        }
+        let mut candidates: Vec<&TypedEntry<'_>> = pool
+            .iter()
+            .filter(|e| {
+                !e.case_study
+                    && e.types.iter().any(|t| t == wanted)
+                    && !entries.iter().any(|k| k == e.key)
+            })
+            .collect();
+        candidates.sort_by_key(|e| e.seen);
+        'candidates: for c in candidates {
+            for i in 0..entries.len() {
+                let Some(d) = find(&entries[i]) else { continue };
+                let Some(d_type) = d.types.first() else {
+                    continue;
+                };
+                if d.case_study || d.domain != c.domain || count(entries, d_type) < 2 {
+                    continue;
+                }
+                entries[i] = c.key.to_owned();
+                break 'candidates;
+            }
+        }
+    }
+}
+
 /// Finds a question (and its effective domain) inside an item by its id.
 pub fn find_question<'a>(item: &'a Item, key: &str) -> Option<&'a Question> {
     item.questions()
@@ -127,6 +179,56 @@ mod tests {
         let mut expected: Vec<_> = options.iter().map(|o| o.id.clone()).collect();
         expected.sort();
         assert_eq!(sorted, expected);
+    }
+
+    #[test]
+    fn missing_types_are_swapped_in_within_the_same_domain() {
+        let t = |x: &str| vec![x.to_owned()];
+        let (single, order, hot) = (t("single"), t("order"), t("hot_area"));
+        let pool = vec![
+            TypedEntry {
+                key: "a",
+                case_study: false,
+                domain: "plan",
+                types: &single,
+                seen: false,
+            },
+            TypedEntry {
+                key: "b",
+                case_study: false,
+                domain: "plan",
+                types: &single,
+                seen: false,
+            },
+            TypedEntry {
+                key: "c",
+                case_study: false,
+                domain: "plan",
+                types: &order,
+                seen: true,
+            },
+            TypedEntry {
+                key: "d",
+                case_study: false,
+                domain: "plan",
+                types: &order,
+                seen: false,
+            },
+            TypedEntry {
+                key: "e",
+                case_study: false,
+                domain: "nlp",
+                types: &hot,
+                seen: false,
+            },
+        ];
+        let mut drawn = vec!["a".to_owned(), "b".to_owned()];
+        cover_types(&mut drawn, &pool, &["single", "order", "hot_area"]);
+        assert_eq!(
+            drawn,
+            vec!["d".to_owned(), "b".to_owned()],
+            "unseen order item swapped in; no nlp swap"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Exam operations shared by the pages and the JSON API: start an attempt, save an answer, end it.
 //! Each is a short path: validate against the attempt, one guarded statement, a clear refusal otherwise.
 
-use super::plan::{find_question, plan, pool_entry};
+use super::plan::{cover_types, find_question, plan, pool_entry, TypedEntry};
 use super::sampling::{draw, FormSpec};
 use crate::auth::session::User;
 use crate::bank::model::{Body, Item, Question};
@@ -12,6 +12,16 @@ use crate::store::exam::{self as store, AttemptRow, FormRow, NewAttempt, SaveOut
 use sqlx::PgPool;
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// The item types a form shows at least once when its pool has them.
+const ALL_TYPES: [&str; 6] = [
+    "single",
+    "multiple",
+    "yes_no_series",
+    "order",
+    "match",
+    "hot_area",
+];
 
 /// How many recent exam attempts' items a new attempt avoids where the bank allows.
 pub const AVOID_RECENT: i64 = 3;
@@ -42,8 +52,20 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
             .collect(),
     };
     let seed: u64 = rand::random();
-    let drawn = draw(&pool, &spec, seed)
+    let mut drawn = draw(&pool, &spec, seed)
         .map_err(|e| AppError::Unprocessable(format!("this exam cannot be started: {e}")))?;
+    // Every item type the bank offers appears, even on a short form (same-domain swaps only).
+    let typed: Vec<TypedEntry<'_>> = pool_rows
+        .iter()
+        .map(|r| TypedEntry {
+            key: &r.item_key,
+            case_study: r.kind == "case_study",
+            domain: r.domains.first().map(String::as_str).unwrap_or(""),
+            types: &r.types,
+            seen: seen.contains(&r.item_key),
+        })
+        .collect();
+    cover_types(&mut drawn.entries, &typed, &ALL_TYPES);
     let wanted: Vec<Uuid> = pool_rows
         .iter()
         .filter(|r| drawn.entries.contains(&r.item_key))
@@ -129,10 +151,7 @@ pub async fn save(
         (Some(r), _) => r.cloned(),
         (None, _) => slot.response.as_ref().map(|j| j.0.clone()),
     };
-    let response = match response {
-        Some(_) => Some(merged.as_ref()),
-        None => None,
-    };
+    let response = response.map(|_| merged.as_ref());
     if let Some(Some(r)) = response {
         scoring::validate(question, r)
             .map_err(|e| AppError::BadRequest(format!("item {}: {e}", slot.position)))?;

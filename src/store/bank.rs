@@ -207,11 +207,16 @@ pub struct PoolRow {
     pub kind: String,
     pub domains: Vec<String>,
     pub objectives: Vec<String>,
+    /// Each question's type, in order.
+    pub types: Vec<String>,
 }
 
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives
+        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+                CASE WHEN i.kind = 'case_study'
+                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+                     ELSE ARRAY[r.content->>'type'] END AS types
          FROM form_packs fp
          JOIN packs p ON p.id = fp.pack_id AND p.status = 'published'
          JOIN items i ON i.pack_id = p.id AND NOT i.retired

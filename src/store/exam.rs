@@ -506,7 +506,10 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
 /// Every live item of every published pack, for practice sets.
 pub async fn published_pool(db: impl PgExecutor<'_>) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives
+        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+                CASE WHEN i.kind = 'case_study'
+                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+                     ELSE ARRAY[r.content->>'type'] END AS types
          FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE p.status = 'published' ORDER BY p.pack_key, i.position",
