@@ -43,3 +43,7 @@ db:
 
 db-stop:
 	@scripts/db.sh stop
+
+## make bench: the benchmarks of docs/performance.md (ceilings and our figures in the same run).
+bench:
+	@bench/run.sh

@@ -116,10 +116,9 @@ pub async fn load_attempt(db: &PgPool, id: Uuid, user: &User) -> Result<AttemptR
 
 /// A position's question, from its (immutable) revision.
 pub async fn question_at(db: &PgPool, slot: &SlotRow) -> Result<(Question, Item), AppError> {
-    let items = bank::revisions(db, &[slot.revision_id]).await?;
-    let item = items
-        .get(&slot.revision_id)
-        .cloned()
+    let item = bank::revision(db, slot.revision_id)
+        .await?
+        .map(|i| (*i).clone())
         .ok_or(AppError::NotFound)?;
     let q = find_question(&item, &slot.question_key)
         .cloned()

@@ -299,3 +299,28 @@ pub async fn import_path(
     let summary = import_pack(db, &pack, &blueprint, owner, status).await?;
     Ok((summary, pack))
 }
+
+/// Revisions never change once written (a trigger refuses updates), so every instance may keep the ones it
+/// has read: the answer-save path then reads no item content from the database. Bounded; cleared when full.
+static REVISION_CACHE: std::sync::OnceLock<std::sync::RwLock<HashMap<Uuid, std::sync::Arc<Item>>>> =
+    std::sync::OnceLock::new();
+const REVISION_CACHE_MAX: usize = 20_000;
+
+/// One revision's content, from the in-process cache or the database.
+pub async fn revision(db: &PgPool, id: Uuid) -> Result<Option<std::sync::Arc<Item>>, sqlx::Error> {
+    let cache = REVISION_CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.read().ok().and_then(|c| c.get(&id).cloned()) {
+        return Ok(Some(hit));
+    }
+    let Some(item) = revisions(db, &[id]).await?.remove(&id) else {
+        return Ok(None);
+    };
+    let item = std::sync::Arc::new(item);
+    if let Ok(mut c) = cache.write() {
+        if c.len() >= REVISION_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(id, item.clone());
+    }
+    Ok(Some(item))
+}
