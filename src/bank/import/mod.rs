@@ -1,0 +1,244 @@
+//! Importers: question files from other tools (GIFT, Moodle XML, Aiken, CSV, QTI 2.1/3.0) read into our
+//! item model, each refusal located by file, line (or XPath) and question. Pure: callers hand in bytes.
+//!
+//! An importer never guesses a domain or objective: imported questions carry `domain: None` and an empty
+//! `objective`, plus the source's category, and land in a draft pack where the instructor places them in
+//! the blueprint before publishing. Explanations come from the source's feedback when it has any; a missing
+//! explanation or reference is a problem only at publishing, not at import.
+
+use super::model::{Choice, Common, Question, ScoringRule};
+use super::Problem;
+use serde::Serialize;
+
+/// The formats `bank check`/`bank import` and the upload page take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Our pack format (YAML or JSON), docs/question-format.md.
+    Native,
+    Gift,
+    MoodleXml,
+    Aiken,
+    Csv,
+    /// IMS QTI 2.1 or 3.0: a single item file, or a content package (.zip with imsmanifest.xml).
+    Qti,
+}
+
+impl Format {
+    /// The name used by `--format` and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Native => "yaml",
+            Format::Gift => "gift",
+            Format::MoodleXml => "moodle-xml",
+            Format::Aiken => "aiken",
+            Format::Csv => "csv",
+            Format::Qti => "qti",
+        }
+    }
+
+    /// Parses a `--format` value.
+    pub fn parse(name: &str) -> Option<Format> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "yaml" | "json" | "native" => Format::Native,
+            "gift" => Format::Gift,
+            "moodle-xml" | "moodlexml" | "moodle" | "xml" => Format::MoodleXml,
+            "aiken" => Format::Aiken,
+            "csv" => Format::Csv,
+            "qti" | "qti21" | "qti3" | "qti30" => Format::Qti,
+            _ => return None,
+        })
+    }
+}
+
+/// One question read from a foreign file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The question, with `common.domain == None` and an empty `common.objective` unless the source said.
+    pub question: Question,
+    /// The source's category (GIFT `$CATEGORY:`, Moodle category, a CSV column), used to place questions in
+    /// the blueprint in bulk.
+    pub category: Option<String>,
+    /// 1-based line where the question starts in its file (for XML: the element's line).
+    pub line: usize,
+}
+
+/// What an importer read from one file: the questions it could take and a located problem for everything
+/// it could not (a refused question is a problem naming the question and the reason; the rest of the file
+/// is still read).
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub items: Vec<Imported>,
+    pub problems: Vec<Problem>,
+}
+
+/// Decodes a file's bytes as text: strips a UTF-8 BOM; text that is not UTF-8 is read as Windows-1252
+/// (what Moodle users' older files use), and the returned note says so.
+pub fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), None),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let text: String = bytes.iter().map(|&b| windows_1252(b)).collect();
+            (
+                text,
+                Some(format!(
+                    "the file is not UTF-8 (byte {at}); it was read as Windows-1252"
+                )),
+            )
+        }
+    }
+}
+
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+/// A stable item id from a title (or, without one, the file's stem and the question's number):
+/// lowercase ASCII letters, digits and `-`, at most 60 characters. Callers make it unique in the pack
+/// with [`unique_id`].
+pub fn slug_id(title: Option<&str>, file_stem: &str, number: usize) -> String {
+    let source = match title.map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_owned(),
+        _ => format!("{file_stem}-{number}"),
+    };
+    let mut id = String::new();
+    for c in source.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+        if id.len() >= 60 {
+            break;
+        }
+    }
+    let id = id.trim_end_matches('-').to_owned();
+    if id.is_empty() {
+        format!("q-{number}")
+    } else {
+        id
+    }
+}
+
+/// Makes `id` unique among `taken` by appending `-2`, `-3`, … and records it.
+pub fn unique_id(id: String, taken: &mut std::collections::HashSet<String>) -> String {
+    if taken.insert(id.clone()) {
+        return id;
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{id}-{n}");
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The common fields of an imported question: no domain or objective yet, the explanation from the
+/// source's feedback (possibly empty), no references unless the source had links.
+pub fn imported_common(id: String, stem: String, explanation: String) -> Common {
+    Common {
+        id,
+        domain: None,
+        objective: String::new(),
+        stem,
+        explanation,
+        references: Vec::new(),
+        scoring: ScoringRule::Partial,
+        points: None,
+        difficulty: None,
+        tags: Vec::new(),
+    }
+}
+
+/// Option ids `a`, `b`, … `z`, `aa`, … for the n-th option (0-based).
+pub fn option_id(n: usize) -> String {
+    let mut n = n;
+    let mut s = Vec::new();
+    loop {
+        s.push(b'a' + u8::try_from(n % 26).unwrap_or(0));
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// Choices with ids `a`, `b`, … from texts.
+pub fn choices(texts: impl IntoIterator<Item = String>) -> Vec<Choice> {
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| Choice {
+            id: option_id(i),
+            text,
+        })
+        .collect()
+}
+
+/// A located problem of an imported file.
+pub fn problem(
+    file: &str,
+    line: usize,
+    column: usize,
+    item: Option<&str>,
+    message: String,
+) -> Problem {
+    Problem {
+        file: file.to_owned(),
+        line,
+        column,
+        item: item.map(str::to_owned),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_ids_run_a_to_z_then_aa() {
+        assert_eq!(option_id(0), "a");
+        assert_eq!(option_id(25), "z");
+        assert_eq!(option_id(26), "aa");
+        assert_eq!(option_id(27), "ab");
+    }
+
+    #[test]
+    fn slugs_are_valid_ids_and_unique() {
+        assert_eq!(
+            slug_id(Some("Azure OpenAI: quotas!"), "f", 1),
+            "azure-openai-quotas"
+        );
+        assert_eq!(slug_id(None, "My File", 3), "my-file-3");
+        assert_eq!(slug_id(Some("ééé"), "f", 4), "q-4");
+        let mut taken = Default::default();
+        assert_eq!(unique_id("a".into(), &mut taken), "a");
+        assert_eq!(unique_id("a".into(), &mut taken), "a-2");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_read_as_windows_1252() {
+        let (text, note) = decode_text(b"caf\xe9 \x80");
+        assert_eq!(text, "café €");
+        assert!(note.is_some());
+        let (text, note) = decode_text(b"\xEF\xBB\xBFplain");
+        assert_eq!(text, "plain");
+        assert!(note.is_none());
+    }
+}
