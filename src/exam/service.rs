@@ -114,6 +114,23 @@ pub async fn load_attempt(db: &PgPool, id: Uuid, user: &User) -> Result<AttemptR
     Ok(a)
 }
 
+/// The attempt and one of its positions in one read (the save path), ending the attempt first when its
+/// time is over, as [`load_attempt`] does.
+pub async fn load_attempt_slot(
+    db: &PgPool,
+    id: Uuid,
+    user: &User,
+    position: i32,
+) -> Result<(AttemptRow, Option<SlotRow>), AppError> {
+    let (a, slot) = store::attempt_slot(db, id, user.id, position)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.ended_at.is_none() && a.expired {
+        return Ok((load_attempt(db, id, user).await?, slot));
+    }
+    Ok((a, slot))
+}
+
 /// A position's question, from its (immutable) revision.
 pub async fn question_at(db: &PgPool, slot: &SlotRow) -> Result<(Question, Item), AppError> {
     let item = bank::revision(db, slot.revision_id)

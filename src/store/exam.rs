@@ -290,6 +290,33 @@ pub async fn slot(
     .await
 }
 
+/// The attempt (if it belongs to `user_id`) and one of its positions, in one round trip: the save path's read.
+pub async fn attempt_slot(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    position: i32,
+) -> Result<Option<(AttemptRow, Option<SlotRow>)>, sqlx::Error> {
+    use sqlx::FromRow;
+    let row = sqlx::query(&format!(
+        "SELECT {ATTEMPT_COLUMNS}, s.* FROM attempts
+         LEFT JOIN LATERAL ({SLOT_SELECT} WHERE ai.attempt_id = attempts.id AND ai.position = $3) s ON true
+         WHERE attempts.id = $1 AND attempts.user_id = $2"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .bind(position)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let attempt = AttemptRow::from_row(&row)?;
+    let slot = match row.try_get::<Option<i32>, _>("position")? {
+        Some(_) => Some(SlotRow::from_row(&row)?),
+        None => None,
+    };
+    Ok(Some((attempt, slot)))
+}
+
 /// What became of a save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveOutcome {

@@ -184,7 +184,7 @@ pub async fn save(
     headers: HeaderMap,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let attempt = service::load_attempt(&state.db, id, &user).await?;
+    let (attempt, slot) = service::load_attempt_slot(&state.db, id, &user, position).await?;
     let autosave = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
@@ -198,9 +198,7 @@ pub async fn save(
         }
         return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
     }
-    let slot = store::slot(&state.db, id, position)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let slot = slot.ok_or(AppError::NotFound)?;
     if slot
         .section_key
         .as_ref()
