@@ -22,6 +22,11 @@ pub struct Config {
     #[arg(long, env = "SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// Take the client's address from the last X-Forwarded-For entry (set when behind a reverse proxy
+    /// such as nginx, so that sign-in limits count per client rather than per proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
     /// Maximum database connections in the pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub max_connections: u32,
@@ -39,6 +44,7 @@ impl Config {
             database_read_url: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             secure_cookies: false,
+            trust_forwarded_for: false,
             max_connections: 10,
             load_bank: None,
         }

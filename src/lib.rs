@@ -71,9 +71,13 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         spawn_deadline_sweeper(self.state.db.clone());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 
     /// Serves until the future completes (tests use this to stop an instance).
@@ -82,9 +86,13 @@ impl Application {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         spawn_deadline_sweeper(self.state.db.clone());
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(stop)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
     }
 }
 

@@ -398,3 +398,49 @@ async fn every_page_carries_the_security_headers() {
     }
     assert_eq!(app.get("/nowhere").await.status(), 404);
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed_down_with_a_clear_message_and_no_enumeration() {
+    let app = TestApp::spawn().await;
+    app.create_user("dana@example.com", Role::Candidate).await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.sign_in("dana@example.com", "wrong password!")
+                .await
+                .status(),
+            401
+        );
+        assert_eq!(
+            app.sign_in("ghost@example.com", "wrong password!")
+                .await
+                .status(),
+            401
+        );
+    }
+    // The sixth try is refused even with the right password, for a real and an unknown account alike.
+    let real = app.sign_in("dana@example.com", PASSWORD).await;
+    assert_eq!(real.status(), 429);
+    assert!(real.headers().get("retry-after").is_some());
+    let ghost = app.sign_in("ghost@example.com", PASSWORD).await;
+    assert_eq!(ghost.status(), 429);
+    let a = texts(&real.text().await.unwrap(), ".form-error");
+    let b = texts(&ghost.text().await.unwrap(), ".form-error");
+    assert_eq!(a, b, "the same message whether or not the account exists");
+    assert!(a[0].contains("Too many failed sign-ins"), "{a:?}");
+    assert_eq!(app.get("/account").await.status(), 303, "not signed in");
+    // Another account from the same address still works (the address limit is higher).
+    app.create_user("erin@example.com", Role::Candidate).await;
+    assert_eq!(
+        app.sign_in("erin@example.com", PASSWORD).await.status(),
+        303
+    );
+    // Once the window has passed (moved in the database, no sleeping) the account signs in again.
+    app.count("WITH x AS (UPDATE sign_in_failures SET at = at - interval '16 minutes' RETURNING 1) SELECT count(*) FROM x").await;
+    assert_eq!(
+        app.other_browser()
+            .sign_in("dana@example.com", PASSWORD)
+            .await
+            .status(),
+        303
+    );
+}

@@ -2,7 +2,7 @@
 
 use crate::auth::session::{User, SESSION_DAYS};
 use crate::auth::{Email, Role};
-use sqlx::{PgExecutor, Row};
+use sqlx::{PgExecutor, PgPool, Row};
 use uuid::Uuid;
 
 fn user_from_row(r: &sqlx::postgres::PgRow) -> Result<User, sqlx::Error> {
@@ -170,4 +170,67 @@ pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<UserRow>,
         .bind(limit)
         .fetch_all(db)
         .await
+}
+
+/// Sign-in failures counted over this window.
+pub const SIGN_IN_WINDOW_MINUTES: i32 = 15;
+/// Failures allowed per account (the typed e-mail, whether or not it exists) in the window.
+pub const SIGN_IN_ACCOUNT_LIMIT: i64 = 5;
+/// Failures allowed per client address in the window.
+pub const SIGN_IN_ADDRESS_LIMIT: i64 = 30;
+
+/// Seconds until another sign-in may be tried, when the account or the address is over its limit.
+pub async fn sign_in_blocked(
+    db: &PgPool,
+    email: &str,
+    address: &str,
+) -> Result<Option<u64>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT
+            count(*) FILTER (WHERE scope = 'account' AND key = $1) AS account,
+            count(*) FILTER (WHERE scope = 'address' AND key = $2) AS address,
+            ceil(extract(epoch FROM min(at) + make_interval(mins => $3) - now()))::bigint AS wait
+         FROM sign_in_failures
+         WHERE ((scope = 'account' AND key = $1) OR (scope = 'address' AND key = $2))
+           AND at > now() - make_interval(mins => $3)",
+    )
+    .bind(email)
+    .bind(address)
+    .bind(SIGN_IN_WINDOW_MINUTES)
+    .fetch_one(db)
+    .await?;
+    let account: i64 = row.try_get("account")?;
+    let address_n: i64 = row.try_get("address")?;
+    let wait: Option<i64> = row.try_get("wait")?;
+    if account >= SIGN_IN_ACCOUNT_LIMIT || address_n >= SIGN_IN_ADDRESS_LIMIT {
+        Ok(Some(u64::try_from(wait.unwrap_or(60)).unwrap_or(60).max(1)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Records a failed sign-in for the account and the address (and forgets failures older than a day).
+pub async fn record_sign_in_failure(
+    db: &PgPool,
+    email: &str,
+    address: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH gone AS (DELETE FROM sign_in_failures WHERE at < now() - interval '1 day')
+         INSERT INTO sign_in_failures (scope, key) VALUES ('account', $1), ('address', $2)",
+    )
+    .bind(email)
+    .bind(address)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A successful sign-in clears the account's failures.
+pub async fn clear_sign_in_failures(db: &PgPool, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
+        .bind(email)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -175,9 +175,31 @@ pub async fn signin(
     State(state): State<AppState>,
     session: Session,
     jar: CookieJar,
+    address: super::ClientAddress,
     CsrfForm(form): CsrfForm<SigninForm>,
 ) -> AppResult<Response> {
     let email = form.email.trim().to_lowercase();
+    let email_key: String = email.chars().take(254).collect();
+    // Same limit and message whether or not the account exists: no enumeration through the limit.
+    if let Some(wait) = store::users::sign_in_blocked(&state.db, &email_key, &address.0).await? {
+        let minutes = wait.div_ceil(60);
+        let page = SigninPage {
+            layout: Layout::from_session(&session),
+            email: email_key,
+            error: Some(format!(
+                "Too many failed sign-ins for this account or from this address. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )),
+            next: safe_next(form.next.as_deref()),
+        };
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(response);
+    }
     let found = if email.len() <= 254 && form.password.len() <= auth::PASSWORD_MAX * 4 {
         store::users::for_sign_in(&state.db, &email).await?
     } else {
@@ -194,9 +216,11 @@ pub async fn signin(
     match (ok, user) {
         (true, Some(user)) => {
             tracing::info!(user = %user.id, "signed in");
+            store::users::clear_sign_in_failures(&state.db, &email_key).await?;
             start_session(&state, jar, user.id, &safe_next(form.next.as_deref())).await
         }
         _ => {
+            store::users::record_sign_in_failure(&state.db, &email_key, &address.0).await?;
             let page = SigninPage {
                 layout: Layout::from_session(&session),
                 email: form.email.chars().take(254).collect(),

@@ -164,3 +164,34 @@ impl Layout {
 pub fn render(t: &impl Template) -> AppResult<Html<String>> {
     Ok(Html(t.render()?))
 }
+
+/// The client's address: the peer, or with `TRUST_FORWARDED_FOR` the last X-Forwarded-For entry (the one
+/// our own proxy added). "unknown" when neither is known.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_forwarded_for {
+            if let Some(last) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+            {
+                return Ok(ClientAddress(last.trim().to_owned()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientAddress(peer))
+    }
+}
