@@ -8,6 +8,7 @@ pub mod bank;
 pub mod config;
 pub mod error;
 pub mod exam;
+pub mod packs;
 pub mod scoring;
 pub mod store;
 pub mod telemetry;

@@ -7,6 +7,7 @@ pub mod import;
 pub mod model;
 pub mod schema;
 pub mod stats;
+pub mod upload;
 pub mod yaml;
 
 pub use check::{check_path, check_sources, load_blueprint, CheckReport, Problem};

@@ -105,7 +105,7 @@ pub struct Document {
 pub struct Common {
     pub id: String,
     /// Optional inside a case study (it defaults to the case study's domain).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     pub objective: String,
     pub stem: String,

@@ -47,6 +47,40 @@ pub async fn import_pack(
     owner: Option<Uuid>,
     status: &str,
 ) -> Result<ImportSummary, sqlx::Error> {
+    import_pack_as(
+        db,
+        pack,
+        blueprint,
+        &ImportOptions {
+            owner,
+            status,
+            categories: None,
+            source: "bank import",
+            actor: None,
+        },
+    )
+    .await
+}
+
+/// How a pack is imported: by whom, in which status (for a new pack), from what, and the source's
+/// categories of its items (item id → category; `None` keeps the categories items already have).
+pub struct ImportOptions<'a> {
+    pub owner: Option<Uuid>,
+    pub status: &'a str,
+    pub categories: Option<&'a HashMap<String, String>>,
+    pub source: &'a str,
+    pub actor: Option<Uuid>,
+}
+
+/// [`import_pack`] with its options. Every import that changes something becomes a new pack version with
+/// its diff summary (`pack_versions`); one that changes nothing leaves the version as it was.
+pub async fn import_pack_as(
+    db: &PgPool,
+    pack: &Pack,
+    blueprint: &Blueprint,
+    opts: &ImportOptions<'_>,
+) -> Result<ImportSummary, sqlx::Error> {
+    let (owner, status) = (opts.owner, opts.status);
     let mut tx = db.begin().await?;
     // Instances starting together must not import the same pack twice at once.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
@@ -58,7 +92,7 @@ pub async fn import_pack(
     let pack_id: Uuid = sqlx::query_scalar(
         "INSERT INTO packs (id, pack_key, title, version, blueprint_id, meta, owner_id, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (pack_key) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version,
+         ON CONFLICT (pack_key) DO UPDATE SET title = EXCLUDED.title,
              blueprint_id = EXCLUDED.blueprint_id, meta = EXCLUDED.meta, updated_at = now()
          RETURNING id",
     )
@@ -168,8 +202,215 @@ pub async fn import_pack(
         .execute(&mut *tx)
         .await?;
     summary.retired = usize::try_from(retired.rows_affected()).unwrap_or(usize::MAX);
+    if let Some(categories) = opts.categories {
+        let (keys, cats): (Vec<&String>, Vec<&String>) = categories.iter().unzip();
+        sqlx::query(
+            "UPDATE items i SET category = c.category
+             FROM unnest($2::text[], $3::text[]) AS c(item_key, category)
+             WHERE i.pack_id = $1 AND i.item_key = c.item_key",
+        )
+        .bind(pack_id)
+        .bind(&keys)
+        .bind(&cats)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let first: bool =
+        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM pack_versions WHERE pack_id = $1)")
+            .bind(pack_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if first || summary.added + summary.changed + summary.retired > 0 {
+        sqlx::query(
+            "WITH v AS (
+                UPDATE packs SET version = CASE WHEN $2 THEN version ELSE version + 1 END, updated_at = now()
+                WHERE id = $1 RETURNING version)
+             INSERT INTO pack_versions (pack_id, version, source, added, changed, retired, unchanged, created_by)
+             SELECT $1, v.version, $3, $4, $5, $6, $7, $8 FROM v
+             ON CONFLICT (pack_id, version) DO NOTHING",
+        )
+        .bind(pack_id)
+        .bind(first)
+        .bind(opts.source)
+        .bind(count(summary.added))
+        .bind(count(summary.changed))
+        .bind(count(summary.retired))
+        .bind(count(summary.unchanged))
+        .bind(opts.actor)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     Ok(summary)
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A pack's key, owner and status, by key (to decide whether an upload may write to it).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PackAccess {
+    pub id: Uuid,
+    pub pack_key: String,
+    pub owner_id: Option<Uuid>,
+    pub status: String,
+}
+
+pub async fn pack_by_key(db: &PgPool, key: &str) -> Result<Option<PackAccess>, sqlx::Error> {
+    sqlx::query_as("SELECT id, pack_key, owner_id, status FROM packs WHERE pack_key = $1")
+        .bind(key)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn pack_by_id(db: &PgPool, id: Uuid) -> Result<Option<PackAccess>, sqlx::Error> {
+    sqlx::query_as("SELECT id, pack_key, owner_id, status FROM packs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// A pack as it stands: its metadata and the current revision of each live item, in order, with the
+/// item's source category.
+pub async fn load_pack(
+    db: &PgPool,
+    pack_id: Uuid,
+) -> Result<Option<(Pack, HashMap<String, String>)>, sqlx::Error> {
+    let Some(meta) = sqlx::query_scalar::<_, serde_json::Value>(
+        "SELECT meta || jsonb_build_object('version', version) FROM packs WHERE id = $1",
+    )
+    .bind(pack_id)
+    .fetch_optional(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let meta: crate::bank::model::PackMeta =
+        serde_json::from_value(meta).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let rows = sqlx::query(
+        "SELECT i.item_key, i.category, r.content FROM items i
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE i.pack_id = $1 AND NOT i.retired ORDER BY i.position",
+    )
+    .bind(pack_id)
+    .fetch_all(db)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    let mut categories = HashMap::new();
+    for r in rows {
+        let content: serde_json::Value = r.try_get("content")?;
+        items.push(serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        if let Some(c) = r.try_get::<Option<String>, _>("category")? {
+            categories.insert(r.try_get("item_key")?, c);
+        }
+    }
+    Ok(Some((Pack { meta, items }, categories)))
+}
+
+/// One version of a pack and what it changed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub version: i32,
+    pub source: String,
+    pub added: i32,
+    pub changed: i32,
+    pub retired: i32,
+    pub unchanged: i32,
+    pub created_at: time::OffsetDateTime,
+    pub created_by: Option<String>,
+}
+
+pub async fn versions(db: &PgPool, pack_id: Uuid) -> Result<Vec<VersionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT v.version, v.source, v.added, v.changed, v.retired, v.unchanged, v.created_at, u.email AS created_by
+         FROM pack_versions v LEFT JOIN users u ON u.id = v.created_by
+         WHERE v.pack_id = $1 ORDER BY v.version DESC",
+    )
+    .bind(pack_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Sets a pack's status (draft, published, archived).
+pub async fn set_status(db: &PgPool, pack_id: Uuid, status: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE packs SET status = $2, updated_at = now() WHERE id = $1")
+        .bind(pack_id)
+        .bind(status)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Keeps an upload between its validation report and the instructor's choice.
+pub async fn hold_upload(
+    db: &PgPool,
+    owner: Uuid,
+    file_name: &str,
+    format: &str,
+    content: &[u8],
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "WITH old AS (DELETE FROM uploads WHERE created_at < now() - interval '1 day')
+         INSERT INTO uploads (id, owner_id, file_name, format, content) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(Uuid::new_v4())
+    .bind(owner)
+    .bind(file_name)
+    .bind(format)
+    .bind(content)
+    .fetch_one(db)
+    .await
+}
+
+/// A held upload of `owner`: (file name, format, bytes).
+pub async fn held_upload(
+    db: &PgPool,
+    id: Uuid,
+    owner: Uuid,
+) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT file_name, format, content FROM uploads WHERE id = $1 AND owner_id = $2",
+    )
+    .bind(id)
+    .bind(owner)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("file_name")?,
+            r.try_get("format")?,
+            r.try_get("content")?,
+        ))
+    })
+    .transpose()
+}
+
+pub async fn drop_upload(db: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM uploads WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records an admin's or instructor's action in the audit log.
+pub async fn audit(
+    db: impl sqlx::PgExecutor<'_>,
+    actor: Option<(Uuid, &str)>,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (actor_id, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(actor.map(|a| a.0))
+        .bind(actor.map(|a| a.1).unwrap_or("system"))
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// A pack as listed to instructors.
@@ -182,12 +423,15 @@ pub struct PackRow {
     pub status: String,
     pub items: i64,
     pub questions: i64,
+    /// The listing user may open and change it (their own pack, or any for an admin).
+    pub owned: bool,
 }
 
 pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT p.id, p.pack_key, p.title, p.version, p.status,
-                count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions
+                count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
+                ($1::uuid IS NULL OR p.owner_id = $1) AS owned
          FROM packs p
          LEFT JOIN items i ON i.pack_id = p.id AND NOT i.retired
          LEFT JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision

@@ -31,3 +31,458 @@ pub async fn index(
         reports,
     })
 }
+
+// ---- Uploads ------------------------------------------------------------------------------------------
+
+use crate::auth::session::Session;
+use crate::auth::session::User;
+use crate::bank::import::Format;
+use crate::bank::model::{Blueprint, Item};
+use crate::bank::upload::MAX_UPLOAD_BYTES;
+use crate::bank::Problem;
+use crate::error::AppError;
+use crate::packs::{self, UploadOutcome};
+use axum::extract::{Multipart, Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The objectives of the blueprint as (id, "domain · objective") for select lists.
+pub fn objective_choices(bp: &Blueprint) -> Vec<(String, String)> {
+    bp.domains
+        .iter()
+        .flat_map(|d| {
+            d.objectives
+                .iter()
+                .map(move |o| (o.id.clone(), format!("{} · {}", d.title, o.title)))
+        })
+        .collect()
+}
+
+/// Problems grouped by item (file-level problems under "the file").
+pub struct ProblemGroup {
+    pub item: String,
+    pub problems: Vec<Problem>,
+}
+
+pub fn group_problems(problems: &[Problem]) -> Vec<ProblemGroup> {
+    let mut groups: BTreeMap<(usize, String), Vec<Problem>> = BTreeMap::new();
+    let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
+    for p in problems {
+        let key = p.item.clone().unwrap_or_else(|| "the file".into());
+        let line = *first_line.entry(key.clone()).or_insert(p.line);
+        groups.entry((line, key)).or_default().push(p.clone());
+    }
+    groups
+        .into_iter()
+        .map(|((_, item), problems)| ProblemGroup { item, problems })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "instructor/upload.html")]
+pub struct UploadPage {
+    pub layout: Layout,
+    pub max_mib: usize,
+    pub error: Option<String>,
+    pub file_name: String,
+    pub groups: Vec<ProblemGroup>,
+    pub problem_count: usize,
+    pub valid: usize,
+    pub held: Option<Uuid>,
+    pub notes: Vec<String>,
+}
+
+impl UploadPage {
+    fn new(session: &Session) -> UploadPage {
+        UploadPage {
+            layout: Layout::from_session(session),
+            max_mib: MAX_UPLOAD_BYTES / (1024 * 1024),
+            error: None,
+            file_name: String::new(),
+            groups: Vec::new(),
+            problem_count: 0,
+            valid: 0,
+            held: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+pub async fn upload_page(
+    RequireInstructor(_, session): RequireInstructor,
+) -> AppResult<Html<String>> {
+    render(&UploadPage::new(&session))
+}
+
+/// POST /instructor/upload (multipart: csrf_token, format, file).
+pub async fn upload(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let mut csrf = String::new();
+    let mut format = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("the upload is malformed or too large: {e}")))?
+    {
+        match field.name().unwrap_or("") {
+            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
+            "format" => {
+                let f = field.text().await.unwrap_or_default();
+                if !f.is_empty() && f != "auto" {
+                    format =
+                        Some(Format::parse(&f).ok_or_else(|| {
+                            AppError::BadRequest(format!("unknown format `{f}`"))
+                        })?);
+                }
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::BadRequest(format!(
+                        "the file is larger than {} MiB",
+                        MAX_UPLOAD_BYTES / (1024 * 1024)
+                    ))
+                })?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if session.csrf_token.is_empty() || !crate::auth::secrets_equal(&csrf, &session.csrf_token) {
+        return Err(AppError::Csrf);
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let mut page = UploadPage::new(&session);
+        page.error = Some("Choose a file to upload.".into());
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    };
+    upload_outcome(&state, &user, &session, &name, &bytes, format, false, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn upload_outcome(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    draft_valid: bool,
+    held: Option<Uuid>,
+) -> AppResult<Response> {
+    match packs::upload(&state.db, user, name, bytes, format, draft_valid).await {
+        Ok(UploadOutcome::Imported {
+            pack_id, summary, ..
+        }) => {
+            if let Some(h) = held {
+                store::bank::drop_upload(&state.db, h).await?;
+            }
+            Ok(Redirect::to(&format!(
+                "/instructor/packs/{pack_id}?added={}&changed={}&retired={}",
+                summary.added, summary.changed, summary.retired
+            ))
+            .into_response())
+        }
+        Ok(UploadOutcome::Refused { upload, valid }) => {
+            let held = match held {
+                Some(h) => Some(h),
+                None if valid > 0 => Some(
+                    store::bank::hold_upload(&state.db, user.id, name, upload.format.name(), bytes)
+                        .await?,
+                ),
+                None => None,
+            };
+            let mut page = UploadPage::new(session);
+            page.file_name = name.to_owned();
+            page.problem_count = upload.problems.len();
+            page.groups = group_problems(&upload.problems);
+            page.valid = valid;
+            page.held = held;
+            page.notes = upload.notes;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+            let mut page = UploadPage::new(session);
+            page.file_name = name.to_owned();
+            page.error = Some(e.to_string());
+            Ok((e.status(), render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// POST /instructor/uploads/{id}/import: import the valid items of a held upload as a draft.
+pub async fn import_valid(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path(id): Path<Uuid>,
+    crate::auth::session::CsrfForm(_): crate::auth::session::CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (name, format, bytes) = store::bank::held_upload(&state.db, id, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    upload_outcome(
+        &state,
+        &user,
+        &session,
+        &name,
+        &bytes,
+        Format::parse(&format),
+        true,
+        Some(id),
+    )
+    .await
+}
+
+// ---- A pack ---------------------------------------------------------------------------------------------
+
+pub struct PackItemView {
+    pub key: String,
+    pub kind: String,
+    pub domain: String,
+    pub objective: String,
+    pub category: String,
+    pub stem: String,
+    pub ready: bool,
+}
+
+#[derive(Template)]
+#[template(path = "instructor/pack.html")]
+pub struct PackPage {
+    pub layout: Layout,
+    pub id: Uuid,
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    pub version: u32,
+    pub items: Vec<PackItemView>,
+    pub versions: Vec<store::bank::VersionRow>,
+    pub categories: Vec<(String, usize)>,
+    pub unplaced: usize,
+    pub objectives: Vec<(String, String)>,
+    pub groups: Vec<ProblemGroup>,
+    pub message: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PackQuery {
+    added: Option<usize>,
+    changed: Option<usize>,
+    retired: Option<usize>,
+    placed: Option<usize>,
+    saved: Option<String>,
+    status: Option<String>,
+}
+
+async fn pack_page(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    id: Uuid,
+    message: Option<String>,
+    publish_problems: Option<Vec<Problem>>,
+) -> AppResult<Html<String>> {
+    let (access, pack, categories) = packs::writable_pack(&state.db, user, id).await?;
+    let bp = packs::blueprint()?;
+    let problems = publish_problems.unwrap_or_else(|| packs::publish_problems(&pack, &bp));
+    let not_ready: std::collections::HashSet<&str> =
+        problems.iter().filter_map(|p| p.item.as_deref()).collect();
+    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+    let mut unplaced = 0;
+    let items = pack
+        .items
+        .iter()
+        .map(|item| {
+            let (kind, domain, objective, stem) = match item {
+                Item::Question(q) => (
+                    q.body.type_name().to_owned(),
+                    q.common.domain.clone().unwrap_or_default(),
+                    q.common.objective.clone(),
+                    q.common.stem.clone(),
+                ),
+                Item::CaseStudy(_) => {
+                    let c = item.case_study();
+                    (
+                        "case_study".to_owned(),
+                        c.map(|c| c.domain.clone()).unwrap_or_default(),
+                        String::new(),
+                        c.map(|c| c.title.clone()).unwrap_or_default(),
+                    )
+                }
+            };
+            if domain.is_empty() || (objective.is_empty() && kind != "case_study") {
+                unplaced += 1;
+            }
+            let category = categories.get(item.id()).cloned().unwrap_or_default();
+            if !category.is_empty() {
+                *by_category.entry(category.clone()).or_default() += 1;
+            }
+            PackItemView {
+                key: item.id().to_owned(),
+                ready: !not_ready.contains(item.id()),
+                kind,
+                domain,
+                objective,
+                category,
+                stem: stem.chars().take(120).collect(),
+            }
+        })
+        .collect();
+    let versions = store::bank::versions(&state.db, id).await?;
+    render(&PackPage {
+        layout: Layout::from_session(session),
+        id,
+        key: access.pack_key,
+        title: pack.meta.title.clone(),
+        status: access.status,
+        version: pack.meta.version,
+        items,
+        versions,
+        categories: by_category.into_iter().collect(),
+        unplaced,
+        objectives: objective_choices(&bp),
+        groups: group_problems(&problems),
+        message,
+    })
+}
+
+pub async fn pack(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PackQuery>,
+) -> AppResult<Html<String>> {
+    let message = if let Some(a) = q.added {
+        Some(format!(
+            "Imported: {a} added, {} changed, {} removed.",
+            q.changed.unwrap_or(0),
+            q.retired.unwrap_or(0)
+        ))
+    } else if let Some(n) = q.placed {
+        Some(format!("{n} item(s) placed in the blueprint."))
+    } else if let Some(k) = q.saved {
+        Some(format!("Saved {k} as a new revision."))
+    } else {
+        q.status.map(|s| format!("The pack is now {s}."))
+    };
+    pack_page(&state, &user, &session, id, message, None).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    category: String,
+    objective: String,
+}
+
+/// POST /instructor/packs/{id}/assign: place a category's items (or all unplaced ones) in an objective.
+pub async fn assign(
+    State(state): State<AppState>,
+    RequireInstructor(user, _): RequireInstructor,
+    Path(id): Path<Uuid>,
+    crate::auth::session::CsrfForm(form): crate::auth::session::CsrfForm<AssignForm>,
+) -> AppResult<Response> {
+    let category = (!form.category.is_empty() && form.category != "*unplaced*")
+        .then_some(form.category.as_str());
+    let n = packs::assign(&state.db, &user, id, category, &form.objective).await?;
+    Ok(Redirect::to(&format!("/instructor/packs/{id}?placed={n}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+/// POST /instructor/packs/{id}/status: publish, unpublish (draft) or archive.
+pub async fn set_status(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path(id): Path<Uuid>,
+    crate::auth::session::CsrfForm(form): crate::auth::session::CsrfForm<StatusForm>,
+) -> AppResult<Response> {
+    match packs::set_status(&state.db, &user, id, &form.status).await? {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/instructor/packs/{id}?status={}", form.status)).into_response(),
+        ),
+        Err(problems) => {
+            let n = problems.len();
+            let page = pack_page(
+                &state,
+                &user,
+                &session,
+                id,
+                Some(format!(
+                    "Not published: {n} problem(s) to fix first (listed below)."
+                )),
+                Some(problems),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+// ---- Editing one item ------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "instructor/edit.html")]
+pub struct EditPage {
+    pub layout: Layout,
+    pub pack_id: Uuid,
+    pub key: String,
+    pub text: String,
+    pub problems: Vec<Problem>,
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path((id, key)): Path<(Uuid, String)>,
+) -> AppResult<Html<String>> {
+    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let item = pack
+        .items
+        .iter()
+        .find(|i| i.id() == key)
+        .ok_or(AppError::NotFound)?;
+    render(&EditPage {
+        layout: Layout::from_session(&session),
+        pack_id: id,
+        text: serde_json::to_string_pretty(item).map_err(AppError::internal)?,
+        key,
+        problems: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    text: String,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path((id, key)): Path<(Uuid, String)>,
+    crate::auth::session::CsrfForm(form): crate::auth::session::CsrfForm<EditForm>,
+) -> AppResult<Response> {
+    match packs::edit_item(&state.db, &user, id, &key, &form.text).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/instructor/packs/{id}?saved={key}")).into_response()),
+        Err(problems) => {
+            let page = render(&EditPage {
+                layout: Layout::from_session(&session),
+                pack_id: id,
+                key,
+                text: form.text,
+                problems,
+            })?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}

@@ -29,6 +29,9 @@ use tower_http::trace::TraceLayer;
 /// Default request body limit; routes that take uploads set their own.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Body limit of the upload route: the largest file plus room for the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = crate::bank::upload::MAX_UPLOAD_BYTES + 64 * 1024;
+
 /// Content-Security-Policy for every page: scripts and styles only from this origin, never inline.
 pub const CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -50,6 +53,21 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::index))
         .route("/instructor", get(instructor::index))
+        .route("/instructor/upload", get(instructor::upload_page))
+        .route(
+            "/instructor/uploads/{id}/import",
+            post(instructor::import_valid),
+        )
+        .route("/instructor/packs/{id}", get(instructor::pack))
+        .route("/instructor/packs/{id}/assign", post(instructor::assign))
+        .route(
+            "/instructor/packs/{id}/status",
+            post(instructor::set_status),
+        )
+        .route(
+            "/instructor/packs/{id}/items/{key}/edit",
+            get(instructor::edit_page).post(instructor::edit),
+        )
         .route("/exams", get(exam::forms))
         .route("/exams/{slug}/start", post(exam::start))
         .route("/attempts", get(exam::history))
@@ -90,9 +108,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
         .route("/api/v1/attempts/{id}/result", get(api_exam::result));
 
+    // Uploads take larger bodies than every other route.
+    let uploads = Router::new()
+        .route("/instructor/upload", post(instructor::upload))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
+
     Router::new()
-        .merge(pages)
-        .merge(api)
+        .merge(pages.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        .merge(api.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
+        .merge(uploads)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest_service("/static", ServeDir::new(static_dir()))
@@ -101,7 +126,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             load_session,
         ))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -1,0 +1,320 @@
+//! An instructor's upload, pure: find its format, read it with the right importer, and turn what it holds into
+//! the items of a pack, with every problem located by file, line and item. Nothing here writes anywhere: the
+//! caller imports the result only when it is clean (or, by the instructor's choice, its valid items as a draft).
+
+use super::import::{self, Format, ImportReport};
+use super::model::{Blueprint, Item, PackMeta};
+use super::Problem;
+use std::collections::HashMap;
+
+/// The largest upload taken, in bytes (stated on the upload page).
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+/// The most items one upload may hold.
+pub const MAX_ITEMS: usize = 20_000;
+
+/// What an upload holds.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub format: Format,
+    /// The pack's metadata when the file has it (our format); otherwise the caller makes it.
+    pub meta: Option<PackMeta>,
+    /// Every item that could be read.
+    pub items: Vec<Item>,
+    /// Item id → the source's category.
+    pub categories: HashMap<String, String>,
+    /// Everything wrong, located; an item named here is not in `items` when it was refused.
+    pub problems: Vec<Problem>,
+    /// Things worth saying that are not problems (e.g. "read as Windows-1252").
+    pub notes: Vec<String>,
+}
+
+impl Upload {
+    fn empty(format: Format) -> Upload {
+        Upload {
+            format,
+            meta: None,
+            items: Vec::new(),
+            categories: HashMap::new(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// True when nothing is wrong.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    #[allow(dead_code)] // used by the foreign importers as they are wired in
+    fn add_report(&mut self, report: ImportReport) {
+        for imported in report.items {
+            if let Some(c) = imported.category {
+                self.categories
+                    .insert(imported.question.common.id.clone(), c);
+            }
+            self.items.push(Item::Question(imported.question));
+        }
+        self.problems.extend(report.problems);
+    }
+}
+
+/// Finds an upload's format from its name, then its content.
+pub fn detect(file_name: &str, bytes: &[u8]) -> Option<Format> {
+    let lower = file_name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
+    match ext {
+        "yaml" | "yml" | "json" => return Some(Format::Native),
+        "gift" => return Some(Format::Gift),
+        "csv" => return Some(Format::Csv),
+        "aiken" => return Some(Format::Aiken),
+        "zip" => {
+            // A QTI content package has a manifest; anything else is a zipped pack folder.
+            let manifest = bytes.windows(15).any(|w| w == b"imsmanifest.xml");
+            return Some(if manifest {
+                Format::Qti
+            } else {
+                Format::Native
+            });
+        }
+        _ => {}
+    }
+    if head.contains("<quiz") {
+        return Some(Format::MoodleXml);
+    }
+    if head.contains("assessmentItem") || head.contains("qti-assessment-item") {
+        return Some(Format::Qti);
+    }
+    if ext == "xml" {
+        return None;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if text
+        .lines()
+        .any(|l| l.trim_start().to_ascii_uppercase().starts_with("ANSWER:"))
+    {
+        return Some(Format::Aiken);
+    }
+    if text.contains('{') && text.contains('}') {
+        return Some(Format::Gift);
+    }
+    None
+}
+
+/// Reads an upload in `format` (or the detected one) against `blueprint`.
+pub fn read_upload(
+    file_name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    blueprint: &Blueprint,
+) -> Upload {
+    let Some(format) = format.or_else(|| detect(file_name, bytes)) else {
+        let mut u = Upload::empty(Format::Native);
+        u.problems.push(import::problem(
+            file_name,
+            1,
+            1,
+            None,
+            "cannot tell the file's format: name it .yaml, .json, .gift, .xml (Moodle XML or QTI), .txt (Aiken), .csv or .zip, or choose the format".into(),
+        ));
+        return u;
+    };
+    let mut upload = match format {
+        Format::Native => read_native(file_name, bytes, blueprint),
+        other => read_foreign(file_name, bytes, other),
+    };
+    if upload.items.len() > MAX_ITEMS {
+        upload.problems.push(import::problem(
+            file_name,
+            1,
+            1,
+            None,
+            format!(
+                "the file holds {} items; one upload takes at most {MAX_ITEMS}: split it",
+                upload.items.len()
+            ),
+        ));
+        upload.items.clear();
+    }
+    upload
+        .problems
+        .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    upload
+}
+
+fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
+    let mut upload = Upload::empty(Format::Native);
+    let mut sources = Vec::new();
+    if file_name.to_ascii_lowercase().ends_with(".zip") {
+        match unzip(file_name, bytes) {
+            Ok(entries) => {
+                for (name, data) in entries {
+                    let lower = name.to_ascii_lowercase();
+                    if !(lower.ends_with(".yaml")
+                        || lower.ends_with(".yml")
+                        || lower.ends_with(".json"))
+                        || lower.ends_with("blueprint.yaml")
+                    {
+                        continue;
+                    }
+                    let shown = format!("{file_name}/{name}");
+                    match String::from_utf8(data) {
+                        Ok(text) => sources.push((shown, text)),
+                        Err(_) => upload.problems.push(import::problem(
+                            &shown,
+                            1,
+                            1,
+                            None,
+                            "the file is not UTF-8 text".into(),
+                        )),
+                    }
+                }
+                sources.sort_by(|a, b| a.0.cmp(&b.0));
+                if sources.is_empty() {
+                    upload.problems.push(import::problem(
+                        file_name,
+                        1,
+                        1,
+                        None,
+                        "the zip holds no .yaml, .yml or .json pack file".into(),
+                    ));
+                }
+            }
+            Err(p) => upload.problems.push(p),
+        }
+    } else {
+        match String::from_utf8(
+            bytes
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(bytes)
+                .to_vec(),
+        ) {
+            Ok(text) => sources.push((file_name.to_owned(), text)),
+            Err(e) => upload.problems.push(import::problem(
+                file_name,
+                1,
+                1,
+                None,
+                format!(
+                    "the file is not UTF-8 text (byte {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )),
+        }
+    }
+    if !sources.is_empty() {
+        let report = super::check_sources(&sources, blueprint);
+        upload.meta = report.pack.map(|p| p.meta);
+        // Items a problem names are refused, even when they could be typed.
+        let bad: std::collections::HashSet<&str> = report
+            .problems
+            .iter()
+            .filter_map(|p| p.item.as_deref())
+            .collect();
+        upload.items = report
+            .items
+            .iter()
+            .filter(|i| {
+                !bad.contains(i.id())
+                    && i.questions()
+                        .iter()
+                        .all(|(q, _)| !bad.contains(q.common.id.as_str()))
+            })
+            .cloned()
+            .collect();
+        upload.problems.extend(report.problems);
+    }
+    upload
+}
+
+fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
+    let mut upload = Upload::empty(format);
+    let (text, note) = import::decode_text(bytes);
+    if let Some(n) = note {
+        upload.notes.push(format!("{file_name}: {n}"));
+    }
+    let _ = text;
+    upload.problems.push(import::problem(
+        file_name,
+        1,
+        1,
+        None,
+        format!(
+            "the {} importer is not available in this build",
+            format.name()
+        ),
+    ));
+    upload
+}
+
+fn unzip(file_name: &str, _bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Problem> {
+    Err(import::problem(
+        file_name,
+        1,
+        1,
+        None,
+        "zip uploads are not available in this build".into(),
+    ))
+}
+
+/// A pack id and title for an upload without metadata, from its file name.
+pub fn pack_meta_for(file_name: &str, blueprint: &Blueprint) -> PackMeta {
+    let stem = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .split('.')
+        .next()
+        .unwrap_or("pack");
+    PackMeta {
+        id: import::slug_id(Some(stem), "pack", 1),
+        title: stem.replace(['_', '-'], " "),
+        version: 1,
+        blueprint: blueprint.id.clone(),
+        licence: None,
+        authors: Vec::new(),
+        description: Some(format!("Imported from {file_name}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_found_by_name_then_content() {
+        assert_eq!(detect("p.yaml", b"items: []"), Some(Format::Native));
+        assert_eq!(
+            detect("q.xml", b"<?xml version='1.0'?><quiz>"),
+            Some(Format::MoodleXml)
+        );
+        assert_eq!(
+            detect("i.xml", b"<qti-assessment-item identifier='x'>"),
+            Some(Format::Qti)
+        );
+        assert_eq!(
+            detect("a.txt", b"What?\nA. x\nB. y\nANSWER: A\n"),
+            Some(Format::Aiken)
+        );
+        assert_eq!(detect("g.txt", b"::t:: What? {=a ~b}"), Some(Format::Gift));
+        assert_eq!(detect("x.bin", b"\x00\x01"), None);
+    }
+
+    #[test]
+    fn an_unknown_format_is_one_clear_problem() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let u = read_upload("x.bin", b"\x00", None, &bp);
+        assert_eq!(u.problems.len(), 1);
+        assert!(u.problems[0]
+            .message
+            .contains("cannot tell the file's format"));
+    }
+
+    #[test]
+    fn pack_ids_come_from_file_names() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let m = pack_meta_for("uploads/Vision_Quiz.gift", &bp);
+        assert_eq!(m.id, "vision-quiz");
+        assert_eq!(m.title, "Vision Quiz");
+    }
+}

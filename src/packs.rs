@@ -1,0 +1,365 @@
+//! The instructor's pack workflow: upload (validated whole, imported all-or-nothing or as a draft of its
+//! valid items), placing imported items in the blueprint, editing one item, and publishing. The web pages,
+//! the CLI and the JSON API call these; the rules live here and in `bank::upload`, the SQL in `store::bank`.
+
+use crate::auth::session::User;
+use crate::auth::Role;
+use crate::bank::import::Format;
+use crate::bank::model::{Blueprint, Item, Pack, PackFile};
+use crate::bank::upload::{self, Upload};
+use crate::bank::Problem;
+use crate::error::AppError;
+use crate::store::bank::{self as store, ImportOptions, ImportSummary, PackAccess};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What became of an upload.
+#[derive(Debug)]
+pub enum UploadOutcome {
+    /// Clean and imported.
+    Imported {
+        pack_id: Uuid,
+        summary: ImportSummary,
+        notes: Vec<String>,
+    },
+    /// Something is wrong: nothing was written; the instructor may import the valid items as a draft.
+    Refused { upload: Upload, valid: usize },
+}
+
+/// The blueprint packs are placed in (the shipped one; a pack naming another is refused by the checker).
+pub fn blueprint() -> Result<Blueprint, AppError> {
+    crate::bank::check::shipped_blueprint()
+        .map_err(|p| AppError::internal(anyhow::anyhow!("the shipped blueprint is broken: {p:?}")))
+}
+
+/// May `user` write to the pack with this key? Instructors own the packs they upload; admins may write to
+/// any; the shipped bank (no owner) is written only by admins and the CLI.
+pub fn may_write(user: &User, pack: &PackAccess) -> bool {
+    user.role == Role::Admin || (pack.owner_id.is_some() && pack.owner_id == Some(user.id))
+}
+
+/// Reads an upload and imports it when it is clean; `draft_valid` imports the valid items of a file with
+/// problems into a draft instead (the refused items are listed in the returned problems).
+pub async fn upload(
+    db: &PgPool,
+    user: &User,
+    file_name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    draft_valid: bool,
+) -> Result<UploadOutcome, AppError> {
+    if bytes.len() > upload::MAX_UPLOAD_BYTES {
+        return Err(AppError::BadRequest(format!(
+            "{file_name} is {} MiB; uploads take at most {} MiB",
+            bytes.len() / (1024 * 1024),
+            upload::MAX_UPLOAD_BYTES / (1024 * 1024)
+        )));
+    }
+    let bp = blueprint()?;
+    let bytes_owned = bytes.to_vec();
+    let name = file_name.to_owned();
+    let bp2 = bp.clone();
+    let read =
+        tokio::task::spawn_blocking(move || upload::read_upload(&name, &bytes_owned, format, &bp2))
+            .await
+            .map_err(AppError::internal)?;
+    let import_valid = draft_valid && !read.items.is_empty();
+    if !read.is_clean() && !import_valid {
+        let valid = read.items.len();
+        return Ok(UploadOutcome::Refused {
+            upload: read,
+            valid,
+        });
+    }
+    let native = read.format == Format::Native;
+    let meta = read
+        .meta
+        .clone()
+        .unwrap_or_else(|| upload::pack_meta_for(file_name, &bp));
+    if let Some(existing) = store::pack_by_key(db, &meta.id).await? {
+        if !may_write(user, &existing) {
+            return Err(AppError::Conflict(format!(
+                "a pack with the id `{}` already exists and is not yours: rename the file or the pack id",
+                meta.id
+            )));
+        }
+    }
+    let pack = Pack {
+        meta,
+        items: read.items.clone(),
+    };
+    // A clean native pack may go straight to published only by the CLI; uploads land as drafts, and a
+    // published pack stays published only when every item is still ready.
+    let status = "draft";
+    let source = format!("{file_name} ({})", read.format.name());
+    let summary = store::import_pack_as(
+        db,
+        &pack,
+        &bp,
+        &ImportOptions {
+            owner: Some(user.id),
+            status,
+            categories: Some(&read.categories),
+            source: &source,
+            actor: Some(user.id),
+        },
+    )
+    .await?;
+    let pack_id = summary.pack_id;
+    if let Some(access) = store::pack_by_id(db, pack_id).await? {
+        if access.status == "published" && !publish_problems(&pack, &bp).is_empty() {
+            store::set_status(db, pack_id, "draft").await?;
+        }
+    }
+    store::audit(
+        db,
+        Some((user.id, user.email.as_str())),
+        "pack.upload",
+        &pack.meta.id,
+        serde_json::json!({"file": file_name, "format": read.format.name(), "added": summary.added,
+            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len(), "native": native}),
+    )
+    .await?;
+    let mut notes = read.notes;
+    if !read.problems.is_empty() {
+        notes.push(format!(
+            "{} problem(s) in the file: the items they name were left out",
+            read.problems.len()
+        ));
+    }
+    Ok(UploadOutcome::Imported {
+        pack_id,
+        summary,
+        notes,
+    })
+}
+
+/// What must be fixed before a pack can be published: the full `bank check` rules (every item with a
+/// domain and objective of the blueprint, an explanation, a reference, consistent keys), located by item.
+pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
+    let file = PackFile {
+        pack: Some(pack.meta.clone()),
+        items: pack.items.clone(),
+    };
+    let text = match serde_json::to_string_pretty(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            return vec![Problem {
+                file: format!("{}.json", pack.meta.id),
+                line: 1,
+                column: 1,
+                item: None,
+                message: e.to_string(),
+            }]
+        }
+    };
+    crate::bank::check_sources(&[(format!("{}.json", pack.meta.id), text)], bp).problems
+}
+
+/// A pack the user may write to, with its items.
+pub async fn writable_pack(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+) -> Result<(PackAccess, Pack, HashMap<String, String>), AppError> {
+    let access = store::pack_by_id(db, pack_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may_write(user, &access) {
+        return Err(AppError::NotFound);
+    }
+    let (pack, categories) = store::load_pack(db, pack_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((access, pack, categories))
+}
+
+/// Saves a changed pack (new revisions for the changed items; attempts keep the ones they used).
+async fn save_pack(
+    db: &PgPool,
+    user: &User,
+    pack: &Pack,
+    source: &str,
+) -> Result<ImportSummary, AppError> {
+    let bp = blueprint()?;
+    Ok(store::import_pack_as(
+        db,
+        pack,
+        &bp,
+        &ImportOptions {
+            owner: None,
+            status: "draft",
+            categories: None,
+            source,
+            actor: Some(user.id),
+        },
+    )
+    .await?)
+}
+
+/// Places every item of a category (or every item without a domain, for `category == None`) in a domain
+/// and objective of the blueprint. Returns how many items changed.
+pub async fn assign(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+    category: Option<&str>,
+    objective: &str,
+) -> Result<usize, AppError> {
+    let bp = blueprint()?;
+    let domain = bp
+        .domains
+        .iter()
+        .find(|d| d.objectives.iter().any(|o| o.id == objective))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{objective}` is not an objective of the blueprint"
+            ))
+        })?
+        .id
+        .clone();
+    let (_, mut pack, categories) = writable_pack(db, user, pack_id).await?;
+    let mut n = 0;
+    for item in &mut pack.items {
+        let Item::Question(q) = item else { continue };
+        let selected = match category {
+            Some(c) => categories.get(&q.common.id).map(String::as_str) == Some(c),
+            None => q.common.domain.is_none() || q.common.objective.is_empty(),
+        };
+        if selected
+            && (q.common.domain.as_deref() != Some(domain.as_str())
+                || q.common.objective != objective)
+        {
+            q.common.domain = Some(domain.clone());
+            q.common.objective = objective.to_owned();
+            n += 1;
+        }
+    }
+    if n > 0 {
+        save_pack(
+            db,
+            user,
+            &pack,
+            &format!("placed {n} item(s) in {objective}"),
+        )
+        .await?;
+        store::audit(
+            db,
+            Some((user.id, user.email.as_str())),
+            "pack.assign",
+            &pack.meta.id,
+            serde_json::json!({"category": category, "objective": objective, "items": n}),
+        )
+        .await?;
+    }
+    Ok(n)
+}
+
+/// Replaces one item with an edited version (JSON or YAML text of the item), checked with the same rules
+/// as `bank check`. Saving makes a new revision; attempts keep the revision they used.
+pub async fn edit_item(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+    item_key: &str,
+    text: &str,
+) -> Result<Result<ImportSummary, Vec<Problem>>, AppError> {
+    let (_, mut pack, _) = writable_pack(db, user, pack_id).await?;
+    let bp = blueprint()?;
+    let Some(index) = pack.items.iter().position(|i| i.id() == item_key) else {
+        return Err(AppError::NotFound);
+    };
+    // Check the item as the only item of a file of this pack, so lines are the editor's lines + 2.
+    let meta = serde_json::to_string(&pack.meta).map_err(AppError::internal)?;
+    let source = format!("pack: {meta}\nitems:\n- {}\n", indent(text.trim_end()));
+    let name = format!("{item_key} (edited)");
+    let report = crate::bank::check_sources(&[(name, source)], &bp);
+    let mut problems: Vec<Problem> = report
+        .problems
+        .into_iter()
+        .map(|mut p| {
+            p.line = p.line.saturating_sub(2).max(1);
+            p.column = p.column.saturating_sub(2).max(1);
+            p
+        })
+        .collect();
+    let edited = report.items.into_iter().next();
+    match &edited {
+        Some(i) if i.id() != item_key => problems.push(Problem {
+            file: format!("{item_key} (edited)"),
+            line: 1,
+            column: 1,
+            item: Some(i.id().to_owned()),
+            message: format!("the id must stay `{item_key}`"),
+        }),
+        None if problems.is_empty() => problems.push(Problem {
+            file: format!("{item_key} (edited)"),
+            line: 1,
+            column: 1,
+            item: None,
+            message: "no item was found in the text".into(),
+        }),
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let Some(edited) = edited else {
+        return Ok(Err(problems));
+    };
+    pack.items[index] = edited;
+    let summary = save_pack(db, user, &pack, &format!("edited {item_key}")).await?;
+    store::audit(
+        db,
+        Some((user.id, user.email.as_str())),
+        "item.edit",
+        &format!("{}/{item_key}", pack.meta.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(Ok(summary))
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_owned()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Publishes, unpublishes (back to draft) or archives a pack. Publishing needs every item ready.
+pub async fn set_status(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+    status: &str,
+) -> Result<Result<(), Vec<Problem>>, AppError> {
+    if !matches!(status, "draft" | "published" | "archived") {
+        return Err(AppError::BadRequest(format!("unknown status `{status}`")));
+    }
+    let (_, pack, _) = writable_pack(db, user, pack_id).await?;
+    if status == "published" {
+        let problems = publish_problems(&pack, &blueprint()?);
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+    }
+    store::set_status(db, pack_id, status).await?;
+    store::audit(
+        db,
+        Some((user.id, user.email.as_str())),
+        &format!("pack.{status}"),
+        &pack.meta.id,
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(Ok(()))
+}
