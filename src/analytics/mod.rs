@@ -1,0 +1,7 @@
+//! Pure statistics for the analytics pages: classical item analysis (`item_stats`), dashboard aggregation
+//! (`dashboard`), a candidate's readiness (`readiness`) and synthetic demo data (`synth`). No I/O: the
+//! storage layer loads the rows and passes them in.
+
+pub mod item_stats;
+#[allow(dead_code)] // helpers used by modules added in the next commits
+mod math;
