@@ -2,6 +2,7 @@
 //! (`dashboard`), a candidate's readiness (`readiness`) and synthetic demo data (`synth`). No I/O: the
 //! storage layer loads the rows and passes them in.
 
+pub mod dashboard;
 pub mod item_stats;
 #[allow(dead_code)] // helpers used by modules added in the next commits
 mod math;
