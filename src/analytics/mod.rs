@@ -4,6 +4,6 @@
 
 pub mod dashboard;
 pub mod item_stats;
-#[allow(dead_code)] // helpers used by modules added in the next commits
 mod math;
 pub mod readiness;
+pub mod synth;
