@@ -14,9 +14,11 @@ pub const BIN_WIDTH: u32 = 50;
 /// One bin of the scaled-score histogram: scores `low..=high`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct HistogramBin {
+    /// Lowest score of the bin.
     pub low: u32,
     /// Inclusive: 49, 99, … 949, then 1000 (the last bin also holds a perfect 1000).
     pub high: u32,
+    /// Scores in the bin.
     pub count: usize,
     /// True when the whole bin is at or above the pass mark (700 is a bin edge, so no bin straddles it).
     pub passing: bool,
@@ -87,6 +89,7 @@ fn next_start(start: Date, period: Period) -> Option<Date> {
 pub struct PeriodBucket {
     /// The period's first day (UTC).
     pub start: Date,
+    /// Events (or values) in the period.
     pub count: usize,
     /// The mean of the values in the period; `None` when it is empty or when only counts were asked for.
     pub mean: Option<f64>,
@@ -144,11 +147,15 @@ fn fill(
 /// A mean with its two-sided 95 % confidence interval (Student's t with n − 1 degrees of freedom).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MeanCi {
+    /// Finite values used.
     pub n: usize,
+    /// Their mean.
     pub mean: f64,
     /// Sample standard deviation (divisor n − 1).
     pub sd: f64,
+    /// Lower end of the 95 % interval.
     pub low: f64,
+    /// Upper end of the 95 % interval.
     pub high: f64,
 }
 

@@ -22,8 +22,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// An item as the analysis needs it: where it belongs, and its options and key when it has options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemInfo {
+    /// The item (question) id.
     pub id: String,
+    /// Its blueprint domain id.
     pub domain: String,
+    /// Its blueprint objective id.
     pub objective: String,
     /// Option ids in display order for `single` and `multiple` items; empty for the other types.
     pub options: Vec<String>,
@@ -34,6 +37,7 @@ pub struct ItemInfo {
 /// What one attempt did on one item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemResponse {
+    /// The item answered.
     pub item_id: String,
     /// Points earned, `0..=max`.
     pub earned: f64,
@@ -107,6 +111,7 @@ pub struct UpperLower {
 /// How often one option was chosen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OptionStats {
+    /// The option id.
     pub option_id: String,
     /// True for a keyed option, false for a distractor.
     pub keyed: bool,
@@ -124,16 +129,22 @@ pub struct OptionStats {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FlagKind {
+    /// Facility above `too_easy`.
     TooEasy,
+    /// Facility below `too_hard`.
     TooHard,
+    /// Item–rest correlation below 0.
     NegativeDiscrimination,
+    /// Item–rest correlation from 0 to below `weak_discrimination`.
     WeakDiscrimination,
     /// A distractor nobody, or almost nobody, chooses.
     RareDistractor {
+        /// The distractor.
         option_id: String,
     },
     /// A distractor the upper group chooses more often than the lower group: a likely wrong key.
     DistractorFavoursUpper {
+        /// The distractor.
         option_id: String,
     },
 }
@@ -142,15 +153,20 @@ pub enum FlagKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Flag {
     #[serde(flatten)]
+    /// What the flag is about.
     pub kind: FlagKind,
+    /// A sentence for the item-review page.
     pub reason: String,
 }
 
 /// The analysis of one item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemStats {
+    /// The item id.
     pub item_id: String,
+    /// Its domain id.
     pub domain: String,
+    /// Its objective id.
     pub objective: String,
     /// Attempts that contained the item.
     pub n: usize,
@@ -164,6 +180,7 @@ pub struct ItemStats {
     pub options: Vec<OptionStats>,
     /// Mean seconds over the attempts that recorded a time.
     pub mean_seconds: Option<f64>,
+    /// Reasons to review the item (empty when none, or when the sample is too small).
     pub flags: Vec<Flag>,
 }
 

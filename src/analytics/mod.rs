@@ -2,6 +2,8 @@
 //! (`dashboard`), a candidate's readiness (`readiness`) and synthetic demo data (`synth`). No I/O: the
 //! storage layer loads the rows and passes them in.
 
+#![warn(missing_docs)]
+
 pub mod dashboard;
 pub mod item_stats;
 mod math;

@@ -94,9 +94,11 @@ pub struct Readiness {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReadinessEstimate {
+    /// Enough full mocks: the estimate.
     Estimate(Readiness),
     /// Fewer full attempts than `min_attempts`: `needed` more are required.
     TooLittleData {
+        /// How many more full mocks are needed.
         needed: usize,
     },
 }
@@ -197,16 +199,22 @@ fn ols_slope(y: &[f64]) -> f64 {
 /// Points on one objective (one row per attempt, or already summed; rows of the same objective are added).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectivePoints {
+    /// The objective id.
     pub objective: String,
+    /// Points earned.
     pub earned: f64,
+    /// Points at stake.
     pub max: f64,
 }
 
 /// An objective ranked by [`weakest_objectives`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeakObjective {
+    /// The objective id.
     pub objective: String,
+    /// Points earned, summed.
     pub earned: f64,
+    /// Points at stake, summed.
     pub max: f64,
     /// `earned / max`.
     pub proportion: f64,
@@ -378,5 +386,27 @@ mod tests {
         assert!((w[0].shrunk - 0.4125).abs() < 1e-12);
         assert!((w[1].shrunk - 0.52).abs() < 1e-12);
         assert!(weakest_objectives(&[], 4.0, 3).is_empty());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn readiness_is_a_probability_inside_its_range(
+                scores in vec(1u32..=1000, 2..12), cut in 0.5f64..0.9, decay in 0.0f64..=1.0
+            ) {
+                let c = ReadinessConfig { cut, decay, ..ReadinessConfig::default() };
+                let ReadinessEstimate::Estimate(r) = readiness(&scores, &c) else {
+                    panic!("two or more attempts always give an estimate");
+                };
+                prop_assert!(r.low.is_finite() && r.probability.is_finite() && r.high.is_finite());
+                prop_assert!(0.0 <= r.low && r.low <= r.probability, "{r:?}");
+                prop_assert!(r.probability <= r.high && r.high <= 1.0, "{r:?}");
+                prop_assert!((1..=1000).contains(&r.predicted_scaled));
+            }
+        }
     }
 }

@@ -76,15 +76,19 @@ pub fn p_correct(theta: f64, p: &ItemParams) -> f64 {
 /// An item as the simulation needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynthItem {
+    /// The question id.
     pub id: String,
+    /// `Question::max_points`.
     pub max_points: u32,
     /// Scoreable elements (`Body::elements`; for single/multiple, the number of keyed options).
     pub elements: u32,
+    /// Scored all or nothing (else partial credit).
     pub all_or_nothing: bool,
     /// Option ids for single/multiple items; empty otherwise.
     pub options: Vec<String>,
     /// Keyed option ids for single/multiple items; empty otherwise.
     pub key: Vec<String>,
+    /// Its response-model parameters.
     pub params: ItemParams,
 }
 
@@ -141,15 +145,18 @@ fn fnv1a(s: &str) -> u64 {
 /// One simulated answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulatedResponse {
+    /// The item answered.
     pub item_id: String,
     /// Chosen option ids (single/multiple), keyed ones first; empty for other types.
     pub chosen: Vec<String>,
     /// Elements answered correctly; for types without options the caller builds a response with this many
     /// elements matching the key.
     pub correct_elements: u32,
+    /// The item's elements.
     pub elements: u32,
     /// Points as `scoring::score` would give them (partial credit, or all or nothing).
     pub earned: f64,
+    /// The item's maximum points.
     pub max: f64,
     /// Seconds spent on the item.
     pub seconds: u32,
@@ -160,6 +167,7 @@ pub struct SimulatedResponse {
 pub struct SimulatedAttempt {
     /// Started and left without answers: `responses` is empty.
     pub abandoned: bool,
+    /// One per item, in the order given; empty when abandoned.
     pub responses: Vec<SimulatedResponse>,
 }
 
