@@ -3,6 +3,7 @@
 //! `Application::build` opens the database, applies migrations, loads the shipped bank and binds the
 //! listener; `web::router` lists every route in one place.
 
+pub mod analytics;
 pub mod auth;
 pub mod bank;
 pub mod config;

@@ -1,0 +1,254 @@
+//! Aggregations for the admin dashboard that are awkward in SQL: a histogram of scaled scores in bins of 50
+//! with the pass line on a bin edge, weekly or monthly buckets with the empty periods filled in, and a mean
+//! with its 95 % confidence interval. Pure.
+
+use super::math::{mean, sample_sd, t_975};
+use crate::scoring::PASSING_SCORE;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
+
+/// The width of a histogram bin, in scaled-score points.
+pub const BIN_WIDTH: u32 = 50;
+
+/// One bin of the scaled-score histogram: scores `low..=high`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HistogramBin {
+    /// Lowest score of the bin.
+    pub low: u32,
+    /// Inclusive: 49, 99, … 949, then 1000 (the last bin also holds a perfect 1000).
+    pub high: u32,
+    /// Scores in the bin.
+    pub count: usize,
+    /// True when the whole bin is at or above the pass mark (700 is a bin edge, so no bin straddles it).
+    pub passing: bool,
+}
+
+/// Counts scaled scores in 20 bins of 50 (0–49, 50–99, … 900–949, 950–1000). Scores above 1000 count in the
+/// last bin. Always returns all 20 bins, so an empty chart still has its axis.
+pub fn score_histogram(scores: &[u32]) -> Vec<HistogramBin> {
+    let bins = 1000 / BIN_WIDTH;
+    let mut counts = vec![0usize; bins as usize];
+    for &s in scores {
+        let at = (s / BIN_WIDTH).min(bins - 1);
+        counts[at as usize] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, count)| {
+            let low = i as u32 * BIN_WIDTH;
+            HistogramBin {
+                low,
+                high: if i as u32 == bins - 1 {
+                    1000
+                } else {
+                    low + BIN_WIDTH - 1
+                },
+                count,
+                passing: low >= PASSING_SCORE,
+            }
+        })
+        .collect()
+}
+
+/// A calendar period for bucketing, in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// The first day (UTC) of the period that holds `at`: its Monday, or the 1st of its month.
+pub fn period_start(at: OffsetDateTime, period: Period) -> Date {
+    let date = at.to_offset(UtcOffset::UTC).date();
+    match period {
+        Period::Week => date - Duration::days(i64::from(date.weekday().number_days_from_monday())),
+        Period::Month => date.replace_day(1).unwrap_or(date),
+    }
+}
+
+fn next_start(start: Date, period: Period) -> Option<Date> {
+    match period {
+        Period::Week => start.checked_add(Duration::weeks(1)),
+        Period::Month => {
+            let (year, month) = match start.month() {
+                Month::December => (start.year().checked_add(1)?, Month::January),
+                m => (start.year(), m.next()),
+            };
+            Date::from_calendar_date(year, month, 1).ok()
+        }
+    }
+}
+
+/// One period of a time series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodBucket {
+    /// The period's first day (UTC).
+    pub start: Date,
+    /// Events (or values) in the period.
+    pub count: usize,
+    /// The mean of the values in the period; `None` when it is empty or when only counts were asked for.
+    pub mean: Option<f64>,
+}
+
+/// Counts events per period, from the first event's period to the last one's, empty periods included.
+pub fn count_by_period(times: &[OffsetDateTime], period: Period) -> Vec<PeriodBucket> {
+    let mut buckets = fill(times.iter().map(|t| (*t, None)), period);
+    for b in &mut buckets {
+        b.mean = None;
+    }
+    buckets
+}
+
+/// Counts and averages values per period (e.g. the mean scaled score per week), empty periods included.
+/// Non-finite values are ignored.
+pub fn mean_by_period(points: &[(OffsetDateTime, f64)], period: Period) -> Vec<PeriodBucket> {
+    fill(
+        points
+            .iter()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(t, v)| (*t, Some(*v))),
+        period,
+    )
+}
+
+fn fill(
+    points: impl Iterator<Item = (OffsetDateTime, Option<f64>)>,
+    period: Period,
+) -> Vec<PeriodBucket> {
+    let mut by: BTreeMap<Date, Vec<f64>> = BTreeMap::new();
+    let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
+    for (t, v) in points {
+        let start = period_start(t, period);
+        *counts.entry(start).or_default() += 1;
+        let values = by.entry(start).or_default();
+        values.extend(v);
+    }
+    let (Some(&first), Some(&last)) = (counts.keys().next(), counts.keys().next_back()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut at = Some(first);
+    while let Some(start) = at.filter(|s| *s <= last) {
+        out.push(PeriodBucket {
+            start,
+            count: counts.get(&start).copied().unwrap_or(0),
+            mean: by.get(&start).and_then(|v| mean(v)),
+        });
+        at = next_start(start, period);
+    }
+    out
+}
+
+/// A mean with its two-sided 95 % confidence interval (Student's t with n − 1 degrees of freedom).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanCi {
+    /// Finite values used.
+    pub n: usize,
+    /// Their mean.
+    pub mean: f64,
+    /// Sample standard deviation (divisor n − 1).
+    pub sd: f64,
+    /// Lower end of the 95 % interval.
+    pub low: f64,
+    /// Upper end of the 95 % interval.
+    pub high: f64,
+}
+
+/// The mean of `xs` with a 95 % t interval: `mean ± t(0.975, n − 1) · sd / √n`. `None` with fewer than two
+/// finite values (no interval exists); non-finite values are ignored.
+pub fn mean_ci95(xs: &[f64]) -> Option<MeanCi> {
+    let xs: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    let (m, sd) = (mean(&xs)?, sample_sd(&xs)?);
+    let half = t_975(xs.len() - 1) * sd / (xs.len() as f64).sqrt();
+    Some(MeanCi {
+        n: xs.len(),
+        mean: m,
+        sd,
+        low: m - half,
+        high: m + half,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn histogram_has_twenty_bins_with_the_pass_line_on_an_edge() {
+        let h = score_histogram(&[1, 49, 50, 699, 700, 949, 950, 1000, 1200]);
+        assert_eq!(h.len(), 20);
+        assert_eq!((h[0].low, h[0].high, h[0].count), (0, 49, 2));
+        assert_eq!(h[1].count, 1);
+        assert_eq!(
+            (h[13].low, h[13].high, h[13].count, h[13].passing),
+            (650, 699, 1, false)
+        );
+        assert_eq!((h[14].low, h[14].count, h[14].passing), (700, 1, true));
+        assert_eq!(h[18].count, 1);
+        assert_eq!((h[19].low, h[19].high, h[19].count), (950, 1000, 3));
+        assert_eq!(h.iter().map(|b| b.count).sum::<usize>(), 9);
+        assert_eq!(score_histogram(&[]).len(), 20);
+    }
+
+    #[test]
+    fn weeks_start_on_monday_in_utc_and_gaps_are_filled() {
+        // 2025-03-02 is a Sunday; 23:30 at −02:00 is already Monday 2025-03-03 in UTC.
+        let times = [
+            datetime!(2025-03-02 12:00 UTC),
+            datetime!(2025-03-02 23:30 -2),
+            datetime!(2025-03-04 08:00 UTC),
+            datetime!(2025-03-19 08:00 UTC),
+        ];
+        let b = count_by_period(&times, Period::Week);
+        let rows: Vec<(Date, usize)> = b.iter().map(|b| (b.start, b.count)).collect();
+        assert_eq!(
+            rows,
+            vec![
+                (date!(2025 - 02 - 24), 1),
+                (date!(2025 - 03 - 03), 2),
+                (date!(2025 - 03 - 10), 0),
+                (date!(2025 - 03 - 17), 1),
+            ]
+        );
+        assert!(b.iter().all(|b| b.mean.is_none()));
+    }
+
+    #[test]
+    fn months_roll_over_the_year_and_carry_means() {
+        let points = [
+            (datetime!(2024-11-30 10:00 UTC), 600.0),
+            (datetime!(2024-11-01 00:00 UTC), 700.0),
+            (datetime!(2025-01-15 10:00 UTC), 810.0),
+        ];
+        let b = mean_by_period(&points, Period::Month);
+        let rows: Vec<(Date, usize, Option<f64>)> =
+            b.iter().map(|b| (b.start, b.count, b.mean)).collect();
+        assert_eq!(
+            rows,
+            vec![
+                (date!(2024 - 11 - 01), 2, Some(650.0)),
+                (date!(2024 - 12 - 01), 0, None),
+                (date!(2025 - 01 - 01), 1, Some(810.0)),
+            ]
+        );
+        assert!(mean_by_period(&[], Period::Week).is_empty());
+    }
+
+    #[test]
+    fn mean_interval_uses_student_t() {
+        // 600, 650, 700, 750, 800: mean 700; deviations ±100, ±50, 0 → SS = 2·10000 + 2·2500 = 25000,
+        // sd = √(25000/4) = 79.057; se = 79.057/√5 = 35.355; t(0.975, 4) = 2.776 → half-width 98.146.
+        let ci = mean_ci95(&[600.0, 650.0, 700.0, 750.0, 800.0]).unwrap();
+        assert_eq!((ci.n, ci.mean), (5, 700.0));
+        assert!((ci.sd - 79.057).abs() < 1e-3);
+        assert!((ci.low - 601.854).abs() < 1e-2 && (ci.high - 798.146).abs() < 1e-2);
+        assert_eq!(mean_ci95(&[700.0]), None);
+        assert_eq!(mean_ci95(&[f64::NAN, 1.0]), None);
+    }
+}

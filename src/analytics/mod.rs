@@ -1,0 +1,11 @@
+//! Pure statistics for the analytics pages: classical item analysis (`item_stats`), dashboard aggregation
+//! (`dashboard`), a candidate's readiness (`readiness`) and synthetic demo data (`synth`). No I/O: the
+//! storage layer loads the rows and passes them in.
+
+#![warn(missing_docs)]
+
+pub mod dashboard;
+pub mod item_stats;
+mod math;
+pub mod readiness;
+pub mod synth;
