@@ -102,7 +102,9 @@ pub fn links(text: &str) -> Vec<String> {
         } else {
             0
         };
-        if scheme == 0 {
+        // Images (`src="…"`) are not reading material.
+        let before = rest[..at].trim_end_matches(['"', '\'']);
+        if scheme == 0 || before.to_ascii_lowercase().ends_with("src=") {
             rest = &candidate[4..];
             continue;
         }
