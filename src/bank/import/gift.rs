@@ -448,11 +448,14 @@ impl Reader<'_> {
     }
 }
 
+/// Why a question cannot be taken, and where.
+type Refusal = (String, Option<Unit>);
+
 /// A body and the feedback of its options (text, correct, feedback); or why not, and where.
-type Built = Result<(Body, Vec<(String, bool, String)>), (String, Option<Unit>)>;
+type Built = Result<(Body, Vec<(String, bool, String)>), Refusal>;
 
 /// Splits answers at unescaped `~` and `=` (each starts an answer); text before the first is an error.
-fn split_answers(answers: &[Unit]) -> Result<Vec<(char, &[Unit])>, (String, Option<Unit>)> {
+fn split_answers(answers: &[Unit]) -> Result<Vec<(char, &[Unit])>, Refusal> {
     let starts: Vec<usize> = answers
         .iter()
         .enumerate()
