@@ -10,6 +10,11 @@ use super::model::{Choice, Common, Question, ScoringRule};
 use super::Problem;
 use serde::Serialize;
 
+pub mod aiken;
+pub mod csv;
+pub mod gift;
+mod text;
+
 /// The formats `bank check`/`bank import` and the upload page take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,911 @@
+//! GIFT (Moodle's plain-text question format) read into our items: multiple choice (one or several
+//! correct answers, missing-word blanks), true/false, matching and the ordering extension; every other GIFT
+//! type is refused with a located problem. Pure.
+//!
+//! The file is read line by line into blank-line separated blocks (comment lines `//` removed, `$CATEGORY:`
+//! lines switching the category); each block is turned into characters that remember whether they were
+//! escaped (`\~ \= \# \{ \} \: \\`, and `\n` for a line break) and where they stood, so the structure is
+//! found on unescaped characters only and every problem points at a line and column. All work is linear in
+//! the size of the file.
+
+use super::text::{explanation, file_stem, links, one_line, preview, OptionFeedback};
+use super::{
+    choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+};
+use crate::bank::model::{Body, Choice, Question};
+use std::collections::{BTreeMap, HashSet};
+
+/// Reads a GIFT file (`file` is the name used in problems; `text` is already decoded).
+pub fn parse(file: &str, text: &str) -> ImportReport {
+    let mut reader = Reader {
+        file,
+        stem: file_stem(file),
+        report: ImportReport::default(),
+        taken: HashSet::new(),
+        category: None,
+        number: 0,
+    };
+    let mut block: Vec<(usize, &str)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("//") {
+            continue;
+        }
+        if trimmed.is_empty() {
+            reader.block(&block);
+            block.clear();
+            continue;
+        }
+        if block.is_empty() {
+            if let Some(path) = trimmed.strip_prefix("$CATEGORY:") {
+                let path = path.trim();
+                reader.category = (!path.is_empty()).then(|| path.to_owned());
+                continue;
+            }
+        }
+        block.push((i + 1, line));
+    }
+    reader.block(&block);
+    reader.report
+}
+
+/// A character of a question block: escaped or not, and where it stood (1-based).
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    ch: char,
+    escaped: bool,
+    line: usize,
+    column: usize,
+}
+
+impl Unit {
+    /// True for an unescaped `c`.
+    fn is(self, c: char) -> bool {
+        self.ch == c && !self.escaped
+    }
+}
+
+/// The characters of a block, escapes resolved; lines joined by `\n`.
+fn units(block: &[(usize, &str)]) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for (k, &(line, text)) in block.iter().enumerate() {
+        if k > 0 {
+            let prev = block[k - 1];
+            out.push(Unit {
+                ch: '\n',
+                escaped: false,
+                line: prev.0,
+                column: prev.1.chars().count() + 1,
+            });
+        }
+        let mut chars = text.chars().peekable();
+        let mut column = 0;
+        while let Some(c) = chars.next() {
+            column += 1;
+            let at = column;
+            let mut unit = Unit {
+                ch: c,
+                escaped: false,
+                line,
+                column: at,
+            };
+            if c == '\\' {
+                match chars.peek() {
+                    Some(&n @ ('~' | '=' | '#' | '{' | '}' | ':' | '\\')) => {
+                        unit = Unit {
+                            ch: n,
+                            escaped: true,
+                            ..unit
+                        };
+                        chars.next();
+                        column += 1;
+                    }
+                    Some('n') => {
+                        unit = Unit {
+                            ch: '\n',
+                            escaped: true,
+                            ..unit
+                        };
+                        chars.next();
+                        column += 1;
+                    }
+                    _ => {}
+                }
+            }
+            out.push(unit);
+        }
+    }
+    out
+}
+
+fn string(units: &[Unit]) -> String {
+    units.iter().map(|u| u.ch).collect()
+}
+
+fn find(units: &[Unit], from: usize, c: char) -> Option<usize> {
+    units
+        .get(from..)?
+        .iter()
+        .position(|u| u.is(c))
+        .map(|p| p + from)
+}
+
+/// The position of an unescaped two-or-more character marker (`::`, `####`, `->`).
+fn find_seq(units: &[Unit], from: usize, seq: &str) -> Option<usize> {
+    let seq: Vec<char> = seq.chars().collect();
+    (from..units.len().saturating_sub(seq.len() - 1))
+        .find(|&i| seq.iter().enumerate().all(|(k, &c)| units[i + k].is(c)))
+}
+
+fn trim(units: &[Unit]) -> &[Unit] {
+    let start = units
+        .iter()
+        .position(|u| !u.ch.is_whitespace() || u.escaped)
+        .unwrap_or(units.len());
+    let end = units
+        .iter()
+        .rposition(|u| !u.ch.is_whitespace() || u.escaped)
+        .map_or(start, |p| p + 1);
+    &units[start..end.max(start)]
+}
+
+/// Strips a leading `[html]`, `[markdown]`, `[plain]` or `[moodle]` marker (the text is kept as it is:
+/// Markdown is our format and HTML is sanitised when rendered).
+fn strip_format(units: &[Unit]) -> &[Unit] {
+    let units = trim(units);
+    for marker in ["[html]", "[markdown]", "[plain]", "[moodle]"] {
+        let n = marker.chars().count();
+        if units.len() >= n && marker.chars().zip(units).all(|(c, u)| u.is(c)) {
+            return trim(&units[n..]);
+        }
+    }
+    units
+}
+
+/// What one block turned out to be.
+enum Kind {
+    Essay,
+    Numerical,
+    ShortAnswer,
+    Description,
+}
+
+impl Kind {
+    fn refusal(&self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Essay => (
+                "essay",
+                "the exam has no free-text items that a person grades",
+            ),
+            Kind::Numerical => ("numerical", "the exam has no numeric-entry items"),
+            Kind::ShortAnswer => (
+                "short-answer",
+                "the exam has no typed-answer (fill-in) items; give it options with `~`",
+            ),
+            Kind::Description => (
+                "description",
+                "it has no answer block `{…}`, so there is nothing to score",
+            ),
+        }
+    }
+}
+
+/// An answer of a multiple-choice block.
+struct McAnswer {
+    text: String,
+    feedback: String,
+    /// `=` (without a weight) or `%100%`.
+    full: bool,
+    /// `=`: the answer was marked correct.
+    equals: bool,
+    weight: f64,
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    stem: &'a str,
+    report: ImportReport,
+    taken: HashSet<String>,
+    category: Option<String>,
+    number: usize,
+}
+
+/// The parts of a question every type shares, found before its answers are read.
+struct Head {
+    line: usize,
+    /// The question's first character, where refusals point.
+    start: Option<Unit>,
+    title: Option<String>,
+    name: String,
+    id: String,
+    stem: String,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, at: Option<&Unit>, line: usize, item: Option<&str>, message: String) {
+        let (line, column) = at.map_or((line, 1), |u| (u.line, u.column));
+        self.report
+            .problems
+            .push(problem(self.file, line, column, item, message));
+    }
+
+    fn block(&mut self, block: &[(usize, &str)]) {
+        let Some(&(first_line, _)) = block.first() else {
+            return;
+        };
+        self.number += 1;
+        let units = units(block);
+        let mut i = units
+            .iter()
+            .position(|u| !u.ch.is_whitespace())
+            .unwrap_or(units.len());
+
+        // ::title::
+        let mut title = None;
+        if find_seq(&units, i, "::") == Some(i) {
+            let Some(end) = find_seq(&units, i + 2, "::") else {
+                let name = preview(&string(&units[i + 2..]));
+                self.problem(
+                    units.get(i),
+                    first_line,
+                    None,
+                    format!("GIFT question \"{name}\": the title opened with `::` is not closed with `::`"),
+                );
+                return;
+            };
+            let t = one_line(&string(&units[i + 2..end]));
+            title = (!t.is_empty()).then_some(t);
+            i = end + 2;
+        }
+        let body = &units[i..];
+        let open = find(body, 0, '{');
+        let close_any = find(body, 0, '}');
+        let name_of = |stem: &[Unit]| {
+            title
+                .clone()
+                .unwrap_or_else(|| preview(&string(strip_format(stem))))
+        };
+        let id = slug_id(title.as_deref(), self.stem, self.number);
+
+        let (open, close) = match (open, close_any) {
+            (None, None) => {
+                let name = name_of(body);
+                let start = units.iter().find(|u| !u.ch.is_whitespace()).copied();
+                return self.refuse(&Kind::Description, &name, &id, start.as_ref(), first_line);
+            }
+            (Some(open), Some(close)) if close > open => (open, close),
+            (Some(open), None) => {
+                let name = name_of(&body[..open]);
+                let at = body[open];
+                self.problem(
+                    Some(&at),
+                    first_line,
+                    Some(&id),
+                    format!(
+                        "GIFT question \"{name}\": the answer block opened with `{{` at line {} column {} is not closed with `}}` before the question ends (a blank line or the end of the file)",
+                        at.line, at.column
+                    ),
+                );
+                return;
+            }
+            (_, Some(close)) => {
+                let name = name_of(&body[..close]);
+                self.problem(
+                    body.get(close),
+                    first_line,
+                    Some(&id),
+                    format!("GIFT question \"{name}\": `}}` closes no answer block (write `\\}}` for a literal brace)"),
+                );
+                return;
+            }
+        };
+        let name = name_of(&body[..open]);
+        if let Some(second) = find(body, close + 1, '{') {
+            self.problem(
+                body.get(second),
+                first_line,
+                Some(&id),
+                format!("GIFT question \"{name}\" has a second answer block `{{…}}`: a question has one (write `\\{{` for a literal brace)"),
+            );
+            return;
+        }
+        if let Some(stray) = find(body, close + 1, '}') {
+            self.problem(
+                body.get(stray),
+                first_line,
+                Some(&id),
+                format!("GIFT question \"{name}\": `}}` closes no answer block (write `\\}}` for a literal brace)"),
+            );
+            return;
+        }
+
+        // The stem, with `_____` where the answers stand in the middle of a sentence.
+        let before = string(strip_format(&body[..open]));
+        let after = string(trim(&body[close + 1..]));
+        let before_end = before.trim_end();
+        let blank = !after.is_empty()
+            && (after.chars().any(char::is_alphanumeric)
+                || !before_end.ends_with(['.', '?', '!', ':']));
+        let stem = if blank {
+            let space_before = open > 0 && body[open - 1].ch.is_whitespace();
+            let space_after = body.get(close + 1).is_some_and(|u| u.ch.is_whitespace());
+            let mut s = String::with_capacity(before.len() + after.len() + 7);
+            s.push_str(before_end);
+            s.push_str(if space_before { " _____" } else { "_____" });
+            if space_after {
+                s.push(' ');
+            }
+            s.push_str(&after);
+            s.trim().to_owned()
+        } else {
+            before_end.to_owned()
+        };
+        let answers = trim(&body[open + 1..close]);
+        let head = Head {
+            line: first_line,
+            start: units.iter().find(|u| !u.ch.is_whitespace()).copied(),
+            title,
+            name,
+            id,
+            stem,
+        };
+        self.answers(head, answers, body.get(open));
+    }
+
+    fn refuse(&mut self, kind: &Kind, name: &str, id: &str, at: Option<&Unit>, line: usize) {
+        let (what, why) = kind.refusal();
+        self.problem(
+            at,
+            line,
+            Some(id),
+            format!("GIFT {what} question \"{name}\" is not supported: {why}"),
+        );
+    }
+
+    fn answers(&mut self, head: Head, answers: &[Unit], open: Option<&Unit>) {
+        let start = head.start;
+        let refuse = |me: &mut Self, kind: Kind| {
+            me.refuse(&kind, &head.name, &head.id, start.as_ref(), head.line)
+        };
+        // General feedback: after `####`.
+        let (answers, general) = match find_seq(answers, 0, "####") {
+            Some(at) => (
+                trim(&answers[..at]),
+                string(strip_format(&answers[at + 4..])),
+            ),
+            None => (answers, String::new()),
+        };
+        let Some(first) = answers.first() else {
+            return refuse(self, Kind::Essay);
+        };
+        if first.is('#') {
+            return refuse(self, Kind::Numerical);
+        }
+        if head.stem.is_empty() {
+            let name = head
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("number {}", self.number));
+            return self.problem(
+                open,
+                head.line,
+                Some(&head.id),
+                format!("GIFT question \"{name}\" has no question text before its answers"),
+            );
+        }
+        let result = if first.is('>') {
+            ordering(answers)
+        } else if answers.iter().any(|u| u.is('~')) {
+            multiple_choice(answers)
+        } else if answers.iter().any(|u| u.is('=')) && find_seq(answers, 0, "->").is_some() {
+            matching(answers)
+        } else {
+            let head_end = find(answers, 0, '#').unwrap_or(answers.len());
+            let verdict = string(trim(&answers[..head_end])).to_ascii_uppercase();
+            match verdict.as_str() {
+                "T" | "TRUE" => Ok(true_false(true, &answers[head_end..])),
+                "F" | "FALSE" => Ok(true_false(false, &answers[head_end..])),
+                _ => return refuse(self, Kind::ShortAnswer),
+            }
+        };
+        match result {
+            Ok((body, option_feedback)) => {
+                let explanation_text = explanation(
+                    &general,
+                    &option_feedback
+                        .iter()
+                        .map(|(t, c, f)| OptionFeedback {
+                            text: t,
+                            correct: *c,
+                            feedback: f,
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                let mut feedback_text = general.clone();
+                for (_, _, f) in &option_feedback {
+                    feedback_text.push('\n');
+                    feedback_text.push_str(f);
+                }
+                let id = unique_id(head.id, &mut self.taken);
+                let mut common = imported_common(id, head.stem, explanation_text);
+                common.references = links(&feedback_text);
+                self.report.items.push(Imported {
+                    question: Question { common, body },
+                    category: self.category.clone(),
+                    line: head.line,
+                });
+            }
+            Err((what, at)) => {
+                let name = head.name.clone();
+                self.problem(
+                    at.as_ref().or(open),
+                    head.line,
+                    Some(&head.id),
+                    format!("GIFT question \"{name}\" is not supported: {what}"),
+                );
+            }
+        }
+    }
+}
+
+/// Why a question cannot be taken, and where.
+type Refusal = (String, Option<Unit>);
+
+/// A body and the feedback of its options (text, correct, feedback); or why not, and where.
+type Built = Result<(Body, Vec<(String, bool, String)>), Refusal>;
+
+/// Splits answers at unescaped `~` and `=` (each starts an answer); text before the first is an error.
+fn split_answers(answers: &[Unit]) -> Result<Vec<(char, &[Unit])>, Refusal> {
+    let starts: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.is('~') || u.is('='))
+        .map(|(i, _)| i)
+        .collect();
+    let lead = trim(&answers[..starts.first().copied().unwrap_or(answers.len())]);
+    if let Some(u) = lead.first() {
+        return Err((
+            format!(
+                "the text `{}` before its first answer is neither an answer (`=` or `~`) nor a comment",
+                one_line(&string(lead))
+            ),
+            Some(*u),
+        ));
+    }
+    Ok(starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| {
+            let end = starts.get(k + 1).copied().unwrap_or(answers.len());
+            (answers[s].ch, &answers[s + 1..end])
+        })
+        .collect())
+}
+
+fn multiple_choice(answers: &[Unit]) -> Built {
+    let mut parsed = Vec::new();
+    for (marker, units) in split_answers(answers)? {
+        let mut units = trim(units);
+        let mut weight = if marker == '=' { 100.0 } else { 0.0 };
+        if units.first().is_some_and(|u| u.is('%')) {
+            let Some(end) = find(units, 1, '%') else {
+                return Err((
+                    "an answer weight `%…%` is not closed".into(),
+                    units.first().copied(),
+                ));
+            };
+            let w = string(&units[1..end]);
+            weight = w.trim().parse::<f64>().map_err(|_| {
+                (
+                    format!("the answer weight `%{w}%` is not a number"),
+                    units.first().copied(),
+                )
+            })?;
+            units = &units[end + 1..];
+        }
+        let (text, feedback) = match find(units, 0, '#') {
+            Some(h) => (&units[..h], string(strip_format(&units[h + 1..]))),
+            None => (units, String::new()),
+        };
+        parsed.push(McAnswer {
+            text: one_line(&string(strip_format(text))),
+            feedback,
+            full: weight >= 99.999,
+            equals: marker == '=',
+            weight,
+        });
+    }
+    if parsed.len() < 2 {
+        return Err((
+            format!(
+                "a choice question needs at least 2 answers; it has {}",
+                parsed.len()
+            ),
+            answers.first().copied(),
+        ));
+    }
+    let options = choices(parsed.iter().map(|a| a.text.clone()));
+    let any_equals = parsed.iter().any(|a| a.equals);
+    let correct: Vec<usize> = if any_equals {
+        parsed
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.equals && a.full)
+            .map(|(i, _)| i)
+            .collect()
+    } else {
+        parsed
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.weight > 0.0)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let feedback = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.text.clone(), correct.contains(&i), a.feedback.clone()))
+        .collect();
+    let body = match correct.as_slice() {
+        [] if any_equals => {
+            return Err((
+                "no answer is fully correct (`=` without a weight, or `=%100%`)".into(),
+                answers.first().copied(),
+            ))
+        }
+        [] => {
+            return Err((
+                "no answer is correct (mark one with `=`, or give some `~%50%` a positive weight)".into(),
+                answers.first().copied(),
+            ))
+        }
+        [one] if any_equals || parsed[*one].full => Body::Single {
+            options,
+            answer: option_id(*one),
+        },
+        [_, _, ..] if any_equals => {
+            return Err((
+                "several answers are marked `=` in a question with `~` answers: the exam's single-answer items have exactly one correct option (for several, give weights `~%50%`)".into(),
+                answers.first().copied(),
+            ))
+        }
+        many => Body::Multiple {
+            choose: u32::try_from(many.len()).unwrap_or(u32::MAX),
+            options,
+            answer: many.iter().map(|&i| option_id(i)).collect(),
+        },
+    };
+    Ok((body, feedback))
+}
+
+fn matching(answers: &[Unit]) -> Built {
+    let mut slots: Vec<String> = Vec::new();
+    let mut rights: Vec<String> = Vec::new();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (marker, units) in split_answers(answers)? {
+        if marker != '=' {
+            return Err((
+                "a matching question's pairs start with `=`".into(),
+                units.first().copied(),
+            ));
+        }
+        let Some(arrow) = find_seq(units, 0, "->") else {
+            return Err((
+                format!("the pair `{}` has no `->`", one_line(&string(units))),
+                units.first().copied(),
+            ));
+        };
+        let left = one_line(&string(strip_format(&units[..arrow])));
+        let right_units = &units[arrow + 2..];
+        let right_units = match find(right_units, 0, '#') {
+            Some(h) => &right_units[..h],
+            None => right_units,
+        };
+        let right = one_line(&string(strip_format(right_units)));
+        if right.is_empty() {
+            return Err((
+                "a pair has nothing after `->`".into(),
+                units.get(arrow).copied(),
+            ));
+        }
+        let r = match rights.iter().position(|x| *x == right) {
+            Some(r) => r,
+            None => {
+                rights.push(right);
+                rights.len() - 1
+            }
+        };
+        if !left.is_empty() {
+            slots.push(left);
+            pairs.push((slots.len() - 1, r));
+        }
+    }
+    if slots.len() < 2 {
+        return Err((
+            format!(
+                "a matching question needs at least 2 pairs `=left -> right`; it has {}",
+                slots.len()
+            ),
+            answers.first().copied(),
+        ));
+    }
+    let mut used = HashSet::new();
+    let reuse = pairs.iter().any(|&(_, r)| !used.insert(r));
+    let slot_choices: Vec<Choice> = slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| Choice {
+            id: format!("s{}", i + 1),
+            text,
+        })
+        .collect();
+    let answer: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|&(s, r)| (format!("s{}", s + 1), option_id(r)))
+        .collect();
+    Ok((
+        Body::Match {
+            choices: choices(rights),
+            slots: slot_choices,
+            answer,
+            reuse,
+        },
+        Vec::new(),
+    ))
+}
+
+/// The ordering extension of Moodle's qtype_ordering: `{>4 SETTINGS` then one item per line, in order.
+fn ordering(answers: &[Unit]) -> Built {
+    let first_break = find(answers, 0, '\n').unwrap_or(answers.len());
+    let mut steps = Vec::new();
+    let mut start = first_break + 1;
+    while start < answers.len() {
+        let end = find(answers, start, '\n').unwrap_or(answers.len());
+        let step = one_line(&string(strip_format(&answers[start..end])));
+        if !step.is_empty() {
+            steps.push(step);
+        }
+        start = end + 1;
+    }
+    if steps.len() < 2 {
+        return Err((
+            format!(
+                "an ordering question needs at least 2 items, one per line; it has {}",
+                steps.len()
+            ),
+            answers.first().copied(),
+        ));
+    }
+    let answer = (0..steps.len()).map(option_id).collect();
+    Ok((
+        Body::Order {
+            steps: choices(steps),
+            answer,
+        },
+        Vec::new(),
+    ))
+}
+
+/// `{T#feedback if wrong#feedback if right}`.
+fn true_false(truth: bool, rest: &[Unit]) -> (Body, Vec<(String, bool, String)>) {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < rest.len() {
+        if rest[start].is('#') {
+            let end = find(rest, start + 1, '#').unwrap_or(rest.len());
+            parts.push(string(strip_format(&rest[start + 1..end])));
+            start = end;
+        } else {
+            start += 1;
+        }
+    }
+    let wrong = parts.first().cloned().unwrap_or_default();
+    let right = parts.get(1).cloned().unwrap_or_default();
+    let (true_fb, false_fb) = if truth {
+        (right, wrong)
+    } else {
+        (wrong, right)
+    };
+    let body = Body::Single {
+        options: choices(["True".to_owned(), "False".to_owned()]),
+        answer: option_id(usize::from(!truth)),
+    };
+    (
+        body,
+        vec![
+            ("True".to_owned(), truth, true_fb),
+            ("False".to_owned(), !truth, false_fb),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Imported {
+        let report = parse("quiz.gift", text);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.items.len(), 1);
+        report.items.into_iter().next().unwrap()
+    }
+
+    fn texts(options: &[Choice]) -> Vec<&str> {
+        options.iter().map(|o| o.text.as_str()).collect()
+    }
+
+    #[test]
+    fn one_correct_answer_is_a_single_choice_with_ids_a_b_c() {
+        let item = one("::Vision::Which service reads printed text? {~Translator =Azure AI Vision OCR ~Speech}");
+        assert_eq!(item.question.common.id, "vision");
+        assert_eq!(item.question.common.domain, None);
+        assert_eq!(item.question.common.objective, "");
+        let Body::Single { options, answer } = &item.question.body else {
+            panic!()
+        };
+        assert_eq!(
+            texts(options),
+            ["Translator", "Azure AI Vision OCR", "Speech"]
+        );
+        assert_eq!(answer, "b");
+    }
+
+    #[test]
+    fn positive_weights_make_a_multiple_choice_and_negative_ones_are_wrong() {
+        let item = one("Pick two. {~%50%A ~%-100%B ~%50%C ~D}");
+        let Body::Multiple { choose, answer, .. } = &item.question.body else {
+            panic!()
+        };
+        assert_eq!(*choose, 2);
+        assert_eq!(answer, &["a", "c"]);
+        let item = one("Pick one. {~%100%A ~B}");
+        assert!(matches!(&item.question.body, Body::Single { answer, .. } if answer == "a"));
+    }
+
+    #[test]
+    fn escapes_are_literal_and_backslash_n_is_a_line_break() {
+        let item = one(r"Which is \{ literal \}\: a\nb? {=\= 2 \# \~ ~\\ x}");
+        assert_eq!(item.question.common.stem, "Which is { literal }: a\nb?");
+        let Body::Single { options, .. } = &item.question.body else {
+            panic!()
+        };
+        assert_eq!(texts(options), ["= 2 # ~", "\\ x"]);
+    }
+
+    #[test]
+    fn feedback_becomes_an_explanation_and_its_links_references() {
+        let item = one(
+            "Q? {\n=Yes#Right: see https://learn.microsoft.com/azure/ai-services/.\n~No#Wrong.\n####General [docs](http://x.test/a)}",
+        );
+        let c = &item.question.common;
+        assert_eq!(
+            c.explanation,
+            "General [docs](http://x.test/a)\n\n- Correct: Yes — Right: see https://learn.microsoft.com/azure/ai-services/.\n- Incorrect: No — Wrong."
+        );
+        assert_eq!(
+            c.references,
+            [
+                "http://x.test/a",
+                "https://learn.microsoft.com/azure/ai-services/"
+            ]
+        );
+    }
+
+    #[test]
+    fn true_false_takes_the_wrong_then_right_feedback() {
+        let item = one("::TF::Key Vault stores secrets.{TRUE#No, it does.#Yes.}");
+        let Body::Single { options, answer } = &item.question.body else {
+            panic!()
+        };
+        assert_eq!(texts(options), ["True", "False"]);
+        assert_eq!(answer, "a");
+        assert_eq!(
+            item.question.common.explanation,
+            "- Correct: True — Yes.\n- Incorrect: False — No, it does."
+        );
+        let item = one("It rains.{F}");
+        assert!(matches!(&item.question.body, Body::Single { answer, .. } if answer == "b"));
+    }
+
+    #[test]
+    fn answers_in_the_middle_of_the_stem_leave_a_blank() {
+        let item = one("Use {=Key Vault ~Blob Storage} for secrets.");
+        assert_eq!(item.question.common.stem, "Use _____ for secrets.");
+        let item = one("The endpoint is {=regional ~global}.");
+        assert_eq!(item.question.common.stem, "The endpoint is _____.");
+    }
+
+    #[test]
+    fn matching_keeps_distractors_and_notes_reuse() {
+        let item = one("Match. {=OCR -> Vision =Tags -> Vision =Intent -> Language = -> Speech}");
+        let Body::Match {
+            choices,
+            slots,
+            answer,
+            reuse,
+        } = &item.question.body
+        else {
+            panic!()
+        };
+        assert_eq!(texts(choices), ["Vision", "Language", "Speech"]);
+        assert_eq!(texts(slots), ["OCR", "Tags", "Intent"]);
+        assert_eq!(answer.get("s2").map(String::as_str), Some("a"));
+        assert_eq!(answer.get("s3").map(String::as_str), Some("b"));
+        assert!(*reuse);
+    }
+
+    #[test]
+    fn titles_categories_comments_and_multi_line_questions() {
+        let report = parse(
+            "dir/bank.gift",
+            "// a comment\n$CATEGORY: $course$/AI/Vision\n\n::T::[markdown]Which **one**\nfits?\n// inside\n{\n=A\n~B\n}\n\nSecond {=A ~B}\n",
+        );
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.items[0].question.common.stem, "Which **one**\nfits?");
+        assert_eq!(report.items[0].line, 4);
+        assert_eq!(
+            report.items[0].category.as_deref(),
+            Some("$course$/AI/Vision")
+        );
+        assert_eq!(report.items[1].question.common.id, "bank-2");
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_located_and_the_next_question_is_still_read() {
+        let report = parse(
+            "q.gift",
+            "First {=a ~b}\n\n::Open::Which\nregion? {\n=East\n~West\n\nLast {=a ~b}\n",
+        );
+        assert_eq!(report.items.len(), 2);
+        assert_eq!(report.problems.len(), 1);
+        let p = &report.problems[0];
+        assert_eq!((p.line, p.column), (4, 9));
+        assert!(
+            p.message.contains("\"Open\"") && p.message.contains("not closed"),
+            "{}",
+            p.message
+        );
+    }
+
+    #[test]
+    fn unsupported_types_are_refused_by_name_and_reason() {
+        let report = parse(
+            "q.gift",
+            "::Pi to 2 places::What is pi? {#3.14:0.005}\n\nDescribe Azure AI Search. {}\n\nWho? {=Ada =Grace}\n\nJust text.\n",
+        );
+        assert!(report.items.is_empty());
+        let messages: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages[0],
+            "GIFT numerical question \"Pi to 2 places\" is not supported: the exam has no numeric-entry items"
+        );
+        assert!(messages[1].starts_with("GIFT essay question \"Describe Azure AI Search.\""));
+        assert!(messages[2].starts_with("GIFT short-answer question \"Who?\""));
+        assert!(messages[3].starts_with("GIFT description question \"Just text.\""));
+        let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [1, 3, 5, 7]);
+    }
+
+    #[test]
+    fn a_bad_weight_is_located_at_its_answer() {
+        let report = parse("q.gift", "W? {\n~%x%A\n=B}");
+        assert_eq!(report.problems.len(), 1);
+        assert_eq!((report.problems[0].line, report.problems[0].column), (2, 2));
+        assert!(report.problems[0].message.contains("`%x%` is not a number"));
+    }
+
+    #[test]
+    fn ten_thousand_questions_parse_in_linear_time() {
+        let mut text = String::new();
+        for i in 0..10_000 {
+            text.push_str(&format!(
+                "::Q{i}::Which tier fits {i}? {{=Standard#Yes ~Free#No}}\n\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let report = parse("big.gift", &text);
+        assert_eq!(report.items.len(), 10_000);
+        assert!(report.problems.is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+}
