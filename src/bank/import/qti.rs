@@ -1,0 +1,1 @@
+//! QTI importer (being written).
