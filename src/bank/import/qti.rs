@@ -1,1 +1,3 @@
 //! QTI importer (being written).
+
+pub(crate) mod xml;
