@@ -621,8 +621,10 @@ fn convert(root: &Element) -> Result<(Body, String, String, bool), Refusal<'_>> 
             }
         }
     };
-    let stem = match (&body, stem) {
-        (_, s) if !s.trim().is_empty() => s,
+    // An item whose body has no text of its own (only choices) is asked by its title.
+    let stem = match (stem, root.attr("title")) {
+        (s, _) if !s.trim().is_empty() => s,
+        (_, Some(t)) if !t.trim().is_empty() => xml::escape(t.trim()),
         _ => return Err((None, "the item has no text to ask".into())),
     };
     Ok((body, stem, explanation, all_or_nothing))
