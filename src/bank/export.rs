@@ -61,11 +61,11 @@ pub fn export_qti3(pack: &Pack) -> Result<Vec<u8>, String> {
                         escape_attr(&c.title)
                     ),
                 ));
-                let _ = write!(
+                let _ = writeln!(
                     resources,
                     "<resource identifier=\"stim-{}\" type=\"imsqti_stimulus_xmlv3p0\" href=\"{path}\">\
                      <metadata><ai102:data kind=\"case-study\">{}</ai102:data></metadata>\
-                     <file href=\"{path}\"/></resource>\n",
+                     <file href=\"{path}\"/></resource>",
                     escape_attr(&c.id),
                     escape(&json)
                 );
