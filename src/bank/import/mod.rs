@@ -6,6 +6,10 @@
 //! the blueprint before publishing. Explanations come from the source's feedback when it has any; a missing
 //! explanation or reference is a problem only at publishing, not at import.
 
+pub mod archive;
+pub mod moodle_xml;
+pub mod qti;
+
 use super::model::{Choice, Common, Question, ScoringRule};
 use super::Problem;
 use serde::Serialize;
