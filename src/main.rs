@@ -39,8 +39,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BankCommand {
-    /// Validate a pack (file or folder) and print every problem with file, line, column and item; exit 1 if any.
-    Check { path: PathBuf },
+    /// Validate a pack (file or folder) or a GIFT, Moodle XML, Aiken, CSV or QTI file, and print every problem
+    /// with file, line, column and item; exit 1 if any.
+    Check {
+        path: PathBuf,
+        /// yaml, gift, moodle-xml, aiken, csv or qti (default: found from the file).
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Count items by domain, objective and type, and each domain's share against the blueprint.
     Stats {
         path: PathBuf,
@@ -51,15 +57,69 @@ enum BankCommand {
     /// Check a pack and import it into the database (nothing is imported if it has any problem).
     Import {
         path: PathBuf,
-        /// Import as a draft instead of publishing it.
+        /// Import as a draft instead of publishing it (files of other formats are always drafts: their items
+        /// need a domain and objective first).
         #[arg(long)]
         draft: bool,
+        /// yaml, gift, moodle-xml, aiken, csv or qti (default: found from the file).
+        #[arg(long)]
+        format: Option<String>,
         /// PostgreSQL connection URL.
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
     /// Print the JSON Schema of a pack file.
     Schema,
+    /// Write a pack from the database as our YAML or as a QTI 3.0 content package (.zip).
+    Export {
+        /// The pack's id (e.g. ai102-core).
+        pack: String,
+        /// yaml or qti3.
+        #[arg(long, default_value = "yaml")]
+        format: String,
+        /// Where to write it.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+}
+
+/// A file in another format than ours (or a zip): read through the upload path.
+fn foreign(
+    path: &std::path::Path,
+    format: Option<&str>,
+) -> anyhow::Result<Option<ai102::bank::upload::Upload>> {
+    use ai102::bank::import::Format;
+    let format = match format {
+        Some(f) => Some(Format::parse(f).ok_or_else(|| {
+            anyhow::anyhow!("unknown format `{f}`: use yaml, gift, moodle-xml, aiken, csv or qti")
+        })?),
+        None => None,
+    };
+    if path.is_dir() {
+        return Ok(None);
+    }
+    let name = path.display().to_string();
+    let lower = name.to_ascii_lowercase();
+    let native_name =
+        lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json");
+    if format == Some(Format::Native) || (format.is_none() && native_name) {
+        return Ok(None);
+    }
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > ai102::bank::upload::MAX_UPLOAD_BYTES as u64 {
+        anyhow::bail!(
+            "{name} is larger than {} MiB",
+            ai102::bank::upload::MAX_UPLOAD_BYTES / (1024 * 1024)
+        );
+    }
+    let bytes = std::fs::read(path)?;
+    let bp = ai102::bank::check::shipped_blueprint().map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    Ok(Some(ai102::bank::upload::read_upload(
+        &name, &bytes, format, &bp,
+    )))
 }
 
 #[derive(Subcommand)]
@@ -174,7 +234,27 @@ async fn create_user(
 
 async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
     match command {
-        BankCommand::Check { path } => {
+        BankCommand::Check { path, format } => {
+            if let Some(upload) = foreign(&path, format.as_deref())? {
+                for p in &upload.problems {
+                    println!("{p}");
+                }
+                for n in &upload.notes {
+                    println!("note: {n}");
+                }
+                let questions: usize = upload.items.iter().map(|i| i.questions().len()).sum();
+                println!(
+                    "{} ({}): {questions} questions readable, {} problem(s)",
+                    path.display(),
+                    upload.format.name(),
+                    upload.problems.len()
+                );
+                return Ok(if upload.is_clean() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
+            }
             let report = ai102::bank::check_path(&path)?;
             for p in &report.problems {
                 println!("{p}");
@@ -210,10 +290,67 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
         BankCommand::Import {
             path,
             draft,
+            format,
             database_url,
         } => {
             let db = store::connect(&database_url, 2).await?;
             store::migrate(&db).await?;
+            if let Some(upload) = foreign(&path, format.as_deref())? {
+                for p in &upload.problems {
+                    eprintln!("{p}");
+                }
+                if !upload.is_clean() {
+                    eprintln!(
+                        "{}: {} problem(s); nothing was imported",
+                        path.display(),
+                        upload.problems.len()
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+                let bp = ai102::bank::check::shipped_blueprint()
+                    .map_err(|p| anyhow::anyhow!("{p:?}"))?;
+                let meta = upload.meta.clone().unwrap_or_else(|| {
+                    ai102::bank::upload::pack_meta_for(&path.display().to_string(), &bp)
+                });
+                let pack = ai102::bank::model::Pack {
+                    meta,
+                    items: upload.items.clone(),
+                };
+                let ready = ai102::packs::publish_problems(&pack, &bp).is_empty();
+                let status = if draft || !ready {
+                    "draft"
+                } else {
+                    "published"
+                };
+                let source = format!("{} ({})", path.display(), upload.format.name());
+                let s = store::bank::import_pack_as(
+                    &db,
+                    &pack,
+                    &bp,
+                    &store::bank::ImportOptions {
+                        owner: None,
+                        status,
+                        categories: Some(&upload.categories),
+                        source: &source,
+                        actor: None,
+                    },
+                )
+                .await?;
+                println!(
+                    "imported {} ({status}): {} added, {} changed, {} unchanged, {} retired{}",
+                    pack.meta.id,
+                    s.added,
+                    s.changed,
+                    s.unchanged,
+                    s.retired,
+                    if ready {
+                        ""
+                    } else {
+                        "; place its items in the blueprint before publishing"
+                    }
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let status = if draft { "draft" } else { "published" };
             match store::bank::import_path(&db, &path, None, status).await {
                 Ok((s, pack)) => {
@@ -231,6 +368,31 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
         }
         BankCommand::Schema => {
             print!("{}", ai102::bank::schema::item_file_schema_pretty());
+            Ok(ExitCode::SUCCESS)
+        }
+        BankCommand::Export {
+            pack,
+            format,
+            output,
+            database_url,
+        } => {
+            let db = store::connect(&database_url, 2).await?;
+            let Some(access) = store::bank::pack_by_key(&db, &pack).await? else {
+                eprintln!("no pack with the id `{pack}`");
+                return Ok(ExitCode::from(1));
+            };
+            let Some((p, _)) = store::bank::load_pack(&db, access.id).await? else {
+                eprintln!("no pack with the id `{pack}`");
+                return Ok(ExitCode::from(1));
+            };
+            let bytes = ai102::packs::export(&p, &format).map_err(|e| anyhow::anyhow!(e))?;
+            std::fs::write(&output, bytes)?;
+            println!(
+                "wrote {} ({format}, {} items) to {}",
+                pack,
+                p.items.len(),
+                output.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -363,3 +363,16 @@ pub async fn set_status(
     .await?;
     Ok(Ok(()))
 }
+
+/// A pack as a file: our YAML (`yaml`) or a QTI 3.0 content package (`qti3`).
+pub fn export(pack: &Pack, format: &str) -> Result<Vec<u8>, String> {
+    match format {
+        "yaml" => crate::bank::yaml_out::to_yaml(&PackFile {
+            pack: Some(pack.meta.clone()),
+            items: pack.items.clone(),
+        })
+        .map(String::into_bytes),
+        "qti3" | "qti" => crate::bank::export::export_qti3(pack),
+        other => Err(format!("unknown export format `{other}`: use yaml or qti3")),
+    }
+}

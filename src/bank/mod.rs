@@ -10,5 +10,6 @@ pub mod schema;
 pub mod stats;
 pub mod upload;
 pub mod yaml;
+pub mod yaml_out;
 
 pub use check::{check_path, check_sources, load_blueprint, CheckReport, Problem};

@@ -45,7 +45,6 @@ impl Upload {
         self.problems.is_empty()
     }
 
-    #[allow(dead_code)] // used by the foreign importers as they are wired in
     fn add_report(&mut self, report: ImportReport) {
         for imported in report.items {
             if let Some(c) = imported.category {
@@ -229,32 +228,43 @@ fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
 
 fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
     let mut upload = Upload::empty(format);
+    if format == Format::Qti && bytes.starts_with(b"PK") {
+        match unzip(file_name, bytes) {
+            Ok(entries) => {
+                let pack = import::qti::import_qti_pack(file_name, &entries);
+                upload.meta = pack.meta;
+                for imported in &pack.report.items {
+                    if let Some(c) = &imported.category {
+                        upload
+                            .categories
+                            .insert(imported.question.common.id.clone(), c.clone());
+                    }
+                }
+                upload.items = pack.items;
+                upload.problems.extend(pack.report.problems);
+            }
+            Err(p) => upload.problems.push(p),
+        }
+        return upload;
+    }
     let (text, note) = import::decode_text(bytes);
     if let Some(n) = note {
         upload.notes.push(format!("{file_name}: {n}"));
     }
-    let _ = text;
-    upload.problems.push(import::problem(
-        file_name,
-        1,
-        1,
-        None,
-        format!(
-            "the {} importer is not available in this build",
-            format.name()
-        ),
-    ));
+    let report = match format {
+        Format::Gift => import::gift::parse(file_name, &text),
+        Format::Aiken => import::aiken::parse(file_name, &text),
+        Format::Csv => import::csv::parse(file_name, &text),
+        Format::MoodleXml => import::moodle_xml::parse(file_name, &text),
+        Format::Qti => import::qti::parse_item(file_name, &text),
+        Format::Native => ImportReport::default(),
+    };
+    upload.add_report(report);
     upload
 }
 
-fn unzip(file_name: &str, _bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Problem> {
-    Err(import::problem(
-        file_name,
-        1,
-        1,
-        None,
-        "zip uploads are not available in this build".into(),
-    ))
+fn unzip(file_name: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, Problem> {
+    import::archive::read_zip(file_name, bytes, &import::archive::ZipLimits::default())
 }
 
 /// A pack id and title for an upload without metadata, from its file name.

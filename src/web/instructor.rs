@@ -486,3 +486,37 @@ pub async fn edit(
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// GET /instructor/packs/{id}/export?format=yaml|qti3: the pack as a download.
+pub async fn export(
+    State(state): State<AppState>,
+    RequireInstructor(user, _): RequireInstructor,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let format = q.format.unwrap_or_else(|| "yaml".into());
+    let bytes = packs::export(&pack, &format).map_err(AppError::BadRequest)?;
+    let (mime, ext) = if format == "yaml" {
+        ("application/yaml", "yaml")
+    } else {
+        ("application/zip", "zip")
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.{ext}\"", pack.meta.id),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/instructor/packs/{id}", get(instructor::pack))
         .route("/instructor/packs/{id}/assign", post(instructor::assign))
+        .route("/instructor/packs/{id}/export", get(instructor::export))
         .route(
             "/instructor/packs/{id}/status",
             post(instructor::set_status),
