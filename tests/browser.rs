@@ -26,6 +26,60 @@ fn screenshot_path(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// WebDriver key codes.
+const TAB: &str = "\u{E004}";
+const ARROW_DOWN: &str = "\u{E015}";
+
+/// Fails the test on any serious or critical WCAG 2.1 A/AA violation that axe-core finds on the current page,
+/// naming the rule, its impact, the offending elements and the rule's help page. Minor and moderate ones are
+/// printed only.
+async fn assert_accessible(browser: &Browser, page: &str) {
+    let violations = browser.axe_violations().await;
+    let mut blocking = Vec::new();
+    for v in &violations {
+        let line = format!(
+            "  {} [{}]: {}\n    elements: {}\n    help: {}",
+            v.id,
+            v.impact,
+            v.help,
+            v.targets.join(" "),
+            v.help_url
+        );
+        if v.impact == "serious" || v.impact == "critical" {
+            blocking.push(line);
+        } else {
+            eprintln!("axe ({page}, not blocking):\n{line}");
+        }
+    }
+    assert!(
+        blocking.is_empty(),
+        "{page} ({}): {} serious or critical accessibility violation(s):\n{}",
+        browser.current_path().await,
+        blocking.len(),
+        blocking.join("\n")
+    );
+}
+
+/// Presses Tab until the focused element matches `css` (at most 100 times), as a keyboard user would.
+async fn tab_to(browser: &Browser, css: &str) {
+    for _ in 0..100 {
+        browser.press_keys(&[TAB]).await;
+        let there = browser
+            .execute(
+                "return document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
+            .await;
+        if there.as_bool() == Some(true) {
+            return;
+        }
+    }
+    panic!(
+        "Tab never reached `{css}` on {}",
+        browser.current_path().await
+    );
+}
+
 /// Fills in and sends the sign-up form, as a visitor would.
 async fn sign_up_through_the_form(browser: &Browser, app: &TestApp, email: &str, name: &str) {
     browser.goto(&app.url("/signup")).await;
@@ -214,6 +268,106 @@ async fn answer_the_item(browser: &Browser, kind: &str) {
     }
 }
 
+/// Answers an ordering item with the mouse: each action is dragged from the pool onto its position.
+async fn answer_order_by_dragging(browser: &Browser) {
+    let positions = browser.find_all(".order .answer-area li").await;
+    assert!(!positions.is_empty(), "an ordering item has positions");
+    for (i, position) in positions.iter().enumerate() {
+        let select = browser.find_all_in(position, "select").await.remove(0);
+        let name = browser.attribute(&select, "name").await.expect("a name");
+        let values = option_values(browser, &select).await;
+        let id = values
+            .get(i)
+            .unwrap_or_else(|| panic!("{name}: no step {i}"));
+        let action = browser
+            .find(&format!(".order .pool li[data-id='{id}']"))
+            .await;
+        browser.drag_and_drop(&action, position).await;
+        assert_eq!(
+            browser.property(&select, "value").await.as_str(),
+            Some(id.as_str()),
+            "dropping action {id} on position {} sets its select",
+            i + 1
+        );
+    }
+}
+
+/// Answers a matching item with the keyboard only: Tab to each slot's select, arrow keys to choose.
+async fn answer_match_by_keyboard(browser: &Browser) {
+    let heading = browser.text(&browser.find(".match h2.small").await).await;
+    let reuse = heading.contains("more than once");
+    for (i, name) in select_names(browser, ".match select[name^='slot:']")
+        .await
+        .iter()
+        .enumerate()
+    {
+        let css = format!("select[name='{name}']");
+        let select = browser.find(&css).await;
+        let values = option_values(browser, &select).await;
+        let index = if reuse { 0 } else { i };
+        let Some(value) = values.get(index) else {
+            continue;
+        };
+        tab_to(browser, &css).await;
+        // The first option is the empty "—"; each ArrowDown moves one option on.
+        browser.press_keys(&vec![ARROW_DOWN; index + 1]).await;
+        assert_eq!(
+            browser.property(&select, "value").await.as_str(),
+            Some(value.as_str()),
+            "{name}: the arrow keys chose the option"
+        );
+    }
+}
+
+/// The seconds left that the server rendered into the page's timer.
+async fn seconds_left(browser: &Browser) -> i64 {
+    let timer = browser.find("[data-testid=timer]").await;
+    browser
+        .attribute(&timer, "data-seconds-left")
+        .await
+        .and_then(|s| s.parse().ok())
+        .expect("the timer has its seconds left")
+}
+
+/// Starts a form from the exams page and returns the attempt's path (`/attempts/{id}`).
+async fn start_form(browser: &Browser, app: &TestApp, slug: &str) -> String {
+    browser.goto(&app.url("/exams")).await;
+    let start = browser
+        .find(&format!("[data-testid='form-{slug}'] button[type=submit]"))
+        .await;
+    browser.click_and_wait(&start).await;
+    let first = browser.current_path().await;
+    assert!(
+        first.starts_with("/attempts/") && first.ends_with("/items/1"),
+        "Start opens the first item, not {first}"
+    );
+    first.trim_end_matches("/items/1").to_owned()
+}
+
+/// The app with the shipped question bank loaded.
+async fn app_with_bank() -> TestApp {
+    TestApp::spawn_with(|config| {
+        config.load_bank = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank"));
+    })
+    .await
+}
+
+/// Saves screenshots of the item page in the dark theme and at a phone's width (390 px), checking both with axe.
+async fn screenshot_dark_and_phone(browser: &Browser) {
+    browser.emulate_color_scheme("dark").await;
+    assert_accessible(browser, "item page, dark theme").await;
+    browser
+        .screenshot(&screenshot_path("exam-item-dark.png"))
+        .await;
+    browser.emulate_color_scheme("light").await;
+    browser.set_window_size(390, 844).await;
+    assert_accessible(browser, "item page, phone width").await;
+    browser
+        .screenshot(&screenshot_path("exam-item-phone.png"))
+        .await;
+    browser.set_window_size(1280, 900).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown() {
     let Some(browser) = Browser::launch_or_skip(
@@ -223,30 +377,25 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     else {
         return;
     };
-    let app = TestApp::spawn_with(|config| {
-        config.load_bank = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank"));
-    })
-    .await;
+    let app = app_with_bank().await;
+    browser.goto(&app.url("/signup")).await;
+    assert_accessible(&browser, "sign-up page").await;
     sign_up_through_the_form(&browser, &app, "erin@example.com", "Erin").await;
     assert_eq!(account_name(&browser).await.as_deref(), Some("Erin"));
+    assert_accessible(&browser, "home page").await;
 
     // Start Quick 15 from the exams page.
     browser.goto(&app.url("/exams")).await;
-    let start = browser
-        .find("[data-testid='form-quick-15'] button[type=submit]")
-        .await;
-    browser.click_and_wait(&start).await;
-    let first = browser.current_path().await;
-    assert!(
-        first.starts_with("/attempts/") && first.ends_with("/items/1"),
-        "Start opens the first item, not {first}"
-    );
-    let attempt_path = first.trim_end_matches("/items/1").to_owned();
+    assert_accessible(&browser, "exams page").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+    let seconds_at_start = seconds_left(&browser).await;
 
     // Answer every item, in order, until the app shows the review page.
     let mut types_by_position: BTreeMap<usize, String> = BTreeMap::new();
     let mut next_clicks = 0;
     let mut total_items = 0;
+    let mut reloaded = false;
+    let mut marked: Option<usize> = None;
     loop {
         let (page, _) = browser
             .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
@@ -274,23 +423,88 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
                 browser.text(&error).await
             );
         }
-        if let Some(earlier) = types_by_position.insert(position, kind.clone()) {
+        let first_visit = if let Some(earlier) = types_by_position.insert(position, kind.clone()) {
             assert_eq!(earlier, kind, "item {position} changed its type");
             assert_eq!(
                 kind, "yes_no_series",
                 "only a yes/no series stays on its item after Next (item {position})"
             );
+            false
         } else {
             assert_eq!(
                 position,
                 types_by_position.len(),
                 "Next goes to the following item"
             );
+            true
+        };
+        let in_case_study = browser.try_find("aside.case").await.is_some();
+        assert_accessible(&browser, &format!("item {position} ({kind})")).await;
+        if first_visit
+            && !types_by_position
+                .values()
+                .take(position - 1)
+                .any(|k| *k == kind)
+        {
+            browser
+                .screenshot(&screenshot_path(&format!("item-{kind}.png")))
+                .await;
         }
-        answer_the_item(&browser, &kind).await;
         if next_clicks == 1 {
             browser.screenshot(&screenshot_path("exam-item.png")).await;
+            screenshot_dark_and_phone(&browser).await;
         }
+        match kind.as_str() {
+            "order" => answer_order_by_dragging(&browser).await,
+            "match" => answer_match_by_keyboard(&browser).await,
+            _ => answer_the_item(&browser, &kind).await,
+        }
+
+        // Mid-exam, reload a page whose answer only the autosave has sent: the answer and the clock survive.
+        if kind == "single" && !reloaded {
+            reloaded = true;
+            browser
+                .wait_until(
+                    "var s = document.querySelector('.autosave'); return !!s && s.textContent === 'Saved';",
+                    vec![],
+                    "the autosave says Saved",
+                )
+                .await;
+            let checked = browser
+                .attribute(
+                    &browser.find("input[type=radio][name=choice]").await,
+                    "value",
+                )
+                .await;
+            browser.goto(&browser.current_url().await).await;
+            let radio = browser.find("input[type=radio][name=choice]").await;
+            assert_eq!(browser.attribute(&radio, "value").await, checked);
+            assert_eq!(
+                browser.property(&radio, "checked").await,
+                serde_json::json!(true),
+                "after a reload the autosaved answer is still chosen"
+            );
+            let left = seconds_left(&browser).await;
+            assert!(
+                0 < left && left <= seconds_at_start,
+                "after a reload the clock goes on: {left} s left of {seconds_at_start} s"
+            );
+            let shown = browser
+                .text(&browser.find("[data-testid=timer] strong").await)
+                .await;
+            assert!(
+                shown.contains(':') || shown.contains("min"),
+                "the timer shows the time left: {shown:?}"
+            );
+        }
+
+        // Mark one item (outside a case study, which locks when left) to come back to from the review.
+        if marked.is_none() && kind == "multiple" && !in_case_study {
+            let mark = browser.find("input[type=checkbox][name=mark]").await;
+            browser.click(&mark).await;
+            marked = Some(position);
+        }
+
         let next = browser.find("button[name=go][value=next]").await;
         browser.click_and_wait(&next).await;
 
@@ -310,7 +524,7 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         }
     }
 
-    // The review page: everything answered.
+    // The review page: everything answered, one item marked.
     assert_eq!(total_items, 15, "Quick 15 has 15 items");
     assert_eq!(
         types_by_position.keys().copied().collect::<Vec<_>>(),
@@ -324,17 +538,45 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     let summary = browser
         .text(&browser.find("[data-testid=review-summary]").await)
         .await;
-    assert!(
-        summary.starts_with("15 answered · 0 unanswered"),
-        "review summary: {summary:?}"
+    assert_eq!(
+        summary, "15 answered · 0 unanswered · 1 marked for review",
+        "review summary"
     );
+    assert_accessible(&browser, "review page").await;
     browser.screenshot(&screenshot_path("review.png")).await;
+
+    // Revisit the marked item from the review: its answer and its mark are there; back to the review.
+    let marked = marked.expect("a multiple-choice item outside a case study was marked");
+    let link = browser
+        .find(&format!("a[href='{attempt_path}/items/{marked}']"))
+        .await;
+    browser.click_and_wait(&link).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/{marked}")
+    );
+    let mark = browser.find("input[type=checkbox][name=mark]").await;
+    assert_eq!(
+        browser.property(&mark, "checked").await,
+        serde_json::json!(true)
+    );
+    let chosen = browser
+        .find_all("input[type=checkbox][name=choice]:checked")
+        .await;
+    assert!(!chosen.is_empty(), "the marked item kept its answer");
+    let review = browser.find("button[name=go][value=review]").await;
+    browser.click_and_wait(&review).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
 
     // End the exam: the confirmation page, then "End exam now".
     let end = browser.find(&format!("a[href='{attempt_path}/end']")).await;
     browser.click_and_wait(&end).await;
     let warning = browser.find("[data-testid=end-warning]").await;
     assert!(browser.is_displayed(&warning).await, "the end page warns");
+    assert_accessible(&browser, "end confirmation page").await;
     let end_now = browser
         .find(&format!(
             "form[action='{attempt_path}/submit'] button[type=submit]"
@@ -371,6 +613,7 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         .find_all("svg[data-testid=domain-chart] g.bar")
         .await;
     assert_eq!(bars.len(), 5, "one bar per AI-102 domain");
+    assert_accessible(&browser, "result page").await;
     browser.screenshot(&screenshot_path("result.png")).await;
 
     // The draw covered every item type.
