@@ -627,3 +627,320 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         "the Quick 15 draw had no item of type {missing:?} (types by position: {types_by_position:?})"
     );
 }
+
+/// The attempt's id from its path (`/attempts/{id}`).
+fn attempt_id(attempt_path: &str) -> uuid::Uuid {
+    attempt_path
+        .trim_start_matches("/attempts/")
+        .parse()
+        .unwrap_or_else(|e| panic!("no attempt id in {attempt_path:?}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result() {
+    let Some(browser) = Browser::launch_or_skip(
+        "when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "fox@example.com", "Fox").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+    let kind = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    answer_the_item(&browser, &kind).await;
+    let next = browser.find("button[name=go][value=next]").await;
+    browser.click_and_wait(&next).await;
+    let on_item = browser.current_path().await;
+
+    // The clock runs out: the deadline moves into the past (no waiting for real time).
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
+        .bind(attempt_id(&attempt_path))
+        .execute(&app.db)
+        .await
+        .expect("move the deadline");
+    browser.goto(&app.url(&on_item)).await;
+
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/result"),
+        "an item of an attempt whose time is over shows the result"
+    );
+    let notice = browser.find("[data-testid=time-up]").await;
+    assert!(browser.is_displayed(&notice).await);
+    let said = browser.text(&notice).await;
+    assert!(
+        said.contains("time ran out"),
+        "the result says the time ran out: {said:?}"
+    );
+    let score = browser
+        .text(&browser.find("[data-testid=scaled-score]").await)
+        .await;
+    assert!(
+        score.parse::<u32>().is_ok(),
+        "a scaled score, not {score:?}"
+    );
+    assert_eq!(
+        browser
+            .find_all("svg[data-testid=domain-chart] g.bar")
+            .await
+            .len(),
+        5
+    );
+    assert_accessible(&browser, "result page after the time ran out").await;
+}
+
+/// What the keyboard focus is on: a description, whether a focus indicator is drawn, whether it is a field.
+struct Focused {
+    element: webdriver::Element,
+    description: String,
+    indicator: Option<String>,
+    /// The contrast of an outline with the background around it (WCAG 1.4.11 asks for 3:1).
+    contrast: Option<f64>,
+    field: bool,
+}
+
+const DESCRIBE_FOCUS: &str = "var e = document.activeElement;
+if (!e || e === document.body || e === document.documentElement) return null;
+var cs = getComputedStyle(e);
+var outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
+var shadow = cs.boxShadow && cs.boxShadow !== 'none';
+var rgb = function (text) { var m = text.match(/[0-9.]+/g); return m && (m.length < 4 || Number(m[3]) > 0) ? m.map(Number) : null; };
+var lum = function (c) {
+  var a = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
+};
+var bg = null;
+for (var p = e.parentElement; p && !bg; p = p.parentElement) bg = rgb(getComputedStyle(p).backgroundColor);
+var l1 = lum(rgb(cs.outlineColor) || [0, 0, 0]), l2 = lum(bg || [255, 255, 255]);
+return {
+  contrast: outline ? (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05) : null,
+  description: e.outerHTML.slice(0, 120),
+  indicator: outline ? 'outline ' + cs.outlineStyle + ' ' + cs.outlineWidth + ' ' + cs.outlineColor
+    : shadow ? 'box-shadow ' + cs.boxShadow : null,
+  field: /^(INPUT|SELECT|TEXTAREA)$/.test(e.tagName),
+  visible: e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().left >= 0
+};";
+
+/// Presses Tab once and describes the focused element (`None` when focus left the page's controls).
+async fn tab_once(browser: &Browser) -> Option<Focused> {
+    browser.press_keys(&[TAB]).await;
+    let described = browser.execute(DESCRIBE_FOCUS, vec![]).await;
+    if described.is_null() {
+        return None;
+    }
+    let description = described["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        described["visible"].as_bool(),
+        Some(true),
+        "the focused element is on screen: {description}"
+    );
+    Some(Focused {
+        element: browser.active_element().await,
+        description,
+        indicator: described["indicator"].as_str().map(str::to_owned),
+        contrast: described["contrast"].as_f64(),
+        field: described["field"].as_bool().unwrap_or(false),
+    })
+}
+
+/// Tabs through every control of the page from its top: each shows a focus indicator, each field has an
+/// accessible name, and every select, button and checkbox of the item form is reached.
+async fn tab_through_the_page(browser: &Browser, page: &str) {
+    let mut visited: Vec<webdriver::Element> = Vec::new();
+    for _ in 0..150 {
+        let Some(focused) = tab_once(browser).await else {
+            if visited.is_empty() {
+                continue;
+            }
+            break;
+        };
+        if visited.contains(&focused.element) {
+            break;
+        }
+        assert!(
+            focused.indicator.is_some(),
+            "{page}: no visible focus indicator on {}",
+            focused.description
+        );
+        if let Some(contrast) = focused.contrast {
+            assert!(
+                contrast >= 3.0,
+                "{page}: the focus outline ({}) contrasts {contrast:.2}:1 with its background, under 3:1, on {}",
+                focused.indicator.as_deref().unwrap_or_default(),
+                focused.description
+            );
+        }
+        if focused.field {
+            let label = browser.computed_label(&focused.element).await;
+            assert!(
+                !label.trim().is_empty(),
+                "{page}: no accessible label on {}",
+                focused.description
+            );
+        }
+        visited.push(focused.element);
+    }
+    for control in browser
+        .find_all("#item-form select, #item-form button, #item-form input[type=checkbox]")
+        .await
+    {
+        assert!(
+            visited.contains(&control),
+            "{page}: Tab never reaches {:?} {:?}",
+            browser.attribute(&control, "name").await,
+            browser.text(&control).await
+        );
+    }
+    for field in browser
+        .find_all("input:not([type=hidden]), select, textarea")
+        .await
+    {
+        let label = browser.computed_label(&field).await;
+        assert!(
+            !label.trim().is_empty(),
+            "{page}: a field without an accessible label: {:?}",
+            browser.attribute(&field, "name").await
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_and_a_label() {
+    let Some(browser) = Browser::launch_or_skip(
+        "every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_and_a_label",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "gus@example.com", "Gus").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+
+    // One page of each item type (and a case study), opened directly: looking does not answer or lock.
+    let mut checked: BTreeSet<String> = BTreeSet::new();
+    for position in 1..=15 {
+        browser
+            .goto(&app.url(&format!("{attempt_path}/items/{position}")))
+            .await;
+        let kind = browser
+            .attribute(&browser.find("section.item[data-type]").await, "data-type")
+            .await
+            .expect("data-type");
+        let case = browser.try_find("aside.case").await.is_some();
+        let key = if case { "case study".to_owned() } else { kind };
+        if !checked.insert(key.clone()) {
+            continue;
+        }
+        let page = format!("item {position} ({key})");
+        tab_through_the_page(&browser, &page).await;
+        browser.emulate_color_scheme("dark").await;
+        assert_accessible(&browser, &format!("{page}, dark theme")).await;
+        tab_through_the_page(&browser, &format!("{page}, dark theme")).await;
+        browser.emulate_color_scheme("light").await;
+    }
+    for kind in ITEM_TYPES.into_iter().chain(["case study"]) {
+        assert!(checked.contains(kind), "no {kind} item was checked");
+    }
+}
+
+/// (No axe check here: axe runs on timers, which a page without JavaScript never fires; the other journeys
+/// check the same pages.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_a_candidate_answers_and_moves_between_items_by_form_posts() {
+    let test = "without_javascript_a_candidate_answers_and_moves_between_items_by_form_posts";
+    let Some(browser) =
+        Browser::launch_or_skip_with(test, &["--blink-settings=scriptEnabled=false"]).await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "hal@example.com", "Hal").await;
+    assert_eq!(account_name(&browser).await.as_deref(), Some("Hal"));
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+
+    // No script ran: the timer still shows the server's whole minutes, not a ticking m:ss.
+    let shown = browser
+        .text(&browser.find("[data-testid=timer] strong").await)
+        .await;
+    assert!(
+        shown.ends_with(" min"),
+        "without JavaScript the timer is the server's: {shown:?}"
+    );
+    assert!(browser.try_find(".drop-target").await.is_none());
+
+    // Answer item 1, mark it, and go on with Next: a plain form post.
+    let kind = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    answer_the_item(&browser, &kind).await;
+    browser
+        .click(&browser.find("input[type=checkbox][name=mark]").await)
+        .await;
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=next]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/2")
+    );
+
+    // Answer item 2 as well, then come back with Previous: item 1 kept its answer and its mark.
+    let kind2 = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    answer_the_item(&browser, &kind2).await;
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=prev]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/1")
+    );
+    let chosen = browser.find_all("input[name=choice]:checked").await.len()
+        + browser.find_all("input[name^='s:']:checked").await.len()
+        + browser
+            .find_all("span[aria-label$='(locked)'], .locked")
+            .await
+            .len();
+    let selected = browser
+        .execute(
+            "return Array.prototype.filter.call(document.querySelectorAll('#item-form select'), function (s) { return s.value !== ''; }).length;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        chosen > 0 || selected > 0,
+        "item 1 ({kind}) kept its answer"
+    );
+    let mark = browser.find("input[type=checkbox][name=mark]").await;
+    assert_eq!(
+        browser.property(&mark, "checked").await,
+        serde_json::json!(true)
+    );
+
+    // The Review button posts too, and the review counts both answers and the mark.
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=review]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
+    let summary = browser
+        .text(&browser.find("[data-testid=review-summary]").await)
+        .await;
+    assert_eq!(summary, "2 answered · 13 unanswered · 1 marked for review");
+}
