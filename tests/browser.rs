@@ -656,10 +656,52 @@ async fn when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result(
     let next = browser.find("button[name=go][value=next]").await;
     browser.click_and_wait(&next).await;
     let on_item = browser.current_path().await;
+    let id = attempt_id(&attempt_path);
+
+    // The countdown is silent for screen readers, except a polite announcement at 10 and at 5 minutes left.
+    let timer = browser.find("[data-testid=timer]").await;
+    assert_eq!(
+        browser.attribute(&timer, "aria-live").await.as_deref(),
+        Some("off")
+    );
+    let quiet = browser
+        .execute(
+            "return document.getElementById('timer-announce').textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        quiet.as_str(),
+        Some(""),
+        "nothing announced with 24 minutes left"
+    );
+    for minutes in [10, 5] {
+        sqlx::query(
+            "UPDATE attempts SET deadline = now() + make_interval(mins => $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(minutes)
+        .execute(&app.db)
+        .await
+        .expect("move the deadline");
+        browser.goto(&app.url(&on_item)).await;
+        let announce = browser.find("#timer-announce[aria-live=polite]").await;
+        browser
+            .wait_until(
+                "return document.getElementById('timer-announce').textContent === arguments[0];",
+                vec![format!("{minutes} minutes left.").into()],
+                &format!("the {minutes}-minute announcement"),
+            )
+            .await;
+        assert_eq!(
+            browser.text(&announce).await,
+            format!("{minutes} minutes left.")
+        );
+    }
 
     // The clock runs out: the deadline moves into the past (no waiting for real time).
     sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
-        .bind(attempt_id(&attempt_path))
+        .bind(id)
         .execute(&app.db)
         .await
         .expect("move the deadline");
