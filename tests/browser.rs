@@ -126,6 +126,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
     sign_up_through_the_form(&browser, &app, "dana@example.com", "Dana Scully").await;
     assert_eq!(browser.current_path().await, "/", "sign-up lands on home");
     assert_eq!(account_name(&browser).await.as_deref(), Some("Dana Scully"));
+    assert_accessible(&browser, "home page, signed in").await;
 
     // Sign out with the header's button.
     let sign_out = browser
@@ -137,6 +138,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
         browser.try_find("header a[href='/signin']").await.is_some(),
         "the header offers to sign in"
     );
+    assert_accessible(&browser, "home page, signed out").await;
 
     // A wrong password says so and signs nobody in.
     sign_in_through_the_form(&browser, &app, "dana@example.com", "not the password").await;
@@ -147,6 +149,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
         "the error says something"
     );
     assert_eq!(account_name(&browser).await, None);
+    assert_accessible(&browser, "sign-in page with an error").await;
 
     // The right password signs in again.
     sign_in_through_the_form(&browser, &app, "dana@example.com", PASSWORD).await;
@@ -652,9 +655,11 @@ async fn when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result(
         .attribute(&browser.find("section.item[data-type]").await, "data-type")
         .await
         .expect("data-type");
+    assert_accessible(&browser, "item 1").await;
     answer_the_item(&browser, &kind).await;
     let next = browser.find("button[name=go][value=next]").await;
     browser.click_and_wait(&next).await;
+    assert_accessible(&browser, "item 2").await;
     let on_item = browser.current_path().await;
     let id = attempt_id(&attempt_path);
 
@@ -883,6 +888,18 @@ async fn every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_
             continue;
         }
         let page = format!("item {position} ({key})");
+        assert_accessible(&browser, &page).await;
+        let first_heading = browser
+            .execute(
+                "return document.querySelector('main h1, main h2, main h3').tagName;",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            first_heading.as_str(),
+            Some("H1"),
+            "{page}: the first heading is the h1"
+        );
         tab_through_the_page(&browser, &page).await;
         browser.emulate_color_scheme("dark").await;
         assert_accessible(&browser, &format!("{page}, dark theme")).await;
