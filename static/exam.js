@@ -57,33 +57,54 @@
 
 // Drag-and-drop for ordering and matching items. The selects stay the source of truth (and the keyboard
 // and no-JavaScript way to answer): dropping a choice on a position or slot sets that select's value.
+// Pointer events rather than HTML5 drag-and-drop, so that a mouse, a finger and a pen all work the same.
 (function () {
   "use strict";
   var areas = document.querySelectorAll(".order, .match");
   Array.prototype.forEach.call(areas, function (area) {
+    var targets = Array.prototype.filter.call(
+      area.querySelectorAll(".answer-area li, dl.slots dd"),
+      function (t) { return t.querySelector("select"); });
+    targets.forEach(function (t) { t.classList.add("drop-target"); });
+    var dragging = null, over = null;
+    var targetAt = function (x, y) {
+      for (var el = document.elementFromPoint(x, y); el && el !== area; el = el.parentElement) {
+        if (targets.indexOf(el) >= 0) return el;
+      }
+      return null;
+    };
+    var hover = function (t) {
+      if (over === t) return;
+      if (over) over.classList.remove("over");
+      over = t;
+      if (over) over.classList.add("over");
+    };
     var pool = area.querySelectorAll(".pool li[data-id]");
     Array.prototype.forEach.call(pool, function (li) {
-      li.setAttribute("draggable", "true");
-      li.addEventListener("dragstart", function (e) {
-        e.dataTransfer.setData("text/plain", li.dataset.id);
-        e.dataTransfer.effectAllowed = "copy";
-      });
-    });
-    var targets = area.querySelectorAll(".answer-area li, dl.slots dd");
-    Array.prototype.forEach.call(targets, function (t) {
-      var select = t.querySelector("select");
-      if (!select) return;
-      t.classList.add("drop-target");
-      t.addEventListener("dragover", function (e) { e.preventDefault(); t.classList.add("over"); });
-      t.addEventListener("dragleave", function () { t.classList.remove("over"); });
-      t.addEventListener("drop", function (e) {
+      li.classList.add("draggable");
+      li.addEventListener("pointerdown", function (e) {
+        if (e.button !== 0) return;
         e.preventDefault();
-        t.classList.remove("over");
-        var id = e.dataTransfer.getData("text/plain");
-        if (!id) return;
-        select.value = id;
-        select.dispatchEvent(new Event("change", { bubbles: true }));
+        dragging = li;
+        li.classList.add("dragging");
+        if (li.setPointerCapture) li.setPointerCapture(e.pointerId);
       });
+      li.addEventListener("pointermove", function (e) {
+        if (dragging === li) hover(targetAt(e.clientX, e.clientY));
+      });
+      var drop = function (e) {
+        if (dragging !== li) return;
+        var t = e.type === "pointerup" ? targetAt(e.clientX, e.clientY) : null;
+        hover(null);
+        li.classList.remove("dragging");
+        dragging = null;
+        if (!t) return;
+        var select = t.querySelector("select");
+        select.value = li.dataset.id;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      };
+      li.addEventListener("pointerup", drop);
+      li.addEventListener("pointercancel", drop);
     });
   });
 })();

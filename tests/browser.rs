@@ -26,6 +26,60 @@ fn screenshot_path(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// WebDriver key codes.
+const TAB: &str = "\u{E004}";
+const ARROW_DOWN: &str = "\u{E015}";
+
+/// Fails the test on any serious or critical WCAG 2.1 A/AA violation that axe-core finds on the current page,
+/// naming the rule, its impact, the offending elements and the rule's help page. Minor and moderate ones are
+/// printed only.
+async fn assert_accessible(browser: &Browser, page: &str) {
+    let violations = browser.axe_violations().await;
+    let mut blocking = Vec::new();
+    for v in &violations {
+        let line = format!(
+            "  {} [{}]: {}\n    elements: {}\n    help: {}",
+            v.id,
+            v.impact,
+            v.help,
+            v.targets.join(" "),
+            v.help_url
+        );
+        if v.impact == "serious" || v.impact == "critical" {
+            blocking.push(line);
+        } else {
+            eprintln!("axe ({page}, not blocking):\n{line}");
+        }
+    }
+    assert!(
+        blocking.is_empty(),
+        "{page} ({}): {} serious or critical accessibility violation(s):\n{}",
+        browser.current_path().await,
+        blocking.len(),
+        blocking.join("\n")
+    );
+}
+
+/// Presses Tab until the focused element matches `css` (at most 100 times), as a keyboard user would.
+async fn tab_to(browser: &Browser, css: &str) {
+    for _ in 0..100 {
+        browser.press_keys(&[TAB]).await;
+        let there = browser
+            .execute(
+                "return document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
+            .await;
+        if there.as_bool() == Some(true) {
+            return;
+        }
+    }
+    panic!(
+        "Tab never reached `{css}` on {}",
+        browser.current_path().await
+    );
+}
+
 /// Fills in and sends the sign-up form, as a visitor would.
 async fn sign_up_through_the_form(browser: &Browser, app: &TestApp, email: &str, name: &str) {
     browser.goto(&app.url("/signup")).await;
@@ -72,6 +126,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
     sign_up_through_the_form(&browser, &app, "dana@example.com", "Dana Scully").await;
     assert_eq!(browser.current_path().await, "/", "sign-up lands on home");
     assert_eq!(account_name(&browser).await.as_deref(), Some("Dana Scully"));
+    assert_accessible(&browser, "home page, signed in").await;
 
     // Sign out with the header's button.
     let sign_out = browser
@@ -83,6 +138,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
         browser.try_find("header a[href='/signin']").await.is_some(),
         "the header offers to sign in"
     );
+    assert_accessible(&browser, "home page, signed out").await;
 
     // A wrong password says so and signs nobody in.
     sign_in_through_the_form(&browser, &app, "dana@example.com", "not the password").await;
@@ -93,6 +149,7 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
         "the error says something"
     );
     assert_eq!(account_name(&browser).await, None);
+    assert_accessible(&browser, "sign-in page with an error").await;
 
     // The right password signs in again.
     sign_in_through_the_form(&browser, &app, "dana@example.com", PASSWORD).await;
@@ -214,6 +271,106 @@ async fn answer_the_item(browser: &Browser, kind: &str) {
     }
 }
 
+/// Answers an ordering item with the mouse: each action is dragged from the pool onto its position.
+async fn answer_order_by_dragging(browser: &Browser) {
+    let positions = browser.find_all(".order .answer-area li").await;
+    assert!(!positions.is_empty(), "an ordering item has positions");
+    for (i, position) in positions.iter().enumerate() {
+        let select = browser.find_all_in(position, "select").await.remove(0);
+        let name = browser.attribute(&select, "name").await.expect("a name");
+        let values = option_values(browser, &select).await;
+        let id = values
+            .get(i)
+            .unwrap_or_else(|| panic!("{name}: no step {i}"));
+        let action = browser
+            .find(&format!(".order .pool li[data-id='{id}']"))
+            .await;
+        browser.drag_and_drop(&action, position).await;
+        assert_eq!(
+            browser.property(&select, "value").await.as_str(),
+            Some(id.as_str()),
+            "dropping action {id} on position {} sets its select",
+            i + 1
+        );
+    }
+}
+
+/// Answers a matching item with the keyboard only: Tab to each slot's select, arrow keys to choose.
+async fn answer_match_by_keyboard(browser: &Browser) {
+    let heading = browser.text(&browser.find(".match h2.small").await).await;
+    let reuse = heading.contains("more than once");
+    for (i, name) in select_names(browser, ".match select[name^='slot:']")
+        .await
+        .iter()
+        .enumerate()
+    {
+        let css = format!("select[name='{name}']");
+        let select = browser.find(&css).await;
+        let values = option_values(browser, &select).await;
+        let index = if reuse { 0 } else { i };
+        let Some(value) = values.get(index) else {
+            continue;
+        };
+        tab_to(browser, &css).await;
+        // The first option is the empty "—"; each ArrowDown moves one option on.
+        browser.press_keys(&vec![ARROW_DOWN; index + 1]).await;
+        assert_eq!(
+            browser.property(&select, "value").await.as_str(),
+            Some(value.as_str()),
+            "{name}: the arrow keys chose the option"
+        );
+    }
+}
+
+/// The seconds left that the server rendered into the page's timer.
+async fn seconds_left(browser: &Browser) -> i64 {
+    let timer = browser.find("[data-testid=timer]").await;
+    browser
+        .attribute(&timer, "data-seconds-left")
+        .await
+        .and_then(|s| s.parse().ok())
+        .expect("the timer has its seconds left")
+}
+
+/// Starts a form from the exams page and returns the attempt's path (`/attempts/{id}`).
+async fn start_form(browser: &Browser, app: &TestApp, slug: &str) -> String {
+    browser.goto(&app.url("/exams")).await;
+    let start = browser
+        .find(&format!("[data-testid='form-{slug}'] button[type=submit]"))
+        .await;
+    browser.click_and_wait(&start).await;
+    let first = browser.current_path().await;
+    assert!(
+        first.starts_with("/attempts/") && first.ends_with("/items/1"),
+        "Start opens the first item, not {first}"
+    );
+    first.trim_end_matches("/items/1").to_owned()
+}
+
+/// The app with the shipped question bank loaded.
+async fn app_with_bank() -> TestApp {
+    TestApp::spawn_with(|config| {
+        config.load_bank = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank"));
+    })
+    .await
+}
+
+/// Saves screenshots of the item page in the dark theme and at a phone's width (390 px), checking both with axe.
+async fn screenshot_dark_and_phone(browser: &Browser) {
+    browser.emulate_color_scheme("dark").await;
+    assert_accessible(browser, "item page, dark theme").await;
+    browser
+        .screenshot(&screenshot_path("exam-item-dark.png"))
+        .await;
+    browser.emulate_color_scheme("light").await;
+    browser.set_window_size(390, 844).await;
+    assert_accessible(browser, "item page, phone width").await;
+    browser
+        .screenshot(&screenshot_path("exam-item-phone.png"))
+        .await;
+    browser.set_window_size(1280, 900).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown() {
     let Some(browser) = Browser::launch_or_skip(
@@ -223,30 +380,25 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     else {
         return;
     };
-    let app = TestApp::spawn_with(|config| {
-        config.load_bank = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank"));
-    })
-    .await;
+    let app = app_with_bank().await;
+    browser.goto(&app.url("/signup")).await;
+    assert_accessible(&browser, "sign-up page").await;
     sign_up_through_the_form(&browser, &app, "erin@example.com", "Erin").await;
     assert_eq!(account_name(&browser).await.as_deref(), Some("Erin"));
+    assert_accessible(&browser, "home page").await;
 
     // Start Quick 15 from the exams page.
     browser.goto(&app.url("/exams")).await;
-    let start = browser
-        .find("[data-testid='form-quick-15'] button[type=submit]")
-        .await;
-    browser.click_and_wait(&start).await;
-    let first = browser.current_path().await;
-    assert!(
-        first.starts_with("/attempts/") && first.ends_with("/items/1"),
-        "Start opens the first item, not {first}"
-    );
-    let attempt_path = first.trim_end_matches("/items/1").to_owned();
+    assert_accessible(&browser, "exams page").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+    let seconds_at_start = seconds_left(&browser).await;
 
     // Answer every item, in order, until the app shows the review page.
     let mut types_by_position: BTreeMap<usize, String> = BTreeMap::new();
     let mut next_clicks = 0;
     let mut total_items = 0;
+    let mut reloaded = false;
+    let mut marked: Option<usize> = None;
     loop {
         let (page, _) = browser
             .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
@@ -274,23 +426,88 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
                 browser.text(&error).await
             );
         }
-        if let Some(earlier) = types_by_position.insert(position, kind.clone()) {
+        let first_visit = if let Some(earlier) = types_by_position.insert(position, kind.clone()) {
             assert_eq!(earlier, kind, "item {position} changed its type");
             assert_eq!(
                 kind, "yes_no_series",
                 "only a yes/no series stays on its item after Next (item {position})"
             );
+            false
         } else {
             assert_eq!(
                 position,
                 types_by_position.len(),
                 "Next goes to the following item"
             );
+            true
+        };
+        let in_case_study = browser.try_find("aside.case").await.is_some();
+        assert_accessible(&browser, &format!("item {position} ({kind})")).await;
+        if first_visit
+            && !types_by_position
+                .values()
+                .take(position - 1)
+                .any(|k| *k == kind)
+        {
+            browser
+                .screenshot(&screenshot_path(&format!("item-{kind}.png")))
+                .await;
         }
-        answer_the_item(&browser, &kind).await;
         if next_clicks == 1 {
             browser.screenshot(&screenshot_path("exam-item.png")).await;
+            screenshot_dark_and_phone(&browser).await;
         }
+        match kind.as_str() {
+            "order" => answer_order_by_dragging(&browser).await,
+            "match" => answer_match_by_keyboard(&browser).await,
+            _ => answer_the_item(&browser, &kind).await,
+        }
+
+        // Mid-exam, reload a page whose answer only the autosave has sent: the answer and the clock survive.
+        if kind == "single" && !reloaded {
+            reloaded = true;
+            browser
+                .wait_until(
+                    "var s = document.querySelector('.autosave'); return !!s && s.textContent === 'Saved';",
+                    vec![],
+                    "the autosave says Saved",
+                )
+                .await;
+            let checked = browser
+                .attribute(
+                    &browser.find("input[type=radio][name=choice]").await,
+                    "value",
+                )
+                .await;
+            browser.goto(&browser.current_url().await).await;
+            let radio = browser.find("input[type=radio][name=choice]").await;
+            assert_eq!(browser.attribute(&radio, "value").await, checked);
+            assert_eq!(
+                browser.property(&radio, "checked").await,
+                serde_json::json!(true),
+                "after a reload the autosaved answer is still chosen"
+            );
+            let left = seconds_left(&browser).await;
+            assert!(
+                0 < left && left <= seconds_at_start,
+                "after a reload the clock goes on: {left} s left of {seconds_at_start} s"
+            );
+            let shown = browser
+                .text(&browser.find("[data-testid=timer] strong").await)
+                .await;
+            assert!(
+                shown.contains(':') || shown.contains("min"),
+                "the timer shows the time left: {shown:?}"
+            );
+        }
+
+        // Mark one item (outside a case study, which locks when left) to come back to from the review.
+        if marked.is_none() && kind == "multiple" && !in_case_study {
+            let mark = browser.find("input[type=checkbox][name=mark]").await;
+            browser.click(&mark).await;
+            marked = Some(position);
+        }
+
         let next = browser.find("button[name=go][value=next]").await;
         browser.click_and_wait(&next).await;
 
@@ -310,7 +527,7 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         }
     }
 
-    // The review page: everything answered.
+    // The review page: everything answered, one item marked.
     assert_eq!(total_items, 15, "Quick 15 has 15 items");
     assert_eq!(
         types_by_position.keys().copied().collect::<Vec<_>>(),
@@ -324,17 +541,45 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     let summary = browser
         .text(&browser.find("[data-testid=review-summary]").await)
         .await;
-    assert!(
-        summary.starts_with("15 answered · 0 unanswered"),
-        "review summary: {summary:?}"
+    assert_eq!(
+        summary, "15 answered · 0 unanswered · 1 marked for review",
+        "review summary"
     );
+    assert_accessible(&browser, "review page").await;
     browser.screenshot(&screenshot_path("review.png")).await;
+
+    // Revisit the marked item from the review: its answer and its mark are there; back to the review.
+    let marked = marked.expect("a multiple-choice item outside a case study was marked");
+    let link = browser
+        .find(&format!("a[href='{attempt_path}/items/{marked}']"))
+        .await;
+    browser.click_and_wait(&link).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/{marked}")
+    );
+    let mark = browser.find("input[type=checkbox][name=mark]").await;
+    assert_eq!(
+        browser.property(&mark, "checked").await,
+        serde_json::json!(true)
+    );
+    let chosen = browser
+        .find_all("input[type=checkbox][name=choice]:checked")
+        .await;
+    assert!(!chosen.is_empty(), "the marked item kept its answer");
+    let review = browser.find("button[name=go][value=review]").await;
+    browser.click_and_wait(&review).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
 
     // End the exam: the confirmation page, then "End exam now".
     let end = browser.find(&format!("a[href='{attempt_path}/end']")).await;
     browser.click_and_wait(&end).await;
     let warning = browser.find("[data-testid=end-warning]").await;
     assert!(browser.is_displayed(&warning).await, "the end page warns");
+    assert_accessible(&browser, "end confirmation page").await;
     let end_now = browser
         .find(&format!(
             "form[action='{attempt_path}/submit'] button[type=submit]"
@@ -371,6 +616,7 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         .find_all("svg[data-testid=domain-chart] g.bar")
         .await;
     assert_eq!(bars.len(), 5, "one bar per AI-102 domain");
+    assert_accessible(&browser, "result page").await;
     browser.screenshot(&screenshot_path("result.png")).await;
 
     // The draw covered every item type.
@@ -383,4 +629,377 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         missing.is_empty(),
         "the Quick 15 draw had no item of type {missing:?} (types by position: {types_by_position:?})"
     );
+}
+
+/// The attempt's id from its path (`/attempts/{id}`).
+fn attempt_id(attempt_path: &str) -> uuid::Uuid {
+    attempt_path
+        .trim_start_matches("/attempts/")
+        .parse()
+        .unwrap_or_else(|e| panic!("no attempt id in {attempt_path:?}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result() {
+    let Some(browser) = Browser::launch_or_skip(
+        "when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "fox@example.com", "Fox").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+    let kind = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    assert_accessible(&browser, "item 1").await;
+    answer_the_item(&browser, &kind).await;
+    let next = browser.find("button[name=go][value=next]").await;
+    browser.click_and_wait(&next).await;
+    assert_accessible(&browser, "item 2").await;
+    let on_item = browser.current_path().await;
+    let id = attempt_id(&attempt_path);
+
+    // The countdown is silent for screen readers, except a polite announcement at 10 and at 5 minutes left.
+    let timer = browser.find("[data-testid=timer]").await;
+    assert_eq!(
+        browser.attribute(&timer, "aria-live").await.as_deref(),
+        Some("off")
+    );
+    let quiet = browser
+        .execute(
+            "return document.getElementById('timer-announce').textContent;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        quiet.as_str(),
+        Some(""),
+        "nothing announced with 24 minutes left"
+    );
+    for minutes in [10, 5] {
+        sqlx::query(
+            "UPDATE attempts SET deadline = now() + make_interval(mins => $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(minutes)
+        .execute(&app.db)
+        .await
+        .expect("move the deadline");
+        browser.goto(&app.url(&on_item)).await;
+        let announce = browser.find("#timer-announce[aria-live=polite]").await;
+        browser
+            .wait_until(
+                "return document.getElementById('timer-announce').textContent === arguments[0];",
+                vec![format!("{minutes} minutes left.").into()],
+                &format!("the {minutes}-minute announcement"),
+            )
+            .await;
+        assert_eq!(
+            browser.text(&announce).await,
+            format!("{minutes} minutes left.")
+        );
+    }
+
+    // The clock runs out: the deadline moves into the past (no waiting for real time).
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .expect("move the deadline");
+    browser.goto(&app.url(&on_item)).await;
+
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/result"),
+        "an item of an attempt whose time is over shows the result"
+    );
+    let notice = browser.find("[data-testid=time-up]").await;
+    assert!(browser.is_displayed(&notice).await);
+    let said = browser.text(&notice).await;
+    assert!(
+        said.contains("time ran out"),
+        "the result says the time ran out: {said:?}"
+    );
+    let score = browser
+        .text(&browser.find("[data-testid=scaled-score]").await)
+        .await;
+    assert!(
+        score.parse::<u32>().is_ok(),
+        "a scaled score, not {score:?}"
+    );
+    assert_eq!(
+        browser
+            .find_all("svg[data-testid=domain-chart] g.bar")
+            .await
+            .len(),
+        5
+    );
+    assert_accessible(&browser, "result page after the time ran out").await;
+}
+
+/// What the keyboard focus is on: a description, whether a focus indicator is drawn, whether it is a field.
+struct Focused {
+    element: webdriver::Element,
+    description: String,
+    indicator: Option<String>,
+    /// The contrast of an outline with the background around it (WCAG 1.4.11 asks for 3:1).
+    contrast: Option<f64>,
+    field: bool,
+}
+
+const DESCRIBE_FOCUS: &str = "var e = document.activeElement;
+if (!e || e === document.body || e === document.documentElement) return null;
+var cs = getComputedStyle(e);
+var outline = cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0;
+var shadow = cs.boxShadow && cs.boxShadow !== 'none';
+var rgb = function (text) { var m = text.match(/[0-9.]+/g); return m && (m.length < 4 || Number(m[3]) > 0) ? m.map(Number) : null; };
+var lum = function (c) {
+  var a = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2];
+};
+var bg = null;
+for (var p = e.parentElement; p && !bg; p = p.parentElement) bg = rgb(getComputedStyle(p).backgroundColor);
+var l1 = lum(rgb(cs.outlineColor) || [0, 0, 0]), l2 = lum(bg || [255, 255, 255]);
+return {
+  contrast: outline ? (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05) : null,
+  description: e.outerHTML.slice(0, 120),
+  indicator: outline ? 'outline ' + cs.outlineStyle + ' ' + cs.outlineWidth + ' ' + cs.outlineColor
+    : shadow ? 'box-shadow ' + cs.boxShadow : null,
+  field: /^(INPUT|SELECT|TEXTAREA)$/.test(e.tagName),
+  visible: e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().left >= 0
+};";
+
+/// Presses Tab once and describes the focused element (`None` when focus left the page's controls).
+async fn tab_once(browser: &Browser) -> Option<Focused> {
+    browser.press_keys(&[TAB]).await;
+    let described = browser.execute(DESCRIBE_FOCUS, vec![]).await;
+    if described.is_null() {
+        return None;
+    }
+    let description = described["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        described["visible"].as_bool(),
+        Some(true),
+        "the focused element is on screen: {description}"
+    );
+    Some(Focused {
+        element: browser.active_element().await,
+        description,
+        indicator: described["indicator"].as_str().map(str::to_owned),
+        contrast: described["contrast"].as_f64(),
+        field: described["field"].as_bool().unwrap_or(false),
+    })
+}
+
+/// Tabs through every control of the page from its top: each shows a focus indicator, each field has an
+/// accessible name, and every select, button and checkbox of the item form is reached.
+async fn tab_through_the_page(browser: &Browser, page: &str) {
+    let mut visited: Vec<webdriver::Element> = Vec::new();
+    for _ in 0..150 {
+        let Some(focused) = tab_once(browser).await else {
+            if visited.is_empty() {
+                continue;
+            }
+            break;
+        };
+        if visited.contains(&focused.element) {
+            break;
+        }
+        assert!(
+            focused.indicator.is_some(),
+            "{page}: no visible focus indicator on {}",
+            focused.description
+        );
+        if let Some(contrast) = focused.contrast {
+            assert!(
+                contrast >= 3.0,
+                "{page}: the focus outline ({}) contrasts {contrast:.2}:1 with its background, under 3:1, on {}",
+                focused.indicator.as_deref().unwrap_or_default(),
+                focused.description
+            );
+        }
+        if focused.field {
+            let label = browser.computed_label(&focused.element).await;
+            assert!(
+                !label.trim().is_empty(),
+                "{page}: no accessible label on {}",
+                focused.description
+            );
+        }
+        visited.push(focused.element);
+    }
+    for control in browser
+        .find_all("#item-form select, #item-form button, #item-form input[type=checkbox]")
+        .await
+    {
+        assert!(
+            visited.contains(&control),
+            "{page}: Tab never reaches {:?} {:?}",
+            browser.attribute(&control, "name").await,
+            browser.text(&control).await
+        );
+    }
+    for field in browser
+        .find_all("input:not([type=hidden]), select, textarea")
+        .await
+    {
+        let label = browser.computed_label(&field).await;
+        assert!(
+            !label.trim().is_empty(),
+            "{page}: a field without an accessible label: {:?}",
+            browser.attribute(&field, "name").await
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_and_a_label() {
+    let Some(browser) = Browser::launch_or_skip(
+        "every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_and_a_label",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "gus@example.com", "Gus").await;
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+
+    // One page of each item type (and a case study), opened directly: looking does not answer or lock.
+    let mut checked: BTreeSet<String> = BTreeSet::new();
+    for position in 1..=15 {
+        browser
+            .goto(&app.url(&format!("{attempt_path}/items/{position}")))
+            .await;
+        let kind = browser
+            .attribute(&browser.find("section.item[data-type]").await, "data-type")
+            .await
+            .expect("data-type");
+        let case = browser.try_find("aside.case").await.is_some();
+        let key = if case { "case study".to_owned() } else { kind };
+        if !checked.insert(key.clone()) {
+            continue;
+        }
+        let page = format!("item {position} ({key})");
+        assert_accessible(&browser, &page).await;
+        let first_heading = browser
+            .execute(
+                "return document.querySelector('main h1, main h2, main h3').tagName;",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            first_heading.as_str(),
+            Some("H1"),
+            "{page}: the first heading is the h1"
+        );
+        tab_through_the_page(&browser, &page).await;
+        browser.emulate_color_scheme("dark").await;
+        assert_accessible(&browser, &format!("{page}, dark theme")).await;
+        tab_through_the_page(&browser, &format!("{page}, dark theme")).await;
+        browser.emulate_color_scheme("light").await;
+    }
+    for kind in ITEM_TYPES.into_iter().chain(["case study"]) {
+        assert!(checked.contains(kind), "no {kind} item was checked");
+    }
+}
+
+/// (No axe check here: axe runs on timers, which a page without JavaScript never fires; the other journeys
+/// check the same pages.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_javascript_a_candidate_answers_and_moves_between_items_by_form_posts() {
+    let test = "without_javascript_a_candidate_answers_and_moves_between_items_by_form_posts";
+    let Some(browser) =
+        Browser::launch_or_skip_with(test, &["--blink-settings=scriptEnabled=false"]).await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "hal@example.com", "Hal").await;
+    assert_eq!(account_name(&browser).await.as_deref(), Some("Hal"));
+    let attempt_path = start_form(&browser, &app, "quick-15").await;
+
+    // No script ran: the timer still shows the server's whole minutes, not a ticking m:ss.
+    let shown = browser
+        .text(&browser.find("[data-testid=timer] strong").await)
+        .await;
+    assert!(
+        shown.ends_with(" min"),
+        "without JavaScript the timer is the server's: {shown:?}"
+    );
+    assert!(browser.try_find(".drop-target").await.is_none());
+
+    // Answer item 1, mark it, and go on with Next: a plain form post.
+    let kind = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    answer_the_item(&browser, &kind).await;
+    browser
+        .click(&browser.find("input[type=checkbox][name=mark]").await)
+        .await;
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=next]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/2")
+    );
+
+    // Answer item 2 as well, then come back with Previous: item 1 kept its answer and its mark.
+    let kind2 = browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type");
+    answer_the_item(&browser, &kind2).await;
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=prev]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/items/1")
+    );
+    let chosen = browser.find_all("input[name=choice]:checked").await.len()
+        + browser.find_all("input[name^='s:']:checked").await.len()
+        + browser
+            .find_all("span[aria-label$='(locked)'], .locked")
+            .await
+            .len();
+    let selected = browser
+        .execute(
+            "return Array.prototype.filter.call(document.querySelectorAll('#item-form select'), function (s) { return s.value !== ''; }).length;",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        chosen > 0 || selected > 0,
+        "item 1 ({kind}) kept its answer"
+    );
+    let mark = browser.find("input[type=checkbox][name=mark]").await;
+    assert_eq!(
+        browser.property(&mark, "checked").await,
+        serde_json::json!(true)
+    );
+
+    // The Review button posts too, and the review counts both answers and the mark.
+    browser
+        .click_and_wait(&browser.find("button[name=go][value=review]").await)
+        .await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
+    let summary = browser
+        .text(&browser.find("[data-testid=review-summary]").await)
+        .await;
+    assert_eq!(summary, "2 answered · 13 unanswered · 1 marked for review");
 }

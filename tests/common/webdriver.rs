@@ -74,6 +74,11 @@ impl Browser {
     /// Starts a browser, or returns `None` after saying why the test is skipped when Chromium or ChromeDriver
     /// is missing on a developer's machine. In CI (the `CI` variable set) a missing browser fails the test.
     pub async fn launch_or_skip(test: &str) -> Option<Browser> {
+        Self::launch_or_skip_with(test, &[]).await
+    }
+
+    /// As `launch_or_skip`, with extra Chromium switches (e.g. `--blink-settings=scriptEnabled=false`).
+    pub async fn launch_or_skip_with(test: &str, switches: &[&str]) -> Option<Browser> {
         if let Some(why) = missing_browser() {
             if std::env::var_os("CI").is_some() {
                 panic!("{test}: {why} (CI is set, so a missing browser is a failure)");
@@ -82,11 +87,11 @@ impl Browser {
             eprintln!("SKIPPED {test}: {why}");
             return None;
         }
-        Some(Browser::launch().await)
+        Some(Browser::launch(switches).await)
     }
 
-    /// Starts ChromeDriver on a free port and opens a fresh headless Chromium session.
-    pub async fn launch() -> Browser {
+    /// Starts ChromeDriver on a free port and opens a fresh headless Chromium session, with extra switches.
+    pub async fn launch(switches: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -110,6 +115,19 @@ impl Browser {
             profile,
         };
         browser.wait_for_driver().await;
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--no-first-run".to_owned(),
+            format!("--user-data-dir={}", browser.profile.display()),
+            "--window-size=1280,900".to_owned(),
+        ];
+        args.extend(switches.iter().map(|s| (*s).to_owned()));
         let capabilities = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -117,18 +135,7 @@ impl Browser {
                     "pageLoadStrategy": "normal",
                     "goog:chromeOptions": {
                         "binary": CHROMIUM,
-                        "args": [
-                            "--headless=new",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--disable-dev-shm-usage",
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            "--no-first-run",
-                            format!("--user-data-dir={}", browser.profile.display()),
-                            "--window-size=1280,900",
-                        ],
+                        "args": args,
                     },
                 },
             },
@@ -446,6 +453,172 @@ impl Browser {
             std::fs::create_dir_all(dir).expect("the screenshot folder");
         }
         std::fs::write(path, png).expect("write the screenshot");
+    }
+}
+
+/// One violation that axe-core reports: a rule, its impact and the elements that break it.
+#[derive(Debug, Clone)]
+pub struct AxeViolation {
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: String,
+    pub help: String,
+    pub help_url: String,
+    /// The CSS selectors axe gives for each offending element.
+    pub targets: Vec<String>,
+}
+
+/// Where scripts/browser.sh installs axe-core (pinned in tests/a11y/package-lock.json).
+pub fn axe_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/node_modules/axe-core/axe.min.js")
+}
+
+/// The WCAG 2.0/2.1 level A and AA rules, the ones the pages must pass.
+const AXE_RUN: &str = "var done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then(function (r) { done({ violations: r.violations, passes: r.passes.length }); })
+  .catch(function (e) { done({ error: String(e) }); });";
+
+impl Browser {
+    /// Runs a script that ends by calling its last argument (`execute/async`) and returns what it passed.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
+    }
+
+    /// Waits up to `WAIT` until a script returns `true` (`what` says what is awaited when it never does).
+    pub async fn wait_until(&self, script: &str, args: Vec<Value>, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if self.execute(script, args.clone()).await.as_bool() == Some(true) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                panic!("{what}: not after {WAIT:?} on {}", self.current_url().await);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Injects axe-core into the current page (once per document) and returns the WCAG 2.1 A/AA violations.
+    pub async fn axe_violations(&self) -> Vec<AxeViolation> {
+        let loaded = self
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await;
+        if loaded.as_bool() != Some(true) {
+            let path = axe_path();
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read {} ({e}): run scripts/browser.sh to install axe-core",
+                    path.display()
+                )
+            });
+            self.execute(&source, vec![]).await;
+        }
+        let outcome = self.execute_async(AXE_RUN, vec![]).await;
+        if let Some(error) = outcome["error"].as_str() {
+            panic!("axe.run failed on {}: {error}", self.current_url().await);
+        }
+        assert!(
+            outcome["passes"].as_u64().unwrap_or(0) > 0,
+            "axe checked no rule on {}",
+            self.current_url().await
+        );
+        outcome["violations"]
+            .as_array()
+            .expect("axe returns a list of violations")
+            .iter()
+            .map(|v| AxeViolation {
+                id: v["id"].as_str().unwrap_or_default().to_owned(),
+                impact: v["impact"].as_str().unwrap_or_default().to_owned(),
+                help: v["help"].as_str().unwrap_or_default().to_owned(),
+                help_url: v["helpUrl"].as_str().unwrap_or_default().to_owned(),
+                targets: v["nodes"]
+                    .as_array()
+                    .map(|nodes| nodes.iter().map(|n| n["target"].to_string()).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// The accessible name of an element, as the browser computes it for assistive technology.
+    pub async fn computed_label(&self, element: &Element) -> String {
+        self.get(&format!("/element/{}/computedlabel", element.id))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The element that has the focus.
+    pub async fn active_element(&self) -> Element {
+        let value = self.get("/element/active").await;
+        Element {
+            id: value[ELEMENT_KEY]
+                .as_str()
+                .expect("an active element")
+                .to_owned(),
+        }
+    }
+
+    /// Presses keys one after the other, as a keyboard would (WebDriver key codes, e.g. `\u{E004}` for Tab).
+    pub async fn press_keys(&self, keys: &[&str]) {
+        let mut actions = Vec::new();
+        for key in keys {
+            actions.push(json!({ "type": "keyDown", "value": key }));
+            actions.push(json!({ "type": "keyUp", "value": key }));
+        }
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+        self.release_actions().await;
+    }
+
+    /// Drags `from` onto `to` with the mouse: press on the first, move in steps, release on the second.
+    pub async fn drag_and_drop(&self, from: &Element, to: &Element) {
+        let origin = |e: &Element| json!({ ELEMENT_KEY: e.id });
+        let actions = json!([
+            { "type": "pointerMove", "duration": 0, "origin": origin(from), "x": 0, "y": 0 },
+            { "type": "pointerDown", "button": 0 },
+            { "type": "pointerMove", "duration": 100, "origin": "pointer", "x": 5, "y": 5 },
+            { "type": "pointerMove", "duration": 200, "origin": origin(to), "x": 0, "y": 0 },
+            { "type": "pointerUp", "button": 0 },
+        ]);
+        self.post(
+            "/actions",
+            json!({ "actions": [{
+                "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+                "actions": actions,
+            }] }),
+        )
+        .await;
+        self.release_actions().await;
+    }
+
+    async fn release_actions(&self) {
+        self.session_command(reqwest::Method::DELETE, "/actions", None)
+            .await
+            .unwrap_or_else(|e| panic!("DELETE /actions: {e}"));
+    }
+
+    /// Resizes the window (CSS pixels), e.g. to a phone's width.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+            .await;
+    }
+
+    /// Emulates the system's colour scheme (`light` or `dark`) for `prefers-color-scheme`.
+    pub async fn emulate_color_scheme(&self, scheme: &str) {
+        self.post(
+            "/goog/cdp/execute",
+            json!({
+                "cmd": "Emulation.setEmulatedMedia",
+                "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] },
+            }),
+        )
+        .await;
     }
 }
 
