@@ -280,3 +280,133 @@ async fn uploads_over_the_limit_are_refused_plainly() {
     );
     assert_eq!(app.count("SELECT count(*) FROM packs").await, 0);
 }
+
+#[tokio::test]
+async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_takes() {
+    let app = TestApp::spawn().await;
+    app.instructor("ines@example.com").await;
+    let gift = include_bytes!("import/gift/publishable.gift").to_vec();
+    let r = app.upload("publishable.gift", gift, "auto").await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let pack_url = location(&r).split('?').next().unwrap().to_owned();
+    let page = app.get(&pack_url).await.text().await.unwrap();
+    assert_eq!(texts(&page, "[data-testid=pack-items] tbody tr").len(), 6);
+    assert_eq!(texts(&page, "[data-testid=pack-status]"), ["draft"]);
+    assert_eq!(
+        texts(&page, "select#category option"),
+        [
+            "Every item without a domain",
+            "Category “AI-102/Language” (3)",
+            "Category “AI-102/Vision” (3)"
+        ]
+    );
+
+    // Not publishable yet: no domains.
+    let r = app
+        .post_form(
+            &pack_url,
+            &format!("{pack_url}/status"),
+            &[("status", "published")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let problems = texts(
+        &r.text().await.unwrap(),
+        "[data-testid=publish-problems] li",
+    );
+    assert!(!problems.is_empty());
+
+    // Place the Vision category in one objective and every other unplaced item in another.
+    let r = app
+        .post_form(
+            &pack_url,
+            &format!("{pack_url}/assign"),
+            &[
+                ("category", "AI-102/Vision"),
+                ("objective", "vision.analyze"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        texts(
+            &app.get(&location(&r)).await.text().await.unwrap(),
+            "[data-testid=pack-message]"
+        ),
+        ["3 item(s) placed in the blueprint."]
+    );
+    let r = app
+        .post_form(
+            &pack_url,
+            &format!("{pack_url}/assign"),
+            &[("category", "*unplaced*"), ("objective", "nlp.text")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_form(
+            &pack_url,
+            &format!("{pack_url}/status"),
+            &[("status", "published")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "{:?}",
+        texts(
+            &r.text().await.unwrap(),
+            "[data-testid=publish-problems] li"
+        )
+    );
+
+    // A form over the pack: the dry run says which domains are short, then the form is created.
+    let pack_id = pack_url.rsplit('/').next().unwrap().to_owned();
+    let fields = [
+        ("title", "Vision and language drill"),
+        ("slug", "vision-language-drill"),
+        ("pack", pack_id.as_str()),
+        ("item_count", "6"),
+        ("duration", "15"),
+        ("case_studies", "0"),
+        ("cut_percent", "70"),
+    ];
+    let mut dry = fields.to_vec();
+    dry.push(("action", "dry_run"));
+    let r = app
+        .post_form("/instructor/forms/new", "/instructor/forms", &dry)
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let summary = texts(&html, "[data-testid=dry-run-summary]");
+    assert!(
+        summary[0].contains("had to come from other domains"),
+        "{summary:?}"
+    );
+    let mut create = fields.to_vec();
+    create.push(("action", "create"));
+    let r = app
+        .post_form("/instructor/forms/new", "/instructor/forms", &create)
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // A candidate takes it.
+    let cand = app.other_browser();
+    cand.sign_up("cara@example.com", "Cara").await;
+    let forms = cand.get("/exams").await.text().await.unwrap();
+    assert!(forms.contains("Vision and language drill"));
+    let r = cand
+        .post_form("/exams", "/exams/vision-language-drill/start", &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let item = location(&r);
+    let page = cand.get(&item).await.text().await.unwrap();
+    assert_eq!(texts(&page, "[data-testid=counter]"), ["Item 1 of 6"]);
+    let attempt = item.split('/').nth(2).unwrap().to_owned();
+    let r = cand
+        .post_form(&item, &format!("/attempts/{attempt}/submit"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let result = cand.get(&format!("/attempts/{attempt}/result")).await;
+    assert_eq!(result.status(), 200);
+}

@@ -49,12 +49,21 @@ impl Upload {
         for imported in report.items {
             if let Some(c) = imported.category {
                 self.categories
-                    .insert(imported.question.common.id.clone(), c);
+                    .insert(imported.question.common.id.clone(), clean_category(&c));
             }
             self.items.push(Item::Question(imported.question));
         }
         self.problems.extend(report.problems);
     }
+}
+
+/// A category path without Moodle's context prefixes (`$course$/`, `$system$/`, `top/`).
+pub fn clean_category(path: &str) -> String {
+    let mut p = path.trim();
+    for prefix in ["$course$/", "$system$/", "$module$/", "$cat1$/", "top/"] {
+        p = p.strip_prefix(prefix).unwrap_or(p);
+    }
+    p.trim_matches('/').to_owned()
 }
 
 /// Finds an upload's format from its name, then its content.

@@ -473,6 +473,24 @@ pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx:
     .await
 }
 
+/// The pool of published packs, by pack id (for a form's dry run before it exists).
+pub async fn packs_pool(db: &PgPool, pack_ids: &[Uuid]) -> Result<Vec<PoolRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+                CASE WHEN i.kind = 'case_study'
+                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+                     ELSE ARRAY[r.content->>'type'] END AS types
+         FROM packs p
+         JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.id = ANY($1) AND p.status = 'published'
+         ORDER BY p.pack_key, i.position",
+    )
+    .bind(pack_ids)
+    .fetch_all(db)
+    .await
+}
+
 /// The content of revisions, by id.
 pub async fn revisions(
     db: impl sqlx::PgExecutor<'_>,

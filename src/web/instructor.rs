@@ -520,3 +520,275 @@ pub async fn export(
     )
         .into_response())
 }
+
+// ---- Exam forms -------------------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "instructor/form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub packs: Vec<PackRow>,
+    pub chosen: Vec<Uuid>,
+    pub title: String,
+    pub slug: String,
+    pub item_count: i32,
+    pub duration: i32,
+    pub case_studies: i32,
+    pub cut_percent: i32,
+    pub dry_run: Option<DryRun>,
+    pub error: Option<String>,
+}
+
+/// Whether the chosen packs can fill the blueprint, domain by domain.
+pub struct DryRun {
+    pub ok: bool,
+    pub summary: String,
+    /// (domain, planned questions, available questions, short by)
+    pub domains: Vec<(String, usize, usize, usize)>,
+}
+
+#[derive(Deserialize)]
+pub struct FormFields {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    item_count: String,
+    #[serde(default)]
+    duration: String,
+    #[serde(default)]
+    case_studies: String,
+    #[serde(default)]
+    cut_percent: String,
+    #[serde(default)]
+    action: String,
+}
+
+async fn published_packs(state: &AppState, user: &User) -> AppResult<Vec<PackRow>> {
+    let owner = (user.role != Role::Admin).then_some(user.id);
+    Ok(store::bank::list_packs(&state.db, owner)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == "published")
+        .collect())
+}
+
+pub async fn form_new(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+) -> AppResult<Html<String>> {
+    render(&FormPage {
+        layout: Layout::from_session(&session),
+        packs: published_packs(&state, &user).await?,
+        chosen: Vec::new(),
+        title: String::new(),
+        slug: String::new(),
+        item_count: 50,
+        duration: 100,
+        case_studies: 1,
+        cut_percent: 70,
+        dry_run: None,
+        error: None,
+    })
+}
+
+fn dry_run(
+    pool: &[store::bank::PoolRow],
+    bp: &Blueprint,
+    item_count: usize,
+    case_studies: usize,
+) -> DryRun {
+    use crate::exam::sampling::{domain_targets, draw, FormSpec};
+    let entries: Vec<_> = pool
+        .iter()
+        .map(|r| {
+            crate::exam::plan::pool_entry(&r.item_key, r.kind == "case_study", &r.domains, false)
+        })
+        .collect();
+    let spec = FormSpec {
+        item_count,
+        case_studies,
+        domain_weights: bp
+            .domains
+            .iter()
+            .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
+            .collect(),
+    };
+    let mut available: BTreeMap<String, usize> = BTreeMap::new();
+    for r in pool {
+        for d in &r.domains {
+            *available.entry(d.clone()).or_default() += 1;
+        }
+    }
+    let targets = domain_targets(&spec);
+    match draw(&entries, &spec, 1) {
+        Ok(d) => {
+            let domains: Vec<_> = targets
+                .iter()
+                .map(|(dom, want)| {
+                    let have = available.get(dom).copied().unwrap_or(0);
+                    let short = d
+                        .shortfalls
+                        .iter()
+                        .find(|(s, _)| s == dom)
+                        .map(|s| s.1)
+                        .unwrap_or(0);
+                    (dom.clone(), *want, have, short)
+                })
+                .collect();
+            let short: usize = d.shortfalls.iter().map(|s| s.1).sum();
+            let ok = short == 0 && d.missing_case_studies == 0;
+            DryRun {
+                ok,
+                summary: if ok {
+                    format!("The packs can fill this form: {item_count} questions within every domain's weight range.")
+                } else {
+                    format!(
+                        "The packs can fill {item_count} questions, but {short} had to come from other domains and {} case stud(ies) are missing.",
+                        d.missing_case_studies
+                    )
+                },
+                domains,
+            }
+        }
+        Err(e) => DryRun {
+            ok: false,
+            summary: format!("The packs cannot fill this form: {e}."),
+            domains: targets
+                .iter()
+                .map(|(dom, want)| {
+                    let have = available.get(dom).copied().unwrap_or(0);
+                    (dom.clone(), *want, have, want.saturating_sub(have))
+                })
+                .collect(),
+        },
+    }
+}
+
+/// POST /instructor/forms: a dry run (action=dry_run) or the form's creation.
+pub async fn form_create(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    crate::auth::session::CsrfForm(pairs): crate::auth::session::CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let fields: FormFields = serde_urlencoded::from_str(
+        &serde_urlencoded::to_string(
+            pairs
+                .iter()
+                .filter(|(k, _)| k != "pack")
+                .collect::<Vec<_>>(),
+        )
+        .map_err(AppError::internal)?,
+    )
+    .map_err(|e| AppError::BadRequest(format!("the form is malformed: {e}")))?;
+    let packs_all = published_packs(&state, &user).await?;
+    let chosen: Vec<Uuid> = pairs
+        .iter()
+        .filter(|(k, _)| k == "pack")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|id| packs_all.iter().any(|p| p.id == *id))
+        .collect();
+    let num = |s: &str, lo: i32, hi: i32, what: &str| -> Result<i32, String> {
+        s.trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| format!("{what} must be a whole number from {lo} to {hi}"))
+    };
+    let mut page = FormPage {
+        layout: Layout::from_session(&session),
+        packs: packs_all,
+        chosen: chosen.clone(),
+        title: fields.title.trim().chars().take(120).collect(),
+        slug: fields.slug.trim().to_ascii_lowercase(),
+        item_count: 50,
+        duration: 100,
+        case_studies: 1,
+        cut_percent: 70,
+        dry_run: None,
+        error: None,
+    };
+    let parsed = (|| {
+        Ok::<_, String>((
+            num(&fields.item_count, 1, 200, "The item count")?,
+            num(&fields.duration, 1, 600, "The duration")?,
+            num(&fields.case_studies, 0, 10, "The number of case studies")?,
+            num(&fields.cut_percent, 1, 99, "The cut score")?,
+        ))
+    })();
+    let (item_count, duration, case_studies, cut_percent) = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            page.error = Some(e);
+            return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+        }
+    };
+    page.item_count = item_count;
+    page.duration = duration;
+    page.case_studies = case_studies;
+    page.cut_percent = cut_percent;
+    if chosen.is_empty() {
+        page.error = Some("Choose at least one published pack.".into());
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    }
+    let bp = packs::blueprint()?;
+    let pool = store::bank::packs_pool(&state.db, &chosen).await?;
+    let run = dry_run(
+        &pool,
+        &bp,
+        usize::try_from(item_count).unwrap_or(0),
+        usize::try_from(case_studies).unwrap_or(0),
+    );
+    let fills = !run.summary.starts_with("The packs cannot");
+    page.dry_run = Some(run);
+    if fields.action != "create" {
+        return Ok(render(&page)?.into_response());
+    }
+    let slug_ok = !page.slug.is_empty()
+        && page
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if page.title.is_empty() || !slug_ok {
+        page.error =
+            Some("Give the form a title and an address (lowercase letters, digits and -).".into());
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    }
+    if !fills {
+        page.error = Some("The chosen packs cannot fill this form: see the dry run.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let created = store::exam::create_form(
+        &state.db,
+        store::exam::NewForm {
+            slug: &page.slug,
+            title: &page.title,
+            description: "",
+            blueprint_id: &bp.id,
+            item_count,
+            duration_minutes: duration,
+            case_studies,
+            cut_fraction: f64::from(cut_percent) / 100.0,
+            owner_id: Some(user.id),
+            pack_ids: &chosen,
+        },
+    )
+    .await?;
+    if created.is_none() {
+        page.error = Some(format!(
+            "The address `{}` is taken: choose another.",
+            page.slug
+        ));
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    store::bank::audit(
+        &state.db,
+        Some((user.id, user.email.as_str())),
+        "form.create",
+        &page.slug,
+        serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen}),
+    )
+    .await?;
+    Ok(Redirect::to("/exams").into_response())
+}

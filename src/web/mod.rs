@@ -54,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(admin::index))
         .route("/instructor", get(instructor::index))
         .route("/instructor/upload", get(instructor::upload_page))
+        .route("/instructor/forms/new", get(instructor::form_new))
+        .route("/instructor/forms", post(instructor::form_create))
         .route(
             "/instructor/uploads/{id}/import",
             post(instructor::import_valid),
