@@ -72,17 +72,11 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        spawn_deadline_sweeper(self.state.db.clone());
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+        self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until the future completes (tests use this to stop an instance).
+    /// Serves until the future completes (tests use this to stop an instance); the peer's address reaches
+    /// the handlers for the sign-in limits.
     pub async fn run_until(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,

@@ -105,17 +105,10 @@ pub async fn load_attempt(db: &PgPool, id: Uuid, user: &User) -> Result<AttemptR
     let a = store::attempt_for(db, id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if a.ended_at.is_none() && a.expired {
-        store::finalize(db, id, "expired").await?;
-        return store::attempt_for(db, id, user.id)
-            .await?
-            .ok_or(AppError::NotFound);
-    }
-    Ok(a)
+    end_if_expired(db, a, user).await
 }
 
-/// The attempt and one of its positions in one read (the save path), ending the attempt first when its
-/// time is over, as [`load_attempt`] does.
+/// The attempt and one of its positions in one read (the save path), ended first when its time is over.
 pub async fn load_attempt_slot(
     db: &PgPool,
     id: Uuid,
@@ -125,17 +118,28 @@ pub async fn load_attempt_slot(
     let (a, slot) = store::attempt_slot(db, id, user.id, position)
         .await?
         .ok_or(AppError::NotFound)?;
-    if a.ended_at.is_none() && a.expired {
-        return Ok((load_attempt(db, id, user).await?, slot));
-    }
-    Ok((a, slot))
+    Ok((end_if_expired(db, a, user).await?, slot))
 }
 
-/// A position's question, from its (immutable) revision.
-pub async fn question_at(db: &PgPool, slot: &SlotRow) -> Result<(Question, Item), AppError> {
+/// An attempt whose time ran out while nobody was looking is ended and scored before it is shown.
+async fn end_if_expired(db: &PgPool, a: AttemptRow, user: &User) -> Result<AttemptRow, AppError> {
+    if a.ended_at.is_some() || !a.expired {
+        return Ok(a);
+    }
+    store::finalize(db, a.id, "expired").await?;
+    store::attempt_for(db, a.id, user.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A position's question, from its (immutable) revision, and the revision itself (shared from the
+/// in-process cache: only the question is copied).
+pub async fn question_at(
+    db: &PgPool,
+    slot: &SlotRow,
+) -> Result<(Question, std::sync::Arc<Item>), AppError> {
     let item = bank::revision(db, slot.revision_id)
         .await?
-        .map(|i| (*i).clone())
         .ok_or(AppError::NotFound)?;
     let q = find_question(&item, &slot.question_key)
         .cloned()
