@@ -330,6 +330,7 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                     &store::bank::ImportOptions {
                         owner: None,
                         status,
+                        ready,
                         categories: Some(&upload.categories),
                         source: &source,
                         actor: None,

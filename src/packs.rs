@@ -17,14 +17,10 @@ use uuid::Uuid;
 /// What became of an upload.
 #[derive(Debug)]
 pub enum UploadOutcome {
-    /// Clean and imported.
-    Imported {
-        pack_id: Uuid,
-        summary: ImportSummary,
-        notes: Vec<String>,
-    },
+    /// Imported (the whole file, or its valid items as a draft); the summary names the pack.
+    Imported(ImportSummary),
     /// Something is wrong: nothing was written; the instructor may import the valid items as a draft.
-    Refused { upload: Upload, valid: usize },
+    Refused(Box<Upload>),
 }
 
 /// The blueprint packs are placed in (the shipped one; a pack naming another is refused by the checker).
@@ -66,13 +62,8 @@ pub async fn upload(
             .map_err(AppError::internal)?;
     let import_valid = draft_valid && !read.items.is_empty();
     if !read.is_clean() && !import_valid {
-        let valid = read.items.len();
-        return Ok(UploadOutcome::Refused {
-            upload: read,
-            valid,
-        });
+        return Ok(UploadOutcome::Refused(Box::new(read)));
     }
-    let native = read.format == Format::Native;
     let meta = read
         .meta
         .clone()
@@ -87,52 +78,48 @@ pub async fn upload(
     }
     let pack = Pack {
         meta,
-        items: read.items.clone(),
+        items: read.items,
     };
-    // A clean native pack may go straight to published only by the CLI; uploads land as drafts, and a
-    // published pack stays published only when every item is still ready.
-    let status = "draft";
-    let source = format!("{file_name} ({})", read.format.name());
+    // A clean file of our format passed the same rules as publishing; anything else is checked.
+    let ready = (read.format == Format::Native && read.problems.is_empty())
+        || publish_problems(&pack, &bp).is_empty();
+    // The versions table says what the file was and anything worth knowing about how it was read.
+    let mut source = format!("{file_name} ({})", read.format.name());
+    for note in &read.notes {
+        source.push_str("; ");
+        source.push_str(note);
+    }
+    if !read.problems.is_empty() {
+        source.push_str(&format!(
+            "; {} problem(s), their items left out",
+            read.problems.len()
+        ));
+    }
+    // Uploads land as drafts; a published pack stays published only when every item is still ready.
     let summary = store::import_pack_as(
         db,
         &pack,
         &bp,
         &ImportOptions {
             owner: Some(user.id),
-            status,
+            status: "draft",
+            ready,
             categories: Some(&read.categories),
             source: &source,
             actor: Some(user.id),
         },
     )
     .await?;
-    let pack_id = summary.pack_id;
-    if let Some(access) = store::pack_by_id(db, pack_id).await? {
-        if access.status == "published" && !publish_problems(&pack, &bp).is_empty() {
-            store::set_status(db, pack_id, "draft").await?;
-        }
-    }
     store::audit(
         db,
         Some((user.id, user.email.as_str())),
         "pack.upload",
         &pack.meta.id,
         serde_json::json!({"file": file_name, "format": read.format.name(), "added": summary.added,
-            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len(), "native": native}),
+            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len()}),
     )
     .await?;
-    let mut notes = read.notes;
-    if !read.problems.is_empty() {
-        notes.push(format!(
-            "{} problem(s) in the file: the items they name were left out",
-            read.problems.len()
-        ));
-    }
-    Ok(UploadOutcome::Imported {
-        pack_id,
-        summary,
-        notes,
-    })
+    Ok(UploadOutcome::Imported(summary))
 }
 
 /// What must be fixed before a pack can be published: the full `bank check` rules (every item with a
@@ -190,6 +177,8 @@ async fn save_pack(
         &ImportOptions {
             owner: None,
             status: "draft",
+            // Edits pass the checker and placing only adds a domain: neither makes an item unready.
+            ready: true,
             categories: None,
             source,
             actor: Some(user.id),

@@ -54,6 +54,7 @@ pub async fn import_pack(
         &ImportOptions {
             owner,
             status,
+            ready: true,
             categories: None,
             source: "bank import",
             actor: None,
@@ -66,7 +67,11 @@ pub async fn import_pack(
 /// categories of its items (item id → category; `None` keeps the categories items already have).
 pub struct ImportOptions<'a> {
     pub owner: Option<Uuid>,
+    /// The status of a new pack; an existing pack keeps its own (but see `ready`).
     pub status: &'a str,
+    /// Every item is ready to publish. When not, a published pack goes back to draft in the same
+    /// transaction, so that no exam ever draws an item that lacks its domain, key or reference.
+    pub ready: bool,
     pub categories: Option<&'a HashMap<String, String>>,
     pub source: &'a str,
     pub actor: Option<Uuid>,
@@ -106,6 +111,12 @@ pub async fn import_pack_as(
     .bind(status)
     .fetch_one(&mut *tx)
     .await?;
+    if !opts.ready {
+        sqlx::query("UPDATE packs SET status = 'draft' WHERE id = $1 AND status = 'published'")
+            .bind(pack_id)
+            .execute(&mut *tx)
+            .await?;
+    }
 
     let existing = sqlx::query(
         "SELECT i.id, i.item_key, i.current_revision, r.content_hash

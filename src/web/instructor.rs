@@ -178,19 +178,18 @@ async fn upload_outcome(
     held: Option<Uuid>,
 ) -> AppResult<Response> {
     match packs::upload(&state.db, user, name, bytes, format, draft_valid).await {
-        Ok(UploadOutcome::Imported {
-            pack_id, summary, ..
-        }) => {
+        Ok(UploadOutcome::Imported(summary)) => {
             if let Some(h) = held {
                 store::bank::drop_upload(&state.db, h).await?;
             }
             Ok(Redirect::to(&format!(
-                "/instructor/packs/{pack_id}?added={}&changed={}&retired={}",
-                summary.added, summary.changed, summary.retired
+                "/instructor/packs/{}?added={}&changed={}&retired={}",
+                summary.pack_id, summary.added, summary.changed, summary.retired
             ))
             .into_response())
         }
-        Ok(UploadOutcome::Refused { upload, valid }) => {
+        Ok(UploadOutcome::Refused(upload)) => {
+            let valid = upload.items.len();
             let held = match held {
                 Some(h) => Some(h),
                 None if valid > 0 => Some(
