@@ -244,8 +244,12 @@ fn ix(i: usize) -> PathSeg {
 
 /// `Ok(text)`, or a problem when the file is not UTF-8; I/O failures are errors.
 fn read_text(path: &Path, name: &str) -> Result<Result<String, Problem>, std::io::Error> {
-    let bytes = std::fs::read(path)?;
-    Ok(match String::from_utf8(bytes) {
+    Ok(text_from_bytes(name, std::fs::read(path)?))
+}
+
+/// A pack file's text: UTF-8 without its byte-order mark, or a problem naming the file.
+pub fn text_from_bytes(name: &str, bytes: Vec<u8>) -> Result<String, Problem> {
+    match String::from_utf8(bytes) {
         Ok(text) => Ok(text
             .strip_prefix('\u{feff}')
             .map(str::to_owned)
@@ -257,7 +261,16 @@ fn read_text(path: &Path, name: &str) -> Result<Result<String, Problem>, std::io
             None,
             "the file is not valid UTF-8 text",
         )),
-    })
+    }
+}
+
+/// Whether a file of a pack folder is read as a pack file (`.yaml`, `.yml` or `.json`, not hidden).
+pub fn is_pack_file(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    !base.starts_with('.')
+        && [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|ext| base.ends_with(ext))
 }
 
 fn collect_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
@@ -272,10 +285,7 @@ fn collect_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<(), s
         let child = rel.join(&name);
         if entry.path().is_dir() {
             collect_files(dir, &child, out)?;
-        } else if [".yaml", ".yml", ".json"]
-            .iter()
-            .any(|ext| name_str.ends_with(ext))
-        {
+        } else if is_pack_file(&name_str) {
             out.push(child);
         }
     }

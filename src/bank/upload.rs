@@ -2,7 +2,7 @@
 //! the items of a pack, with every problem located by file, line and item. Nothing here writes anywhere: the
 //! caller imports the result only when it is clean (or, by the instructor's choice, its valid items as a draft).
 
-use super::import::{self, Format, ImportReport};
+use super::import::{self, Format, ImportReport, Imported};
 use super::model::{Blueprint, Item, PackMeta};
 use super::Problem;
 use std::collections::HashMap;
@@ -46,14 +46,19 @@ impl Upload {
     }
 
     fn add_report(&mut self, report: ImportReport) {
-        for imported in report.items {
-            if let Some(c) = imported.category {
-                self.categories
-                    .insert(imported.question.common.id.clone(), clean_category(&c));
-            }
-            self.items.push(Item::Question(imported.question));
-        }
+        self.add_categories(&report.items);
+        self.items
+            .extend(report.items.into_iter().map(|i| Item::Question(i.question)));
         self.problems.extend(report.problems);
+    }
+
+    fn add_categories(&mut self, imported: &[Imported]) {
+        for i in imported {
+            if let Some(c) = &i.category {
+                self.categories
+                    .insert(i.question.common.id.clone(), clean_category(c));
+            }
+        }
     }
 }
 
@@ -157,24 +162,14 @@ fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
         match unzip(file_name, bytes) {
             Ok(entries) => {
                 for (name, data) in entries {
-                    let lower = name.to_ascii_lowercase();
-                    if !(lower.ends_with(".yaml")
-                        || lower.ends_with(".yml")
-                        || lower.ends_with(".json"))
-                        || lower.ends_with("blueprint.yaml")
-                    {
+                    // A zipped pack folder: its pack files, as `bank check` reads a folder.
+                    if !super::check::is_pack_file(&name) || name.ends_with("blueprint.yaml") {
                         continue;
                     }
                     let shown = format!("{file_name}/{name}");
-                    match String::from_utf8(data) {
+                    match super::check::text_from_bytes(&shown, data) {
                         Ok(text) => sources.push((shown, text)),
-                        Err(_) => upload.problems.push(import::problem(
-                            &shown,
-                            1,
-                            1,
-                            None,
-                            "the file is not UTF-8 text".into(),
-                        )),
+                        Err(p) => upload.problems.push(p),
                     }
                 }
                 sources.sort_by(|a, b| a.0.cmp(&b.0));
@@ -191,23 +186,9 @@ fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
             Err(p) => upload.problems.push(p),
         }
     } else {
-        match String::from_utf8(
-            bytes
-                .strip_prefix(b"\xEF\xBB\xBF")
-                .unwrap_or(bytes)
-                .to_vec(),
-        ) {
+        match super::check::text_from_bytes(file_name, bytes.to_vec()) {
             Ok(text) => sources.push((file_name.to_owned(), text)),
-            Err(e) => upload.problems.push(import::problem(
-                file_name,
-                1,
-                1,
-                None,
-                format!(
-                    "the file is not UTF-8 text (byte {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
+            Err(p) => upload.problems.push(p),
         }
     }
     if !sources.is_empty() {
@@ -242,13 +223,7 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
             Ok(entries) => {
                 let pack = import::qti::import_qti_pack(file_name, &entries);
                 upload.meta = pack.meta;
-                for imported in &pack.report.items {
-                    if let Some(c) = &imported.category {
-                        upload
-                            .categories
-                            .insert(imported.question.common.id.clone(), c.clone());
-                    }
-                }
+                upload.add_categories(&pack.report.items);
                 upload.items = pack.items;
                 upload.problems.extend(pack.report.problems);
             }

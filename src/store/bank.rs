@@ -466,19 +466,21 @@ pub struct PoolRow {
     pub types: Vec<String>,
 }
 
+/// The live items of published packs with their current revisions; callers add the packs' condition.
+const POOL_SELECT: &str = "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+        CASE WHEN i.kind = 'case_study'
+             THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+             ELSE ARRAY[r.content->>'type'] END AS types
+    FROM packs p
+    JOIN items i ON i.pack_id = p.id AND NOT i.retired
+    JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+    WHERE p.status = 'published'";
+
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
-                CASE WHEN i.kind = 'case_study'
-                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
-                     ELSE ARRAY[r.content->>'type'] END AS types
-         FROM form_packs fp
-         JOIN packs p ON p.id = fp.pack_id AND p.status = 'published'
-         JOIN items i ON i.pack_id = p.id AND NOT i.retired
-         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         WHERE fp.form_id = $1
-         ORDER BY p.pack_key, i.position",
-    )
+    sqlx::query_as(&format!(
+        "{POOL_SELECT} AND p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1)
+         ORDER BY p.pack_key, i.position"
+    ))
     .bind(form_id)
     .fetch_all(db)
     .await
@@ -486,17 +488,9 @@ pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx:
 
 /// The pool of published packs, by pack id (for a form's dry run before it exists).
 pub async fn packs_pool(db: &PgPool, pack_ids: &[Uuid]) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
-                CASE WHEN i.kind = 'case_study'
-                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
-                     ELSE ARRAY[r.content->>'type'] END AS types
-         FROM packs p
-         JOIN items i ON i.pack_id = p.id AND NOT i.retired
-         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         WHERE p.id = ANY($1) AND p.status = 'published'
-         ORDER BY p.pack_key, i.position",
-    )
+    sqlx::query_as(&format!(
+        "{POOL_SELECT} AND p.id = ANY($1) ORDER BY p.pack_key, i.position"
+    ))
     .bind(pack_ids)
     .fetch_all(db)
     .await
