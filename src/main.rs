@@ -116,9 +116,9 @@ fn foreign(
         );
     }
     let bytes = std::fs::read(path)?;
-    let bp = ai102::bank::check::shipped_blueprint().map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let bp = ai102::packs::blueprint()?;
     Ok(Some(ai102::bank::upload::read_upload(
-        &name, &bytes, format, &bp,
+        &name, &bytes, format, bp,
     )))
 }
 
@@ -307,44 +307,19 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                     );
                     return Ok(ExitCode::from(1));
                 }
-                let bp = ai102::bank::check::shipped_blueprint()
-                    .map_err(|p| anyhow::anyhow!("{p:?}"))?;
-                let meta = upload.meta.clone().unwrap_or_else(|| {
-                    ai102::bank::upload::pack_meta_for(&path.display().to_string(), &bp)
-                });
-                let pack = ai102::bank::model::Pack {
-                    meta,
-                    items: upload.items.clone(),
-                };
-                let ready = ai102::packs::publish_problems(&pack, &bp).is_empty();
-                let status = if draft || !ready {
-                    "draft"
-                } else {
-                    "published"
-                };
-                let source = format!("{} ({})", path.display(), upload.format.name());
-                let s = store::bank::import_pack_as(
-                    &db,
-                    &pack,
-                    &bp,
-                    &store::bank::ImportOptions {
-                        owner: None,
-                        status,
-                        ready,
-                        categories: Some(&upload.categories),
-                        source: &source,
-                        actor: None,
-                    },
-                )
-                .await?;
+                let name = path.display().to_string();
+                let s = ai102::packs::import_read(&db, None, &name, upload, !draft).await?;
+                let status = store::bank::pack_by_id(&db, s.pack_id)
+                    .await?
+                    .map(|p| p.status)
+                    .unwrap_or_default();
                 println!(
-                    "imported {} ({status}): {} added, {} changed, {} unchanged, {} retired{}",
-                    pack.meta.id,
+                    "imported {name} ({status}): {} added, {} changed, {} unchanged, {} retired{}",
                     s.added,
                     s.changed,
                     s.unchanged,
                     s.retired,
-                    if ready {
+                    if status == "published" || draft {
                         ""
                     } else {
                         "; place its items in the blueprint before publishing"

@@ -24,9 +24,14 @@ pub enum UploadOutcome {
 }
 
 /// The blueprint packs are placed in (the shipped one; a pack naming another is refused by the checker).
-pub fn blueprint() -> Result<Blueprint, AppError> {
-    crate::bank::check::shipped_blueprint()
-        .map_err(|p| AppError::internal(anyhow::anyhow!("the shipped blueprint is broken: {p:?}")))
+///
+/// Parsed once per process: it is built into the binary.
+pub fn blueprint() -> Result<&'static Blueprint, AppError> {
+    static SHIPPED: std::sync::OnceLock<Result<Blueprint, String>> = std::sync::OnceLock::new();
+    SHIPPED
+        .get_or_init(|| crate::bank::check::shipped_blueprint().map_err(|p| format!("{p:?}")))
+        .as_ref()
+        .map_err(|p| AppError::internal(anyhow::anyhow!("the shipped blueprint is broken: {p}")))
 }
 
 /// May `user` write to the pack with this key? Instructors own the packs they upload; admins may write to
@@ -55,20 +60,35 @@ pub async fn upload(
     let bp = blueprint()?;
     let bytes_owned = bytes.to_vec();
     let name = file_name.to_owned();
-    let bp2 = bp.clone();
     let read =
-        tokio::task::spawn_blocking(move || upload::read_upload(&name, &bytes_owned, format, &bp2))
+        tokio::task::spawn_blocking(move || upload::read_upload(&name, &bytes_owned, format, bp))
             .await
             .map_err(AppError::internal)?;
     let import_valid = draft_valid && !read.items.is_empty();
     if !read.is_clean() && !import_valid {
         return Ok(UploadOutcome::Refused(Box::new(read)));
     }
+    Ok(UploadOutcome::Imported(
+        import_read(db, Some(user), file_name, read, false).await?,
+    ))
+}
+
+/// Imports what a file held (its valid items), for a user of the upload page or, with `None`, the CLI
+/// (which may write to any pack). New packs are drafts unless `publish` and every item is ready; a
+/// published pack whose items are no longer all ready goes back to draft in the same transaction.
+pub async fn import_read(
+    db: &PgPool,
+    user: Option<&User>,
+    file_name: &str,
+    read: Upload,
+    publish: bool,
+) -> Result<ImportSummary, AppError> {
+    let bp = blueprint()?;
     let meta = read
         .meta
         .clone()
-        .unwrap_or_else(|| upload::pack_meta_for(file_name, &bp));
-    if let Some(existing) = store::pack_by_key(db, &meta.id).await? {
+        .unwrap_or_else(|| upload::pack_meta_for(file_name, bp));
+    if let (Some(user), Some(existing)) = (user, store::pack_by_key(db, &meta.id).await?) {
         if !may_write(user, &existing) {
             return Err(AppError::Conflict(format!(
                 "a pack with the id `{}` already exists and is not yours: rename the file or the pack id",
@@ -82,7 +102,7 @@ pub async fn upload(
     };
     // A clean file of our format passed the same rules as publishing; anything else is checked.
     let ready = (read.format == Format::Native && read.problems.is_empty())
-        || publish_problems(&pack, &bp).is_empty();
+        || publish_problems(&pack, bp).is_empty();
     // The versions table says what the file was and anything worth knowing about how it was read.
     let mut source = format!("{file_name} ({})", read.format.name());
     for note in &read.notes {
@@ -95,31 +115,35 @@ pub async fn upload(
             read.problems.len()
         ));
     }
-    // Uploads land as drafts; a published pack stays published only when every item is still ready.
     let summary = store::import_pack_as(
         db,
         &pack,
-        &bp,
+        bp,
         &ImportOptions {
-            owner: Some(user.id),
-            status: "draft",
+            owner: user.map(|u| u.id),
+            status: if publish && ready {
+                "published"
+            } else {
+                "draft"
+            },
             ready,
             categories: Some(&read.categories),
             source: &source,
-            actor: Some(user.id),
+            actor: user.map(|u| u.id),
         },
     )
     .await?;
     store::audit(
         db,
-        Some((user.id, user.email.as_str())),
+        user.map(|u| (u.id, u.email.as_str())),
         "pack.upload",
         &pack.meta.id,
         serde_json::json!({"file": file_name, "format": read.format.name(), "added": summary.added,
-            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len()}),
+            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len(),
+            "ready": ready}),
     )
     .await?;
-    Ok(UploadOutcome::Imported(summary))
+    Ok(summary)
 }
 
 /// What must be fixed before a pack can be published: the full `bank check` rules (every item with a
@@ -173,7 +197,7 @@ async fn save_pack(
     Ok(store::import_pack_as(
         db,
         pack,
-        &bp,
+        bp,
         &ImportOptions {
             owner: None,
             status: "draft",
@@ -263,7 +287,7 @@ pub async fn edit_item(
     let meta = serde_json::to_string(&pack.meta).map_err(AppError::internal)?;
     let source = format!("pack: {meta}\nitems:\n- {}\n", indent(text.trim_end()));
     let name = format!("{item_key} (edited)");
-    let report = crate::bank::check_sources(&[(name, source)], &bp);
+    let report = crate::bank::check_sources(&[(name, source)], bp);
     let mut problems: Vec<Problem> = report
         .problems
         .into_iter()
@@ -336,7 +360,7 @@ pub async fn set_status(
     }
     let (_, pack, _) = writable_pack(db, user, pack_id).await?;
     if status == "published" {
-        let problems = publish_problems(&pack, &blueprint()?);
+        let problems = publish_problems(&pack, blueprint()?);
         if !problems.is_empty() {
             return Ok(Err(problems));
         }

@@ -290,7 +290,7 @@ async fn pack_page(
 ) -> AppResult<Html<String>> {
     let (access, pack, categories) = packs::writable_pack(&state.db, user, id).await?;
     let bp = packs::blueprint()?;
-    let problems = publish_problems.unwrap_or_else(|| packs::publish_problems(&pack, &bp));
+    let problems = publish_problems.unwrap_or_else(|| packs::publish_problems(&pack, bp));
     let not_ready: std::collections::HashSet<&str> =
         problems.iter().filter_map(|p| p.item.as_deref()).collect();
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
@@ -346,7 +346,7 @@ async fn pack_page(
         versions,
         categories: by_category.into_iter().collect(),
         unplaced,
-        objectives: objective_choices(&bp),
+        objectives: objective_choices(bp),
         groups: group_problems(&problems),
         message,
     })
@@ -735,7 +735,7 @@ pub async fn form_create(
     let pool = store::bank::packs_pool(&state.db, &chosen).await?;
     let run = dry_run(
         &pool,
-        &bp,
+        bp,
         usize::try_from(item_count).unwrap_or(0),
         usize::try_from(case_studies).unwrap_or(0),
     );
