@@ -410,3 +410,39 @@ async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_
     let result = cand.get(&format!("/attempts/{attempt}/result")).await;
     assert_eq!(result.status(), 200);
 }
+
+#[tokio::test]
+async fn every_item_of_a_pack_can_be_previewed_with_its_key_and_explanation() {
+    let app = TestApp::spawn().await;
+    app.instructor("ines@example.com").await;
+    let r = app
+        .upload("exam_pack.yaml", PACK.as_bytes().to_vec(), "auto")
+        .await;
+    let pack_url = location(&r).split('?').next().unwrap().to_owned();
+    let page = app.get(&pack_url).await.text().await.unwrap();
+    let links: Vec<String> = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("[data-testid=pack-items] a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .collect();
+    assert_eq!(links.len(), 14, "a preview and an edit link per item");
+    for link in &links {
+        assert_eq!(app.get(link).await.status(), 200, "{link}");
+    }
+    let preview = app
+        .get(&format!("{pack_url}/items/t-single"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&preview, "[data-testid=preview-key] li"), ["Right"]);
+    assert!(preview.contains("A is right; B and C are wrong."));
+    let other = app.other_browser();
+    other.instructor("otto@example.com").await;
+    assert_eq!(
+        other
+            .get(&format!("{pack_url}/items/t-single"))
+            .await
+            .status(),
+        404
+    );
+}

@@ -325,7 +325,12 @@ async fn pack_page(
             }
             PackItemView {
                 key: item.id().to_owned(),
-                ready: !not_ready.contains(item.id()),
+                // A case study's problems name its questions.
+                ready: !not_ready.contains(item.id())
+                    && item
+                        .questions()
+                        .iter()
+                        .all(|(q, _)| !not_ready.contains(q.common.id.as_str())),
                 kind,
                 domain,
                 objective,
@@ -790,4 +795,62 @@ pub async fn form_create(
     )
     .await?;
     Ok(Redirect::to("/exams").into_response())
+}
+
+// ---- Previewing one item ---------------------------------------------------------------------------------
+
+/// One question of a previewed item, with its key and explanation.
+pub struct PreviewQuestion {
+    pub id: String,
+    pub kind: &'static str,
+    pub place: String,
+    pub stem_html: String,
+    pub key: Vec<String>,
+    pub explanation_html: String,
+    pub references: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "instructor/preview.html")]
+pub struct PreviewPage {
+    pub layout: Layout,
+    pub pack_id: Uuid,
+    pub key: String,
+    pub case: Option<super::views::CaseView>,
+    pub questions: Vec<PreviewQuestion>,
+}
+
+/// GET /instructor/packs/{id}/items/{key}: an item with its case study, key, explanation and references, as
+/// the candidate's review after an exam shows them.
+pub async fn preview(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Path((id, key)): Path<(Uuid, String)>,
+) -> AppResult<Html<String>> {
+    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let item = pack
+        .items
+        .iter()
+        .find(|i| i.id() == key)
+        .ok_or(AppError::NotFound)?;
+    let questions = item
+        .questions()
+        .into_iter()
+        .map(|(q, domain)| PreviewQuestion {
+            id: q.common.id.clone(),
+            kind: q.body.type_name(),
+            place: format!("{} · {}", domain, q.common.objective),
+            stem_html: super::markdown::block(&q.common.stem),
+            key: super::views::answer_lines(q, Some(&crate::scoring::Response::key(q))),
+            explanation_html: super::markdown::block(&q.common.explanation),
+            references: q.common.references.clone(),
+        })
+        .collect();
+    render(&PreviewPage {
+        layout: Layout::from_session(&session),
+        pack_id: id,
+        case: item.case_study().map(super::views::CaseView::new),
+        questions,
+        key,
+    })
 }

@@ -68,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             post(instructor::set_status),
         )
         .route(
+            "/instructor/packs/{id}/items/{key}",
+            get(instructor::preview),
+        )
+        .route(
             "/instructor/packs/{id}/items/{key}/edit",
             get(instructor::edit_page).post(instructor::edit),
         )
