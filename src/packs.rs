@@ -101,8 +101,12 @@ pub async fn import_read(
         items: read.items,
     };
     // A clean file of our format passed the same rules as publishing; anything else is checked.
-    let ready = (read.format == Format::Native && read.problems.is_empty())
-        || publish_problems(&pack, bp).is_empty();
+    let (pack, ready) = if read.format == Format::Native && read.problems.is_empty() {
+        (pack, true)
+    } else {
+        let (pack, problems) = check_for_publishing(pack).await?;
+        (pack, problems.is_empty())
+    };
     // The versions table says what the file was and anything worth knowing about how it was read.
     let mut source = format!("{file_name} ({})", read.format.name());
     for note in &read.notes {
@@ -166,6 +170,17 @@ pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
         }
     };
     crate::bank::check_sources(&[(format!("{}.json", pack.meta.id), text)], bp).problems
+}
+
+/// [`publish_problems`] off the async workers: checking a pack of thousands of items takes a second.
+pub async fn check_for_publishing(pack: Pack) -> Result<(Pack, Vec<Problem>), AppError> {
+    let bp = blueprint()?;
+    tokio::task::spawn_blocking(move || {
+        let problems = publish_problems(&pack, bp);
+        (pack, problems)
+    })
+    .await
+    .map_err(AppError::internal)
 }
 
 /// A pack the user may write to, with its items.
@@ -359,8 +374,9 @@ pub async fn set_status(
         return Err(AppError::BadRequest(format!("unknown status `{status}`")));
     }
     let (_, pack, _) = writable_pack(db, user, pack_id).await?;
+    let key = pack.meta.id.clone();
     if status == "published" {
-        let problems = publish_problems(&pack, blueprint()?);
+        let (_, problems) = check_for_publishing(pack).await?;
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
@@ -370,7 +386,7 @@ pub async fn set_status(
         db,
         Some((user.id, user.email.as_str())),
         &format!("pack.{status}"),
-        &pack.meta.id,
+        &key,
         serde_json::json!({}),
     )
     .await?;

@@ -290,7 +290,10 @@ async fn pack_page(
 ) -> AppResult<Html<String>> {
     let (access, pack, categories) = packs::writable_pack(&state.db, user, id).await?;
     let bp = packs::blueprint()?;
-    let problems = publish_problems.unwrap_or_else(|| packs::publish_problems(&pack, bp));
+    let (pack, problems) = match publish_problems {
+        Some(p) => (pack, p),
+        None => packs::check_for_publishing(pack).await?,
+    };
     let not_ready: std::collections::HashSet<&str> =
         problems.iter().filter_map(|p| p.item.as_deref()).collect();
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
