@@ -4,7 +4,7 @@
 
 use crate::auth::session::User;
 use crate::auth::Role;
-use crate::bank::import::Format;
+use crate::bank::import::{problem, Format};
 use crate::bank::model::{Blueprint, Item, Pack, PackFile};
 use crate::bank::upload::{self, Upload};
 use crate::bank::Problem;
@@ -157,19 +157,11 @@ pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
         pack: Some(pack.meta.clone()),
         items: pack.items.clone(),
     };
-    let text = match serde_json::to_string_pretty(&file) {
-        Ok(t) => t,
-        Err(e) => {
-            return vec![Problem {
-                file: format!("{}.json", pack.meta.id),
-                line: 1,
-                column: 1,
-                item: None,
-                message: e.to_string(),
-            }]
-        }
-    };
-    crate::bank::check_sources(&[(format!("{}.json", pack.meta.id), text)], bp).problems
+    let name = format!("{}.json", pack.meta.id);
+    match serde_json::to_string_pretty(&file) {
+        Ok(text) => crate::bank::check_sources(&[(name, text)], bp).problems,
+        Err(e) => vec![problem(&name, 1, 1, None, e.to_string())],
+    }
 }
 
 /// [`publish_problems`] off the async workers: checking a pack of thousands of items takes a second.
@@ -301,8 +293,8 @@ pub async fn edit_item(
     // Check the item as the only item of a file of this pack, so lines are the editor's lines + 2.
     let meta = serde_json::to_string(&pack.meta).map_err(AppError::internal)?;
     let source = format!("pack: {meta}\nitems:\n- {}\n", indent(text.trim_end()));
-    let name = format!("{item_key} (edited)");
-    let report = crate::bank::check_sources(&[(name, source)], bp);
+    let file = format!("{item_key} (edited)");
+    let report = crate::bank::check_sources(&[(file.clone(), source)], bp);
     let mut problems: Vec<Problem> = report
         .problems
         .into_iter()
@@ -312,28 +304,31 @@ pub async fn edit_item(
             p
         })
         .collect();
-    let edited = report.items.into_iter().next();
-    match &edited {
-        Some(i) if i.id() != item_key => problems.push(Problem {
-            file: format!("{item_key} (edited)"),
-            line: 1,
-            column: 1,
-            item: Some(i.id().to_owned()),
-            message: format!("the id must stay `{item_key}`"),
-        }),
-        None if problems.is_empty() => problems.push(Problem {
-            file: format!("{item_key} (edited)"),
-            line: 1,
-            column: 1,
-            item: None,
-            message: "no item was found in the text".into(),
-        }),
-        _ => {}
-    }
-    if !problems.is_empty() {
-        return Ok(Err(problems));
-    }
-    let Some(edited) = edited else {
+    let edited = match report.items.into_iter().next() {
+        Some(i) if i.id() != item_key => {
+            problems.push(problem(
+                &file,
+                1,
+                1,
+                Some(i.id()),
+                format!("the id must stay `{item_key}`"),
+            ));
+            None
+        }
+        Some(i) => Some(i),
+        None if problems.is_empty() => {
+            problems.push(problem(
+                &file,
+                1,
+                1,
+                None,
+                "no item was found in the text".into(),
+            ));
+            None
+        }
+        None => None,
+    };
+    let Some(edited) = edited.filter(|_| problems.is_empty()) else {
         return Ok(Err(problems));
     };
     pack.items[index] = edited;
