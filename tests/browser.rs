@@ -192,6 +192,14 @@ async fn select_names(browser: &Browser, css: &str) -> Vec<String> {
 }
 
 /// Answers the item on screen as a candidate would, through its controls.
+/// The type of the item on the page (`data-type` of its section).
+async fn item_kind(browser: &Browser) -> String {
+    browser
+        .attribute(&browser.find("section.item[data-type]").await, "data-type")
+        .await
+        .expect("data-type")
+}
+
 async fn answer_the_item(browser: &Browser, kind: &str) {
     match kind {
         "single" => {
@@ -651,10 +659,7 @@ async fn when_the_time_runs_out_a_reload_shows_the_attempt_ended_and_its_result(
     let app = app_with_bank().await;
     sign_up_through_the_form(&browser, &app, "fox@example.com", "Fox").await;
     let attempt_path = start_form(&browser, &app, "quick-15").await;
-    let kind = browser
-        .attribute(&browser.find("section.item[data-type]").await, "data-type")
-        .await
-        .expect("data-type");
+    let kind = item_kind(&browser).await;
     assert_accessible(&browser, "item 1").await;
     answer_the_item(&browser, &kind).await;
     let next = browser.find("button[name=go][value=next]").await;
@@ -878,10 +883,7 @@ async fn every_control_of_each_item_type_is_reached_by_tab_with_a_visible_focus_
         browser
             .goto(&app.url(&format!("{attempt_path}/items/{position}")))
             .await;
-        let kind = browser
-            .attribute(&browser.find("section.item[data-type]").await, "data-type")
-            .await
-            .expect("data-type");
+        let kind = item_kind(&browser).await;
         let case = browser.try_find("aside.case").await.is_some();
         // A type may appear only inside the case study: a page counts for its type and for the case study.
         let new_kind = checked.insert(kind.clone());
@@ -944,10 +946,7 @@ async fn without_javascript_a_candidate_answers_and_moves_between_items_by_form_
     assert!(browser.try_find(".drop-target").await.is_none());
 
     // Answer item 1, mark it, and go on with Next: a plain form post.
-    let kind = browser
-        .attribute(&browser.find("section.item[data-type]").await, "data-type")
-        .await
-        .expect("data-type");
+    let kind = item_kind(&browser).await;
     answer_the_item(&browser, &kind).await;
     browser
         .click(&browser.find("input[type=checkbox][name=mark]").await)
@@ -961,10 +960,7 @@ async fn without_javascript_a_candidate_answers_and_moves_between_items_by_form_
     );
 
     // Answer item 2 as well, then come back with Previous: item 1 kept its answer and its mark.
-    let kind2 = browser
-        .attribute(&browser.find("section.item[data-type]").await, "data-type")
-        .await
-        .expect("data-type");
+    let kind2 = item_kind(&browser).await;
     answer_the_item(&browser, &kind2).await;
     browser
         .click_and_wait(&browser.find("button[name=go][value=prev]").await)

@@ -34,6 +34,11 @@ impl TestApp {
     }
 }
 
+/// The pack page an upload redirected to, without its message.
+fn pack_path(r: &reqwest::Response) -> String {
+    location(r).split('?').next().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn a_bad_pack_gets_a_located_report_and_imports_nothing() {
     let app = TestApp::spawn().await;
@@ -116,7 +121,7 @@ async fn an_instructor_uploads_edits_versions_and_publishes_a_pack() {
         .upload("exam_pack.yaml", PACK.as_bytes().to_vec(), "auto")
         .await;
     assert_eq!(r.status(), 303);
-    let pack_url = location(&r).split('?').next().unwrap().to_owned();
+    let pack_url = pack_path(&r);
     let page = app.get(&pack_url).await.text().await.unwrap();
     assert_eq!(texts(&page, "[data-testid=pack-status]"), ["draft"]);
     assert_eq!(texts(&page, "[data-testid=pack-items] tbody tr").len(), 7);
@@ -288,7 +293,7 @@ async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_
     let gift = include_bytes!("import/gift/publishable.gift").to_vec();
     let r = app.upload("publishable.gift", gift, "auto").await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    let pack_url = location(&r).split('?').next().unwrap().to_owned();
+    let pack_url = pack_path(&r);
     let page = app.get(&pack_url).await.text().await.unwrap();
     assert_eq!(texts(&page, "[data-testid=pack-items] tbody tr").len(), 6);
     assert_eq!(texts(&page, "[data-testid=pack-status]"), ["draft"]);
@@ -418,7 +423,7 @@ async fn every_item_of_a_pack_can_be_previewed_with_its_key_and_explanation() {
     let r = app
         .upload("exam_pack.yaml", PACK.as_bytes().to_vec(), "auto")
         .await;
-    let pack_url = location(&r).split('?').next().unwrap().to_owned();
+    let pack_url = pack_path(&r);
     let page = app.get(&pack_url).await.text().await.unwrap();
     let links: Vec<String> = scraper::Html::parse_document(&page)
         .select(&scraper::Selector::parse("[data-testid=pack-items] a").unwrap())
