@@ -86,16 +86,7 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => {
-            let line = e
-                .position()
-                .map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
-            report.problems.push(problem(
-                file,
-                line,
-                1,
-                None,
-                format!("CSV header cannot be read: {e}"),
-            ));
+            report.problems.push(unreadable(file, "header", &e));
             return report;
         }
         None => {
@@ -127,16 +118,7 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
-                report.problems.push(problem(
-                    file,
-                    line,
-                    1,
-                    None,
-                    format!("CSV row cannot be read: {e}"),
-                ));
+                report.problems.push(unreadable(file, "row", &e));
                 continue;
             }
         };
@@ -451,6 +433,20 @@ fn build(row: &Row) -> Result<Body, String> {
 
 fn letter(i: usize) -> String {
     option_id(i).to_uppercase()
+}
+
+/// A header or row the csv reader could not read, at its line.
+fn unreadable(file: &str, what: &str, e: &::csv::Error) -> crate::bank::Problem {
+    let line = e
+        .position()
+        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
+    problem(
+        file,
+        line,
+        1,
+        None,
+        format!("CSV {what} cannot be read: {e}"),
+    )
 }
 
 #[cfg(test)]
