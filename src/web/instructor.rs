@@ -548,7 +548,10 @@ pub struct FormPage {
 
 /// Whether the chosen packs can fill the blueprint, domain by domain.
 pub struct DryRun {
+    /// Every domain within its range and every case study found.
     pub ok: bool,
+    /// An exam can be drawn at all (perhaps with questions from other domains).
+    pub fills: bool,
     pub summary: String,
     /// (domain, planned questions, available questions, short by)
     pub domains: Vec<(String, usize, usize, usize)>,
@@ -648,6 +651,7 @@ fn dry_run(
             let ok = short == 0 && d.missing_case_studies == 0;
             DryRun {
                 ok,
+                fills: true,
                 summary: if ok {
                     format!("The packs can fill this form: {item_count} questions within every domain's weight range.")
                 } else {
@@ -661,6 +665,7 @@ fn dry_run(
         }
         Err(e) => DryRun {
             ok: false,
+            fills: false,
             summary: format!("The packs cannot fill this form: {e}."),
             domains: targets
                 .iter()
@@ -747,7 +752,7 @@ pub async fn form_create(
         usize::try_from(item_count).unwrap_or(0),
         usize::try_from(case_studies).unwrap_or(0),
     );
-    let fills = !run.summary.starts_with("The packs cannot");
+    let fills = run.fills;
     page.dry_run = Some(run);
     if fields.action != "create" {
         return Ok(render(&page)?.into_response());
