@@ -557,24 +557,6 @@ pub struct DryRun {
     pub domains: Vec<(String, usize, usize, usize)>,
 }
 
-#[derive(Deserialize)]
-pub struct FormFields {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    item_count: String,
-    #[serde(default)]
-    duration: String,
-    #[serde(default)]
-    case_studies: String,
-    #[serde(default)]
-    cut_percent: String,
-    #[serde(default)]
-    action: String,
-}
-
 async fn published_packs(state: &AppState, user: &User) -> AppResult<Vec<PackRow>> {
     let owner = (user.role != Role::Admin).then_some(user.id);
     Ok(store::bank::list_packs(&state.db, owner)
@@ -684,16 +666,13 @@ pub async fn form_create(
     RequireInstructor(user, session): RequireInstructor,
     crate::auth::session::CsrfForm(pairs): crate::auth::session::CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let fields: FormFields = serde_urlencoded::from_str(
-        &serde_urlencoded::to_string(
-            pairs
-                .iter()
-                .filter(|(k, _)| k != "pack")
-                .collect::<Vec<_>>(),
-        )
-        .map_err(AppError::internal)?,
-    )
-    .map_err(|e| AppError::BadRequest(format!("the form is malformed: {e}")))?;
+    // The packs come as repeated `pack` fields, so the form is read as pairs.
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
     let packs_all = published_packs(&state, &user).await?;
     let chosen: Vec<Uuid> = pairs
         .iter()
@@ -712,8 +691,8 @@ pub async fn form_create(
         layout: Layout::from_session(&session),
         packs: packs_all,
         chosen: chosen.clone(),
-        title: fields.title.trim().chars().take(120).collect(),
-        slug: fields.slug.trim().to_ascii_lowercase(),
+        title: field("title").trim().chars().take(120).collect(),
+        slug: field("slug").trim().to_ascii_lowercase(),
         item_count: 50,
         duration: 100,
         case_studies: 1,
@@ -723,10 +702,10 @@ pub async fn form_create(
     };
     let parsed = (|| {
         Ok::<_, String>((
-            num(&fields.item_count, 1, 200, "The item count")?,
-            num(&fields.duration, 1, 600, "The duration")?,
-            num(&fields.case_studies, 0, 10, "The number of case studies")?,
-            num(&fields.cut_percent, 1, 99, "The cut score")?,
+            num(&field("item_count"), 1, 200, "The item count")?,
+            num(&field("duration"), 1, 600, "The duration")?,
+            num(&field("case_studies"), 0, 10, "The number of case studies")?,
+            num(&field("cut_percent"), 1, 99, "The cut score")?,
         ))
     })();
     let (item_count, duration, case_studies, cut_percent) = match parsed {
@@ -754,7 +733,7 @@ pub async fn form_create(
     );
     let fills = run.fills;
     page.dry_run = Some(run);
-    if fields.action != "create" {
+    if field("action") != "create" {
         return Ok(render(&page)?.into_response());
     }
     let slug_ok = !page.slug.is_empty()
