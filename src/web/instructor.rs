@@ -702,10 +702,10 @@ pub async fn form_create(
     };
     let parsed = (|| {
         Ok::<_, String>((
-            num(&field("item_count"), 1, 200, "The item count")?,
-            num(&field("duration"), 1, 600, "The duration")?,
-            num(&field("case_studies"), 0, 10, "The number of case studies")?,
-            num(&field("cut_percent"), 1, 99, "The cut score")?,
+            num(field("item_count"), 1, 200, "The item count")?,
+            num(field("duration"), 1, 600, "The duration")?,
+            num(field("case_studies"), 0, 10, "The number of case studies")?,
+            num(field("cut_percent"), 1, 99, "The cut score")?,
         ))
     })();
     let (item_count, duration, case_studies, cut_percent) = match parsed {
