@@ -175,18 +175,34 @@ pub async fn check_for_publishing(pack: Pack) -> Result<(Pack, Vec<Problem>), Ap
     .map_err(AppError::internal)
 }
 
+/// The pack, when the user may write to it; another instructor's pack is simply not found.
+async fn writable_access(db: &PgPool, user: &User, pack_id: Uuid) -> Result<PackAccess, AppError> {
+    store::pack_by_id(db, pack_id)
+        .await?
+        .filter(|access| may_write(user, access))
+        .ok_or(AppError::NotFound)
+}
+
+/// One item of a pack the user may write to (without reading the rest of the pack).
+pub async fn writable_item(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+    key: &str,
+) -> Result<Item, AppError> {
+    writable_access(db, user, pack_id).await?;
+    store::current_item(db, pack_id, key)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// A pack the user may write to, with its items.
 pub async fn writable_pack(
     db: &PgPool,
     user: &User,
     pack_id: Uuid,
 ) -> Result<(PackAccess, Pack, HashMap<String, String>), AppError> {
-    let access = store::pack_by_id(db, pack_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_write(user, &access) {
-        return Err(AppError::NotFound);
-    }
+    let access = writable_access(db, user, pack_id).await?;
     let (pack, categories) = store::load_pack(db, pack_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -17,6 +17,15 @@ pub struct ImportSummary {
     pub retired: usize,
 }
 
+/// An item already in the pack, as an import finds it.
+struct Known {
+    id: Uuid,
+    revision: i32,
+    position: i32,
+    retired: bool,
+    hash: String,
+}
+
 fn content_hash(value: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
@@ -119,22 +128,24 @@ pub async fn import_pack_as(
     }
 
     let existing = sqlx::query(
-        "SELECT i.id, i.item_key, i.current_revision, r.content_hash
+        "SELECT i.id, i.item_key, i.current_revision, i.position, i.retired, r.content_hash
          FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE i.pack_id = $1",
     )
     .bind(pack_id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut known: HashMap<String, (Uuid, i32, String)> = HashMap::new();
+    let mut known: HashMap<String, Known> = HashMap::new();
     for r in existing {
         known.insert(
             r.try_get("item_key")?,
-            (
-                r.try_get("id")?,
-                r.try_get("current_revision")?,
-                r.try_get("content_hash")?,
-            ),
+            Known {
+                id: r.try_get("id")?,
+                revision: r.try_get("current_revision")?,
+                position: r.try_get("position")?,
+                retired: r.try_get("retired")?,
+                hash: r.try_get("content_hash")?,
+            },
         );
     }
 
@@ -158,7 +169,9 @@ pub async fn import_pack_as(
             "question"
         };
         let position = i32::try_from(position).unwrap_or(i32::MAX);
-        let (item_id, revision) = match known.get(&key) {
+        // The item row is written only when something about it changed: an import of a large pack in
+        // which one item was edited writes that one item, not every row.
+        let (item_id, revision, touch) = match known.get(&key) {
             None => {
                 let id = Uuid::new_v4();
                 sqlx::query(
@@ -172,15 +185,15 @@ pub async fn import_pack_as(
                 .execute(&mut *tx)
                 .await?;
                 summary.added += 1;
-                (id, Some(1))
+                (id, Some(1), false)
             }
-            Some((id, rev, old_hash)) if *old_hash != hash => {
+            Some(k) if k.hash != hash => {
                 summary.changed += 1;
-                (*id, Some(rev + 1))
+                (k.id, Some(k.revision + 1), true)
             }
-            Some((id, _, _)) => {
+            Some(k) => {
                 summary.unchanged += 1;
-                (*id, None)
+                (k.id, None, k.position != position || k.retired)
             }
         };
         if let Some(revision) = revision {
@@ -198,13 +211,15 @@ pub async fn import_pack_as(
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE items SET position = $2, kind = $3, retired = false, current_revision = COALESCE($4, current_revision) WHERE id = $1")
-            .bind(item_id)
-            .bind(position)
-            .bind(kind)
-            .bind(revision)
-            .execute(&mut *tx)
-            .await?;
+        if touch {
+            sqlx::query("UPDATE items SET position = $2, kind = $3, retired = false, current_revision = COALESCE($4, current_revision) WHERE id = $1")
+                .bind(item_id)
+                .bind(position)
+                .bind(kind)
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?;
+        }
         present.push(key);
     }
     let retired = sqlx::query("UPDATE items SET retired = true WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))")
@@ -317,6 +332,26 @@ pub async fn load_pack(
         }
     }
     Ok(Some((Pack { meta, items }, categories)))
+}
+
+/// The current revision of one live item of a pack, by its key.
+pub async fn current_item(
+    db: &PgPool,
+    pack_id: Uuid,
+    key: &str,
+) -> Result<Option<Item>, sqlx::Error> {
+    let content: Option<serde_json::Value> = sqlx::query_scalar(
+        "SELECT r.content FROM items i
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE i.pack_id = $1 AND i.item_key = $2 AND NOT i.retired",
+    )
+    .bind(pack_id)
+    .bind(key)
+    .fetch_optional(db)
+    .await?;
+    content
+        .map(|c| serde_json::from_value(c).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
 }
 
 /// One version of a pack and what it changed.

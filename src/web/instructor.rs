@@ -453,16 +453,11 @@ pub async fn edit_page(
     RequireInstructor(user, session): RequireInstructor,
     Path((id, key)): Path<(Uuid, String)>,
 ) -> AppResult<Html<String>> {
-    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
-    let item = pack
-        .items
-        .iter()
-        .find(|i| i.id() == key)
-        .ok_or(AppError::NotFound)?;
+    let item = packs::writable_item(&state.db, &user, id, &key).await?;
     render(&EditPage {
         layout: Layout::from_session(&session),
         pack_id: id,
-        text: serde_json::to_string_pretty(item).map_err(AppError::internal)?,
+        text: serde_json::to_string_pretty(&item).map_err(AppError::internal)?,
         key,
         problems: Vec::new(),
     })
@@ -814,12 +809,7 @@ pub async fn preview(
     RequireInstructor(user, session): RequireInstructor,
     Path((id, key)): Path<(Uuid, String)>,
 ) -> AppResult<Html<String>> {
-    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
-    let item = pack
-        .items
-        .iter()
-        .find(|i| i.id() == key)
-        .ok_or(AppError::NotFound)?;
+    let item = packs::writable_item(&state.db, &user, id, &key).await?;
     let questions = item
         .questions()
         .into_iter()
