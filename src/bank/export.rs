@@ -148,6 +148,27 @@ fn html(md: &str, inline: bool) -> String {
 }
 
 /// A choice-like element: identifier, Markdown source and its HTML.
+/// A match interaction: the left set (each used once) from (id, Markdown) pairs, the right set as given.
+fn match_interaction(shuffle: bool, left: &[(&str, &str)], right: &str) -> String {
+    let mut out = format!(
+        "<qti-match-interaction response-identifier=\"RESPONSE\" shuffle=\"{shuffle}\" max-associations=\"{}\">\
+         <qti-simple-match-set>",
+        left.len()
+    );
+    for (id, text) in left {
+        out.push_str(&choice(
+            "qti-simple-associable-choice",
+            id,
+            text,
+            " match-max=\"1\"",
+        ));
+    }
+    out.push_str("</qti-simple-match-set><qti-simple-match-set>");
+    out.push_str(right);
+    out.push_str("</qti-simple-match-set></qti-match-interaction>");
+    out
+}
+
 fn choice(tag: &str, id: &str, text: &str, extra: &str) -> String {
     format!(
         "<{tag} identifier=\"{}\"{extra} data-ai102-md=\"{}\">{}</{tag}>",
@@ -227,6 +248,10 @@ fn item_xml(q: &Question, case: Option<&str>) -> String {
                     format!("{} {yn}", s.id)
                 })
                 .collect();
+            let left: Vec<(&str, &str)> = statements
+                .iter()
+                .map(|s| (s.id.as_str(), s.text.as_str()))
+                .collect();
             decls.push_str(&decl(
                 "RESPONSE",
                 "multiple",
@@ -234,26 +259,12 @@ fn item_xml(q: &Question, case: Option<&str>) -> String {
                 &pairs,
                 partial,
             ));
-            let _ = write!(
-                interaction,
-                "<qti-match-interaction response-identifier=\"RESPONSE\" shuffle=\"false\" max-associations=\"{}\">\
-                 <qti-simple-match-set>",
-                statements.len()
-            );
-            for s in statements {
-                interaction.push_str(&choice(
-                    "qti-simple-associable-choice",
-                    &s.id,
-                    &s.text,
-                    " match-max=\"1\"",
-                ));
-            }
-            interaction.push_str(
-                "</qti-simple-match-set><qti-simple-match-set>\
-                 <qti-simple-associable-choice identifier=\"yes\" match-max=\"0\">Yes</qti-simple-associable-choice>\
-                 <qti-simple-associable-choice identifier=\"no\" match-max=\"0\">No</qti-simple-associable-choice>\
-                 </qti-simple-match-set></qti-match-interaction>",
-            );
+            interaction.push_str(&match_interaction(
+                false,
+                &left,
+                "<qti-simple-associable-choice identifier=\"yes\" match-max=\"0\">Yes</qti-simple-associable-choice>\
+                 <qti-simple-associable-choice identifier=\"no\" match-max=\"0\">No</qti-simple-associable-choice>",
+            ));
         }
         Body::Order { steps, answer } => {
             decls.push_str(&decl("RESPONSE", "ordered", "identifier", answer, false));
@@ -281,6 +292,19 @@ fn item_xml(q: &Question, case: Option<&str>) -> String {
                 .iter()
                 .filter_map(|s| answer.get(&s.id).map(|c| format!("{} {c}", s.id)))
                 .collect();
+            let left: Vec<(&str, &str)> = slots
+                .iter()
+                .map(|s| (s.id.as_str(), s.text.as_str()))
+                .collect();
+            let max = if *reuse {
+                " match-max=\"0\""
+            } else {
+                " match-max=\"1\""
+            };
+            let right: String = choices
+                .iter()
+                .map(|ch| choice("qti-simple-associable-choice", &ch.id, &ch.text, max))
+                .collect();
             decls.push_str(&decl(
                 "RESPONSE",
                 "multiple",
@@ -288,35 +312,7 @@ fn item_xml(q: &Question, case: Option<&str>) -> String {
                 &pairs,
                 partial,
             ));
-            let _ = write!(
-                interaction,
-                "<qti-match-interaction response-identifier=\"RESPONSE\" shuffle=\"true\" max-associations=\"{}\">\
-                 <qti-simple-match-set>",
-                slots.len()
-            );
-            for s in slots {
-                interaction.push_str(&choice(
-                    "qti-simple-associable-choice",
-                    &s.id,
-                    &s.text,
-                    " match-max=\"1\"",
-                ));
-            }
-            interaction.push_str("</qti-simple-match-set><qti-simple-match-set>");
-            let max = if *reuse {
-                " match-max=\"0\""
-            } else {
-                " match-max=\"1\""
-            };
-            for ch in choices {
-                interaction.push_str(&choice(
-                    "qti-simple-associable-choice",
-                    &ch.id,
-                    &ch.text,
-                    max,
-                ));
-            }
-            interaction.push_str("</qti-simple-match-set></qti-match-interaction>");
+            interaction.push_str(&match_interaction(true, &left, &right));
         }
         Body::HotArea {
             template,
