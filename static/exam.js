@@ -33,11 +33,16 @@
     status.setAttribute("aria-live", "polite");
     var bar = form.querySelector(".exam-bar");
     if (bar) bar.appendChild(status);
+    // One save in flight at a time, so that saves reach the server in the order of the changes: a slow
+    // earlier save must not land after a later one and undo it (e.g. clear a mark just set). A change made
+    // while a save is in flight is sent when it returns, with the form as it is then.
+    var inFlight = null, again = false;
     var save = function () {
+      if (inFlight) { again = true; return inFlight; }
       var data = new FormData(form);
       data.set("go", "stay");
       var token = data.get("csrf_token");
-      fetch(form.action, {
+      inFlight = fetch(form.action, {
         method: "POST",
         headers: { "Accept": "application/json", "X-CSRF-Token": token },
         body: new URLSearchParams(data),
@@ -45,12 +50,34 @@
       }).then(function (r) {
         status.textContent = r.ok ? "Saved" : "Not saved";
         if (r.status === 422) window.location.reload();
-      }).catch(function () { status.textContent = "Offline: not saved"; });
+      }).catch(function () { status.textContent = "Offline: not saved"; })
+        .then(function () {
+          inFlight = null;
+          if (again) { again = false; return save(); }
+        });
+      return inFlight;
     };
     form.addEventListener("change", function (e) {
       // Yes/no statements lock once answered, so they are saved when the candidate moves on, not on change.
       if (e.target && e.target.name && e.target.name.indexOf("s:") === 0) return;
       save();
+    });
+    // Moving on (Next, Previous, Review, End) posts the whole form; it waits for a background save still
+    // in flight so that the older save cannot arrive after it.
+    form.addEventListener("submit", function (e) {
+      if (!inFlight) return;
+      e.preventDefault();
+      var go = e.submitter && e.submitter.name === "go" ? e.submitter.value : null;
+      inFlight.then(function () {
+        if (go !== null) {
+          var hidden = document.createElement("input");
+          hidden.type = "hidden";
+          hidden.name = "go";
+          hidden.value = go;
+          form.appendChild(hidden);
+        }
+        form.submit();
+      });
     });
   }
 })();
