@@ -454,3 +454,62 @@ pub async fn progress(db: &PgPool, user_id: Uuid) -> Result<Progress, sqlx::Erro
         attempts,
     })
 }
+
+// ---- Demo data --------------------------------------------------------------------------------------------
+
+/// Users whose e-mail is not a demo candidate's (`demo-candidate-<n>@example.invalid`).
+pub async fn count_non_demo_users(db: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE email NOT LIKE 'demo-candidate-%@example.invalid'",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Stores simulated answers of an open attempt as they would have been saved: `(position, response,
+/// saved_at)`. Bypasses the deadline guard, which is why only the demo seeder uses it.
+pub async fn insert_demo_answers(
+    db: &PgPool,
+    attempt_id: Uuid,
+    answers: &[(i32, Response, OffsetDateTime)],
+) -> Result<(), sqlx::Error> {
+    let positions: Vec<i32> = answers.iter().map(|a| a.0).collect();
+    let responses: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|a| serde_json::to_value(&a.1).unwrap_or_default())
+        .collect();
+    let saved: Vec<OffsetDateTime> = answers.iter().map(|a| a.2).collect();
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, response, saved_at)
+         SELECT $1, p, r, s FROM UNNEST($2::int[], $3::jsonb[], $4::timestamptz[]) AS t(p, r, s)
+         ON CONFLICT (attempt_id, position) DO UPDATE SET response = EXCLUDED.response, saved_at = EXCLUDED.saved_at",
+    )
+    .bind(attempt_id)
+    .bind(&positions)
+    .bind(&responses)
+    .bind(&saved)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves an attempt into the past: it starts at `started_at` (its deadline keeps its length) and ends at
+/// `ended_at` (or at its deadline when `None`).
+pub async fn backdate_attempt(
+    db: &PgPool,
+    attempt_id: Uuid,
+    started_at: OffsetDateTime,
+    ended_at: Option<OffsetDateTime>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE attempts SET deadline = $2 + (deadline - started_at), started_at = $2,
+                ended_at = COALESCE($3, $2 + (deadline - started_at))
+         WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .bind(started_at)
+    .bind(ended_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -355,7 +355,7 @@ pub async fn admin(
                 .ok_or_else(|| AppError::BadRequest(format!("no form '{form_slug}'")))?,
         )
     };
-    let d = store::dashboard(&state.db, &DashboardFilter { from, to, form_id }).await?;
+    let d = store::dashboard(&state.read_db, &DashboardFilter { from, to, form_id }).await?;
     if q.wants_csv() {
         return admin_csv(q.chart(), &d);
     }
@@ -560,7 +560,7 @@ pub async fn instructor(
     Query(q): Query<AnalyticsQuery>,
 ) -> AppResult<Response> {
     let owner = (user.role != Role::Admin).then_some(user.id);
-    let a = store::item_analysis(&state.db, owner).await?;
+    let a = store::item_analysis(&state.read_db, owner).await?;
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
@@ -703,7 +703,7 @@ pub async fn progress(
     CurrentUser(user, session): CurrentUser,
     Query(q): Query<AnalyticsQuery>,
 ) -> AppResult<Response> {
-    let p = store::progress(&state.db, user.id).await?;
+    let p = store::progress(&state.read_db, user.id).await?;
     if q.wants_csv() {
         return progress_csv(q.chart(), &p);
     }
