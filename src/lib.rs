@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod auth;
 pub mod bank;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod exam;
 pub mod packs;

@@ -35,6 +35,33 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Demonstration data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create synthetic candidates with exam attempts over the last 12 weeks (idempotent).
+    Seed {
+        /// How many candidates (demo-candidate-<n>@example.invalid).
+        #[arg(long, default_value_t = 50)]
+        candidates: usize,
+        /// Exam attempts per candidate.
+        #[arg(long, default_value_t = 4)]
+        attempts: usize,
+        /// Seed even when the database has accounts that are not demo candidates.
+        #[arg(long)]
+        force: bool,
+        /// Random seed.
+        #[arg(long, default_value_t = 102)]
+        seed: u64,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +200,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bank { command } => bank(command).await,
+        Command::Demo {
+            command:
+                DemoCommand::Seed {
+                    candidates,
+                    attempts,
+                    force,
+                    seed,
+                    database_url,
+                },
+        } => {
+            let db = store::connect(&database_url, 4).await?;
+            store::migrate(&db).await?;
+            let s = ai102::demo::seed(
+                &db,
+                ai102::demo::SeedOptions {
+                    candidates,
+                    attempts,
+                    force,
+                    seed,
+                },
+            )
+            .await?;
+            println!(
+                "demo seed: {} candidates created ({} already there), {} attempts ({} abandoned)",
+                s.candidates_created, s.candidates_skipped, s.attempts, s.abandoned
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { command } => match command {
             UserCommand::Create {
                 email,

@@ -1,5 +1,6 @@
 //! Storage: per-area query functions that take an executor. No SQL lives in handlers.
 
+pub mod analytics;
 pub mod bank;
 pub mod exam;
 pub mod tokens;

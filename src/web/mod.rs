@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod analytics;
 pub mod api;
 pub mod api_exam;
 pub mod auth;
@@ -52,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::index))
+        .route("/admin/analytics", get(analytics::admin))
+        .route("/instructor/analytics", get(analytics::instructor))
+        .route("/progress", get(analytics::progress))
         .route("/instructor", get(instructor::index))
         .route("/instructor/upload", get(instructor::upload_page))
         .route("/instructor/forms/new", get(instructor::form_new))

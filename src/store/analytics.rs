@@ -1,0 +1,515 @@
+//! The queries behind the analytics pages: the admin dashboard's figures, the rows that feed the item
+//! analysis of an instructor's packs, and a candidate's progress. Exam-mode attempts only (practice is
+//! excluded everywhere). The statistics themselves are in `crate::analytics` (pure).
+//!
+//! Vocabulary: an attempt is **finished** when it was submitted, or expired with at least one answer;
+//! **abandoned** when it expired with no answer at all. Open attempts are neither.
+
+use super::bank;
+use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
+use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
+use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
+use crate::bank::model::Body;
+use crate::exam::plan::find_question;
+use crate::scoring::Response;
+use sqlx::types::Json;
+use sqlx::{PgPool, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use time::{Date, Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// SQL: true when the attempt `a` has at least one stored response.
+const ANSWERED: &str =
+    "EXISTS (SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)";
+
+/// SQL: the attempt `a` is finished (see the module documentation).
+fn finished_sql() -> String {
+    format!("(a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND {ANSWERED}))")
+}
+
+/// A full mock has at least this many items; shorter forms (Quick 15) do not feed the readiness estimate.
+pub const FULL_MOCK_MIN_ITEMS: i32 = 40;
+
+// ---- Admin dashboard --------------------------------------------------------------------------------------
+
+/// Which attempts the dashboard counts: started on `from..=to` (UTC days), optionally of one form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DashboardFilter {
+    pub from: Date,
+    pub to: Date,
+    pub form_id: Option<Uuid>,
+}
+
+impl DashboardFilter {
+    fn bounds(&self) -> (OffsetDateTime, OffsetDateTime) {
+        let start = self.from.with_time(Time::MIDNIGHT).assume_utc();
+        let end = (self.to + Duration::days(1))
+            .with_time(Time::MIDNIGHT)
+            .assume_utc();
+        (start, end)
+    }
+}
+
+/// One week of the pass-rate and mean-score line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeekRow {
+    /// Monday of the week (UTC).
+    pub start: Date,
+    /// Finished attempts started that week.
+    pub finished: usize,
+    /// Share of them that passed.
+    pub pass_rate: Option<f64>,
+    /// Their mean scaled score.
+    pub mean_score: Option<f64>,
+}
+
+/// Points earned over points at stake in one domain, across the finished attempts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainMean {
+    pub domain: String,
+    pub earned: f64,
+    pub max: f64,
+    /// `100 · earned / max`.
+    pub percent: f64,
+}
+
+/// Everything the admin dashboard shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    pub started: usize,
+    pub finished: usize,
+    pub abandoned: usize,
+    /// Started, not ended yet.
+    pub open: usize,
+    /// Share of finished attempts that passed.
+    pub pass_rate: Option<f64>,
+    /// Mean scaled score of finished attempts.
+    pub mean_score: Option<f64>,
+    pub weeks: Vec<WeekRow>,
+    /// Scaled scores of finished attempts, by start time.
+    pub scores: Vec<u32>,
+    pub histogram: Vec<HistogramBin>,
+    pub domains: Vec<DomainMean>,
+    /// Mean minutes used by finished attempts, and mean minutes they were allowed (with extra time).
+    pub minutes_used: Option<f64>,
+    pub minutes_allowed: Option<f64>,
+}
+
+fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (n, sum) = xs.fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// The dashboard's figures for the filter.
+pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
+    let (start, end) = f.bounds();
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.started_at, a.ended_at, a.ended_reason, a.scaled_score, a.passed,
+                {ANSWERED} AS answered,
+                (extract(epoch FROM a.ended_at - a.started_at) / 60.0)::float8 AS used,
+                (extract(epoch FROM a.deadline - a.started_at) / 60.0)::float8 AS allowed
+         FROM attempts a
+         WHERE a.mode = 'exam' AND a.started_at >= $1 AND a.started_at < $2
+           AND ($3::uuid IS NULL OR a.form_id = $3)
+         ORDER BY a.started_at, a.id"
+    ))
+    .bind(start)
+    .bind(end)
+    .bind(f.form_id)
+    .fetch_all(db)
+    .await?;
+    let mut d = Dashboard {
+        started: rows.len(),
+        finished: 0,
+        abandoned: 0,
+        open: 0,
+        pass_rate: None,
+        mean_score: None,
+        weeks: Vec::new(),
+        scores: Vec::new(),
+        histogram: Vec::new(),
+        domains: Vec::new(),
+        minutes_used: None,
+        minutes_allowed: None,
+    };
+    let mut finished_ids = Vec::new();
+    let mut score_points = Vec::new();
+    let mut pass_points = Vec::new();
+    let mut used = Vec::new();
+    let mut allowed = Vec::new();
+    for r in &rows {
+        let reason: Option<String> = r.try_get("ended_reason")?;
+        let answered: bool = r.try_get("answered")?;
+        let finished = match reason.as_deref() {
+            Some("submitted") => true,
+            Some(_) if answered => true,
+            Some(_) => {
+                d.abandoned += 1;
+                false
+            }
+            None => {
+                d.open += 1;
+                false
+            }
+        };
+        if !finished {
+            continue;
+        }
+        d.finished += 1;
+        finished_ids.push(r.try_get::<Uuid, _>("id")?);
+        let at: OffsetDateTime = r.try_get("started_at")?;
+        if let Some(s) = r.try_get::<Option<i32>, _>("scaled_score")? {
+            let s = u32::try_from(s).unwrap_or(0);
+            d.scores.push(s);
+            score_points.push((at, f64::from(s)));
+        }
+        if let Some(p) = r.try_get::<Option<bool>, _>("passed")? {
+            pass_points.push((at, if p { 1.0 } else { 0.0 }));
+        }
+        if let Some(u) = r.try_get::<Option<f64>, _>("used")? {
+            used.push(u);
+        }
+        if let Some(a) = r.try_get::<Option<f64>, _>("allowed")? {
+            allowed.push(a);
+        }
+    }
+    d.pass_rate = mean(pass_points.iter().map(|p| p.1));
+    d.mean_score = mean(score_points.iter().map(|p| p.1));
+    d.minutes_used = mean(used.into_iter());
+    d.minutes_allowed = mean(allowed.into_iter());
+    d.histogram = score_histogram(&d.scores);
+    let scores_by_week = mean_by_period(&score_points, Period::Week);
+    let pass_by_week: HashMap<Date, Option<f64>> = mean_by_period(&pass_points, Period::Week)
+        .into_iter()
+        .map(|b| (b.start, b.mean))
+        .collect();
+    d.weeks = scores_by_week
+        .into_iter()
+        .map(|b| WeekRow {
+            start: b.start,
+            finished: b.count,
+            pass_rate: pass_by_week.get(&b.start).copied().flatten(),
+            mean_score: b.mean,
+        })
+        .collect();
+    d.domains = domain_means(db, &finished_ids).await?;
+    Ok(d)
+}
+
+/// Per-domain points of the given attempts.
+async fn domain_means(db: &PgPool, attempts: &[Uuid]) -> Result<Vec<DomainMean>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT ai.domain, COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
+         FROM attempt_items ai
+         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE ai.attempt_id = ANY($1)
+         GROUP BY ai.domain ORDER BY ai.domain",
+    )
+    .bind(attempts)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let earned: f64 = r.try_get("earned")?;
+            let max: f64 = r.try_get("max")?;
+            Ok(DomainMean {
+                domain: r.try_get("domain")?,
+                earned,
+                max,
+                percent: if max > 0.0 { 100.0 * earned / max } else { 0.0 },
+            })
+        })
+        .collect()
+}
+
+// ---- Item analysis ----------------------------------------------------------------------------------------
+
+/// The item analysis of a set of packs.
+#[derive(Debug, Clone)]
+pub struct ItemAnalysis {
+    /// Finished attempts that contained at least one of the items.
+    pub attempts: usize,
+    pub items: Vec<item_stats::ItemStats>,
+    pub domains: Vec<AreaSummary>,
+    pub objectives: Vec<AreaSummary>,
+}
+
+/// Item analysis of the questions of packs owned by `owner` (all packs when `None`), from the finished
+/// exam attempts that used them. Items are named by their question id. Seconds on an item are estimated
+/// from the time between consecutive saves of the attempt (the first from the attempt's start).
+pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnalysis, sqlx::Error> {
+    let finished = finished_sql();
+    let rows = sqlx::query(&format!(
+        "WITH mine AS (
+            SELECT r.id FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
+            WHERE $1::uuid IS NULL OR p.owner_id = $1
+         ), chosen AS (
+            SELECT a.id, a.started_at FROM attempts a
+            WHERE a.mode = 'exam' AND {finished}
+              AND EXISTS (SELECT 1 FROM attempt_items x WHERE x.attempt_id = a.id AND x.revision_id IN (SELECT id FROM mine))
+         )
+         SELECT ai.attempt_id, ai.revision_id, ai.question_key, ai.domain, ai.objective, ai.max_points,
+                COALESCE(an.earned, 0)::float8 AS earned, an.response,
+                (ai.revision_id IN (SELECT id FROM mine)) AS mine,
+                CASE WHEN an.response IS NULL THEN NULL ELSE
+                  extract(epoch FROM an.saved_at - COALESCE(
+                    lag(an.saved_at) OVER (PARTITION BY ai.attempt_id, an.response IS NOT NULL ORDER BY an.saved_at),
+                    c.started_at))::float8 END AS seconds
+         FROM chosen c
+         JOIN attempt_items ai ON ai.attempt_id = c.id
+         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         ORDER BY ai.attempt_id, ai.position"
+    ))
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
+
+    let mut revision_ids = HashSet::new();
+    let mut by_attempt: BTreeMap<Uuid, Vec<ItemResponse>> = BTreeMap::new();
+    // question key → (revision, domain, objective) of the items to analyse, first seen.
+    let mut wanted: BTreeMap<String, (Uuid, String, String)> = BTreeMap::new();
+    for r in &rows {
+        let attempt: Uuid = r.try_get("attempt_id")?;
+        let key: String = r.try_get("question_key")?;
+        let revision: Uuid = r.try_get("revision_id")?;
+        if r.try_get::<bool, _>("mine")? {
+            revision_ids.insert(revision);
+            wanted.entry(key.clone()).or_insert((
+                revision,
+                r.try_get("domain")?,
+                r.try_get("objective")?,
+            ));
+        }
+        let response: Option<Json<Response>> = r.try_get("response")?;
+        let chosen = match response.map(|j| j.0) {
+            Some(Response::Single(id)) => vec![id],
+            Some(Response::Multiple(ids)) => ids,
+            _ => Vec::new(),
+        };
+        let seconds: Option<f64> = r.try_get("seconds")?;
+        by_attempt.entry(attempt).or_default().push(ItemResponse {
+            item_id: key,
+            earned: r.try_get("earned")?,
+            max: r.try_get("max_points")?,
+            chosen,
+            seconds: seconds.filter(|s| s.is_finite() && *s >= 0.0),
+        });
+    }
+    let ids: Vec<Uuid> = revision_ids.into_iter().collect();
+    let contents = bank::revisions(db, &ids).await?;
+    let infos: Vec<ItemInfo> = wanted
+        .into_iter()
+        .map(|(key, (revision, domain, objective))| {
+            let (options, answer) = match contents
+                .get(&revision)
+                .and_then(|it| find_question(it, &key))
+                .map(|q| &q.body)
+            {
+                Some(Body::Single { options, answer }) => (
+                    options.iter().map(|o| o.id.clone()).collect(),
+                    vec![answer.clone()],
+                ),
+                Some(Body::Multiple {
+                    options, answer, ..
+                }) => (
+                    options.iter().map(|o| o.id.clone()).collect(),
+                    answer.clone(),
+                ),
+                _ => (Vec::new(), Vec::new()),
+            };
+            ItemInfo {
+                id: key,
+                domain,
+                objective,
+                options,
+                key: answer,
+            }
+        })
+        .collect();
+    let attempts: Vec<AttemptRecord> = by_attempt
+        .into_values()
+        .map(|items| {
+            let (e, m) = items
+                .iter()
+                .fold((0.0, 0.0), |(e, m), r| (e + r.earned, m + r.max));
+            AttemptRecord {
+                total_fraction: if m > 0.0 { e / m } else { 0.0 },
+                items,
+            }
+        })
+        .collect();
+    let stats = item_stats::analyse(&infos, &attempts, &item_stats::Thresholds::default());
+    Ok(ItemAnalysis {
+        attempts: attempts.len(),
+        domains: item_stats::by_domain(&stats),
+        objectives: item_stats::by_objective(&stats),
+        items: stats,
+    })
+}
+
+// ---- A candidate's progress -------------------------------------------------------------------------------
+
+/// One finished exam attempt of the candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressAttempt {
+    pub id: Uuid,
+    pub title: String,
+    pub started_at: OffsetDateTime,
+    pub item_count: i32,
+    pub scaled_score: u32,
+    pub passed: bool,
+    /// Domain → fraction of its points earned in this attempt.
+    pub domains: BTreeMap<String, f64>,
+}
+
+/// A candidate's progress: their finished exam attempts (oldest first), readiness and weakest objectives.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub attempts: Vec<ProgressAttempt>,
+    /// Every domain seen in the attempts.
+    pub domains: Vec<String>,
+    pub readiness: ReadinessEstimate,
+    pub weakest: Vec<readiness::WeakObjective>,
+}
+
+/// How many recent attempts feed the weakest objectives.
+const WEAK_FROM_ATTEMPTS: usize = 5;
+
+/// The candidate's progress. Readiness uses their full mocks only (forms of at least
+/// [`FULL_MOCK_MIN_ITEMS`] items); the trend and the weakest objectives use every finished exam attempt.
+pub async fn progress(db: &PgPool, user_id: Uuid) -> Result<Progress, sqlx::Error> {
+    let finished = finished_sql();
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.title, a.started_at, a.item_count, a.scaled_score, COALESCE(a.passed, false) AS passed
+         FROM attempts a
+         WHERE a.user_id = $1 AND a.mode = 'exam' AND a.scaled_score IS NOT NULL AND {finished}
+         ORDER BY a.started_at, a.id"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    let mut attempts = Vec::with_capacity(rows.len());
+    for r in &rows {
+        attempts.push(ProgressAttempt {
+            id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            started_at: r.try_get("started_at")?,
+            item_count: r.try_get("item_count")?,
+            scaled_score: u32::try_from(r.try_get::<i32, _>("scaled_score")?).unwrap_or(0),
+            passed: r.try_get("passed")?,
+            domains: BTreeMap::new(),
+        });
+    }
+    let ids: Vec<Uuid> = attempts.iter().map(|a| a.id).collect();
+    let points = sqlx::query(
+        "SELECT ai.attempt_id, ai.domain, ai.objective,
+                COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
+         FROM attempt_items ai
+         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE ai.attempt_id = ANY($1)
+         GROUP BY ai.attempt_id, ai.domain, ai.objective",
+    )
+    .bind(&ids)
+    .fetch_all(db)
+    .await?;
+    let recent: HashSet<Uuid> = ids.iter().rev().take(WEAK_FROM_ATTEMPTS).copied().collect();
+    let mut per_domain: HashMap<(Uuid, String), (f64, f64)> = HashMap::new();
+    let mut objective_rows = Vec::new();
+    let mut all_domains = std::collections::BTreeSet::new();
+    for r in &points {
+        let attempt: Uuid = r.try_get("attempt_id")?;
+        let domain: String = r.try_get("domain")?;
+        let earned: f64 = r.try_get("earned")?;
+        let max: f64 = r.try_get("max")?;
+        all_domains.insert(domain.clone());
+        let e = per_domain.entry((attempt, domain)).or_default();
+        e.0 += earned;
+        e.1 += max;
+        if recent.contains(&attempt) {
+            objective_rows.push(ObjectivePoints {
+                objective: r.try_get("objective")?,
+                earned,
+                max,
+            });
+        }
+    }
+    for a in &mut attempts {
+        for d in &all_domains {
+            if let Some((e, m)) = per_domain.get(&(a.id, d.clone())) {
+                if *m > 0.0 {
+                    a.domains.insert(d.clone(), e / m);
+                }
+            }
+        }
+    }
+    let full: Vec<u32> = attempts
+        .iter()
+        .filter(|a| a.item_count >= FULL_MOCK_MIN_ITEMS)
+        .map(|a| a.scaled_score)
+        .collect();
+    Ok(Progress {
+        readiness: readiness::readiness(&full, &ReadinessConfig::default()),
+        weakest: readiness::weakest_objectives(&objective_rows, readiness::DEFAULT_SMOOTHING, 3),
+        domains: all_domains.into_iter().collect(),
+        attempts,
+    })
+}
+
+// ---- Demo data --------------------------------------------------------------------------------------------
+
+/// Users whose e-mail is not a demo candidate's (`demo-candidate-<n>@example.invalid`).
+pub async fn count_non_demo_users(db: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE email NOT LIKE 'demo-candidate-%@example.invalid'",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Stores simulated answers of an open attempt as they would have been saved: `(position, response,
+/// saved_at)`. Bypasses the deadline guard, which is why only the demo seeder uses it.
+pub async fn insert_demo_answers(
+    db: &PgPool,
+    attempt_id: Uuid,
+    answers: &[(i32, Response, OffsetDateTime)],
+) -> Result<(), sqlx::Error> {
+    let positions: Vec<i32> = answers.iter().map(|a| a.0).collect();
+    let responses: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|a| serde_json::to_value(&a.1).unwrap_or_default())
+        .collect();
+    let saved: Vec<OffsetDateTime> = answers.iter().map(|a| a.2).collect();
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, response, saved_at)
+         SELECT $1, p, r, s FROM UNNEST($2::int[], $3::jsonb[], $4::timestamptz[]) AS t(p, r, s)
+         ON CONFLICT (attempt_id, position) DO UPDATE SET response = EXCLUDED.response, saved_at = EXCLUDED.saved_at",
+    )
+    .bind(attempt_id)
+    .bind(&positions)
+    .bind(&responses)
+    .bind(&saved)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves an attempt into the past: it starts at `started_at` (its deadline keeps its length) and ends at
+/// `ended_at` (or at its deadline when `None`).
+pub async fn backdate_attempt(
+    db: &PgPool,
+    attempt_id: Uuid,
+    started_at: OffsetDateTime,
+    ended_at: Option<OffsetDateTime>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE attempts SET deadline = $2 + (deadline - started_at), started_at = $2,
+                ended_at = COALESCE($3, $2 + (deadline - started_at))
+         WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .bind(started_at)
+    .bind(ended_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}

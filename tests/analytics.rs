@@ -1,0 +1,368 @@
+//! The analytics pages against the real app and PostgreSQL: the admin dashboard's figures on a small
+//! hand-made data set, the CSV download, who may see what, and the demo seeder.
+
+mod common;
+use ai102::auth::session::User;
+use ai102::auth::Role;
+use ai102::exam::plan::find_question;
+use ai102::scoring::Response;
+use ai102::store;
+use common::*;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Imports the test pack (8 questions, 15 points; `t-single` is the only `plan` question, 1 point;
+/// `t-yesno` the only `vision` one, 3 points) owned by `owner`, and a form that draws all of it.
+async fn with_owned_form(app: &TestApp, owner: Uuid) -> store::exam::FormRow {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
+    let (summary, _) = store::bank::import_path(&app.db, &path, Some(owner), "published")
+        .await
+        .unwrap();
+    store::exam::create_form(
+        &app.db,
+        store::exam::NewForm {
+            slug: "test-form",
+            title: "Test form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 8,
+            duration_minutes: 30,
+            case_studies: 1,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[summary.pack_id],
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    store::exam::form_by_slug(&app.db, "test-form")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn user(app: &TestApp, email: &str, role: Role) -> User {
+    app.create_user(email, role).await;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    User {
+        id,
+        email: email.into(),
+        display_name: "Test user".into(),
+        role,
+        extra_time_minutes: 0,
+    }
+}
+
+/// Starts an attempt and answers the questions in `right` with their key (the others are left blank).
+async fn attempt(app: &TestApp, who: &User, form: &store::exam::FormRow, right: &[&str]) -> Uuid {
+    let id = ai102::exam::service::start_attempt(&app.db, who, form)
+        .await
+        .unwrap();
+    let slots = store::exam::slots(&app.db, id).await.unwrap();
+    let ids: Vec<Uuid> = slots.iter().map(|s| s.revision_id).collect();
+    let contents = store::bank::revisions(&app.db, &ids).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    let answers: Vec<(i32, Response, OffsetDateTime)> = slots
+        .iter()
+        .filter(|s| right.contains(&s.question_key.as_str()))
+        .map(|s| {
+            let q = find_question(&contents[&s.revision_id], &s.question_key).unwrap();
+            (s.position, Response::key(q), now)
+        })
+        .collect();
+    store::analytics::insert_demo_answers(&app.db, id, &answers)
+        .await
+        .unwrap();
+    id
+}
+
+const ALL: [&str; 8] = [
+    "t-single",
+    "t-multiple",
+    "t-yesno",
+    "t-order",
+    "t-match",
+    "t-hot",
+    "cs-test-q1",
+    "cs-test-q2",
+];
+
+struct World {
+    app: TestApp,
+    first: User,
+    second: User,
+}
+
+/// Four candidates: one submits a perfect attempt (1000), one runs out of time with only `t-single` right
+/// (1 of 15 points: 1 + ⌊699 · (1/15) / 0.7⌋ = 67), one runs out of time without answering (abandoned), one
+/// has an open attempt. The first also has a perfect attempt turned into practice, which must not count.
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let owner = user(&app, "owner@example.com", Role::Instructor).await;
+    user(&app, "other@example.com", Role::Instructor).await;
+    user(&app, "admin@example.com", Role::Admin).await;
+    let form = with_owned_form(&app, owner.id).await;
+    let first = user(&app, "first@example.com", Role::Candidate).await;
+    let second = user(&app, "second@example.com", Role::Candidate).await;
+    let third = user(&app, "third@example.com", Role::Candidate).await;
+    let fourth = user(&app, "fourth@example.com", Role::Candidate).await;
+
+    let a = attempt(&app, &first, &form, &ALL).await;
+    assert!(store::exam::finalize(&app.db, a, "submitted")
+        .await
+        .unwrap());
+    let practice = attempt(&app, &first, &form, &ALL).await;
+    store::exam::finalize(&app.db, practice, "submitted")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE attempts SET mode = 'practice' WHERE id = $1")
+        .bind(practice)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let b = attempt(&app, &second, &form, &["t-single"]).await;
+    store::exam::finalize(&app.db, b, "expired").await.unwrap();
+    let c = attempt(&app, &third, &form, &[]).await;
+    store::exam::finalize(&app.db, c, "expired").await.unwrap();
+    attempt(&app, &fourth, &form, &[]).await;
+
+    let scores: Vec<Option<i32>> = sqlx::query_scalar(
+        "SELECT scaled_score FROM attempts WHERE id = ANY($1) ORDER BY scaled_score",
+    )
+    .bind(vec![a, b])
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        scores,
+        vec![Some(67), Some(1000)],
+        "the hand-computed scores"
+    );
+    World { app, first, second }
+}
+
+/// The cells of each row matching `selector`, joined by single spaces.
+fn row_cells(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let rows = scraper::Selector::parse(selector).unwrap();
+    let cells = scraper::Selector::parse("td").unwrap();
+    doc.select(&rows)
+        .map(|r| {
+            r.select(&cells)
+                .map(|c| c.text().collect::<String>().trim().to_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> TestApp {
+    let browser = app.other_browser();
+    let resp = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(resp.status(), 303, "{email} signs in");
+    browser
+}
+
+#[tokio::test]
+async fn dashboard_figures_match_a_hand_computed_data_set() {
+    let w = world().await;
+    let admin = signed_in(&w.app, "admin@example.com").await;
+    let resp = admin.get("/admin/analytics").await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert_eq!(texts(&html, "[data-testid=started]"), ["4"]);
+    assert_eq!(texts(&html, "[data-testid=finished]"), ["2"]);
+    assert_eq!(texts(&html, "[data-testid=abandoned]"), ["1"]);
+    assert_eq!(texts(&html, "[data-testid=open]"), ["1"]);
+    assert_eq!(texts(&html, "[data-testid=pass-rate]"), ["50.0 %"]);
+    // (1000 + 67) / 2 = 533.5
+    assert_eq!(texts(&html, "[data-testid=mean-score]"), ["534"]);
+    let bins = row_cells(&html, "[data-testid=histogram] tbody tr");
+    assert!(bins.contains(&"50–99 1 no".to_owned()), "{bins:?}");
+    assert!(bins.contains(&"950–1000 1 yes".to_owned()), "{bins:?}");
+    assert!(bins.contains(&"0–49 0 no".to_owned()), "{bins:?}");
+    let domains = row_cells(&html, "[data-testid=domains] tbody tr");
+    // plan: t-single right in both (2 of 2); vision: t-yesno right only in the first (3 of 6).
+    assert!(
+        domains.contains(&"plan 2.0 2.0 100.0 %".to_owned()),
+        "{domains:?}"
+    );
+    assert!(
+        domains.contains(&"vision 3.0 6.0 50.0 %".to_owned()),
+        "{domains:?}"
+    );
+    assert_eq!(
+        texts(&html, "svg[data-testid=chart-histogram] rect").len(),
+        20,
+        "one bar per bin"
+    );
+
+    // A range that ends before today counts nothing.
+    let html = admin
+        .get("/admin/analytics?from=2020-01-01&to=2020-02-01")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&html, "[data-testid=started]"), ["0"]);
+    // The form filter: every attempt is on the test form; an unknown form is refused.
+    let html = admin
+        .get("/admin/analytics?form=test-form")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&html, "[data-testid=started]"), ["4"]);
+    assert_eq!(admin.get("/admin/analytics?form=nope").await.status(), 400);
+}
+
+#[tokio::test]
+async fn a_chart_downloads_as_csv() {
+    let w = world().await;
+    let admin = signed_in(&w.app, "admin@example.com").await;
+    let resp = admin.get("/admin/analytics?format=csv&chart=summary").await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("finished,2\n"), "{body}");
+    assert!(body.contains("mean_scaled_score,533.50\n"), "{body}");
+    let body = admin
+        .get("/admin/analytics?format=csv&chart=histogram")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("950,1000,1,true\n"), "{body}");
+    let resp = admin.get("/admin/analytics?format=csv&chart=nope").await;
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn candidates_cannot_open_the_admin_or_instructor_analytics() {
+    let w = world().await;
+    let candidate = signed_in(&w.app, "first@example.com").await;
+    assert_eq!(candidate.get("/admin/analytics").await.status(), 403);
+    assert_eq!(candidate.get("/instructor/analytics").await.status(), 403);
+    let instructor = signed_in(&w.app, "owner@example.com").await;
+    assert_eq!(instructor.get("/admin/analytics").await.status(), 403);
+}
+
+#[tokio::test]
+async fn an_instructor_sees_only_the_items_of_their_own_packs() {
+    let w = world().await;
+    let owner = signed_in(&w.app, "owner@example.com").await;
+    let html = owner
+        .get("/instructor/analytics")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let items = texts(&html, "[data-testid=items] tbody tr td:first-child");
+    assert_eq!(items.len(), 8, "{items:?}");
+    assert_eq!(texts(&html, "[data-testid=attempt-count]"), ["2"]);
+    let single = row_cells(&html, "[data-testid=items] tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("t-single "))
+        .unwrap();
+    // Both finished attempts got t-single right: n = 2, facility 1.00.
+    assert!(
+        single.starts_with("t-single plan plan.secure 2 1.00"),
+        "{single}"
+    );
+
+    let other = signed_in(&w.app, "other@example.com").await;
+    let html = other
+        .get("/instructor/analytics")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(row_cells(&html, "[data-testid=items] tbody tr").is_empty());
+    assert_eq!(texts(&html, "[data-testid=attempt-count]"), ["0"]);
+
+    let admin = signed_in(&w.app, "admin@example.com").await;
+    let csv = admin
+        .get("/instructor/analytics?format=csv&chart=items")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 9, "a header and the 8 items: {csv}");
+}
+
+#[tokio::test]
+async fn progress_shows_only_the_candidates_own_attempts() {
+    let w = world().await;
+    let first = signed_in(&w.app, &w.first.email).await;
+    let html = first.get("/progress").await.text().await.unwrap();
+    let rows = row_cells(&html, "[data-testid=scores] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].ends_with("Test form 1000 pass"), "{rows:?}");
+    assert_eq!(
+        texts(&html, "[data-testid=readiness]"),
+        ["Too little data: take 2 more full mocks."]
+    );
+
+    let second = signed_in(&w.app, &w.second.email).await;
+    let html = second.get("/progress").await.text().await.unwrap();
+    let rows = row_cells(&html, "[data-testid=scores] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].ends_with("Test form 67 fail"), "{rows:?}");
+    // The weak-spots button posts the weakest objectives to the practice form.
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse(
+        "form[data-testid=practise-weak][action='/practice/start'] input[name=objective]",
+    )
+    .unwrap();
+    assert_eq!(doc.select(&sel).count(), 3);
+    assert_eq!(w.app.get("/progress").await.status(), 303, "signed out");
+}
+
+#[tokio::test]
+async fn demo_seed_fills_a_fresh_database_once() {
+    let bank = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = TestApp::spawn_with(|c| c.load_bank = Some(bank)).await;
+    let opts = ai102::demo::SeedOptions {
+        candidates: 5,
+        attempts: 2,
+        force: false,
+        seed: 7,
+    };
+    let first = ai102::demo::seed(&app.db, opts).await.unwrap();
+    assert_eq!((first.candidates_created, first.attempts), (5, 10));
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 5);
+    assert_eq!(
+        app.count("SELECT count(*) FROM attempts WHERE ended_at IS NOT NULL AND started_at < now() - interval '1 day'")
+            .await,
+        10,
+        "every attempt ended and was moved into the past"
+    );
+    let again = ai102::demo::seed(&app.db, opts).await.unwrap();
+    assert_eq!((again.candidates_skipped, again.attempts), (5, 0));
+    assert_eq!(app.count("SELECT count(*) FROM attempts").await, 10);
+
+    app.create_user("real@example.com", Role::Candidate).await;
+    assert!(
+        ai102::demo::seed(&app.db, opts).await.is_err(),
+        "refuses a real database"
+    );
+    let forced = ai102::demo::seed(
+        &app.db,
+        ai102::demo::SeedOptions {
+            force: true,
+            ..opts
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(forced.attempts, 0, "still nothing new to create");
+}
