@@ -28,11 +28,9 @@
   }
   var form = document.getElementById("item-form");
   if (form && window.fetch && window.FormData) {
-    var status = document.createElement("span");
-    status.className = "autosave";
-    status.setAttribute("aria-live", "polite");
-    var bar = form.querySelector(".exam-bar");
-    if (bar) bar.appendChild(status);
+    // The status has its own fixed-width place in the bar, so that "Saved" appearing moves nothing that
+    // the candidate may be about to click (such as "Mark for review").
+    var status = form.querySelector(".autosave") || document.createElement("span");
     // One save in flight at a time, so that saves reach the server in the order of the changes: a slow
     // earlier save must not land after a later one and undo it (e.g. clear a mark just set). A change made
     // while a save is in flight is sent when it returns, with the form as it is then.

@@ -406,7 +406,7 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     let mut next_clicks = 0;
     let mut total_items = 0;
     let mut reloaded = false;
-    let mut marked: Option<usize> = None;
+    let mut marked: Option<(usize, String)> = None;
     loop {
         let (page, _) = browser
             .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
@@ -509,11 +509,17 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
             );
         }
 
-        // Mark one item (outside a case study, which locks when left) to come back to from the review.
-        if marked.is_none() && kind == "multiple" && !in_case_study {
+        // Mark one item to come back to from the review: the first one outside a case study (which locks
+        // when left) and not a yes/no series (whose statements lock). Which types the draw holds varies.
+        if marked.is_none() && kind != "yes_no_series" && !in_case_study {
             let mark = browser.find("input[type=checkbox][name=mark]").await;
             browser.click(&mark).await;
-            marked = Some(position);
+            assert_eq!(
+                browser.property(&mark, "checked").await,
+                serde_json::json!(true),
+                "the click on Mark for review ticks it (item {position})"
+            );
+            marked = Some((position, kind.clone()));
         }
 
         let next = browser.find("button[name=go][value=next]").await;
@@ -557,7 +563,8 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
     browser.screenshot(&screenshot_path("review.png")).await;
 
     // Revisit the marked item from the review: its answer and its mark are there; back to the review.
-    let marked = marked.expect("a multiple-choice item outside a case study was marked");
+    let (marked, marked_kind) =
+        marked.expect("the draw has an item outside a case study that is not a yes/no series");
     let link = browser
         .find(&format!("a[href='{attempt_path}/items/{marked}']"))
         .await;
@@ -571,10 +578,19 @@ async fn a_candidate_takes_quick_15_to_the_end_and_sees_the_score_and_breakdown(
         browser.property(&mark, "checked").await,
         serde_json::json!(true)
     );
-    let chosen = browser
-        .find_all("input[type=checkbox][name=choice]:checked")
+    let kept = browser
+        .execute(
+            "return document.querySelectorAll('input[name=choice]:checked').length > 0 \
+             || Array.prototype.some.call(document.querySelectorAll('section.item select'), \
+                  function (s) { return s.value !== ''; });",
+            vec![],
+        )
         .await;
-    assert!(!chosen.is_empty(), "the marked item kept its answer");
+    assert_eq!(
+        kept,
+        serde_json::json!(true),
+        "the marked item ({marked_kind}) kept its answer"
+    );
     let review = browser.find("button[name=go][value=review]").await;
     browser.click_and_wait(&review).await;
     assert_eq!(
