@@ -288,7 +288,7 @@ async fn disabling_ends_the_sessions_and_refuses_sign_in_until_the_account_is_en
 }
 
 #[tokio::test]
-async fn a_password_reset_shows_the_new_password_once_and_ends_sessions_and_tokens() {
+async fn a_password_reset_ends_sessions_and_tokens_and_asks_for_a_new_password() {
     let app = app_with_admin().await;
     let id = create_named(&app, "eve@example.com", "Eve", Role::Candidate).await;
     let eve = signed_in(&app, "eve@example.com").await;
@@ -330,13 +330,33 @@ async fn a_password_reset_shows_the_new_password_once_and_ends_sessions_and_toke
         fresh.sign_in("eve@example.com", PASSWORD).await.status(),
         401
     );
+    let signed_in = fresh.sign_in("eve@example.com", &new_password).await;
+    assert_eq!(signed_in.status(), 303);
     assert_eq!(
-        fresh
-            .sign_in("eve@example.com", &new_password)
-            .await
-            .status(),
-        303
+        location(&signed_in),
+        "/account/password",
+        "asked to choose their own password first"
     );
+    let asked = html(&fresh, "/account/password").await;
+    assert_eq!(texts(&asked, "[data-testid=reset-notice]").len(), 1);
+    let changed = fresh
+        .post_form(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current", &new_password),
+                ("password", "eve's very own phrase"),
+                ("password_confirm", "eve's very own phrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert!(texts(&changed.text().await.unwrap(), "[data-testid=reset-notice]").is_empty());
+    let again = app
+        .other_browser()
+        .sign_in("eve@example.com", "eve's very own phrase")
+        .await;
+    assert_eq!(location(&again), "/", "asked only once");
 
     let audit = html(&app, "/admin/audit?action=user.password_reset").await;
     let rows = audit_rows(&audit);

@@ -67,12 +67,25 @@ pub async fn set_password(
     user_id: Uuid,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1")
         .bind(user_id)
         .bind(hash)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Whether an admin reset the password and the user has not chosen their own since.
+pub async fn must_change_password(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let flag: Option<bool> =
+        sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(flag.unwrap_or(false))
 }
 
 pub async fn set_role(
@@ -370,8 +383,9 @@ pub async fn set_disabled(
     Ok(Change::Done)
 }
 
-/// Sets a new password chosen by an admin, ends every session of the account and revokes its API tokens,
-/// and audits it (`user.password_reset`, with how many sessions and tokens ended; never the password).
+/// Sets a password generated for an admin (the user is asked to choose their own at their next sign-in),
+/// ends every session of the account, revokes its API tokens, and audits it (`user.password_reset`, with
+/// how many sessions and tokens ended; never the password).
 pub async fn reset_password(
     db: &PgPool,
     actor: Actor<'_>,
@@ -382,7 +396,11 @@ pub async fn reset_password(
     let Some((email, _, _)) = lock_user(&mut tx, id).await? else {
         return Ok(Change::NotFound);
     };
-    set_password(&mut *tx, id, hash).await?;
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = true WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
     let sessions = delete_sessions(&mut *tx, id).await?;
     let tokens = super::tokens::revoke_all(&mut *tx, id).await?;
     super::bank::audit(
