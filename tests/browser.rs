@@ -157,6 +157,82 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
     assert_eq!(account_name(&browser).await.as_deref(), Some("Dana Scully"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_opens_the_dashboard_and_changes_a_role() {
+    let Some(browser) =
+        Browser::launch_or_skip("an_admin_opens_the_dashboard_and_changes_a_role").await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("root@example.com", ai102::auth::Role::Admin)
+        .await;
+    app.create_user("cara@example.com", ai102::auth::Role::Candidate)
+        .await;
+    sign_in_through_the_form(&browser, &app, "root@example.com", PASSWORD).await;
+
+    // The header leads to the admin summary, which leads to analytics and to the users.
+    let admin = browser.find("header a[href='/admin']").await;
+    browser.click_and_wait(&admin).await;
+    assert_eq!(browser.current_path().await, "/admin");
+    assert_accessible(&browser, "admin summary").await;
+    let analytics = browser.find("a[data-testid=analytics-link]").await;
+    browser.click_and_wait(&analytics).await;
+    assert_eq!(browser.current_path().await, "/admin/analytics");
+    assert_accessible(&browser, "admin analytics").await;
+    browser.goto(&app.url("/admin")).await;
+    let users = browser.find("a[data-testid=users-link]").await;
+    browser.click_and_wait(&users).await;
+    assert_eq!(browser.current_path().await, "/admin/users");
+    assert_accessible(&browser, "users list").await;
+
+    // Search for the candidate and open their page.
+    browser.fill("#q", "CARA").await;
+    let search = browser
+        .find("form[data-testid=user-search] button[type=submit]")
+        .await;
+    browser.click_and_wait(&search).await;
+    let found = browser.find_all("[data-testid=user-email]").await;
+    assert_eq!(found.len(), 1, "one account matches");
+    assert_eq!(browser.text(&found[0]).await, "cara@example.com");
+    browser.click_and_wait(&found[0]).await;
+    assert!(browser.current_path().await.starts_with("/admin/users/"));
+    assert_accessible(&browser, "a user's page").await;
+
+    // Change the role through the form and see the confirmation.
+    browser.select_option("#new-role", "instructor").await;
+    let change = browser
+        .find("form[data-testid=role-form] button[type=submit]")
+        .await;
+    browser.click_and_wait(&change).await;
+    let message = browser.find("[data-testid=message]").await;
+    assert_eq!(
+        browser.text(&message).await,
+        "Role changed: cara@example.com is now instructor."
+    );
+    let role = browser.find("[data-testid=role]").await;
+    assert_eq!(browser.text(&role).await, "instructor");
+    assert_accessible(&browser, "a user's page after a role change").await;
+
+    // The audit log shows who did it.
+    browser.goto(&app.url("/admin")).await;
+    let audit = browser.find("a[data-testid=audit-link]").await;
+    browser.click_and_wait(&audit).await;
+    assert_eq!(browser.current_path().await, "/admin/audit");
+    let rows = browser.find_all("tr[data-testid=audit-row]").await;
+    assert_eq!(rows.len(), 1);
+    let row = browser.text(&rows[0]).await;
+    for part in [
+        "root@example.com",
+        "user.role_changed",
+        "cara@example.com",
+        "candidate → instructor",
+    ] {
+        assert!(row.contains(part), "{part} in {row:?}");
+    }
+    assert_accessible(&browser, "audit log").await;
+}
+
 /// "Item 3 of 15" → (3, 15).
 fn counter(text: &str) -> (usize, usize) {
     let numbers: Vec<usize> = text

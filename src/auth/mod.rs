@@ -154,6 +154,22 @@ pub fn random_secret() -> String {
     hex::encode(bytes)
 }
 
+/// A password an admin hands to a user after a reset: 16 characters in groups of four, from letters and
+/// digits that cannot be mistaken for each other when read aloud or copied by hand (about 79 bits).
+pub fn temporary_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
+    }
+    out
+}
+
 /// The SHA-256 of a secret, as stored at rest.
 pub fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
@@ -196,6 +212,15 @@ mod tests {
         assert!(check_new_password("aaaaaaaaaaaa", "a@b.co").is_err());
         assert!(check_new_password(&"x".repeat(129), "a@b.co").is_err());
         assert!(check_new_password("correct horse battery", "a@b.co").is_ok());
+    }
+
+    #[test]
+    fn temporary_passwords_meet_the_policy_and_differ() {
+        let a = temporary_password();
+        assert_eq!(a.len(), 19);
+        assert_eq!(a.matches('-').count(), 3);
+        assert!(check_new_password(&a, "a@b.co").is_ok());
+        assert_ne!(a, temporary_password());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Storage: per-area query functions that take an executor. No SQL lives in handlers.
 
 pub mod analytics;
+pub mod audit;
 pub mod bank;
 pub mod exam;
 pub mod tokens;
@@ -41,4 +42,27 @@ pub async fn ready(pool: &PgPool) -> Result<bool, sqlx::Error> {
             .fetch_all(pool)
             .await?;
     Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+}
+
+/// An `ILIKE` pattern that matches text containing `needle`, with `%`, `_` and `\` taken literally.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_contains_pattern_takes_wildcards_literally() {
+        assert_eq!(super::contains_pattern("ann"), "%ann%");
+        assert_eq!(super::contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
 }

@@ -70,6 +70,17 @@ pub async fn revoke(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
     Ok(r.rows_affected() == 1)
 }
 
+/// Revokes every live token of a user; returns how many there were.
+pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(db)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 /// The user a live token belongs to; records its use.
 pub async fn user_for_token(
     db: impl PgExecutor<'_>,

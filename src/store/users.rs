@@ -67,12 +67,25 @@ pub async fn set_password(
     user_id: Uuid,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1")
         .bind(user_id)
         .bind(hash)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Whether an admin reset the password and the user has not chosen their own since.
+pub async fn must_change_password(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let flag: Option<bool> =
+        sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(flag.unwrap_or(false))
 }
 
 pub async fn set_role(
@@ -170,6 +183,245 @@ pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<UserRow>,
         .bind(limit)
         .fetch_all(db)
         .await
+}
+
+/// Accounts by role and status, for the admin summary.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct UserCounts {
+    pub total: i64,
+    pub candidates: i64,
+    pub instructors: i64,
+    pub admins: i64,
+    pub disabled: i64,
+}
+
+pub async fn counts(db: impl PgExecutor<'_>) -> Result<UserCounts, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*) AS total,
+                count(*) FILTER (WHERE role = 'candidate') AS candidates,
+                count(*) FILTER (WHERE role = 'instructor') AS instructors,
+                count(*) FILTER (WHERE role = 'admin') AS admins,
+                count(*) FILTER (WHERE disabled) AS disabled
+         FROM users",
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Which accounts an admin is looking for.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Part of the e-mail or the name, any case.
+    pub text: String,
+    pub role: Option<Role>,
+}
+
+/// One page of the accounts that match, newest first, and how many match in all.
+pub async fn search(
+    db: &PgPool,
+    filter: &UserFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    let text = filter.text.trim();
+    let pattern = (!text.is_empty()).then(|| super::contains_pattern(text));
+    let role = filter.role.map(Role::as_str);
+    const WHERE: &str = "($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1)
+                         AND ($2::text IS NULL OR role = $2)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {WHERE}"))
+        .bind(&pattern)
+        .bind(role)
+        .fetch_one(db)
+        .await?;
+    let rows = sqlx::query_as(&format!(
+        "SELECT id, email, display_name, role, disabled, created_at FROM users WHERE {WHERE}
+         ORDER BY created_at DESC, email LIMIT $3 OFFSET $4"
+    ))
+    .bind(&pattern)
+    .bind(role)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    Ok((rows, total))
+}
+
+pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, email, display_name, role, disabled, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Who is doing an admin action, as the audit log names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+}
+
+/// What came of an admin's change to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Done and written to the audit log.
+    Done,
+    /// The account already was that way: nothing written.
+    Unchanged,
+    /// Refused: it would leave no active admin.
+    LastAdmin,
+    NotFound,
+}
+
+/// Locks the active admins' rows until the transaction ends, so that two admins demoting or disabling
+/// each other at the same moment cannot leave the service without one. Returns their ids.
+async fn lock_active_admins(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Locks one account's row and returns its e-mail, role and status.
+async fn lock_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: Uuid,
+) -> Result<Option<(String, String, bool)>, sqlx::Error> {
+    sqlx::query_as("SELECT email, role, disabled FROM users WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Changes an account's role and audits it (`user.role_changed`, with the old and the new role).
+/// The new role applies from the user's next request, since sessions read it from `users`.
+pub async fn change_role(
+    db: &PgPool,
+    actor: Actor<'_>,
+    id: Uuid,
+    role: Role,
+) -> Result<Change, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let admins = lock_active_admins(&mut tx).await?;
+    let Some((email, old, _)) = lock_user(&mut tx, id).await? else {
+        return Ok(Change::NotFound);
+    };
+    if old == role.as_str() {
+        return Ok(Change::Unchanged);
+    }
+    if role != Role::Admin && admins == [id] {
+        return Ok(Change::LastAdmin);
+    }
+    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+        .bind(id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?;
+    super::bank::audit(
+        &mut *tx,
+        Some((actor.id, actor.email)),
+        "user.role_changed",
+        &email,
+        serde_json::json!({"old": old, "new": role.as_str()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Change::Done)
+}
+
+/// Disables or re-enables an account and audits it (`user.disabled` / `user.enabled`). Disabling ends
+/// every session of the account on the server; its API tokens stop working while it is disabled, since
+/// both checks read `users.disabled`.
+pub async fn set_disabled(
+    db: &PgPool,
+    actor: Actor<'_>,
+    id: Uuid,
+    disabled: bool,
+) -> Result<Change, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let admins = lock_active_admins(&mut tx).await?;
+    let Some((email, role, was)) = lock_user(&mut tx, id).await? else {
+        return Ok(Change::NotFound);
+    };
+    if was == disabled {
+        return Ok(Change::Unchanged);
+    }
+    if disabled && admins == [id] {
+        return Ok(Change::LastAdmin);
+    }
+    sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+        .bind(id)
+        .bind(disabled)
+        .execute(&mut *tx)
+        .await?;
+    let sessions = if disabled {
+        delete_sessions(&mut *tx, id).await?
+    } else {
+        0
+    };
+    let (action, detail) = if disabled {
+        (
+            "user.disabled",
+            serde_json::json!({"role": role, "sessions_ended": sessions}),
+        )
+    } else {
+        ("user.enabled", serde_json::json!({"role": role}))
+    };
+    super::bank::audit(
+        &mut *tx,
+        Some((actor.id, actor.email)),
+        action,
+        &email,
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Change::Done)
+}
+
+/// Sets a password generated for an admin (the user is asked to choose their own at their next sign-in),
+/// ends every session of the account, revokes its API tokens, and audits it (`user.password_reset`, with
+/// how many sessions and tokens ended; never the password).
+pub async fn reset_password(
+    db: &PgPool,
+    actor: Actor<'_>,
+    id: Uuid,
+    hash: &str,
+) -> Result<Change, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let Some((email, _, _)) = lock_user(&mut tx, id).await? else {
+        return Ok(Change::NotFound);
+    };
+    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = true WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    let sessions = delete_sessions(&mut *tx, id).await?;
+    let tokens = super::tokens::revoke_all(&mut *tx, id).await?;
+    super::bank::audit(
+        &mut *tx,
+        Some((actor.id, actor.email)),
+        "user.password_reset",
+        &email,
+        serde_json::json!({"sessions_ended": sessions, "tokens_revoked": tokens}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Change::Done)
+}
+
+/// Ends every session of a user; returns how many there were.
+pub async fn delete_sessions(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(r.rows_affected())
 }
 
 /// Sign-in failures counted over this window.

@@ -42,6 +42,8 @@ pub struct PasswordPage {
     pub layout: Layout,
     pub errors: Vec<FieldError>,
     pub done: bool,
+    /// An admin reset the password: the user is asked to choose their own.
+    pub reset: bool,
 }
 
 impl PasswordPage {
@@ -53,11 +55,15 @@ impl PasswordPage {
     }
 }
 
-pub async fn password_page(CurrentUser(_, session): CurrentUser) -> AppResult<Html<String>> {
+pub async fn password_page(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+) -> AppResult<Html<String>> {
     render(&PasswordPage {
         layout: Layout::from_session(&session),
         errors: vec![],
         done: false,
+        reset: store::users::must_change_password(&state.db, user.id).await?,
     })
 }
 
@@ -100,6 +106,7 @@ pub async fn change_password(
             layout: Layout::from_session(&session),
             errors,
             done: false,
+            reset: store::users::must_change_password(&state.db, user.id).await?,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
@@ -114,6 +121,7 @@ pub async fn change_password(
         layout: Layout::from_session(&session),
         errors: vec![],
         done: true,
+        reset: false,
     })?
     .into_response())
 }

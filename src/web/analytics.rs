@@ -50,7 +50,7 @@ impl AnalyticsQuery {
 }
 
 /// Parses `YYYY-MM-DD`.
-fn parse_date(s: &str) -> Option<Date> {
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
     let mut parts = s.trim().splitn(3, '-');
     let y: i32 = parts.next()?.parse().ok()?;
     let m: u8 = parts.next()?.parse().ok()?;

@@ -217,7 +217,13 @@ pub async fn signin(
         (true, Some(user)) => {
             tracing::info!(user = %user.id, "signed in");
             store::users::clear_sign_in_failures(&state.db, &email_key).await?;
-            start_session(&state, jar, user.id, &safe_next(form.next.as_deref())).await
+            // A password an admin reset (and so has seen) is replaced before anything else.
+            let to = if store::users::must_change_password(&state.db, user.id).await? {
+                "/account/password".to_owned()
+            } else {
+                safe_next(form.next.as_deref())
+            };
+            start_session(&state, jar, user.id, &to).await
         }
         _ => {
             store::users::record_sign_in_failure(&state.db, &email_key, &address.0).await?;
