@@ -477,7 +477,7 @@ pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>
     sqlx::query_as(
         "SELECT p.id, p.pack_key, p.title, p.version, p.status,
                 count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
-                ($1::uuid IS NULL OR p.owner_id = $1) AS owned
+                ($1::uuid IS NULL OR p.owner_id IS NOT DISTINCT FROM $1) AS owned
          FROM packs p
          LEFT JOIN items i ON i.pack_id = p.id AND NOT i.retired
          LEFT JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision

@@ -352,12 +352,13 @@ pub async fn put_answer(
     Path((id, position)): Path<(Uuid, i32)>,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
+    // Whose attempt it is comes first: another user's attempt is 404 whatever the body holds.
+    let a = open_attempt(&state, id, &user).await?;
     let response: Option<Response> = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!(
             "the answer is not valid JSON of the documented shape: {e}"
         ))
     })?;
-    let a = open_attempt(&state, id, &user).await?;
     let slot = store::slot(&state.db, id, position)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -1,0 +1,873 @@
+//! Trust: who may reach what, and what a candidate may see.
+//!
+//! - The authorisation matrix reads every route from the router's source (src/web/mod.rs), so a new route
+//!   without a rule here fails the test, and checks six principals against each: anonymous, a candidate who
+//!   owns the objects, another candidate, an instructor who owns the pack, another instructor, and an admin.
+//! - No answer key, explanation or reference reaches a candidate before the attempt ends: every response of an
+//!   attempt in progress (pages and JSON API) is scanned, and the same scan finds them once it has ended.
+//! - Markdown and HTML carried by an uploaded pack cannot run script in any page that shows it.
+
+mod common;
+
+use ai102::auth::Role;
+use ai102::store::exam::{create_form, NewForm};
+use common::*;
+use reqwest::{Method, StatusCode};
+use std::collections::BTreeSet;
+use std::path::Path;
+use uuid::Uuid;
+
+const PACK: &str = include_str!("fixtures/exam_pack.yaml");
+
+/// Imports `yaml` as a published pack and makes a form drawing all of its 8 questions.
+async fn with_form(app: &TestApp, yaml: &str, slug: &str) -> Uuid {
+    let path = std::env::temp_dir().join(format!("ai102-security-{}.yaml", Uuid::new_v4()));
+    std::fs::write(&path, yaml).expect("write the pack");
+    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
+        .await
+        .expect("the pack imports");
+    let _ = std::fs::remove_file(&path);
+    create_form(
+        &app.db,
+        NewForm {
+            slug,
+            title: "Security form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 8,
+            duration_minutes: 60,
+            case_studies: 1,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[summary.pack_id],
+        },
+    )
+    .await
+    .expect("the form")
+    .expect("a new form");
+    summary.pack_id
+}
+
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .expect("user id")
+}
+
+/// A personal API token for `email`, as the account page would create it; returns (token, its id).
+async fn api_token(app: &TestApp, email: &str) -> (String, Uuid) {
+    let token = format!("ai102_{}", ai102::auth::random_secret());
+    let id = ai102::store::tokens::create(
+        &app.db,
+        user_id(app, email).await,
+        "test",
+        &ai102::auth::hash_secret(&token),
+        &token[..12],
+    )
+    .await
+    .expect("token");
+    (token, id)
+}
+
+/// Starts an attempt at a form through the page and returns its id.
+async fn start(app: &TestApp, slug: &str) -> Uuid {
+    let r = app
+        .post_form("/exams", &format!("/exams/{slug}/start"), &[])
+        .await;
+    assert_eq!(r.status(), 303, "start redirects to the first item");
+    location(&r)
+        .strip_prefix("/attempts/")
+        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.parse().ok())
+        .expect("attempt id in the location")
+}
+
+/// Uploads a file through the instructor's multipart form.
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", app.csrf("/instructor/upload").await)
+        .text("format", "auto")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+    app.client
+        .post(app.url("/instructor/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+}
+
+/// Every (method, path) of the router, read from its source: `.route("path", get(..).post(..))`.
+fn routes_in_the_router() -> BTreeSet<(String, String)> {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/mod.rs"))
+            .expect("src/web/mod.rs");
+    let mut routes = BTreeSet::new();
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        // The call's arguments: up to the matching closing parenthesis.
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .expect("a closed .route( call");
+        let args = &rest[..end];
+        let path = args
+            .split('"')
+            .nth(1)
+            .expect("a route path literal")
+            .to_owned();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let call = format!("{method}(");
+            let found = args.match_indices(&call).any(|(i, _)| {
+                i == 0 || {
+                    let before = args.as_bytes()[i - 1];
+                    !(before.is_ascii_alphanumeric() || before == b'_')
+                }
+            });
+            if found {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        rest = &rest[end..];
+    }
+    routes
+}
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Everybody, signed in or not.
+    Public,
+    /// Any signed-in account (pages) or any valid token (API).
+    SignedIn,
+    /// The candidate who owns the attempt or token; any other account gets 404.
+    Owner,
+    /// Instructors and admins; candidates get 403.
+    Instructor,
+    /// The instructor who owns the pack or upload, and admins; other instructors get 404, candidates 403.
+    PackOwner,
+    /// Only the instructor who uploaded the file (a staged upload is private, even to admins).
+    Uploader,
+    /// Admins only; everybody else signed in gets 403.
+    Admin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    Candidate,
+    OtherCandidate,
+    Instructor,
+    OtherInstructor,
+    Admin,
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Allowed,
+    SignIn,
+    Forbidden,
+    NotFound,
+}
+
+impl Rule {
+    fn expect(self, who: Who) -> Expect {
+        use Who::*;
+        if who == Anonymous {
+            return match self {
+                Rule::Public => Expect::Allowed,
+                _ => Expect::SignIn,
+            };
+        }
+        match self {
+            Rule::Public | Rule::SignedIn => Expect::Allowed,
+            Rule::Owner => match who {
+                Candidate => Expect::Allowed,
+                _ => Expect::NotFound,
+            },
+            Rule::Instructor => match who {
+                Candidate | OtherCandidate => Expect::Forbidden,
+                _ => Expect::Allowed,
+            },
+            Rule::PackOwner => match who {
+                Candidate | OtherCandidate => Expect::Forbidden,
+                OtherInstructor => Expect::NotFound,
+                _ => Expect::Allowed,
+            },
+            Rule::Uploader => match who {
+                Candidate | OtherCandidate => Expect::Forbidden,
+                Instructor => Expect::Allowed,
+                _ => Expect::NotFound,
+            },
+            Rule::Admin => match who {
+                Admin => Expect::Allowed,
+                _ => Expect::Forbidden,
+            },
+        }
+    }
+}
+
+/// The rule of every route. Routes with side effects that would change what later checks see come last
+/// (the owner's submit, then sign-out).
+const RULES: &[(&str, &str, Rule)] = &[
+    ("GET", "/", Rule::Public),
+    ("GET", "/healthz", Rule::Public),
+    ("GET", "/readyz", Rule::Public),
+    ("GET", "/signup", Rule::Public),
+    ("POST", "/signup", Rule::Public),
+    ("GET", "/signin", Rule::Public),
+    ("POST", "/signin", Rule::Public),
+    ("GET", "/account", Rule::SignedIn),
+    ("GET", "/account/password", Rule::SignedIn),
+    ("POST", "/account/password", Rule::SignedIn),
+    ("POST", "/account/tokens", Rule::SignedIn),
+    ("POST", "/account/tokens/{id}/revoke", Rule::Owner),
+    ("GET", "/progress", Rule::SignedIn),
+    ("GET", "/exams", Rule::SignedIn),
+    ("POST", "/exams/{slug}/start", Rule::SignedIn),
+    ("GET", "/attempts", Rule::SignedIn),
+    ("GET", "/practice", Rule::SignedIn),
+    ("POST", "/practice/start", Rule::SignedIn),
+    ("GET", "/attempts/{id}/items/{position}", Rule::Owner),
+    ("POST", "/attempts/{id}/items/{position}", Rule::Owner),
+    (
+        "POST",
+        "/attempts/{id}/items/{position}/report",
+        Rule::Owner,
+    ),
+    ("GET", "/attempts/{id}/review", Rule::Owner),
+    ("GET", "/attempts/{id}/end", Rule::Owner),
+    ("GET", "/attempts/{id}/result", Rule::Owner),
+    ("GET", "/instructor", Rule::Instructor),
+    ("GET", "/instructor/analytics", Rule::Instructor),
+    ("GET", "/instructor/upload", Rule::Instructor),
+    ("POST", "/instructor/upload", Rule::Instructor),
+    ("GET", "/instructor/forms/new", Rule::Instructor),
+    ("POST", "/instructor/forms", Rule::Instructor),
+    ("POST", "/instructor/uploads/{id}/import", Rule::Uploader),
+    ("GET", "/instructor/packs/{id}", Rule::PackOwner),
+    ("POST", "/instructor/packs/{id}/assign", Rule::PackOwner),
+    ("GET", "/instructor/packs/{id}/export", Rule::PackOwner),
+    ("POST", "/instructor/packs/{id}/status", Rule::PackOwner),
+    ("GET", "/instructor/packs/{id}/items/{key}", Rule::PackOwner),
+    (
+        "GET",
+        "/instructor/packs/{id}/items/{key}/edit",
+        Rule::PackOwner,
+    ),
+    (
+        "POST",
+        "/instructor/packs/{id}/items/{key}/edit",
+        Rule::PackOwner,
+    ),
+    ("GET", "/admin", Rule::Admin),
+    ("GET", "/admin/analytics", Rule::Admin),
+    ("GET", "/admin/users", Rule::Admin),
+    ("GET", "/admin/users/{id}", Rule::Admin),
+    ("POST", "/admin/users/{id}/role", Rule::Admin),
+    ("POST", "/admin/users/{id}/disable", Rule::Admin),
+    ("POST", "/admin/users/{id}/enable", Rule::Admin),
+    ("POST", "/admin/users/{id}/password", Rule::Admin),
+    ("GET", "/admin/audit", Rule::Admin),
+    ("GET", "/api/openapi.json", Rule::Public),
+    ("GET", "/api/v1/me", Rule::SignedIn),
+    ("GET", "/api/v1/tokens", Rule::SignedIn),
+    ("GET", "/api/v1/forms", Rule::SignedIn),
+    ("POST", "/api/v1/forms/{slug}/attempts", Rule::SignedIn),
+    ("GET", "/api/v1/attempts/{id}", Rule::Owner),
+    ("GET", "/api/v1/attempts/{id}/items/{position}", Rule::Owner),
+    (
+        "PUT",
+        "/api/v1/attempts/{id}/items/{position}/answer",
+        Rule::Owner,
+    ),
+    (
+        "PUT",
+        "/api/v1/attempts/{id}/items/{position}/mark",
+        Rule::Owner,
+    ),
+    ("GET", "/api/v1/attempts/{id}/result", Rule::Owner),
+    ("POST", "/api/v1/attempts/{id}/submit", Rule::Owner),
+    ("POST", "/attempts/{id}/submit", Rule::Owner),
+    ("POST", "/signout", Rule::Public),
+];
+
+/// A well-formed body for the forms whose fields are checked before the handler runs, so that the check
+/// that answers is the access rule, not the form's shape.
+fn form_body(path: &str) -> &'static str {
+    if path.ends_with("/report") {
+        "kind=typo&comment=typo"
+    } else if path.ends_with("/assign") {
+        "category=*unplaced*&objective=plan.secure"
+    } else if path.ends_with("/status") {
+        "status=draft"
+    } else if path.ends_with("/edit") {
+        "text=x"
+    } else {
+        ""
+    }
+}
+
+struct Principal {
+    who: Who,
+    app: TestApp,
+    csrf: String,
+    token: Option<String>,
+}
+
+#[tokio::test]
+async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
+    // A new route must get a rule here, and a rule must name a route that exists.
+    let in_router = routes_in_the_router();
+    let in_rules: BTreeSet<(String, String)> = RULES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let without_rule: Vec<_> = in_router.difference(&in_rules).collect();
+    let without_route: Vec<_> = in_rules.difference(&in_router).collect();
+    assert!(
+        without_rule.is_empty(),
+        "routes without an access rule in tests/security.rs: {without_rule:?}"
+    );
+    assert!(
+        without_route.is_empty(),
+        "rules for routes the router does not have: {without_route:?}"
+    );
+    assert!(
+        in_router.len() >= 55,
+        "the router's routes were read: {}",
+        in_router.len()
+    );
+
+    let app = TestApp::spawn().await;
+    with_form(&app, PACK, "test-form").await;
+    let people = [
+        (Who::Candidate, "cand@example.com", Role::Candidate),
+        (
+            Who::OtherCandidate,
+            "other-cand@example.com",
+            Role::Candidate,
+        ),
+        (Who::Instructor, "inst@example.com", Role::Instructor),
+        (
+            Who::OtherInstructor,
+            "other-inst@example.com",
+            Role::Instructor,
+        ),
+        (Who::Admin, "admin@example.com", Role::Admin),
+    ];
+    let mut principals = vec![Principal {
+        who: Who::Anonymous,
+        csrf: app.csrf("/signin").await,
+        app: app.other_browser(),
+        token: None,
+    }];
+    for (who, email, role) in people {
+        let browser = app.other_browser();
+        browser.create_user(email, role).await;
+        assert_eq!(browser.sign_in(email, PASSWORD).await.status(), 303);
+        let csrf = browser.csrf("/account").await;
+        let (token, _) = api_token(&app, email).await;
+        principals.push(Principal {
+            who,
+            app: browser,
+            csrf,
+            token: Some(token),
+        });
+    }
+    // The anonymous principal's token comes from its own session.
+    principals[0].csrf = principals[0].app.csrf("/signin").await;
+
+    // The objects: the candidate's attempt and token, the instructor's pack, item and upload, and an
+    // account for the admin's actions.
+    let candidate = &principals[1].app;
+    let attempt = start(candidate, "test-form").await;
+    let (_, token_id) = api_token(&app, "cand@example.com").await;
+    let instructor = &principals[3].app;
+    let pack_yaml = PACK.replace("id: test-exam-pack", "id: instructor-pack");
+    let r = upload(instructor, "pack.yaml", pack_yaml.into_bytes()).await;
+    assert_eq!(r.status(), 303, "the instructor's pack uploads");
+    let pack: Uuid = sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = 'instructor-pack'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the instructor's pack");
+    // A file with problems is kept as an upload whose valid items can be imported later.
+    let mixed = PACK
+        .replace("id: test-exam-pack", "id: mixed-pack")
+        .replace(
+            "    answer: a\n    explanation: A is right",
+            "    answer: z\n    explanation: A is right",
+        );
+    let r = upload(instructor, "mixed.yaml", mixed.into_bytes()).await;
+    assert_eq!(r.status(), 422, "the file with a problem is reported");
+    let upload: Uuid =
+        sqlx::query_scalar("SELECT id FROM uploads ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .expect("the instructor's upload");
+    app.create_user("someone@example.com", Role::Candidate)
+        .await;
+    let someone = user_id(&app, "someone@example.com").await;
+
+    let concrete = |path: &str| -> String {
+        let id = if path.starts_with("/account/tokens/") {
+            token_id.to_string()
+        } else if path.starts_with("/instructor/uploads/") {
+            upload.to_string()
+        } else if path.starts_with("/instructor/packs/") {
+            pack.to_string()
+        } else if path.starts_with("/admin/users/") {
+            someone.to_string()
+        } else {
+            attempt.to_string()
+        };
+        path.replace("{id}", &id)
+            .replace("{position}", "1")
+            .replace("{slug}", "test-form")
+            .replace("{key}", "t-single")
+    };
+
+    // Each principal in turn; the owner of the objects goes last, so that its side effects (a submitted
+    // attempt, a revoked token) come after the others were checked against the same state.
+    let order = [
+        Who::Anonymous,
+        Who::OtherCandidate,
+        Who::OtherInstructor,
+        Who::Instructor,
+        Who::Admin,
+        Who::Candidate,
+    ];
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (method, path, rule) in RULES {
+        let url_path = concrete(path);
+        for who in order {
+            let p = principals
+                .iter()
+                .find(|p| p.who == who)
+                .expect("every principal");
+            let api = path.starts_with("/api/");
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = p.app.client.request(method.clone(), p.app.url(&url_path));
+            if api {
+                if let Some(token) = &p.token {
+                    req = req.bearer_auth(token);
+                }
+                if path.ends_with("/mark") {
+                    req = req.json(&serde_json::json!({ "marked": true }));
+                } else if path.ends_with("/answer") {
+                    req = req.json(&serde_json::Value::Null);
+                } else if method != Method::GET {
+                    req = req.json(&serde_json::json!({}));
+                }
+            } else if method != Method::GET {
+                req = req
+                    .header("x-csrf-token", &p.csrf)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form_body(path));
+            }
+            let r = req.send().await.expect("request");
+            let status = r.status();
+            let to_sign_in = status == StatusCode::SEE_OTHER && location(&r).starts_with("/signin");
+            let got = if status == StatusCode::UNAUTHORIZED || (to_sign_in && !api) {
+                Expect::SignIn
+            } else if status == StatusCode::FORBIDDEN {
+                Expect::Forbidden
+            } else if status == StatusCode::NOT_FOUND {
+                Expect::NotFound
+            } else {
+                Expect::Allowed
+            };
+            let mut expected = rule.expect(who);
+            // Failed credentials are answered 401 with the form again.
+            if *path == "/signin" && method == Method::POST && status == StatusCode::UNAUTHORIZED {
+                expected = Expect::SignIn;
+            }
+            checked += 1;
+            if status.is_server_error() {
+                let body = r.text().await.unwrap_or_default();
+                wrong.push(format!(
+                    "{method} {url_path} as {who:?}: {status} {body:.300}"
+                ));
+            } else if got != expected {
+                wrong.push(format!(
+                    "{method} {url_path} as {who:?}: expected {expected:?}, got {status} ({got:?})"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} checks disagree with the access rules:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(checked, RULES.len() * 6);
+}
+
+/// What a candidate must not see while the attempt runs; the explanations carry a marker to find them by.
+const EXPLAINED: &str = "EXPLAINED-7Q3";
+
+fn leaks(body: &str, references: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for needle in [
+        EXPLAINED,
+        "Correct answer",
+        "Partly correct",
+        "data-correct",
+        "is_correct",
+        "\"correct\"",
+        "\"answer\":",
+        "\"key\":",
+        "\"explanation\"",
+        "\"references\"",
+    ] {
+        if body.contains(needle) {
+            found.push(needle.to_owned());
+        }
+    }
+    for r in references {
+        if body.contains(r) {
+            found.push((*r).to_owned());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn no_key_explanation_or_reference_reaches_the_candidate_before_the_attempt_ends() {
+    let app = TestApp::spawn().await;
+    let yaml = PACK.replace("explanation: ", &format!("explanation: {EXPLAINED} "));
+    with_form(&app, &yaml, "test-form").await;
+    let references: Vec<&str> = PACK
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("references: ["))
+        .map(|l| l.trim_end_matches(']'))
+        .collect();
+    assert_eq!(references.len(), 8, "the fixture's references were read");
+
+    app.create_user("cand@example.com", Role::Candidate).await;
+    app.sign_in("cand@example.com", PASSWORD).await;
+    let (token, _) = api_token(&app, "cand@example.com").await;
+    let attempt = start(&app, "test-form").await;
+    let api = reqwest::Client::new();
+
+    // Every page and API answer of the attempt in progress, including saves, marks and refusals.
+    let mut bodies: Vec<(String, String)> = Vec::new();
+    for path in ["/exams", "/attempts", "/progress", "/account"] {
+        bodies.push((path.into(), app.get(path).await.text().await.expect("body")));
+    }
+    for position in 1..=8 {
+        let page = format!("/attempts/{attempt}/items/{position}");
+        bodies.push((
+            page.clone(),
+            app.get(&page).await.text().await.expect("body"),
+        ));
+        let r = app
+            .post_form(
+                &page,
+                &page,
+                &[("mark_present", "1"), ("mark", "1"), ("go", "stay")],
+            )
+            .await;
+        bodies.push((format!("POST {page}"), r.text().await.expect("body")));
+        for suffix in ["", "/mark"] {
+            let url = app.url(&format!(
+                "/api/v1/attempts/{attempt}/items/{position}{suffix}"
+            ));
+            let r = if suffix.is_empty() {
+                api.get(url).bearer_auth(&token).send().await
+            } else {
+                api.put(url)
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({ "marked": true }))
+                    .send()
+                    .await
+            }
+            .expect("API");
+            bodies.push((
+                format!("API {position}{suffix}"),
+                r.text().await.expect("body"),
+            ));
+        }
+    }
+    for path in ["review", "end", "result"] {
+        let page = format!("/attempts/{attempt}/{path}");
+        bodies.push((
+            page.clone(),
+            app.get(&page).await.text().await.expect("body"),
+        ));
+    }
+    for suffix in ["", "/result"] {
+        let r = api
+            .get(app.url(&format!("/api/v1/attempts/{attempt}{suffix}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("API");
+        bodies.push((
+            format!("API attempt{suffix}"),
+            r.text().await.expect("body"),
+        ));
+    }
+    assert!(
+        bodies
+            .iter()
+            .any(|(_, b)| b.contains("Which option is right?")),
+        "the scan saw the items themselves"
+    );
+    let leaked: Vec<String> = bodies
+        .iter()
+        .filter_map(|(what, body)| {
+            let found = leaks(body, &references);
+            (!found.is_empty()).then(|| format!("{what}: {found:?}"))
+        })
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "before the end the candidate saw:\n{}",
+        leaked.join("\n")
+    );
+
+    // Once the attempt has ended the same scan finds them: it can fail.
+    let r = app
+        .post_form(
+            &format!("/attempts/{attempt}/end"),
+            &format!("/attempts/{attempt}/submit"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let result = app
+        .get(&format!("/attempts/{attempt}/result"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    let found = leaks(&result, &references);
+    assert!(
+        found.contains(&EXPLAINED.to_owned()) && found.iter().any(|f| f.starts_with("https://")),
+        "the result shows explanations and references: {found:?}"
+    );
+}
+
+/// Payloads that must not run: script tags, event handlers, javascript: URLs, SVG and frames.
+const XSS_PACK: &str = r#"
+pack:
+  id: xss-pack
+  title: "XSS <script>alert('title')</script>"
+  version: 1
+  blueprint: ai102
+items:
+  - id: xss-single
+    type: single
+    domain: plan
+    objective: plan.secure
+    stem: |
+      Which <script>alert('stem')</script> option? <img src=x onerror="alert('img')">
+      [click me](javascript:alert('link')) <a href="javascript:alert('a')">a</a>
+      <svg onload="alert('svg')"><circle r="1"/></svg> <iframe src="https://example.com"></iframe>
+      <div onclick="alert('div')" style="background:url(javascript:alert('css'))">div</div>
+    options:
+      - { id: a, text: "<b onmouseover=\"alert('opt')\">Right</b>" }
+      - { id: b, text: "[x](javascript:alert('optlink'))" }
+      - { id: c, text: "<object data=\"javascript:alert('obj')\"></object>Wrong" }
+    answer: a
+    explanation: |
+      <script>alert('explanation')</script> ![pic](javascript:alert('pic'))
+      <form action="javascript:alert('form')"><input></form> <math><mtext><img src=x onerror=alert('math')></mtext></math>
+    references: ["https://learn.microsoft.com/azure/ai-services/authentication"]
+  - id: xss-multiple
+    type: multiple
+    domain: genai
+    objective: genai.openai
+    stem: "Choose two: <IMG SRC=JaVaScRiPt:alert('caps')> <a href=' javascript:alert(1)'>space</a>"
+    choose: 2
+    options:
+      - { id: a, text: "One" }
+      - { id: b, text: "<svg><script>alert('svgscript')</script></svg>" }
+      - { id: c, text: "Two" }
+    answer: [a, c]
+    explanation: "<details open ontoggle=alert('toggle')>x</details>"
+    references: ["https://learn.microsoft.com/azure/ai-services/openai/overview"]
+"#;
+
+/// Everything in a page that could run script: script elements other than ours, event-handler attributes,
+/// javascript: URLs, and embedding elements.
+fn script_in(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let all = scraper::Selector::parse("*").expect("selector");
+    let mut found = Vec::new();
+    for el in doc.select(&all) {
+        let v = el.value();
+        let name = v.name();
+        if name == "script" {
+            let ours = v.attr("src").is_some_and(|s| s.starts_with("/static/"));
+            if !ours || el.text().any(|t| !t.trim().is_empty()) {
+                found.push(format!("<script> {:?}", el.html()));
+            }
+        }
+        if matches!(name, "iframe" | "object" | "embed" | "frame" | "base") {
+            found.push(format!("<{name}>"));
+        }
+        // Our own charts are SVG; none may come from a pack's Markdown.
+        let in_rendered = el.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| e.has_class("md", scraper::CaseSensitivity::CaseSensitive))
+        });
+        if in_rendered
+            && matches!(
+                name,
+                "svg" | "math" | "form" | "input" | "button" | "select"
+            )
+        {
+            found.push(format!("<{name}> in rendered Markdown"));
+        }
+        for (attr, value) in v.attrs() {
+            let value = value
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if attr.to_ascii_lowercase().starts_with("on") {
+                found.push(format!("<{name} {attr}>"));
+            }
+            if value.contains("javascript:") || value.starts_with("data:text/html") {
+                found.push(format!("<{name} {attr}={value:?}>"));
+            }
+            if attr == "style" {
+                found.push(format!("<{name} style>"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
+    // The detector itself finds what it looks for.
+    for page in [
+        "<div class=md><img src=x onerror=alert(1)></div>",
+        "<script>alert(1)</script>",
+        "<a href=' JavaScript:alert(1)'>x</a>",
+        "<div class=md><svg></svg></div>",
+        "<iframe src=x></iframe>",
+    ] {
+        assert!(!script_in(page).is_empty(), "the scan misses {page}");
+    }
+    assert!(script_in("<script src=\"/static/exam.js\"></script><svg></svg>").is_empty());
+    let app = TestApp::spawn().await;
+    app.create_user("inst@example.com", Role::Instructor).await;
+    assert_eq!(
+        app.sign_in("inst@example.com", PASSWORD).await.status(),
+        303
+    );
+    let r = upload(&app, "xss.yaml", XSS_PACK.as_bytes().to_vec()).await;
+    assert_eq!(r.status(), 303, "the pack with payloads is a valid pack");
+    let pack: Uuid = sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = 'xss-pack'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the pack");
+
+    // The instructor's pages that show the pack.
+    let mut pages = vec![
+        "/instructor".to_owned(),
+        format!("/instructor/packs/{pack}"),
+    ];
+    for key in ["xss-single", "xss-multiple"] {
+        pages.push(format!("/instructor/packs/{pack}/items/{key}"));
+        pages.push(format!("/instructor/packs/{pack}/items/{key}/edit"));
+    }
+    let mut bodies = Vec::new();
+    for page in &pages {
+        let r = app.get(page).await;
+        assert_eq!(r.status(), 200, "{page}");
+        bodies.push((page.clone(), r.text().await.expect("body")));
+    }
+
+    // Published, a candidate takes a form of it to the end and reads the result.
+    let pack_page = format!("/instructor/packs/{pack}");
+    let r = app
+        .post_form(
+            &pack_page,
+            &format!("{pack_page}/status"),
+            &[("status", "published")],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "the pack is published");
+    create_form(
+        &app.db,
+        NewForm {
+            slug: "xss-form",
+            title: "XSS form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 2,
+            duration_minutes: 30,
+            case_studies: 0,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[pack],
+        },
+    )
+    .await
+    .expect("the form")
+    .expect("a new form");
+    let candidate = app.other_browser();
+    candidate
+        .create_user("cand@example.com", Role::Candidate)
+        .await;
+    candidate.sign_in("cand@example.com", PASSWORD).await;
+    let attempt = start(&candidate, "xss-form").await;
+    for position in 1..=2 {
+        let page = format!("/attempts/{attempt}/items/{position}");
+        bodies.push((
+            page.clone(),
+            candidate.get(&page).await.text().await.expect("body"),
+        ));
+    }
+    candidate
+        .post_form(
+            &format!("/attempts/{attempt}/end"),
+            &format!("/attempts/{attempt}/submit"),
+            &[],
+        )
+        .await;
+    let page = format!("/attempts/{attempt}/result");
+    bodies.push((
+        page.clone(),
+        candidate.get(&page).await.text().await.expect("body"),
+    ));
+
+    // The payloads' text reached the pages (so they were looked at), and nothing of them can run.
+    for (page, body) in &bodies {
+        let found = script_in(body);
+        assert!(found.is_empty(), "{page} carries script: {found:#?}");
+    }
+    assert!(
+        bodies
+            .iter()
+            .any(|(_, b)| b.contains("Which") && b.contains("option?")),
+        "the stem was shown"
+    );
+    let result = &bodies.last().expect("the result page").1;
+    assert!(
+        result.contains("Explanation") && result.contains("learn.microsoft.com"),
+        "the result shows the explanations"
+    );
+}
