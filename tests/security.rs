@@ -871,3 +871,38 @@ async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
         "the result shows the explanations"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_id_in_a_path_is_the_not_found_page_or_problem() {
+    let app = TestApp::spawn().await;
+    app.create_user("admin@example.com", Role::Admin).await;
+    app.sign_in("admin@example.com", PASSWORD).await;
+    let (token, _) = api_token(&app, "admin@example.com").await;
+    for path in [
+        "/attempts/not-a-uuid/review",
+        "/attempts/00000000-0000-0000-0000-000000000000/items/x",
+        "/instructor/packs/x",
+        "/admin/users/1",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        let html = r.text().await.expect("body");
+        assert!(
+            html.contains("<main"),
+            "{path} is the site's error page: {html:.200}"
+        );
+    }
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/attempts/not-a-uuid"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("API");
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+}

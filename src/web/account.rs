@@ -1,5 +1,6 @@
 //! The account page: change password, personal API tokens.
 
+use super::Path;
 use super::{render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser};
 use crate::auth::{self, password};
@@ -7,7 +8,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::store::tokens::TokenInfo;
 use crate::{store, AppState};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -1,5 +1,6 @@
 //! The admin area: the summary, accounts (search, role, disable, password reset) and the audit log.
 
+use super::Path;
 use super::{render, Layout};
 use crate::auth::session::{CsrfForm, RequireAdmin, Session, User};
 use crate::auth::{self, password, Role};
@@ -8,7 +9,7 @@ use crate::store::audit::{AuditFilter, AuditRow};
 use crate::store::users::{Actor, Change, UserCounts, UserFilter, UserRow};
 use crate::{store, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 //! result. The same rules as the pages (exam::service): database clock, locks, one result per attempt.
 
 use super::api::ApiUser;
+use super::ApiPath as Path;
 use crate::bank::model::{Body, Choice};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::exam::plan::Presentation;
@@ -9,7 +10,7 @@ use crate::exam::service;
 use crate::scoring::{ExamResult, Response};
 use crate::store::exam::{self as store, AttemptRow};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 //! Every page works without JavaScript (forms post and redirect); `static/exam.js` only enhances.
 
 use super::views::{answer_lines, CaseView, ItemView};
+use super::Path;
 use super::{markdown, render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser, Session};
 use crate::error::{AppError, AppResult};
@@ -11,7 +12,7 @@ use crate::scoring::{self, Response};
 use crate::store::exam::{self as store, AttemptRow, FormRow, SlotRow};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response as HttpResponse};
 use uuid::Uuid;

@@ -34,6 +34,7 @@ pub async fn index(
 
 // ---- Uploads ------------------------------------------------------------------------------------------
 
+use super::Path;
 use crate::auth::session::Session;
 use crate::auth::session::User;
 use crate::bank::import::Format;
@@ -42,7 +43,7 @@ use crate::bank::upload::MAX_UPLOAD_BYTES;
 use crate::bank::Problem;
 use crate::error::AppError;
 use crate::packs::{self, UploadOutcome};
-use axum::extract::{Multipart, Path, Query};
+use axum::extract::{Multipart, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -237,3 +237,48 @@ impl axum::extract::FromRequestParts<AppState> for ClientAddress {
         Ok(ClientAddress(peer))
     }
 }
+
+/// Path parameters of a page. A parameter that does not parse (`/attempts/not-a-uuid/review`) names no page,
+/// so it is the site's 404 page rather than the framework's plain-text 400.
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| Path(t))
+            .map_err(|_| crate::error::AppError::NotFound)
+    }
+}
+
+/// Path parameters of a JSON API route: one that does not parse is a 404 problem document.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(t)| ApiPath(t))
+            .map_err(crate::error::ApiError)
+    }
+}

@@ -1,5 +1,6 @@
 //! Practice mode: the candidate builds an untimed set and gets feedback after each item; and problem reports.
 
+use super::Path;
 use super::{render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser};
 use crate::bank::model::Blueprint;
@@ -9,7 +10,7 @@ use crate::exam::service;
 use crate::store::exam as store;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uuid::Uuid;
