@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod exam;
+pub mod fuzz;
 pub mod packs;
 pub mod scoring;
 pub mod store;
