@@ -626,3 +626,86 @@ async fn the_audit_log_filters_by_actor_action_target_and_dates_newest_first() {
     assert_eq!(second.len(), 10);
     assert_eq!(second[9][2], "item 60");
 }
+
+#[tokio::test]
+async fn extra_time_set_by_an_admin_lengthens_the_candidates_next_exam_and_is_audited() {
+    let app = app_with_admin().await;
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
+    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
+        .await
+        .unwrap();
+    ai102::store::exam::create_form(
+        &app.db,
+        ai102::store::exam::NewForm {
+            slug: "timed",
+            title: "Timed form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 8,
+            duration_minutes: 40,
+            case_studies: 1,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[summary.pack_id],
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let id = create_named(&app, "ella@example.com", "Ella", Role::Candidate).await;
+
+    // Out of range: refused with a message, nothing changes.
+    for bad in ["-5", "101", "ten", ""] {
+        let r = act(&app, id, "extra-time", &[("minutes", bad)]).await;
+        assert_eq!(r.status(), 422, "{bad:?}");
+        let page = r.text().await.unwrap();
+        assert!(
+            texts(&page, "[data-testid=error]")[0].contains("0 to 100"),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT extra_time_minutes::bigint FROM users WHERE email = 'ella@example.com'")
+            .await,
+        0
+    );
+
+    let page = follow(
+        &app,
+        act(&app, id, "extra-time", &[("minutes", "30")]).await,
+    )
+    .await;
+    assert_eq!(
+        texts(&page, "[data-testid=message]"),
+        ["ella@example.com now has 30 minutes of extra time on every timed exam they start."]
+    );
+    assert_eq!(
+        texts(&page, "[data-testid=extra-time]"),
+        ["+30 minutes on timed exams"]
+    );
+
+    // The candidate sees it on the exams page and gets 40 + 30 minutes, by the database's clock.
+    let ella = signed_in(&app, "ella@example.com").await;
+    let exams = html(&ella, "/exams").await;
+    assert!(
+        exams.contains("40 minutes + 30 minutes extra time"),
+        "{exams}"
+    );
+    let r = ella.post_form("/exams", "/exams/timed/start", &[]).await;
+    assert_eq!(r.status(), 303);
+    let minutes: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM deadline - started_at)::float8 / 60 FROM attempts",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!((minutes - 70.0).abs() < 0.01, "{minutes} minutes");
+
+    let audit = html(&app, "/admin/audit?action=user.extra_time_changed").await;
+    let rows = audit_rows(&audit);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "root@example.com");
+    assert_eq!(rows[0][2], "ella@example.com");
+    assert_eq!(rows[0][3], "0 → 30");
+}

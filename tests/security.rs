@@ -282,6 +282,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/users/{id}/disable", Rule::Admin),
     ("POST", "/admin/users/{id}/enable", Rule::Admin),
     ("POST", "/admin/users/{id}/password", Rule::Admin),
+    ("POST", "/admin/users/{id}/extra-time", Rule::Admin),
     ("GET", "/admin/audit", Rule::Admin),
     ("GET", "/api/openapi.json", Rule::Public),
     ("GET", "/api/v1/me", Rule::SignedIn),

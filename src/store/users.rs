@@ -174,12 +174,14 @@ pub struct UserRow {
     pub display_name: String,
     pub role: String,
     pub disabled: bool,
+    /// Minutes added to every timed exam this account starts (an accommodation).
+    pub extra_time_minutes: i32,
     pub created_at: time::OffsetDateTime,
 }
 
 /// The newest users first.
 pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, display_name, role, disabled, created_at FROM users ORDER BY created_at DESC LIMIT $1")
+    sqlx::query_as("SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users ORDER BY created_at DESC LIMIT $1")
         .bind(limit)
         .fetch_all(db)
         .await
@@ -234,7 +236,7 @@ pub async fn search(
         .fetch_one(db)
         .await?;
     let rows = sqlx::query_as(&format!(
-        "SELECT id, email, display_name, role, disabled, created_at FROM users WHERE {WHERE}
+        "SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users WHERE {WHERE}
          ORDER BY created_at DESC, email LIMIT $3 OFFSET $4"
     ))
     .bind(&pattern)
@@ -248,7 +250,7 @@ pub async fn search(
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, email, display_name, role, disabled, created_at FROM users WHERE id = $1",
+        "SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -295,6 +297,46 @@ async fn lock_user(
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
+}
+
+/// The most extra time an admin may grant: double the default 100-minute exam.
+pub const MAX_EXTRA_TIME_MINUTES: i32 = 100;
+
+/// Sets the extra time an account gets on every timed exam it starts from now on, and audits it
+/// (`user.extra_time_changed`, with the old and new minutes). Attempts already started keep their deadline.
+pub async fn set_extra_time(
+    db: &PgPool,
+    actor: Actor<'_>,
+    id: Uuid,
+    minutes: i32,
+) -> Result<Change, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let Some((email, old)): Option<(String, i32)> =
+        sqlx::query_as("SELECT email, extra_time_minutes FROM users WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+    else {
+        return Ok(Change::NotFound);
+    };
+    if old == minutes {
+        return Ok(Change::Unchanged);
+    }
+    sqlx::query("UPDATE users SET extra_time_minutes = $2 WHERE id = $1")
+        .bind(id)
+        .bind(minutes)
+        .execute(&mut *tx)
+        .await?;
+    super::bank::audit(
+        &mut *tx,
+        Some((actor.id, actor.email)),
+        "user.extra_time_changed",
+        &email,
+        serde_json::json!({"old": old, "new": minutes}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Change::Done)
 }
 
 /// Changes an account's role and audits it (`user.role_changed`, with the old and the new role).

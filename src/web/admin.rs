@@ -151,6 +151,7 @@ pub struct UserPage {
     /// The page is the signed-in admin's own account: the forms that would lock them out are not offered.
     pub is_self: bool,
     pub roles: [&'static str; 3],
+    pub max_extra: i32,
 }
 
 async fn user_page(
@@ -174,6 +175,7 @@ async fn user_page(
             Role::Instructor.as_str(),
             Role::Admin.as_str(),
         ],
+        max_extra: store::users::MAX_EXTRA_TIME_MINUTES,
     })
 }
 
@@ -197,6 +199,12 @@ pub async fn user(
             "{email} is disabled: their sessions were ended and they cannot sign in."
         )),
         "enabled" => Some(format!("{email} is enabled and can sign in again.")),
+        "extra_time" => Some(match page.u.extra_time_minutes {
+            0 => format!("{email} has no extra time."),
+            m => {
+                format!("{email} now has {m} minutes of extra time on every timed exam they start.")
+            }
+        }),
         "unchanged" => Some("Nothing to change: the account already was that way.".into()),
         _ => None,
     };
@@ -279,6 +287,41 @@ pub async fn change_role(
     }
     let change = store::users::change_role(&state.db, actor(&admin), id, role).await?;
     after_change(&state, &admin, &session, id, change, "role").await
+}
+
+#[derive(Deserialize)]
+pub struct ExtraTimeForm {
+    #[serde(default)]
+    minutes: String,
+}
+
+/// Sets an account's extra time on timed exams (an accommodation, e.g. +30 minutes), 0 to remove it.
+pub async fn set_extra_time(
+    State(state): State<AppState>,
+    RequireAdmin(admin, session): RequireAdmin,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<ExtraTimeForm>,
+) -> AppResult<Response> {
+    let max = store::users::MAX_EXTRA_TIME_MINUTES;
+    let Some(minutes) = form
+        .minutes
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|m| (0..=max).contains(m))
+    else {
+        return refuse(
+            &state,
+            &admin,
+            &session,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("Extra time is a whole number of minutes from 0 to {max}."),
+        )
+        .await;
+    };
+    let change = store::users::set_extra_time(&state.db, actor(&admin), id, minutes).await?;
+    after_change(&state, &admin, &session, id, change, "extra_time").await
 }
 
 #[derive(Deserialize)]

@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
         .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/users/{id}/extra-time", post(admin::set_extra_time))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/analytics", get(analytics::admin))
         .route("/instructor/analytics", get(analytics::instructor))
