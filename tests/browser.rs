@@ -158,6 +158,156 @@ async fn a_visitor_signs_up_signs_out_and_signs_in_through_the_real_pages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instructor_uploads_sees_the_report_previews_edits_and_publishes() {
+    let Some(browser) = Browser::launch_or_skip(
+        "an_instructor_uploads_sees_the_report_previews_edits_and_publishes",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", ai102::auth::Role::Instructor)
+        .await;
+    sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
+
+    let fixture =
+        include_str!("fixtures/exam_pack.yaml").replace("id: test-exam-pack", "id: ines-pack");
+    let dir = std::env::temp_dir().join(format!("ai102-browser-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bad = dir.join("ines-bad.yaml");
+    std::fs::write(
+        &bad,
+        fixture.replace(
+            "    answer: a\n    explanation: A is right",
+            "    answer: z\n    explanation: A is right",
+        ),
+    )
+    .expect("write");
+    let good = dir.join("ines-pack.yaml");
+    std::fs::write(&good, &fixture).expect("write");
+
+    // From the instructor's page to the upload page.
+    let instructor = browser.find("header a[href='/instructor']").await;
+    browser.click_and_wait(&instructor).await;
+    assert_accessible(&browser, "instructor page").await;
+    let upload = browser.find("a[data-testid=upload-link]").await;
+    browser.click_and_wait(&upload).await;
+    assert_eq!(browser.current_path().await, "/instructor/upload");
+    assert_accessible(&browser, "upload page").await;
+
+    // A file with a problem: the report names the item and the line, and nothing is imported.
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, bad.to_str().expect("utf-8 path"))
+        .await;
+    let send = browser.find("#upload-form button[type=submit]").await;
+    // The page sends the file with a progress bar and shows the report in place (no navigation).
+    browser.click(&send).await;
+    browser
+        .wait_until(
+            "return !!document.querySelector('[data-testid=import-valid]');",
+            vec![],
+            "the validation report",
+        )
+        .await;
+    let report = browser.text(&browser.find("main").await).await;
+    assert!(
+        report.contains("t-single") && report.contains("ines-bad.yaml:17:5"),
+        "the report names the item and its line: {report}"
+    );
+    assert!(browser
+        .try_find("[data-testid=import-valid]")
+        .await
+        .is_some());
+    assert_accessible(&browser, "upload report").await;
+    assert_eq!(app.count("SELECT count(*) FROM packs").await, 0);
+
+    // The good file: the pack's page.
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, good.to_str().expect("utf-8 path"))
+        .await;
+    let send = browser.find("#upload-form button[type=submit]").await;
+    browser.click_and_wait(&send).await;
+    assert!(
+        browser
+            .current_path()
+            .await
+            .starts_with("/instructor/packs/"),
+        "the upload leads to the pack: {}",
+        browser.current_path().await
+    );
+    let pack_path = browser
+        .current_path()
+        .await
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=pack-status]").await)
+            .await,
+        "draft"
+    );
+    assert_accessible(&browser, "pack page").await;
+
+    // Preview an item with its key and explanation.
+    let preview = browser
+        .find(&format!("a[href='{pack_path}/items/t-single']"))
+        .await;
+    browser.click_and_wait(&preview).await;
+    assert!(!browser
+        .text(&browser.find("[data-testid=preview-key]").await)
+        .await
+        .is_empty());
+    assert_accessible(&browser, "item preview").await;
+
+    // Edit it: a new revision with the new stem.
+    let edit = browser
+        .find(&format!("a[href='{pack_path}/items/t-single/edit']"))
+        .await;
+    browser.click_and_wait(&edit).await;
+    assert_accessible(&browser, "item editor").await;
+    browser
+        .execute(
+            "var t = document.getElementById('text'); \
+             t.value = t.value.replace('Which option is right?', 'Which option is the right one?');",
+            vec![],
+        )
+        .await;
+    let save = browser.find("main form button[type=submit]").await;
+    browser.click_and_wait(&save).await;
+    assert!(browser.current_path().await.starts_with(&pack_path));
+    assert!(browser
+        .try_find("[data-testid=pack-message]")
+        .await
+        .is_some());
+    let preview = browser
+        .find(&format!("a[href='{pack_path}/items/t-single']"))
+        .await;
+    browser.click_and_wait(&preview).await;
+    assert!(browser
+        .text(&browser.find("[data-testid=preview-question]").await)
+        .await
+        .contains("Which option is the right one?"));
+
+    // Publish.
+    browser.goto(&app.url(&pack_path)).await;
+    let publish = browser.find("button[data-testid=publish]").await;
+    browser.click_and_wait(&publish).await;
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=pack-status]").await)
+            .await,
+        "published"
+    );
+    assert_accessible(&browser, "published pack").await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_opens_the_dashboard_and_changes_a_role() {
     let Some(browser) =
         Browser::launch_or_skip("an_admin_opens_the_dashboard_and_changes_a_role").await
