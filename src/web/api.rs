@@ -6,12 +6,15 @@ use crate::auth::Role;
 use crate::error::{ApiError, ApiResult, AppError, Problem};
 use crate::store::tokens::TokenInfo;
 use crate::{store, AppState};
-use axum::extract::{FromRef, FromRequestParts, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use uuid::Uuid;
 
@@ -48,6 +51,60 @@ where
         match store::tokens::user_for_token(&state.db, &hash_secret(token)).await? {
             Some(u) => Ok(ApiUser(u)),
             None => Err(ApiError(AppError::Unauthenticated)),
+        }
+    }
+}
+
+/// axum's `Path`, rejecting with a problem document (axum's own rejection is plain text).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, s).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
+        }
+    }
+}
+
+/// axum's `Query`, rejecting with a problem document.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, s).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
+        }
+    }
+}
+
+/// axum's `Json` body, rejecting with a problem document: 422 for JSON of the wrong shape, else 400.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, s).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(e @ JsonRejection::JsonDataError(_)) => {
+                Err(AppError::Unprocessable(e.body_text()).into())
+            }
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
         }
     }
 }
@@ -97,6 +154,56 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What every operation may answer besides its own responses, and the media type of errors: every
+/// operation takes a bearer token (401 without a valid one) and parameters that may not parse (400), and
+/// every error is an RFC 9457 problem document (`application/problem+json`, the `Problem` schema).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = || {
+            let mut r = Response::new("");
+            r.content.insert(
+                "application/problem+json".into(),
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            );
+            r
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.into()).or_insert_with(|| {
+                        let mut r = problem();
+                        r.description = description.into();
+                        RefOr::T(r)
+                    });
+                };
+                add("400", "the path, query or body does not parse");
+                if op.security.is_some() {
+                    add("401", "no valid bearer token");
+                }
+                for (status, response) in responses.iter_mut() {
+                    if let (true, RefOr::T(r)) = (status.starts_with(['4', '5']), response) {
+                        let description = std::mem::take(&mut r.description);
+                        *r = problem();
+                        r.description = description;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
@@ -105,7 +212,7 @@ impl Modify for BearerAuth {
         super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
         super::api_exam::result),
     components(schemas(Me, TokenInfo, Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "account", description = "Who you are and your tokens"),
         (name = "exam", description = "Mock exams: forms, attempts, answers, results"))
 )]
