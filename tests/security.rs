@@ -301,6 +301,10 @@ const RULES: &[(&str, &str, Rule)] = &[
         Rule::Owner,
     ),
     ("GET", "/api/v1/attempts/{id}/result", Rule::Owner),
+    ("GET", "/api/v1/packs", Rule::Instructor),
+    ("POST", "/api/v1/packs", Rule::Instructor),
+    ("GET", "/api/v1/packs/{id}", Rule::PackOwner),
+    ("PUT", "/api/v1/packs/{id}/status", Rule::PackOwner),
     ("POST", "/api/v1/attempts/{id}/submit", Rule::Owner),
     ("POST", "/attempts/{id}/submit", Rule::Owner),
     ("POST", "/signout", Rule::Public),
@@ -428,7 +432,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             token_id.to_string()
         } else if path.starts_with("/instructor/uploads/") {
             upload.to_string()
-        } else if path.starts_with("/instructor/packs/") {
+        } else if path.starts_with("/instructor/packs/") || path.starts_with("/api/v1/packs/") {
             pack.to_string()
         } else if path.starts_with("/admin/users/") {
             someone.to_string()

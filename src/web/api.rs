@@ -8,8 +8,8 @@ use crate::store::tokens::TokenInfo;
 use crate::{store, AppState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -192,12 +192,28 @@ impl Modify for ProblemResponses {
                 if op.security.is_some() {
                     add("401", "no valid bearer token");
                 }
+                // Errors are problem documents: a response documented as JSON is sent as problem+json,
+                // and one documented without a body gets the Problem schema.
                 for (status, response) in responses.iter_mut() {
-                    if let (true, RefOr::T(r)) = (status.starts_with(['4', '5']), response) {
-                        let description = std::mem::take(&mut r.description);
-                        *r = problem();
-                        r.description = description;
+                    let RefOr::T(r) = response else { continue };
+                    if r.description.is_empty() {
+                        r.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|s| StatusCode::from_u16(s).ok())
+                            .and_then(|s| s.canonical_reason())
+                            .unwrap_or_default()
+                            .to_owned();
                     }
+                    if !status.starts_with(['4', '5']) {
+                        continue;
+                    }
+                    let content = r
+                        .content
+                        .shift_remove("application/json")
+                        .or_else(|| r.content.shift_remove("application/problem+json"))
+                        .unwrap_or_else(|| Content::new(Some(Ref::from_schema_name("Problem"))));
+                    r.content.insert("application/problem+json".into(), content);
                 }
             }
         }
@@ -210,11 +226,13 @@ impl Modify for ProblemResponses {
     info(title = "ai102 API", description = "The AI-102 practice-exam platform's JSON API. Authenticate with a personal API token from your account page: `Authorization: Bearer ai102_…`."),
     paths(me, list_tokens, super::api_exam::list_forms, super::api_exam::start, super::api_exam::get_attempt,
         super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
-        super::api_exam::result),
+        super::api_exam::result, super::api_packs::upload, super::api_packs::list, super::api_packs::get,
+        super::api_packs::set_status),
     components(schemas(Me, TokenInfo, Problem)),
     modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "account", description = "Who you are and your tokens"),
-        (name = "exam", description = "Mock exams: forms, attempts, answers, results"))
+        (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
+        (name = "packs", description = "Instructors' question packs: upload, read, publish"))
 )]
 pub struct ApiDoc;
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod api_exam;
+pub mod api_packs;
 pub mod auth;
 pub mod exam;
 pub mod health;
@@ -124,18 +125,32 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(api_exam::put_mark),
         )
         .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
-        .route("/api/v1/attempts/{id}/result", get(api_exam::result));
+        .route("/api/v1/attempts/{id}/result", get(api_exam::result))
+        .route("/api/v1/packs/{id}", get(api_packs::get))
+        .route(
+            "/api/v1/packs/{id}/status",
+            axum::routing::put(api_packs::set_status),
+        );
 
     // Uploads take larger bodies than every other route.
     let uploads = Router::new()
         .route("/instructor/upload", post(instructor::upload))
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
+    // The API's upload takes the file as the body; the extractor enforces the limit and answers a
+    // problem document (the limit layer's 413 would be plain text).
+    let api_uploads = Router::new()
+        .route(
+            "/api/v1/packs",
+            get(api_packs::list).post(api_packs::upload),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
 
     Router::new()
         .merge(pages.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(api.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(uploads)
+        .merge(api_uploads)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest_service("/static", ServeDir::new(static_dir()))
