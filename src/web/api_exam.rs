@@ -366,6 +366,7 @@ pub async fn put_answer(
     let a = service::load_attempt(&state.db, id, &user).await?;
     let (q, _) = service::question_at(&state.db, &slot).await?;
     service::save(&state.db, &a, &slot, &q, Some(response.as_ref()), None).await?;
+    state.metrics.answer_saved();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,6 +12,7 @@ pub mod health;
 pub mod home;
 pub mod instructor;
 pub mod markdown;
+pub mod metrics;
 pub mod practice;
 pub mod views;
 
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_uploads)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(home::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -174,6 +176,11 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        // Outermost but one: times everything below, including the session lookup.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
