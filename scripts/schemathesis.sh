@@ -30,6 +30,7 @@ fi
 ${CARGO:-cargo} build --quiet --bin ai102
 BIN="$ROOT/target/debug/ai102"
 
+ADMIN_URL=$DATABASE_URL
 DB_NAME="ai102_schemathesis_$(date +%s)_$$"
 DB_URL="${DATABASE_URL%/*}/$DB_NAME"
 WORK=$(mktemp -d)
@@ -39,12 +40,12 @@ cleanup() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
+  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-psql "$DATABASE_URL" -qc "CREATE DATABASE \"$DB_NAME\"" >/dev/null
+psql "$ADMIN_URL" -qc "CREATE DATABASE \"$DB_NAME\"" >/dev/null
 export DATABASE_URL="$DB_URL"
 "$BIN" migrate >/dev/null
 for role in candidate instructor; do
