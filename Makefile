@@ -16,7 +16,8 @@ run:
 	echo ""; \
 	exec target/release/ai102 serve
 
-## make test: formatting, lints and the whole test suite against a real PostgreSQL and headless Chromium.
+## make test: formatting, lints and the whole test suite against a real PostgreSQL and headless Chromium,
+## then schemathesis against the JSON API's OpenAPI document.
 test:
 	@eval "$$(scripts/db.sh)"; \
 	scripts/browser.sh; \
@@ -24,6 +25,7 @@ test:
 	$(CARGO) fmt --all -- --check; \
 	$(CARGO) clippy --all-targets -- -D warnings; \
 	$(CARGO) test --all-targets --no-fail-fast; \
+	CARGO=$(CARGO) scripts/schemathesis.sh; \
 	$(MAKE) --no-print-directory clean-test-dbs
 
 ## Drop the databases the integration tests created (each test makes its own, ai102_test_*).

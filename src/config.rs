@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub max_connections: u32,
 
+    /// Bearer token that lets a scraper read /metrics from another host (without it, /metrics answers only
+    /// requests from loopback).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Load the shipped question bank at start (idempotent).
     #[arg(long, env = "LOAD_BANK", default_value = "question-bank")]
     pub load_bank: Option<std::path::PathBuf>,
@@ -46,6 +51,7 @@ impl Config {
             secure_cookies: false,
             trust_forwarded_for: false,
             max_connections: 10,
+            metrics_token: None,
             load_bank: None,
         }
     }

@@ -32,6 +32,9 @@ pub enum AppError {
     /// The request was understood but refused by a rule (e.g. the exam time is over).
     #[error("{0}")]
     Unprocessable(String),
+    /// The request body is larger than the route takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("too many attempts; try again in {0} seconds")]
     RateLimited(u64),
     #[error("the service is temporarily unavailable")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

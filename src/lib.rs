@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod exam;
 pub mod fuzz;
+pub mod metrics;
 pub mod packs;
 pub mod scoring;
 pub mod store;
@@ -30,6 +31,8 @@ pub struct AppState {
     /// Analytics reads (a replica when `DATABASE_READ_URL` is set, else the primary).
     pub read_db: PgPool,
     pub config: Arc<Config>,
+    /// Request latencies and counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// The running service: a bound listener and its router.
@@ -59,6 +62,7 @@ impl Application {
             db,
             read_db,
             config: Arc::new(config),
+            metrics: Arc::default(),
         };
         let router = web::router(state.clone());
         Ok(Application {

@@ -35,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Personal API tokens for the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Demonstration data.
     Demo {
         #[command(subcommand)]
@@ -171,6 +176,22 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for an account and print it (it is shown only once; only its hash is stored).
+    Create {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// What the token is for, as listed on the account page.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// PostgreSQL connection URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
@@ -237,6 +258,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_url,
             } => create_user(&database_url, &email, &role, name, password_stdin).await,
         },
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    database_url,
+                },
+        } => create_token(&database_url, &email, &name).await,
     }
 }
 
@@ -285,6 +314,26 @@ async fn create_user(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+async fn create_token(database_url: &str, email: &str, name: &str) -> anyhow::Result<ExitCode> {
+    let name = name.trim();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 80,
+        "the token's name must have 1 to 80 characters"
+    );
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let db = store::connect(database_url, 2).await?;
+    store::migrate(&db).await?;
+    let Some((user, _)) = store::users::for_sign_in(&db, email.as_str()).await? else {
+        eprintln!("no enabled account has the e-mail {}", email.as_str());
+        return Ok(ExitCode::from(1));
+    };
+    // The same shape as the account page's tokens: ai102_ and 64 hex digits.
+    let token = format!("ai102_{}", auth::random_secret());
+    store::tokens::create(&db, user.id, name, &auth::hash_secret(&token), &token[..12]).await?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {

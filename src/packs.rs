@@ -17,8 +17,9 @@ use uuid::Uuid;
 /// What became of an upload.
 #[derive(Debug)]
 pub enum UploadOutcome {
-    /// Imported (the whole file, or its valid items as a draft); the summary names the pack.
-    Imported(ImportSummary),
+    /// Imported (the whole file, or its valid items as a draft); the summary names the pack, and the
+    /// problems are those of the items left out (none for a clean file).
+    Imported(ImportSummary, Vec<Problem>),
     /// Something is wrong: nothing was written; the instructor may import the valid items as a draft.
     Refused(Box<Upload>),
 }
@@ -68,8 +69,10 @@ pub async fn upload(
     if !read.is_clean() && !import_valid {
         return Ok(UploadOutcome::Refused(Box::new(read)));
     }
+    let left_out = read.problems.clone();
     Ok(UploadOutcome::Imported(
         import_read(db, Some(user), file_name, read, false).await?,
+        left_out,
     ))
 }
 
@@ -176,7 +179,11 @@ pub async fn check_for_publishing(pack: Pack) -> Result<(Pack, Vec<Problem>), Ap
 }
 
 /// The pack, when the user may write to it; another instructor's pack is simply not found.
-async fn writable_access(db: &PgPool, user: &User, pack_id: Uuid) -> Result<PackAccess, AppError> {
+pub async fn writable_access(
+    db: &PgPool,
+    user: &User,
+    pack_id: Uuid,
+) -> Result<PackAccess, AppError> {
     store::pack_by_id(db, pack_id)
         .await?
         .filter(|access| may_write(user, access))

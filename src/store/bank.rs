@@ -473,6 +473,23 @@ pub struct PackRow {
     pub owned: bool,
 }
 
+/// One pack as [`list_packs`] lists it (for a user already allowed to write to it).
+pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.pack_key, p.title, p.version, p.status,
+                count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
+                true AS owned
+         FROM packs p
+         LEFT JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         LEFT JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.id = $1
+         GROUP BY p.id",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT p.id, p.pack_key, p.title, p.version, p.status,

@@ -634,3 +634,12 @@ pub async fn reports(
     .fetch_all(db)
     .await
 }
+
+/// Attempts not ended whose time has not run out (untimed practice attempts count while open).
+pub async fn attempts_in_progress(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM attempts WHERE ended_at IS NULL AND (deadline IS NULL OR deadline > now())",
+    )
+    .fetch_one(db)
+    .await
+}

@@ -6,12 +6,15 @@ use crate::auth::Role;
 use crate::error::{ApiError, ApiResult, AppError, Problem};
 use crate::store::tokens::TokenInfo;
 use crate::{store, AppState};
-use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::header;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 use uuid::Uuid;
 
@@ -48,6 +51,60 @@ where
         match store::tokens::user_for_token(&state.db, &hash_secret(token)).await? {
             Some(u) => Ok(ApiUser(u)),
             None => Err(ApiError(AppError::Unauthenticated)),
+        }
+    }
+}
+
+/// axum's `Path`, rejecting with a problem document (axum's own rejection is plain text).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, s).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
+        }
+    }
+}
+
+/// axum's `Query`, rejecting with a problem document.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, s).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
+        }
+    }
+}
+
+/// axum's `Json` body, rejecting with a problem document: 422 for JSON of the wrong shape, else 400.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, s).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(e @ JsonRejection::JsonDataError(_)) => {
+                Err(AppError::Unprocessable(e.body_text()).into())
+            }
+            Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
         }
     }
 }
@@ -97,17 +154,85 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What every operation may answer besides its own responses, and the media type of errors: every
+/// operation takes a bearer token (401 without a valid one) and parameters that may not parse (400), and
+/// every error is an RFC 9457 problem document (`application/problem+json`, the `Problem` schema).
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = || {
+            let mut r = Response::new("");
+            r.content.insert(
+                "application/problem+json".into(),
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            );
+            r
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.into()).or_insert_with(|| {
+                        let mut r = problem();
+                        r.description = description.into();
+                        RefOr::T(r)
+                    });
+                };
+                add("400", "the path, query or body does not parse");
+                if op.security.is_some() {
+                    add("401", "no valid bearer token");
+                }
+                // Errors are problem documents: a response documented as JSON is sent as problem+json,
+                // and one documented without a body gets the Problem schema.
+                for (status, response) in responses.iter_mut() {
+                    let RefOr::T(r) = response else { continue };
+                    if r.description.is_empty() {
+                        r.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|s| StatusCode::from_u16(s).ok())
+                            .and_then(|s| s.canonical_reason())
+                            .unwrap_or_default()
+                            .to_owned();
+                    }
+                    if !status.starts_with(['4', '5']) {
+                        continue;
+                    }
+                    let content = r
+                        .content
+                        .shift_remove("application/json")
+                        .or_else(|| r.content.shift_remove("application/problem+json"))
+                        .unwrap_or_else(|| Content::new(Some(Ref::from_schema_name("Problem"))));
+                    r.content.insert("application/problem+json".into(), content);
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ai102 API", description = "The AI-102 practice-exam platform's JSON API. Authenticate with a personal API token from your account page: `Authorization: Bearer ai102_…`."),
     paths(me, list_tokens, super::api_exam::list_forms, super::api_exam::start, super::api_exam::get_attempt,
         super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
-        super::api_exam::result),
+        super::api_exam::result, super::api_packs::upload, super::api_packs::list, super::api_packs::get,
+        super::api_packs::set_status),
     components(schemas(Me, TokenInfo, Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "account", description = "Who you are and your tokens"),
-        (name = "exam", description = "Mock exams: forms, attempts, answers, results"))
+        (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
+        (name = "packs", description = "Instructors' question packs: upload, read, publish"))
 )]
 pub struct ApiDoc;
 

@@ -1,8 +1,7 @@
 //! The mock exam over the JSON API: list forms, start an attempt, get an item, save an answer, mark, submit,
 //! result. The same rules as the pages (exam::service): database clock, locks, one result per attempt.
 
-use super::api::ApiUser;
-use super::ApiPath as Path;
+use super::api::{ApiJson, ApiPath, ApiUser};
 use crate::bank::model::{Body, Choice};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::exam::plan::Presentation;
@@ -103,7 +102,7 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
 pub async fn start(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<AttemptInfo>)> {
     let form = store::form_by_slug(&state.db, &slug)
         .await?
@@ -120,7 +119,7 @@ pub async fn start(
 pub async fn get_attempt(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<AttemptInfo>> {
     let a = service::load_attempt(&state.db, id, &user).await?;
     Ok(Json(attempt_info(&state, &a).await?))
@@ -194,13 +193,13 @@ fn entries(choices: &[Choice], order: &Presentation) -> Vec<TextEntry> {
 
 /// One item of a running attempt.
 #[utoipa::path(get, path = "/api/v1/attempts/{id}/items/{position}", tag = "exam",
-    params(("id" = Uuid, Path), ("position" = i32, Path, description = "1-based")),
+    params(("id" = Uuid, Path), ("position" = i32, Path, minimum = 1, description = "1-based")),
     responses((status = 200, body = ItemInfo), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn get_item(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, position)): Path<(Uuid, i32)>,
+    ApiPath((id, position)): ApiPath<(Uuid, i32)>,
 ) -> ApiResult<Json<ItemInfo>> {
     let a = open_attempt(&state, id, &user).await?;
     let slot = store::slot(&state.db, id, position)
@@ -343,14 +342,14 @@ async fn leave_sections(
 /// Saves (or, with `null`, clears) the answer of an item. Refused with 422 after the deadline (earlier answers
 /// count), in a locked section, or when it changes an answered yes/no statement.
 #[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/answer", tag = "exam",
-    params(("id" = Uuid, Path), ("position" = i32, Path)),
+    params(("id" = Uuid, Path), ("position" = i32, Path, minimum = 1, description = "1-based")),
     request_body(content = Object, description = "`{\"type\": \"single\", \"answer\": \"a\"}`; see docs/scoring.md for every type's shape, or null to clear"),
     responses((status = 204, description = "saved"), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn put_answer(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, position)): Path<(Uuid, i32)>,
+    ApiPath((id, position)): ApiPath<(Uuid, i32)>,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
     // Whose attempt it is comes first: another user's attempt is 404 whatever the body holds.
@@ -367,6 +366,7 @@ pub async fn put_answer(
     let a = service::load_attempt(&state.db, id, &user).await?;
     let (q, _) = service::question_at(&state.db, &slot).await?;
     service::save(&state.db, &a, &slot, &q, Some(response.as_ref()), None).await?;
+    state.metrics.answer_saved();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -377,14 +377,14 @@ pub struct MarkBody {
 
 /// Marks or unmarks an item for review.
 #[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/mark", tag = "exam",
-    params(("id" = Uuid, Path), ("position" = i32, Path)), request_body = MarkBody,
+    params(("id" = Uuid, Path), ("position" = i32, Path, minimum = 1, description = "1-based")), request_body = MarkBody,
     responses((status = 204, description = "saved"), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn put_mark(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, position)): Path<(Uuid, i32)>,
-    Json(body): Json<MarkBody>,
+    ApiPath((id, position)): ApiPath<(Uuid, i32)>,
+    ApiJson(body): ApiJson<MarkBody>,
 ) -> ApiResult<StatusCode> {
     let a = open_attempt(&state, id, &user).await?;
     let slot = store::slot(&state.db, id, position)
@@ -409,11 +409,11 @@ pub struct ResultInfo {
 pub async fn submit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ResultInfo>> {
     let a = service::load_attempt(&state.db, id, &user).await?;
     service::submit(&state.db, &a).await?;
-    result(State(state), ApiUser(user), Path(id)).await
+    result(State(state), ApiUser(user), ApiPath(id)).await
 }
 
 /// The result of an ended attempt: scaled score, pass/fail, per-domain percentages.
@@ -423,7 +423,7 @@ pub async fn submit(
 pub async fn result(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ResultInfo>> {
     let a = service::load_attempt(&state.db, id, &user).await?;
     let Some(result) = a.result.as_ref().map(|r| r.0.clone()) else {

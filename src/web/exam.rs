@@ -236,7 +236,12 @@ pub async fn save(
     )
     .await
     {
-        Ok(saved) => saved,
+        Ok(saved) => {
+            if response_change.is_some() {
+                state.metrics.answer_saved();
+            }
+            saved
+        }
         Err(e) => {
             if autosave {
                 return Err(e);

@@ -179,7 +179,7 @@ async fn upload_outcome(
     held: Option<Uuid>,
 ) -> AppResult<Response> {
     match packs::upload(&state.db, user, name, bytes, format, draft_valid).await {
-        Ok(UploadOutcome::Imported(summary)) => {
+        Ok(UploadOutcome::Imported(summary, _)) => {
             if let Some(h) = held {
                 store::bank::drop_upload(&state.db, h).await?;
             }

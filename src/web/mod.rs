@@ -5,12 +5,14 @@ pub mod admin;
 pub mod analytics;
 pub mod api;
 pub mod api_exam;
+pub mod api_packs;
 pub mod auth;
 pub mod exam;
 pub mod health;
 pub mod home;
 pub mod instructor;
 pub mod markdown;
+pub mod metrics;
 pub mod practice;
 pub mod views;
 
@@ -125,20 +127,35 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(api_exam::put_mark),
         )
         .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
-        .route("/api/v1/attempts/{id}/result", get(api_exam::result));
+        .route("/api/v1/attempts/{id}/result", get(api_exam::result))
+        .route("/api/v1/packs/{id}", get(api_packs::get))
+        .route(
+            "/api/v1/packs/{id}/status",
+            axum::routing::put(api_packs::set_status),
+        );
 
     // Uploads take larger bodies than every other route.
     let uploads = Router::new()
         .route("/instructor/upload", post(instructor::upload))
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
+    // The API's upload takes the file as the body; the extractor enforces the limit and answers a
+    // problem document (the limit layer's 413 would be plain text).
+    let api_uploads = Router::new()
+        .route(
+            "/api/v1/packs",
+            get(api_packs::list).post(api_packs::upload),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
 
     Router::new()
         .merge(pages.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(api.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(uploads)
+        .merge(api_uploads)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(home::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -160,6 +177,11 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        // Outermost but one: times everything below, including the session lookup.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -259,27 +281,5 @@ where
             .await
             .map(|axum::extract::Path(t)| Path(t))
             .map_err(|_| crate::error::AppError::NotFound)
-    }
-}
-
-/// Path parameters of a JSON API route: one that does not parse is a 404 problem document.
-#[derive(Debug, Clone)]
-pub struct ApiPath<T>(pub T);
-
-impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = crate::error::ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(t)| ApiPath(t))
-            .map_err(crate::error::ApiError)
     }
 }

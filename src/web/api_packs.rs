@@ -1,0 +1,358 @@
+//! Question packs over the JSON API, for instructors' scripts: upload a file, list and read packs, publish.
+//! Thin handlers over `packs` (the same rules as the upload page and the pack page).
+
+use super::api::{ApiPath, ApiQuery, ApiUser};
+use crate::auth::session::User;
+use crate::auth::Role;
+use crate::bank::import::Format;
+use crate::bank::upload::MAX_UPLOAD_BYTES;
+use crate::error::{ApiError, ApiResult, AppError, Problem};
+use crate::packs::{self, UploadOutcome};
+use crate::store::bank::PackRow;
+use crate::{store, AppState};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A pack of the bank.
+#[derive(Serialize, ToSchema)]
+pub struct PackInfo {
+    pub id: Uuid,
+    /// The pack's own id (`pack.id` in the file).
+    pub key: String,
+    pub title: String,
+    pub version: i32,
+    /// draft, published or archived
+    pub status: String,
+    /// Live entries (questions and case studies).
+    pub items: i64,
+    pub questions: i64,
+}
+
+impl From<PackRow> for PackInfo {
+    fn from(p: PackRow) -> Self {
+        PackInfo {
+            id: p.id,
+            key: p.pack_key,
+            title: p.title,
+            version: p.version,
+            status: p.status,
+            items: p.items,
+            questions: p.questions,
+        }
+    }
+}
+
+/// One problem of a file or pack, located.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemInfo {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based.
+    pub column: usize,
+    /// The item (or case-study question) it is in, when it has one.
+    pub item: Option<String>,
+    pub message: String,
+}
+
+impl From<crate::bank::Problem> for ProblemInfo {
+    fn from(p: crate::bank::Problem) -> Self {
+        ProblemInfo {
+            file: p.file,
+            line: p.line,
+            column: p.column,
+            item: p.item,
+            message: p.message,
+        }
+    }
+}
+
+/// A pack and what must be fixed before it can be published.
+#[derive(Serialize, ToSchema)]
+pub struct PackDetail {
+    pub pack: PackInfo,
+    /// Every item passes the publishing rules.
+    pub ready: bool,
+    pub problems: Vec<ProblemInfo>,
+}
+
+/// What an upload imported.
+#[derive(Serialize, ToSchema)]
+pub struct UploadResult {
+    pub pack: PackInfo,
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub retired: usize,
+    /// The problems of the items left out (with `draft_valid=true`); empty for a clean file.
+    pub left_out: Vec<ProblemInfo>,
+}
+
+/// A refusal with located problems: an RFC 9457 problem document with the problems as an extension.
+#[derive(Serialize, ToSchema)]
+pub struct PackProblems {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub problems: Vec<ProblemInfo>,
+    /// For an upload: how many items were valid (send it again with `draft_valid=true` to import them
+    /// as a draft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_items: Option<usize>,
+    /// For an upload: how the file was read (e.g. its encoding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl IntoResponse for PackProblems {
+    fn into_response(self) -> Response {
+        let mut resp = (StatusCode::UNPROCESSABLE_ENTITY, Json(self)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        resp
+    }
+}
+
+fn refused(detail: String, problems: Vec<crate::bank::Problem>) -> PackProblems {
+    PackProblems {
+        kind: "about:blank".into(),
+        title: "Unprocessable Entity".into(),
+        status: 422,
+        detail,
+        problems: problems.into_iter().map(Into::into).collect(),
+        valid_items: None,
+        notes: Vec::new(),
+    }
+}
+
+/// The token's owner, when an instructor or admin; candidates get 403.
+fn instructor(user: User) -> Result<User, ApiError> {
+    if user.role >= Role::Instructor {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden.into())
+    }
+}
+
+async fn pack_info(state: &AppState, id: Uuid) -> Result<PackInfo, AppError> {
+    Ok(store::bank::pack_row(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .into())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// auto (from the name and content), yaml, json, gift, moodle-xml, aiken, csv, qti or zip.
+    #[serde(default)]
+    #[param(default = "auto")]
+    pub format: Option<String>,
+    /// The file's name: its extension tells the format when `format` is auto, and it names the pack when
+    /// the file does not (default `upload`).
+    #[serde(default)]
+    #[param(max_length = 255)]
+    pub name: Option<String>,
+    /// Import the valid items of a file with problems as a draft (the problems of the others are returned).
+    #[serde(default)]
+    pub draft_valid: bool,
+}
+
+/// The request body as bytes; a body over the upload limit is a 413 problem document.
+pub struct UploadBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for UploadBody {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, s)
+            .await
+            .map(UploadBody)
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge(format!(
+                        "uploads take at most {} MiB",
+                        MAX_UPLOAD_BYTES / (1024 * 1024)
+                    ))
+                    .into()
+                } else {
+                    AppError::BadRequest(e.body_text()).into()
+                }
+            })
+    }
+}
+
+/// Uploads a pack file (the request body is the file itself). It is checked whole: a file with any
+/// problem imports nothing and is answered 422 with every problem located, unless `draft_valid=true`,
+/// which imports its valid items as a draft. Files of other formats import as drafts until their items are
+/// placed in the blueprint; a clean file of our format keeps the pack's status.
+#[utoipa::path(post, path = "/api/v1/packs", tag = "packs", operation_id = "upload_pack", params(UploadQuery),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "the file: our YAML or JSON, GIFT, Moodle XML, Aiken, CSV, QTI, or a zip of them"),
+    responses((status = 201, body = UploadResult, description = "imported; Location names the pack"),
+        (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "the pack id belongs to another instructor's pack"),
+        (status = 413, body = Problem),
+        (status = 422, body = PackProblems, description = "nothing was imported")),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    UploadBody(bytes): UploadBody,
+) -> ApiResult<Response> {
+    let user = instructor(user)?;
+    let format = match q
+        .format
+        .as_deref()
+        .map(|f| f.trim().to_ascii_lowercase().replace('_', "-"))
+        .as_deref()
+    {
+        None | Some("" | "auto" | "zip") => None,
+        Some(f) => Some(Format::parse(f).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "unknown format `{f}`: use auto, yaml, json, gift, moodle-xml, aiken, csv, qti or zip"
+            ))
+        })?),
+    };
+    let name = q.name.as_deref().map(str::trim).unwrap_or("upload");
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(AppError::BadRequest("the name must have 1 to 255 characters".into()).into());
+    }
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("the request body (the file) is empty".into()).into());
+    }
+    match packs::upload(&state.db, &user, name, &bytes, format, q.draft_valid).await? {
+        UploadOutcome::Imported(summary, left_out) => {
+            let body = UploadResult {
+                pack: pack_info(&state, summary.pack_id).await?,
+                added: summary.added,
+                changed: summary.changed,
+                unchanged: summary.unchanged,
+                retired: summary.retired,
+                left_out: left_out.into_iter().map(Into::into).collect(),
+            };
+            let location = format!("/api/v1/packs/{}", summary.pack_id);
+            Ok((
+                StatusCode::CREATED,
+                [(header::LOCATION, location)],
+                Json(body),
+            )
+                .into_response())
+        }
+        UploadOutcome::Refused(upload) => {
+            let valid = upload.items.len();
+            let mut body = refused(
+                format!(
+                    "{name} ({}): {} problem(s); nothing was imported",
+                    upload.format.name(),
+                    upload.problems.len()
+                ),
+                upload.problems,
+            );
+            body.valid_items = Some(valid);
+            body.notes = upload.notes;
+            Ok(body.into_response())
+        }
+    }
+}
+
+/// The packs the caller may change: an instructor's own, or every pack for an admin.
+#[utoipa::path(get, path = "/api/v1/packs", tag = "packs", operation_id = "list_packs",
+    responses((status = 200, body = Vec<PackInfo>), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<PackInfo>>> {
+    let user = instructor(user)?;
+    let owner = (user.role != Role::Admin).then_some(user.id);
+    let packs = store::bank::list_packs(&state.db, owner).await?;
+    Ok(Json(
+        packs
+            .into_iter()
+            .filter(|p| p.owned)
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// A pack and its publishing problems (another instructor's pack is not found).
+#[utoipa::path(get, path = "/api/v1/packs/{id}", tag = "packs", operation_id = "get_pack", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PackDetail), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<PackDetail>> {
+    let user = instructor(user)?;
+    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let (_, problems) = packs::check_for_publishing(pack).await?;
+    Ok(Json(PackDetail {
+        pack: pack_info(&state, id).await?,
+        ready: problems.is_empty(),
+        problems: problems.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum PackStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StatusBody {
+    pub status: PackStatus,
+}
+
+/// Publishes, unpublishes (draft) or archives a pack. Publishing needs every item to pass the publishing
+/// rules: otherwise 422 with the problems, and the status is unchanged.
+#[utoipa::path(put, path = "/api/v1/packs/{id}/status", tag = "packs", operation_id = "set_pack_status", params(("id" = Uuid, Path)),
+    request_body = StatusBody,
+    responses((status = 200, body = PackInfo), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = PackProblems, description = "not published: the problems to fix first")),
+    security(("bearer" = [])))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let user = instructor(user)?;
+    // Whose pack it is comes first: another instructor's pack is 404 whatever the body holds.
+    packs::writable_access(&state.db, &user, id).await?;
+    let body: StatusBody = serde_json::from_slice(&body).map_err(|e| {
+        AppError::Unprocessable(format!(
+            "the body must be {{\"status\": \"draft\" | \"published\" | \"archived\"}}: {e}"
+        ))
+    })?;
+    let status = match body.status {
+        PackStatus::Draft => "draft",
+        PackStatus::Published => "published",
+        PackStatus::Archived => "archived",
+    };
+    match packs::set_status(&state.db, &user, id, status).await? {
+        Ok(()) => Ok(Json(pack_info(&state, id).await?).into_response()),
+        Err(problems) => {
+            let n = problems.len();
+            Ok(refused(
+                format!("not published: {n} problem(s) to fix first"),
+                problems,
+            )
+            .into_response())
+        }
+    }
+}
