@@ -308,6 +308,136 @@ async fn an_instructor_uploads_sees_the_report_previews_edits_and_publishes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes() {
+    let Some(browser) = Browser::launch_or_skip(
+        "a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", ai102::auth::Role::Instructor)
+        .await;
+    sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
+
+    // Upload an instructor's GIFT file: it lands in a draft pack without domains.
+    browser.goto(&app.url("/instructor/upload")).await;
+    let gift = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/gift/publishable.gift");
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, gift.to_str().expect("utf-8 path"))
+        .await;
+    let send = browser.find("#upload-form button[type=submit]").await;
+    browser.click_and_wait(&send).await;
+    let pack_path = browser
+        .current_path()
+        .await
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(pack_path.starts_with("/instructor/packs/"), "{pack_path}");
+    let pack_id = pack_path.rsplit('/').next().unwrap_or_default().to_owned();
+
+    // Place the Vision category in one objective, then every other unplaced item in another.
+    for (category, objective) in [
+        ("AI-102/Vision", "vision.analyze"),
+        ("*unplaced*", "nlp.text"),
+    ] {
+        browser.select_option("#category", category).await;
+        browser.select_option("#objective", objective).await;
+        let place = browser
+            .find("form[data-testid=assign-form] button[type=submit]")
+            .await;
+        browser.click_and_wait(&place).await;
+        assert!(
+            browser
+                .text(&browser.find("[data-testid=pack-message]").await)
+                .await
+                .contains("placed in the blueprint"),
+            "placing {category}"
+        );
+    }
+    assert_accessible(&browser, "pack page after placing").await;
+    let publish = browser.find("button[data-testid=publish]").await;
+    browser.click_and_wait(&publish).await;
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=pack-status]").await)
+            .await,
+        "published"
+    );
+
+    // A form over the pack: a dry run first, then create it.
+    browser.goto(&app.url("/instructor/forms/new")).await;
+    browser.fill("#title", "Vision and language drill").await;
+    browser.fill("#slug", "vision-language-drill").await;
+    let pack_box = browser
+        .find(&format!("input[name=pack][value='{pack_id}']"))
+        .await;
+    browser.click(&pack_box).await;
+    browser.fill("#item_count", "6").await;
+    browser.fill("#duration", "15").await;
+    browser.fill("#case_studies", "0").await;
+    browser.fill("#cut_percent", "70").await;
+    let dry = browser.find("button[name=action][value=dry_run]").await;
+    browser.click_and_wait(&dry).await;
+    assert!(!browser
+        .text(&browser.find("[data-testid=dry-run-summary]").await)
+        .await
+        .is_empty());
+    assert_accessible(&browser, "form dry run").await;
+    let create = browser.find("button[name=action][value=create]").await;
+    browser.click_and_wait(&create).await;
+    assert_eq!(browser.current_path().await, "/exams");
+
+    // A candidate signs up and takes it to the end.
+    let sign_out = browser
+        .find("header form[action='/signout'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&sign_out).await;
+    sign_up_through_the_form(&browser, &app, "cara@example.com", "Cara").await;
+    let attempt_path = start_form(&browser, &app, "vision-language-drill").await;
+    for position in 1..=6 {
+        assert_eq!(
+            counter(
+                &browser
+                    .text(&browser.find("[data-testid=counter]").await)
+                    .await
+            ),
+            (position, 6)
+        );
+        let kind = item_kind(&browser).await;
+        answer_the_item(&browser, &kind).await;
+        let next = browser.find("button[name=go][value=next]").await;
+        browser.click_and_wait(&next).await;
+    }
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
+    let end = browser.find(&format!("a[href='{attempt_path}/end']")).await;
+    browser.click_and_wait(&end).await;
+    let end_now = browser
+        .find(&format!(
+            "form[action='{attempt_path}/submit'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&end_now).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/result")
+    );
+    let score: u32 = browser
+        .text(&browser.find("[data-testid=scaled-score]").await)
+        .await
+        .parse()
+        .expect("a scaled score");
+    assert!((1..=1000).contains(&score));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_opens_the_dashboard_and_changes_a_role() {
     let Some(browser) =
         Browser::launch_or_skip("an_admin_opens_the_dashboard_and_changes_a_role").await
