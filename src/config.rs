@@ -31,6 +31,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub max_connections: u32,
 
+    /// Seconds a request waits for a database connection before it answers 503, so that an outage or a
+    /// restart of PostgreSQL fails fast instead of piling up requests.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value_t = 3.0)]
+    pub database_acquire_timeout: f64,
+
     /// Load the shipped question bank at start (idempotent).
     #[arg(long, env = "LOAD_BANK", default_value = "question-bank")]
     pub load_bank: Option<std::path::PathBuf>,
@@ -46,6 +51,7 @@ impl Config {
             secure_cookies: false,
             trust_forwarded_for: false,
             max_connections: 10,
+            database_acquire_timeout: 3.0,
             load_bank: None,
         }
     }
