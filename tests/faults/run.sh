@@ -77,7 +77,8 @@ trap 'exit 130' INT TERM
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 scripts/apt-ensure.sh nginx=nginx faketime=faketime
-eval "$(scripts/db.sh)"
+DB_ENV=$(scripts/db.sh) || { say "no PostgreSQL (scripts/db.sh failed)"; exit 1; }
+eval "$DB_ENV"
 export PGOPTIONS="-c client_min_messages=warning"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -V | tail -1)
 command -v psql >/dev/null || PATH="$PG_BIN:$PATH"
