@@ -29,8 +29,7 @@ test:
 ## make test-faults: kill -9 under load, a PostgreSQL restart, skewed clocks, three instances behind nginx
 ## (tests/faults/run.sh; installs Debian's nginx and faketime when missing; about 3 minutes).
 test-faults:
-	@eval "$$(scripts/db.sh)"; \
-	tests/faults/run.sh
+	@tests/faults/run.sh
 
 ## Drop the databases the integration tests created (each test makes its own, ai102_test_*).
 clean-test-dbs:

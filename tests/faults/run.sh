@@ -56,7 +56,7 @@ cleanup() {
   if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/PG_VERSION" ]; then
     "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" stop -m immediate >/dev/null 2>&1 || true
   fi
-  for d in "${DATABASES[@]}"; do
+  for d in ${DATABASES[@]+"${DATABASES[@]}"}; do
     psql "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1 || true
   done
   if [ $rc -ne 0 ] || [ -n "$FAILED" ]; then
@@ -101,13 +101,13 @@ free_port() {
   return 1
 }
 
-# A fresh database on the shared server; dropped at exit.
+# A fresh database on the shared server, its URL in $FRESH_DB; dropped at exit (so not in a subshell).
 fresh_database() {
   local name
-  name="ai102_faults_$(tr -dc a-z0-9 </dev/urandom | head -c 10)"
+  name="ai102_faults_$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"
   psql "$DATABASE_URL" -qX -c "CREATE DATABASE $name"
   DATABASES+=("$name")
-  echo "${DATABASE_URL%/*}/$name"
+  FRESH_DB="${DATABASE_URL%/*}/$name"
 }
 
 # The shell command that starts instance NAME on PORT against DB (extra env before the binary, e.g. LD_PRELOAD=…).
@@ -146,7 +146,8 @@ run_faults() { # label args...
 
 scenario_kill() {
   local db port
-  db=$(fresh_database)
+  fresh_database
+  db=$FRESH_DB
   port=$(free_port)
   start_server kill "$port" "$db"
   say "kill: 200 candidates; SIGKILL the instance after 1500 acknowledged saves, then start it again"
@@ -200,7 +201,8 @@ CONF
 
 scenario_clock() {
   local db behind ahead
-  db=$(fresh_database)
+  fresh_database
+  db=$FRESH_DB
   behind=$(free_port)
   ahead=$(free_port)
   local fake="LD_PRELOAD='$FAKETIME_LIB' FAKETIME_DONT_FAKE_MONOTONIC=1"
@@ -215,7 +217,8 @@ scenario_clock() {
 
 scenario_cluster() {
   local db p1 p2 p3 lb
-  db=$(fresh_database)
+  fresh_database
+  db=$FRESH_DB
   p1=$(free_port)
   p2=$(free_port)
   p3=$(free_port)
