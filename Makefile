@@ -27,7 +27,7 @@ test:
 	$(MAKE) --no-print-directory clean-test-dbs
 
 ## make test-faults: kill -9 under load, a PostgreSQL restart, skewed clocks, three instances behind nginx
-## (tests/faults/run.sh; installs Debian's nginx and faketime when missing; about 3 minutes).
+## (tests/faults/run.sh; installs Debian's nginx and faketime when missing; about 2 minutes).
 test-faults:
 	@tests/faults/run.sh
 

@@ -20,7 +20,7 @@
 #
 # Needs PostgreSQL (scripts/db.sh: DATABASE_URL or the project-local cluster, whose role may CREATE
 # DATABASE), and Debian's nginx and faketime, installed when missing (scripts/apt-ensure.sh). Builds the
-# debug binary and the `faults` example; about 3 minutes on 2 cores once built. FAULTS_KEEP=1 keeps the
+# debug binary and the `faults` example; about 2 minutes on 2 cores once built. FAULTS_KEEP=1 keeps the
 # temp dir (logs) after a failure.
 set -euo pipefail
 
