@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: run test lint db db-stop admin bench clean-test-dbs
+.PHONY: run test test-faults lint db db-stop admin bench clean-test-dbs
 
 ## make run: start PostgreSQL (project-local unless DATABASE_URL is set), migrate, load the bank, serve.
 run:
@@ -27,6 +27,11 @@ test:
 	$(CARGO) test --all-targets --no-fail-fast; \
 	CARGO=$(CARGO) scripts/schemathesis.sh; \
 	$(MAKE) --no-print-directory clean-test-dbs
+
+## make test-faults: kill -9 under load, a PostgreSQL restart, skewed clocks, three instances behind nginx
+## (tests/faults/run.sh; installs Debian's nginx and faketime when missing; about 2 minutes).
+test-faults:
+	@tests/faults/run.sh
 
 ## Drop the databases the integration tests created (each test makes its own, ai102_test_*).
 clean-test-dbs:

@@ -36,6 +36,11 @@ pub struct Config {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Seconds a request waits for a database connection before it answers 503, so that an outage or a
+    /// restart of PostgreSQL fails fast instead of piling up requests.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", default_value_t = 3.0)]
+    pub database_acquire_timeout: f64,
+
     /// Load the shipped question bank at start (idempotent).
     #[arg(long, env = "LOAD_BANK", default_value = "question-bank")]
     pub load_bank: Option<std::path::PathBuf>,
@@ -52,6 +57,7 @@ impl Config {
             trust_forwarded_for: false,
             max_connections: 10,
             metrics_token: None,
+            database_acquire_timeout: 3.0,
             load_bank: None,
         }
     }

@@ -37,7 +37,9 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("too many attempts; try again in {0} seconds")]
     RateLimited(u64),
-    #[error("the service is temporarily unavailable")]
+    /// The database cannot be reached (down, restarting, or no free connection in time): a quick 503 with
+    /// `Retry-After`, never a long hang.
+    #[error("the service is temporarily unavailable; answers you saved are kept, so try again in a moment")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -80,13 +82,28 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => AppError::Unavailable(e.into()),
+            sqlx::Error::Database(ref d) if d.code().is_some_and(|c| is_outage_sqlstate(&c)) => {
                 AppError::Unavailable(e.into())
             }
             other => AppError::Internal(other.into()),
         }
     }
 }
+
+/// SQLSTATEs that mean the server is going away or not taking work right now, rather than a bad query:
+/// class 08 (connection exception), 53 (insufficient resources, e.g. too many connections) and 57P
+/// (admin or crash shutdown, cannot connect now; what pooled connections hear when PostgreSQL restarts).
+fn is_outage_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+}
+
+/// Seconds a client is asked to wait after a 503.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
@@ -119,10 +136,17 @@ impl IntoResponse for AppError {
                 csrf: String::new(),
             },
         };
-        match page.render() {
+        let mut resp = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.to_string()).into_response(),
+        };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
+        resp
     }
 }
 
@@ -170,9 +194,49 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer"),
             );
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         resp
     }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_is_down_or_restarting_is_unavailable_not_a_bug() {
+        for code in ["08006", "08001", "57P01", "57P02", "57P03", "53300"] {
+            assert!(is_outage_sqlstate(code), "{code}");
+        }
+        for code in ["23505", "42P01", "40001", "22P02", "57014"] {
+            assert!(!is_outage_sqlstate(code), "{code}");
+        }
+        assert!(matches!(
+            AppError::from(sqlx::Error::PoolTimedOut),
+            AppError::Unavailable(_)
+        ));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            AppError::from(sqlx::Error::Io(refused)),
+            AppError::Unavailable(_)
+        ));
+    }
+
+    #[test]
+    fn an_unavailable_page_is_a_503_that_asks_to_retry() {
+        let resp = AppError::Unavailable(anyhow::anyhow!("down")).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "5");
+        let resp = ApiError(AppError::Unavailable(anyhow::anyhow!("down"))).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "5");
+    }
+}

@@ -45,10 +45,12 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the bank (when configured) and binds.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let db = store::connect(&config.database_url, config.max_connections).await?;
+        let acquire = std::time::Duration::from_secs_f64(config.database_acquire_timeout.max(0.1));
+        let db = store::connect_with_timeout(&config.database_url, config.max_connections, acquire)
+            .await?;
         store::migrate(&db).await?;
         let read_db = match &config.database_read_url {
-            Some(url) => store::connect(url, config.max_connections).await?,
+            Some(url) => store::connect_with_timeout(url, config.max_connections, acquire).await?,
             None => db.clone(),
         };
         if let Some(path) = config.load_bank.as_deref().filter(|p| p.exists()) {

@@ -1,5 +1,6 @@
 //! The timed mock exam against the real app and PostgreSQL: every item type, partial credit, the database
-//! clock (late answers refused, auto-end), resuming on another instance, locking, double submit, bad input.
+//! clock (late answers refused, auto-end), resuming on another instance, two tabs on two instances, locking,
+//! double submit, bad input.
 
 mod common;
 use ai102::config::Config;
@@ -466,6 +467,89 @@ async fn submitting_twice_from_two_tabs_yields_one_result() {
         ))
         .await;
     assert_eq!(scores, 8, "each item scored once");
+}
+
+#[tokio::test]
+async fn two_tabs_on_two_instances_save_last_writer_wins_per_item_and_submit_once() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    // Tab B reaches another instance on the same database (behind a load balancer); the browser's cookies
+    // are per host, so both tabs share the session.
+    let other = ai102::Application::build(Config::for_database(&app.database_url))
+        .await
+        .unwrap();
+    let tab_b = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    let tab_a = app.address.clone();
+    let token = app.csrf("/exams").await;
+    let single = position_of(&app, id, "t-single").await;
+    let multiple = position_of(&app, id, "t-multiple").await;
+    let autosave = |base: &str, position: i32, fields: &[(&str, &str)]| {
+        app.client
+            .post(format!("{base}/attempts/{id}/items/{position}"))
+            .header("accept", "application/json")
+            .header("x-csrf-token", &token)
+            .form(&[fields, &[("go", "stay")]].concat())
+            .send()
+    };
+
+    let saved = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        saved(autosave(&tab_a, single, &[("choice", "b")]).await.unwrap()),
+        204
+    );
+    assert_eq!(
+        saved(autosave(&tab_b, single, &[("choice", "c")]).await.unwrap()),
+        204
+    );
+    assert_eq!(
+        stored(&app, id, "t-single").await.unwrap()["answer"],
+        "c",
+        "the later save wins, whichever instance took it"
+    );
+    let both = [("choice", "a"), ("choice", "c")];
+    assert_eq!(saved(autosave(&tab_b, multiple, &both).await.unwrap()), 204);
+    assert_eq!(
+        saved(autosave(&tab_a, single, &[("choice", "a")]).await.unwrap()),
+        204
+    );
+    assert_eq!(stored(&app, id, "t-single").await.unwrap()["answer"], "a");
+    assert_eq!(
+        stored(&app, id, "t-multiple").await.unwrap()["answer"],
+        serde_json::json!(["a", "c"]),
+        "a save of one item leaves the other tab's save of another item alone"
+    );
+
+    let submit = |base: &str| {
+        app.client
+            .post(format!("{base}/attempts/{id}/submit"))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+    };
+    let (a, b) = tokio::join!(submit(&tab_a), submit(&tab_b));
+    assert_eq!(a.unwrap().status(), 303);
+    assert_eq!(b.unwrap().status(), 303);
+    let scored: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM answers WHERE attempt_id = '{id}' AND earned IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(scored, 8, "each item scored once");
+    let ended: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM attempts WHERE id = '{id}' AND ended_reason = 'submitted'"
+        ))
+        .await;
+    assert_eq!(ended, 1);
+    let late = autosave(&tab_b, single, &[("choice", "b")]).await.unwrap();
+    assert_eq!(
+        late.status(),
+        422,
+        "no save after the submit, on either instance"
+    );
+    assert_eq!(stored(&app, id, "t-single").await.unwrap()["answer"], "a");
 }
 
 #[tokio::test]

@@ -15,12 +15,23 @@ use std::time::Duration;
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Opens a pool. Acquiring a connection gives up after a few seconds so that an outage becomes a quick 503.
+/// Opens a pool whose acquire gives up after 3 s (the command-line tools' pools).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    connect_with_timeout(url, max_connections, Duration::from_secs(3)).await
+}
+
+/// Opens a pool. Acquiring a connection gives up after `acquire_timeout` so that an outage becomes a quick
+/// 503; while PostgreSQL is down or restarting, the pool keeps trying to connect within that time, and a
+/// connection that died is dropped when it is released, so the service recovers by itself.
+pub async fn connect_with_timeout(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(url)?.application_name("ai102");
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(3))
+        .acquire_timeout(acquire_timeout)
         // No ping before each acquire: it doubled the round trips of every request. A connection that
         // died fails its query instead, which becomes a 503, and the pool replaces it.
         .test_before_acquire(false)

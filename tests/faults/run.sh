@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# The fault scenarios of docs/deployment.md (also `make test-faults`); exits non-zero on any failed check.
+#
+#   tests/faults/run.sh                 all four scenarios
+#   tests/faults/run.sh kill pg         some of them: kill, pg, clock, cluster
+#
+# kill     200 candidates autosave the full mock exam against one instance; after 1500 acknowledged saves
+#          the instance is killed with SIGKILL and started again. Every acknowledged save must be in the
+#          database as sent, no deadline may move, every attempt resumes with the database's time left and
+#          can be submitted (bench/faults.rs `load` checks all of it).
+# pg       The same with 100 candidates against a throwaway PostgreSQL cluster of its own (initdb in a temp
+#          dir, its own port; the shared cluster is never touched), which is stopped for a few seconds and
+#          started again: meanwhile pages must answer 503 within seconds and /readyz 503; afterwards /readyz
+#          200 and the saves go on, with no restart of the app (the same process must still be serving).
+# clock    Two instances whose clocks are 3 hours behind and ahead (libfaketime): the deadline is the
+#          database's.
+# cluster  Three instances behind nginx (round robin, loopback, run as this user with a config in the temp
+#          dir): a candidate's whole attempt across them, then the `kill` load with one instance killed
+#          and not restarted.
+#
+# Needs PostgreSQL (scripts/db.sh: DATABASE_URL or the project-local cluster, whose role may CREATE
+# DATABASE), and Debian's nginx and faketime, installed when missing (scripts/apt-ensure.sh). Builds the
+# debug binary and the `faults` example; about 2 minutes on 2 cores once built. FAULTS_KEEP=1 keeps the
+# temp dir (logs) after a failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+SCENARIOS=("$@")
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(kill pg clock cluster)
+say() { echo "faults: $*" >&2; }
+T0=$SECONDS
+
+WORK=$(mktemp -d /tmp/ai102-faults.XXXXXX)
+chmod 755 "$WORK"
+FAILED=
+DATABASES=()
+PG_DATA=
+PG_RUN=()
+PG_BIN=
+
+# Every server is started by a command that writes its pid to $WORK/<name>.pid; cleanup stops them all.
+stop_pidfile() {
+  local f=$1 pid
+  pid=$(cat "$f" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+cleanup() {
+  local rc=$?
+  for f in "$WORK"/*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/PG_VERSION" ]; then
+    "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" stop -m immediate >/dev/null 2>&1 || true
+  fi
+  for d in ${DATABASES[@]+"${DATABASES[@]}"}; do
+    psql "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  if [ $rc -ne 0 ] || [ -n "$FAILED" ]; then
+    for log in "$WORK"/*.log; do
+      [ -e "$log" ] || continue
+      echo "---- last lines of $log" >&2
+      tail -15 "$log" >&2
+    done
+  fi
+  if [ -n "${FAULTS_KEEP:-}" ] && { [ $rc -ne 0 ] || [ -n "$FAILED" ]; }; then
+    say "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+scripts/apt-ensure.sh nginx=nginx faketime=faketime
+DB_ENV=$(scripts/db.sh) || { say "no PostgreSQL (scripts/db.sh failed)"; exit 1; }
+eval "$DB_ENV"
+export PGOPTIONS="-c client_min_messages=warning"
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -V | tail -1)
+command -v psql >/dev/null || PATH="$PG_BIN:$PATH"
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
+[ -n "$FAKETIME_LIB" ] || { say "libfaketimeMT.so.1 not found (Debian package faketime)"; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+say "building target/debug/ai102 and the faults example"
+cargo build --quiet --bin ai102 --example faults
+BIN="$ROOT/target/debug/ai102"
+FAULTS="$ROOT/target/debug/examples/faults"
+
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  say "no free port found"
+  return 1
+}
+
+# A fresh database on the shared server, its URL in $FRESH_DB; dropped at exit (so not in a subshell).
+fresh_database() {
+  local name
+  name="ai102_faults_$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"
+  psql "$DATABASE_URL" -qX -c "CREATE DATABASE $name"
+  DATABASES+=("$name")
+  FRESH_DB="${DATABASE_URL%/*}/$name"
+}
+
+# The shell command that starts instance NAME on PORT against DB (extra env before the binary, e.g. LD_PRELOAD=…).
+server_cmd() {
+  local name=$1 port=$2 db=$3
+  shift 3
+  echo "cd '$ROOT' && env BIND=127.0.0.1:$port DATABASE_URL='$db' LOAD_BANK=question-bank RUST_LOG=warn" \
+    "DATABASE_MAX_CONNECTIONS=10 DATABASE_ACQUIRE_TIMEOUT=2 TRUST_FORWARDED_FOR=true $* '$BIN' serve" \
+    ">>'$WORK/$name.log' 2>&1 & echo \$! >'$WORK/$name.pid'"
+}
+wait_ready() { # name port
+  for _ in $(seq 240); do
+    curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$WORK/$1.pid")" 2>/dev/null || { say "$1 exited"; tail -20 "$WORK/$1.log" >&2; return 1; }
+    sleep 0.25
+  done
+  say "$1 is not ready after 60 s"
+  return 1
+}
+start_server() { # name port db [env...]
+  sh -c "$(server_cmd "$@")"
+  wait_ready "$1" "$2"
+}
+run_faults() { # label args...
+  local label=$1
+  shift
+  if "$FAULTS" "$@" >"$WORK/$label.json" 2>"$WORK/$label.err"; then
+    sed 's/^/    /' "$WORK/$label.err" "$WORK/$label.json" >&2
+    say "$label: passed"
+  else
+    sed 's/^/    /' "$WORK/$label.err" "$WORK/$label.json" >&2
+    say "$label: FAILED"
+    FAILED="$FAILED $label"
+  fi
+}
+
+scenario_kill() {
+  local db port
+  fresh_database
+  db=$FRESH_DB
+  port=$(free_port)
+  start_server kill "$port" "$db"
+  say "kill: 200 candidates; SIGKILL the instance after 1500 acknowledged saves, then start it again"
+  run_faults kill load --base-url "http://127.0.0.1:$port" --database-url "$db" --candidates 200 \
+    --think-ms 100 --fault "kill -9 \$(cat '$WORK/kill.pid')" --fault-after-acks 1500 --down-seconds 1 \
+    --recover "$(server_cmd kill "$port" "$db")"
+  stop_pidfile "$WORK/kill.pid"
+}
+
+scenario_pg() {
+  local pgport port db pid
+  PG_DATA="$WORK/pgdata"
+  mkdir -p "$PG_DATA"
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    chown postgres "$PG_DATA"
+    PG_RUN=(runuser -u postgres --)
+  fi
+  chmod 700 "$PG_DATA"
+  pgport=$(free_port)
+  echo faults >"$WORK/pgpass"
+  chmod 644 "$WORK/pgpass"
+  "${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -U faults --pwfile="$WORK/pgpass" --auth-local=trust \
+    --auth-host=scram-sha-256 -E UTF8 --no-locale >"$WORK/initdb.out" 2>&1 \
+    || { cat "$WORK/initdb.out" >&2; return 1; }
+  cat >>"$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pgport
+unix_socket_directories = '$PG_DATA'
+max_connections = 50
+fsync = on
+CONF
+  local pg_ctl="${PG_RUN[*]} '$PG_BIN/pg_ctl' -D '$PG_DATA' -l '$PG_DATA/server.log'"
+  sh -c "$pg_ctl -w start" >/dev/null
+  "${PG_RUN[@]}" "$PG_BIN/psql" -h "$PG_DATA" -p "$pgport" -U faults -d postgres -qXc "CREATE DATABASE faults"
+  db="postgres://faults:faults@127.0.0.1:$pgport/faults"
+  port=$(free_port)
+  start_server pg "$port" "$db"
+  pid=$(cat "$WORK/pg.pid")
+  say "pg: 100 candidates; stop the throwaway PostgreSQL (port $pgport) for 5 s after 800 saves, then start it"
+  run_faults pg load --base-url "http://127.0.0.1:$port" --database-url "$db" --candidates 100 --think-ms 100 \
+    --fault "$pg_ctl -m fast -w stop >/dev/null" --fault-after-acks 800 --probe-outage --down-seconds 5 \
+    --recover "$pg_ctl -w start >/dev/null"
+  if [ "$(cat "$WORK/pg.pid")" != "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    say "pg: FAILED: the app did not keep running through the database restart"
+    FAILED="$FAILED pg-process"
+  fi
+  stop_pidfile "$WORK/pg.pid"
+  "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" stop -m fast >/dev/null
+}
+
+scenario_clock() {
+  local db behind ahead
+  fresh_database
+  db=$FRESH_DB
+  behind=$(free_port)
+  ahead=$(free_port)
+  local fake="LD_PRELOAD='$FAKETIME_LIB' FAKETIME_DONT_FAKE_MONOTONIC=1"
+  start_server behind "$behind" "$db" "$fake FAKETIME=-3h"
+  start_server ahead "$ahead" "$db" "$fake FAKETIME=+3h"
+  say "clock: one instance 3 h behind, one 3 h ahead, one attempt"
+  run_faults clock clock --behind-url "http://127.0.0.1:$behind" --ahead-url "http://127.0.0.1:$ahead" \
+    --database-url "$db" --skew-hours 3
+  stop_pidfile "$WORK/behind.pid"
+  stop_pidfile "$WORK/ahead.pid"
+}
+
+scenario_cluster() {
+  local db p1 p2 p3 lb
+  fresh_database
+  db=$FRESH_DB
+  p1=$(free_port)
+  p2=$(free_port)
+  p3=$(free_port)
+  lb=$(free_port)
+  # The bank is imported by the first instance; the others find it there.
+  start_server app1 "$p1" "$db"
+  sh -c "$(server_cmd app2 "$p2" "$db")"
+  sh -c "$(server_cmd app3 "$p3" "$db")"
+  wait_ready app2 "$p2"
+  wait_ready app3 "$p3"
+  mkdir -p "$WORK/nginx"
+  local user_line=
+  [ "$(id -u)" = 0 ] && user_line="user $(id -un);"
+  cat >"$WORK/nginx/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx.log warn;
+events { worker_connections 2048; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  upstream ai102 {
+    server 127.0.0.1:$p1 max_fails=1 fail_timeout=10s;
+    server 127.0.0.1:$p2 max_fails=1 fail_timeout=10s;
+    server 127.0.0.1:$p3 max_fails=1 fail_timeout=10s;
+    keepalive 32;
+  }
+  server {
+    listen 127.0.0.1:$lb;
+    location / {
+      proxy_pass http://ai102;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      add_header X-Upstream \$upstream_addr always;
+    }
+  }
+}
+CONF
+  "$NGINX" -t -q -p "$WORK/nginx" -e "$WORK/nginx.log" -c "$WORK/nginx/nginx.conf"
+  "$NGINX" -p "$WORK/nginx" -e "$WORK/nginx.log" -c "$WORK/nginx/nginx.conf" &
+  echo $! >"$WORK/nginx.pid"
+  for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$lb/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  say "cluster: a whole attempt through nginx (127.0.0.1:$lb) over 3 instances"
+  run_faults journey journey --base-url "http://127.0.0.1:$lb" --database-url "$db" --expect-upstreams 3
+  say "cluster: 200 candidates through nginx; SIGKILL one instance after 1000 saves, not restarted"
+  run_faults cluster-kill load --base-url "http://127.0.0.1:$lb" --database-url "$db" --candidates 200 \
+    --think-ms 100 --fault "kill -9 \$(cat '$WORK/app2.pid')" --fault-after-acks 1000 --down-seconds 0
+  for f in nginx app1 app2 app3; do stop_pidfile "$WORK/$f.pid"; done
+}
+
+for s in "${SCENARIOS[@]}"; do
+  case "$s" in
+    kill | pg | clock | cluster) "scenario_$s" ;;
+    *) say "unknown scenario $s (kill, pg, clock, cluster)"; exit 2 ;;
+  esac
+done
+
+if [ -n "$FAILED" ]; then
+  say "FAILED:$FAILED ($((SECONDS - T0)) s)"
+  exit 1
+fi
+say "all passed: ${SCENARIOS[*]} ($((SECONDS - T0)) s)"
