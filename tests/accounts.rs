@@ -444,3 +444,58 @@ async fn repeated_wrong_passwords_are_slowed_down_with_a_clear_message_and_no_en
         303
     );
 }
+
+#[tokio::test]
+async fn probing_sign_up_for_taken_e_mails_is_stopped_by_the_sign_in_limit() {
+    let app = TestApp::spawn().await;
+    app.create_user("dana@example.com", Role::Candidate).await;
+    // Each try at a taken e-mail counts as a failed sign-in of that account.
+    for _ in 0..5 {
+        let r = app.sign_up("dana@example.com", "Someone").await;
+        assert_eq!(r.status(), 422);
+    }
+    let r = app.sign_up("dana@example.com", "Someone").await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Too many attempts for this account or from this address"),
+        "{page}"
+    );
+    // The account's owner is limited too until the window passes, as after wrong passwords.
+    assert_eq!(
+        app.other_browser()
+            .sign_in("dana@example.com", PASSWORD)
+            .await
+            .status(),
+        429
+    );
+    // An address that keeps probing different e-mails meets the address limit.
+    for n in 0..30 {
+        app.create_user(&format!("user{n}@example.com"), Role::Candidate)
+            .await;
+    }
+    let mut refused = false;
+    for n in 0..30 {
+        let r = app
+            .sign_up(&format!("user{n}@example.com"), "Someone")
+            .await;
+        if r.status() == 429 {
+            refused = true;
+            break;
+        }
+        assert_eq!(r.status(), 422);
+    }
+    assert!(refused, "the address limit stops probing");
+    let r = app.sign_up("brand-new@example.com", "New").await;
+    assert_eq!(
+        r.status(),
+        429,
+        "from that address, for a while, even new e-mails"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'brand-new@example.com'")
+            .await,
+        0
+    );
+}

@@ -69,8 +69,35 @@ pub async fn signup(
     State(state): State<AppState>,
     session: Session,
     jar: CookieJar,
+    address: super::ClientAddress,
     CsrfForm(form): CsrfForm<SignupForm>,
 ) -> AppResult<Response> {
+    // Sign-up must say when an e-mail is taken (without outgoing mail there is no other way to tell the
+    // person), so probing it for accounts counts as failed sign-ins of that account and address, and the
+    // same limit stops it.
+    let email_key: String = form.email.trim().to_lowercase().chars().take(254).collect();
+    if let Some(wait) = store::users::sign_in_blocked(&state.db, &email_key, &address.0).await? {
+        let minutes = wait.div_ceil(60);
+        let page = SignupPage {
+            layout: Layout::from_session(&session),
+            email: email_key,
+            display_name: form.display_name.chars().take(80).collect(),
+            errors: vec![FieldError {
+                field: "email".into(),
+                message: format!(
+                    "Too many attempts for this account or from this address. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ),
+            }],
+        };
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(response);
+    }
     let mut errors = vec![];
     let email = Email::parse(&form.email).map_err(|e| errors.push(e)).ok();
     let name = auth::check_display_name(&form.display_name)
@@ -102,6 +129,7 @@ pub async fn signup(
     let Some(user_id) =
         store::users::create(&state.db, &email, &name, &hash, Role::Candidate).await?
     else {
+        store::users::record_sign_in_failure(&state.db, &email_key, &address.0).await?;
         return again(vec![FieldError {
             field: "email".into(),
             message: "An account with this e-mail already exists. Sign in instead.".into(),
