@@ -441,6 +441,78 @@ async fn every_item_of_a_pack_can_be_previewed_with_its_key_and_explanation() {
         .unwrap();
     assert_eq!(texts(&preview, "[data-testid=preview-key] li"), ["Right"]);
     assert!(preview.contains("A is right; B and C are wrong."));
+
+    // Beside the key, each item is shown with the controls a candidate answers it with.
+    let doc_of = |html: &str| scraper::Html::parse_document(html);
+    let count = |html: &str, css: &str| {
+        doc_of(html)
+            .select(&scraper::Selector::parse(css).unwrap())
+            .count()
+    };
+    let as_candidate = "[data-testid=as-candidate]";
+    assert_eq!(
+        count(
+            &preview,
+            &format!("{as_candidate} input[type=radio][name=choice]")
+        ),
+        3
+    );
+    for (key, css, n) in [
+        ("t-multiple", "input[type=checkbox][name=choice]", 4),
+        ("t-yesno", "input[type=radio][name^='s:']", 6),
+        ("t-order", "select[name^='pos:']", 3),
+        ("t-match", "select[name^='slot:']", 2),
+        ("t-hot", "select[name^='slot:']", 2),
+    ] {
+        let html = app
+            .get(&format!("{pack_url}/items/{key}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            count(&html, &format!("{as_candidate} {css}")),
+            n,
+            "{key}: {css}"
+        );
+        assert!(count(&html, "[data-testid=preview-key] li") > 0, "{key}");
+    }
+    // A case study shows each of its questions, with ids unique on the page.
+    let case_key = links
+        .iter()
+        .filter(|l| !l.ends_with("/edit"))
+        .filter_map(|l| l.rsplit('/').next())
+        .find(|k| {
+            ![
+                "t-single",
+                "t-multiple",
+                "t-yesno",
+                "t-order",
+                "t-match",
+                "t-hot",
+            ]
+            .contains(k)
+        })
+        .expect("the case study's link")
+        .to_owned();
+    let html = app
+        .get(&format!("{pack_url}/items/{case_key}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&html, as_candidate),
+        2,
+        "both questions of the case study"
+    );
+    let ids: Vec<String> = doc_of(&html)
+        .select(&scraper::Selector::parse("[id]").unwrap())
+        .filter_map(|e| e.value().attr("id").map(str::to_owned))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no id is used twice: {ids:?}");
+
     let other = app.other_browser();
     other.instructor("otto@example.com").await;
     assert_eq!(

@@ -785,6 +785,10 @@ pub async fn form_create(
 /// One question of a previewed item, with its key and explanation.
 pub struct PreviewQuestion {
     pub id: String,
+    /// The item exactly as a candidate answers it (options in pack order, every yes/no statement open).
+    pub item: super::views::ItemView,
+    /// Prefix of the ids in the item's controls, unique per question of the page.
+    pub id_prefix: String,
     pub kind: &'static str,
     pub place: String,
     pub stem_html: String,
@@ -805,6 +809,17 @@ pub struct PreviewPage {
 
 /// GET /instructor/packs/{id}/items/{key}: an item with its case study, key, explanation and references, as
 /// the candidate's review after an exam shows them.
+/// The candidate's view of a question for the preview: pack order, no answer, and every statement of a
+/// yes/no series open at once (a candidate meets them one by one).
+fn preview_item(q: &crate::bank::model::Question) -> super::views::ItemView {
+    let mut item =
+        super::views::ItemView::new(q, &crate::exam::plan::Presentation::default(), None);
+    for s in &mut item.statements {
+        s.state = "current";
+    }
+    item
+}
+
 pub async fn preview(
     State(state): State<AppState>,
     RequireInstructor(user, session): RequireInstructor,
@@ -814,8 +829,11 @@ pub async fn preview(
     let questions = item
         .questions()
         .into_iter()
-        .map(|(q, domain)| PreviewQuestion {
+        .enumerate()
+        .map(|(n, (q, domain))| PreviewQuestion {
             id: q.common.id.clone(),
+            item: preview_item(q),
+            id_prefix: format!("q{n}-"),
             kind: q.body.type_name(),
             place: format!("{} · {}", domain, q.common.objective),
             stem_html: super::markdown::block(&q.common.stem),
