@@ -12,8 +12,10 @@
 # then stops the server and runs pgbench, 32 clients: bench/save_answer.sql (the save's upsert alone, the
 # ceiling the saves are compared with: `pgbench -n -f bench/save_answer.sql -c 32 -j 2 -T 15`, then again with
 # prepared statements as sqlx sends them) and bench/save_path.sql (every statement of a save, prepared); and
-# bench/bank.rs (check and import of a generated 10,000-item pack into `ai102_bench_bank`). Prints a summary
-# and writes bench/results/latest.json. Everything stays on 127.0.0.1; about 3 minutes once built.
+# bench/bank.rs (check and import of a generated 10,000-item pack into `ai102_bench_bank`; then, per upload
+# format (YAML, JSON, GIFT, Moodle XML, Aiken, CSV, QTI 3.0 package), a 10,000-item file read by
+# `read_upload` and imported end to end into a throwaway `ai102_bench_bank_<format>`). Prints a summary and
+# writes bench/results/latest.json. Everything stays on 127.0.0.1; about 4 minutes once built.
 #
 # Knobs (environment): BENCH_CANDIDATES (1000), BENCH_SMALL_CANDIDATES (100), BENCH_SAVE_SECONDS (30),
 # BENCH_PAGE_SECONDS (10), BENCH_PGBENCH_SECONDS (15), BENCH_BANK_ITEMS (10000); DATABASE_MAX_CONNECTIONS
@@ -147,8 +149,9 @@ else
   say "pgbench not found: no ceiling"
 fi
 
-say "bank: $BANK_ITEMS generated items, check and import"
-target/release/examples/bank_bench --items "$BANK_ITEMS" --database-url "$DATABASE_URL" >"$WORK/bank.json"
+say "bank: $BANK_ITEMS generated items, check and import; then a $BANK_ITEMS-item file of each upload format"
+target/release/examples/bank_bench --items "$BANK_ITEMS" --format-items "$BANK_ITEMS" \
+  --database-url "$DATABASE_URL" --summary "$WORK/bank_formats.txt" >"$WORK/bank.json"
 LOAD_AFTER=$(loadavg)
 
 C="$WORK/closed.json" S="$WORK/small.json" P="$WORK/paced.json" F="$WORK/paced_fast.json" B="$WORK/bank.json"
@@ -199,6 +202,8 @@ exam item page: $(num "$C" item_pages_per_sec)/s (p50 $(num "$C" item_page_p50_m
   /static/app.css $(num "$C" static_per_sec)/s anonymous, $(num "$C" static_signed_in_per_sec)/s signed in; /healthz $(num "$C" healthz_per_sec)/s
   item page / static: $PAGE_RATIO (anonymous), $PAGE_RATIO_SIGNED (signed in); item page / healthz: $PAGE_RATIO_HEALTHZ
 bank, $(num "$B" items) items ($(num "$B" questions) questions, $(num "$B" megabytes) MB): check $(num "$B" check_median_seconds) s (median of 5), import $(num "$B" first_seconds) s, idempotent re-import $(num "$B" second_seconds) s
+uploads, one file per format: read_upload (parse + check, median of 3) and the end-to-end import (read_upload + packs::import_read)
+$(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
 target p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
 target saves >= 0.70 of pgbench: $(awk -v r="$SAVE_RATIO" 'BEGIN { print (r != "null" && r + 0 >= 0.7) ? "met" : "missed" }')
 written: $RESULTS/latest.json

@@ -29,12 +29,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// The request body (an upload) is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
     /// The request was understood but refused by a rule (e.g. the exam time is over).
     #[error("{0}")]
     Unprocessable(String),
-    /// The request body is larger than the route takes.
-    #[error("{0}")]
-    PayloadTooLarge(String),
     #[error("too many attempts; try again in {0} seconds")]
     RateLimited(u64),
     /// The database cannot be reached (down, restarting, or no free connection in time): a quick 503 with
@@ -53,8 +53,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -52,10 +52,9 @@ pub async fn upload(
     draft_valid: bool,
 ) -> Result<UploadOutcome, AppError> {
     if bytes.len() > upload::MAX_UPLOAD_BYTES {
-        return Err(AppError::BadRequest(format!(
-            "{file_name} is {} MiB; uploads take at most {} MiB",
-            bytes.len() / (1024 * 1024),
-            upload::MAX_UPLOAD_BYTES / (1024 * 1024)
+        return Err(AppError::TooLarge(upload::too_large(
+            file_name,
+            bytes.len(),
         )));
     }
     let bp = blueprint()?;

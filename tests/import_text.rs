@@ -627,3 +627,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn each_text_importer_stops_at_the_question_past_its_limit() {
+    let gift = "::a:: A? {=x ~y}\n\n::b:: B? {=x ~y}\n\n::c:: C? {=x ~y}\n\n::d:: D? {=x ~y}\n";
+    let r = gift::parse_at_most("t.gift", gift, 2);
+    assert_eq!((r.items.len(), r.stopped_at), (2, Some(5)));
+    assert_eq!(gift::parse("t.gift", gift).stopped_at, None);
+
+    let aiken =
+        "A?\nA) x\nB) y\nANSWER: A\n\nB?\nA) x\nB) y\nANSWER: A\n\nC?\nA) x\nB) y\nANSWER: A\n";
+    let r = aiken::parse_at_most("t.txt", aiken, 2);
+    assert_eq!((r.items.len(), r.stopped_at), (2, Some(11)));
+
+    // Rows count whether they are taken or refused: a file of broken rows stops too.
+    let csv = "id,type,question,option_a,option_b,answer\n\
+               a,single,A?,x,y,A\nb,single,B?,x,y,Z\nc,single,C?,x,y,A\nd,single,D?,x,y,A\n";
+    let r = csv::parse_at_most("t.csv", csv, 2);
+    assert_eq!(
+        (r.items.len(), r.problems.len(), r.stopped_at),
+        (1, 1, Some(4))
+    );
+}

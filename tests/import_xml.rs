@@ -570,3 +570,15 @@ fn our_malformed_qti_files_are_refused_with_a_location() {
         &[(2, "the DOCTYPE declares entities")],
     );
 }
+
+#[test]
+fn the_moodle_importer_stops_at_the_question_past_its_limit() {
+    let bytes = std::fs::read(ours("moodle-xml/azure_ai.xml")).unwrap();
+    let (text, _) = decode_text(&bytes);
+    let all = moodle_xml::parse("azure_ai.xml", &text);
+    assert!(all.items.len() > 2 && all.stopped_at.is_none());
+    let r = moodle_xml::parse_at_most("azure_ai.xml", &text, 2);
+    assert_eq!(r.items.len(), 2, "categories are not questions");
+    let third = all.items[2].line;
+    assert_eq!(r.stopped_at, Some(third));
+}

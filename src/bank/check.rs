@@ -254,13 +254,20 @@ pub fn text_from_bytes(name: &str, bytes: Vec<u8>) -> Result<String, Problem> {
             .strip_prefix('\u{feff}')
             .map(str::to_owned)
             .unwrap_or(text)),
-        Err(_) => Err(problem(
-            name,
-            1,
-            1,
-            None,
-            "the file is not valid UTF-8 text",
-        )),
+        Err(e) => {
+            // Locate the first bad byte: its line, and its column counted in characters.
+            let at = e.utf8_error().valid_up_to();
+            let good = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+            let line = good.matches('\n').count() + 1;
+            let column = good.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            Err(problem(
+                name,
+                line,
+                column,
+                None,
+                format!("the file is not valid UTF-8 text (byte {at}): save it as UTF-8"),
+            ))
+        }
     }
 }
 

@@ -12,6 +12,21 @@ pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 /// The most items one upload may hold.
 pub const MAX_ITEMS: usize = 20_000;
 
+/// Why a file of `len` bytes is refused: larger than [`MAX_UPLOAD_BYTES`].
+pub fn too_large(file_name: &str, len: usize) -> String {
+    // Whole MiB would read "16 MiB; at most 16 MiB" for a file a byte over: give the bytes.
+    let mut digits = len.to_string();
+    let mut grouped = String::new();
+    while digits.len() > 3 {
+        let tail = digits.split_off(digits.len() - 3);
+        grouped = format!(",{tail}{grouped}");
+    }
+    let mib = MAX_UPLOAD_BYTES / (1024 * 1024);
+    format!(
+        "{file_name} is larger than {mib} MiB ({digits}{grouped} bytes): uploads take at most {mib} MiB; split the file"
+    )
+}
+
 /// What an upload holds.
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -235,14 +250,28 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
     if let Some(n) = note {
         upload.notes.push(format!("{file_name}: {n}"));
     }
-    let report = match format {
-        Format::Gift => import::gift::parse(file_name, &text),
-        Format::Aiken => import::aiken::parse(file_name, &text),
-        Format::Csv => import::csv::parse(file_name, &text),
-        Format::MoodleXml => import::moodle_xml::parse(file_name, &text),
+    // The importers stop at the question past the limit: 100,000 tiny questions are refused without being read.
+    let mut report = match format {
+        Format::Gift => import::gift::parse_at_most(file_name, &text, MAX_ITEMS),
+        Format::Aiken => import::aiken::parse_at_most(file_name, &text, MAX_ITEMS),
+        Format::Csv => import::csv::parse_at_most(file_name, &text, MAX_ITEMS),
+        Format::MoodleXml => import::moodle_xml::parse_at_most(file_name, &text, MAX_ITEMS),
         Format::Qti => import::qti::parse_item(file_name, &text),
         Format::Native => ImportReport::default(),
     };
+    if let Some(line) = report.stopped_at {
+        report.items.clear();
+        report.problems.push(import::problem(
+            file_name,
+            line,
+            1,
+            None,
+            format!(
+                "the file holds more than {MAX_ITEMS} items (item {} starts here); one upload takes at most {MAX_ITEMS}: split it",
+                MAX_ITEMS + 1
+            ),
+        ));
+    }
     upload.add_report(report);
     upload
 }
@@ -302,6 +331,15 @@ mod tests {
         assert!(u.problems[0]
             .message
             .contains("cannot tell the file's format"));
+    }
+
+    #[test]
+    fn a_file_too_large_is_named_with_its_size_in_bytes() {
+        assert_eq!(
+            too_large("big.gift", MAX_UPLOAD_BYTES + 1),
+            "big.gift is larger than 16 MiB (16,777,217 bytes): uploads take at most 16 MiB; split the file"
+        );
+        assert!(too_large("x", 999).contains("(999 bytes)"));
     }
 
     #[test]

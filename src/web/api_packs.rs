@@ -179,7 +179,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadBody {
             .map(UploadBody)
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge(format!(
+                    AppError::TooLarge(format!(
                         "uploads take at most {} MiB",
                         MAX_UPLOAD_BYTES / (1024 * 1024)
                     ))

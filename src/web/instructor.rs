@@ -145,11 +145,15 @@ pub async fn upload(
             }
             "file" => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
-                let bytes = field.bytes().await.map_err(|_| {
-                    AppError::BadRequest(format!(
-                        "the file is larger than {} MiB",
-                        MAX_UPLOAD_BYTES / (1024 * 1024)
-                    ))
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        AppError::TooLarge(format!(
+                            "{name} is larger than {} MiB: uploads take at most that; split the file",
+                            MAX_UPLOAD_BYTES / (1024 * 1024)
+                        ))
+                    } else {
+                        AppError::BadRequest(format!("the upload of {name} is malformed: {e}"))
+                    }
                 })?;
                 file = Some((name, bytes.to_vec()));
             }
@@ -208,7 +212,7 @@ async fn upload_outcome(
             page.notes = upload.notes;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_))) => {
+        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::TooLarge(_))) => {
             let mut page = UploadPage::new(session);
             page.file_name = name.to_owned();
             page.error = Some(e.to_string());

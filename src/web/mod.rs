@@ -138,7 +138,8 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/instructor/upload", post(instructor::upload))
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT))
+        .layer(axum::middleware::map_response(upload_too_large));
     // The API's upload takes the file as the body; the extractor enforces the limit and answers a
     // problem document (the limit layer's 413 would be plain text).
     let api_uploads = Router::new()
@@ -188,6 +189,24 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The `static/` folder: beside the binary's working directory, or the crate's (for tests).
+/// The body-limit layer refuses an upload larger than [`UPLOAD_BODY_LIMIT`] from its `Content-Length`, unread,
+/// with a bare 413: say in a page what the limit is (the file's name is in the unread body).
+async fn upload_too_large(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || is_page {
+        return response;
+    }
+    let mib = crate::bank::upload::MAX_UPLOAD_BYTES / (1024 * 1024);
+    crate::error::AppError::TooLarge(format!(
+        "The file is larger than {mib} MiB: uploads take at most {mib} MiB; split the file."
+    ))
+    .into_response()
+}
+
 fn static_dir() -> std::path::PathBuf {
     let here = std::path::PathBuf::from("static");
     if here.is_dir() {

@@ -9,9 +9,9 @@
 use super::text::{escape_html, file_stem, preview};
 use super::{
     choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    TakenIds,
 };
 use crate::bank::model::{Body, Question};
-use std::collections::HashSet;
 
 /// Type lines of the "extended Aiken" dialect and why each is refused (`None`: read as usual).
 const TYPE_LINES: [(&str, Option<&str>); 11] = [
@@ -48,11 +48,17 @@ const TYPE_LINES: [(&str, Option<&str>); 11] = [
 
 /// Reads an Aiken file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
+    parse_at_most(file, text, usize::MAX)
+}
+
+/// [`parse`], stopping at the question after the first `max` (see [`ImportReport::stopped_at`]).
+pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
     let mut reader = Reader {
+        max,
         file,
         stem: file_stem(file),
         report: ImportReport::default(),
-        taken: HashSet::new(),
+        taken: TakenIds::default(),
         number: 0,
         pending: None,
         last: None,
@@ -61,6 +67,9 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
     };
     for (i, raw) in text.lines().enumerate() {
         reader.line(i + 1, raw);
+        if reader.report.stopped_at.is_some() {
+            return reader.report;
+        }
     }
     reader.finish();
     reader.report
@@ -95,8 +104,10 @@ struct Reader<'a> {
     file: &'a str,
     stem: &'a str,
     report: ImportReport,
-    taken: HashSet<String>,
+    taken: TakenIds,
     number: usize,
+    /// The most questions read; the next one stops the reader.
+    max: usize,
     pending: Option<Pending>,
     /// The item just completed, which a `Feedback:` line explains.
     last: Option<usize>,
@@ -202,6 +213,10 @@ impl Reader<'_> {
             Some(p) if p.options.is_empty() && !p.blank => p.stem.push(escape_html(t)),
             _ => {
                 self.interrupt(n);
+                if self.number == self.max {
+                    self.report.stopped_at = Some(n);
+                    return;
+                }
                 self.number += 1;
                 self.last = None;
                 self.answered = false;

@@ -13,9 +13,9 @@
 use super::text::{file_stem, links, preview};
 use super::{
     choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    TakenIds,
 };
 use crate::bank::model::{Body, Question};
-use std::collections::HashSet;
 
 /// Our columns, in the documented order.
 pub const COLUMNS: [&str; 13] = [
@@ -77,6 +77,12 @@ struct Row {
 
 /// Reads a CSV file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
+    parse_at_most(file, text, usize::MAX)
+}
+
+/// [`parse`], stopping at the row after the first `max` questions or unreadable rows (see
+/// [`ImportReport::stopped_at`]).
+pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
     let mut report = ImportReport::default();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -112,13 +118,23 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
         }
     };
     let stem_name = file_stem(file);
-    let mut taken = HashSet::new();
+    let mut taken = TakenIds::default();
     let mut number = 0;
+    let mut unreadable_rows = 0;
     for record in records {
+        if number + unreadable_rows == max {
+            let line = match &record {
+                Ok(r) => r.position(),
+                Err(e) => e.position(),
+            };
+            report.stopped_at = Some(line.map_or(1, |p| usize::try_from(p.line()).unwrap_or(1)));
+            break;
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
                 report.problems.push(unreadable(file, "row", &e));
+                unreadable_rows += 1;
                 continue;
             }
         };

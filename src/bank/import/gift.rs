@@ -11,17 +11,25 @@
 use super::text::{explanation, file_stem, links, one_line, preview, OptionFeedback};
 use super::{
     choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    TakenIds,
 };
 use crate::bank::model::{Body, Choice, Question};
 use std::collections::{BTreeMap, HashSet};
 
 /// Reads a GIFT file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
+    parse_at_most(file, text, usize::MAX)
+}
+
+/// [`parse`], stopping at the question after the first `max` (see [`ImportReport::stopped_at`]): a file far
+/// over an upload's limit is refused without reading the rest of it.
+pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
     let mut reader = Reader {
+        max,
         file,
         stem: file_stem(file),
         report: ImportReport::default(),
-        taken: HashSet::new(),
+        taken: TakenIds::default(),
         category: None,
         number: 0,
     };
@@ -34,6 +42,9 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
         if trimmed.is_empty() {
             reader.block(&block);
             block.clear();
+            if reader.report.stopped_at.is_some() {
+                return reader.report;
+            }
             continue;
         }
         if block.is_empty() {
@@ -205,9 +216,11 @@ struct Reader<'a> {
     file: &'a str,
     stem: &'a str,
     report: ImportReport,
-    taken: HashSet<String>,
+    taken: TakenIds,
     category: Option<String>,
     number: usize,
+    /// The most questions read; the next one stops the reader.
+    max: usize,
 }
 
 /// The parts of a question every type shares, found before its answers are read.
@@ -233,6 +246,10 @@ impl Reader<'_> {
         let Some(&(first_line, _)) = block.first() else {
             return;
         };
+        if self.number == self.max {
+            self.report.stopped_at = Some(first_line);
+            return;
+        }
         self.number += 1;
         let units = units(block);
         let mut i = units

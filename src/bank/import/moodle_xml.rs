@@ -3,10 +3,12 @@
 //! a located problem naming the question. Text stays HTML (it is sanitised when rendered); embedded files
 //! referenced as `@@PLUGINFILE@@/name` become `data:` URIs. See docs/importing-xml.md.
 
-use super::qti::xml::{self, line_col, Element};
-use super::{imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported};
+use super::qti::xml::{self, line_col, Element, Locator};
+use super::{
+    imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported, TakenIds,
+};
 use crate::bank::model::{Body, Choice, Question};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest embedded file turned into a `data:` URI (decoded size).
 pub const MAX_EMBEDDED_BYTES: usize = 256 * 1024;
@@ -21,6 +23,12 @@ const MOODLE_GRADES: [f64; 21] = [
 /// Reads a Moodle XML file. Broken XML is one problem located by line, column and XPath; each refused question
 /// is a problem at its `<question>` (or the offending child) naming the question; the others are imported.
 pub fn parse(file: &str, text: &str) -> ImportReport {
+    parse_at_most(file, text, usize::MAX)
+}
+
+/// [`parse`], stopping at the question after the first `max` (see [`ImportReport::stopped_at`]). The XML is
+/// still parsed whole (its size is bounded by `xml::MAX_BYTES`); the questions past `max` are not converted.
+pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
     let mut report = ImportReport::default();
     let root = match xml::parse(text, false) {
         Ok(root) => root,
@@ -47,15 +55,22 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
     }
     let stem_name = file_stem(file);
     let mut category: Option<String> = None;
-    let mut taken = HashSet::new();
+    let mut taken = TakenIds::default();
+    let mut questions = 0;
+    let locator = Locator::new(text);
     for (index, q) in root.children_named("question").enumerate() {
         let number = index + 1;
-        let (line, column) = line_col(text, q.offset);
+        let (line, column) = locator.line_col(q.offset);
         let qtype = q.attr("type").unwrap_or("");
         if qtype == "category" {
             category = q.child("category").map(text_of).map(|c| clean_category(&c));
             continue;
         }
+        if questions == max {
+            report.stopped_at = Some(line);
+            break;
+        }
+        questions += 1;
         let name = q.child("name").map(text_of).filter(|n| !n.is_empty());
         let label = name.clone().unwrap_or_else(|| format!("question {number}"));
         let files = embedded_files(q);
@@ -81,7 +96,7 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
             }
             Err(refusal) => {
                 let (line, column) = match refusal.at {
-                    Some(offset) => line_col(text, offset),
+                    Some(offset) => locator.line_col(offset),
                     None => (line, column),
                 };
                 let at = refusal.path.unwrap_or_else(|| q.path.clone());

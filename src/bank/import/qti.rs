@@ -6,15 +6,17 @@
 
 pub(crate) mod xml;
 
-use self::xml::{line_col, Element, Node};
-use super::{decode_text, imported_common, problem, slug_id, unique_id, ImportReport, Imported};
+use self::xml::{line_col, Element, Locator, Node};
+use super::{
+    decode_text, imported_common, problem, slug_id, unique_id, ImportReport, Imported, TakenIds,
+};
 use crate::bank::model::{
     Body, CaseStudy, CaseStudyItem, Choice, Difficulty, Document, HotSlot, Item, PackMeta,
     Question, ScoringRule, Statement, YesNo,
 };
 use crate::bank::Problem;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The metadata our exporter writes for an item (in its manifest resource), as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -63,7 +65,7 @@ pub struct QtiPack {
 /// Reads one QTI 2.1 or 3.0 item file.
 pub fn parse_item(file: &str, text: &str) -> ImportReport {
     let mut report = ImportReport::default();
-    let mut taken = HashSet::new();
+    let mut taken = TakenIds::default();
     if let Some(item) = read_item(file, text, None, &mut taken, &mut report.problems) {
         report.items.push(item);
     }
@@ -129,15 +131,16 @@ pub fn import_qti_pack(file: &str, entries: &[(String, Vec<u8>)]) -> QtiPack {
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
-    let mut taken = HashSet::new();
+    let mut taken = TakenIds::default();
     let mut case_index: HashMap<String, usize> = HashMap::new();
     let resources = manifest
         .child("resources")
         .map(|r| r.children_named("resource").collect::<Vec<_>>())
         .unwrap_or_default();
+    let locator = Locator::new(&text);
     for res in resources {
         let kind = res.attr("type").unwrap_or("");
-        let (line, column) = line_col(&text, res.offset);
+        let (line, column) = locator.line_col(res.offset);
         let meta_el = res.child("metadata");
         if kind.starts_with("imsqti_stimulus") {
             if let Some(json) = meta_el.and_then(|m| ai102_data(m, "case-study")) {
@@ -277,7 +280,7 @@ fn read_item(
     file: &str,
     text: &str,
     meta: Option<&ItemMeta>,
-    taken: &mut HashSet<String>,
+    taken: &mut TakenIds,
     problems: &mut Vec<Problem>,
 ) -> Option<Imported> {
     let root = match xml::parse(text, true) {

@@ -156,6 +156,47 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
+/// Locates many byte offsets of one text, as [`line_col`] does, without rescanning the text from its start for
+/// each: a line index found by binary search, and the last column remembered for offsets that move forward along
+/// a line (a Moodle XML file of 20,000 questions on one line would otherwise cost 20,000 scans of 16 MiB).
+pub struct Locator<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+    /// The last offset located and its column.
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Locator<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Locator {
+            text,
+            starts,
+            last: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut cut = offset.min(self.text.len());
+        while !self.text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= cut);
+        let start = self.starts[line - 1];
+        let (from, column) = match self.last.get() {
+            (at, column) if at >= start && at <= cut => (at, column),
+            _ => (start, 1),
+        };
+        let column = column + self.text[from..cut].chars().count();
+        self.last.set((cut, column));
+        (line, column)
+    }
+}
+
 /// QTI 3 spells names in kebab case with a `qti-` prefix (`qti-choice-interaction`, `max-choices`); QTI 2.1
 /// in camel case (`choiceInteraction`, `maxChoices`). With `normalise`, QTI 3 names are turned into their 2.1
 /// spelling so that one reader serves both. `data-*` attributes are kept as written.
@@ -416,6 +457,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_locator_agrees_with_line_col_forwards_and_backwards() {
+        let text = "<a>\n  <b>é</b><c/>\n\n<d>ü</d></a>";
+        let locator = Locator::new(text);
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        offsets.extend((0..=text.len()).rev());
+        for offset in offsets {
+            assert_eq!(locator.line_col(offset), line_col(text, offset), "{offset}");
+        }
+    }
+
+    #[test]
     fn paths_count_siblings_of_the_same_name() {
         let root = parse(
             "<quiz><question/><question><answer/><answer/></question></quiz>",
@@ -436,6 +488,10 @@ mod tests {
         let e = parse(bomb, false).expect_err("refused");
         assert!(e.message.contains("billion laughs"), "{}", e.message);
         assert_eq!(line_col(bomb, e.offset).0, 2);
+        assert_eq!(
+            Locator::new(bomb).line_col(e.offset),
+            line_col(bomb, e.offset)
+        );
     }
 
     #[test]
