@@ -366,3 +366,129 @@ async fn demo_seed_fills_a_fresh_database_once() {
     .unwrap();
     assert_eq!(forced.attempts, 0, "still nothing new to create");
 }
+
+/// The option table of one item: each row's cells joined by spaces.
+fn option_table(html: &str, item: &str) -> Vec<String> {
+    row_cells(html, &format!("[data-testid=options-{item}] tbody tr"))
+        .into_iter()
+        .map(|r| r.trim_end().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_option_table_shows_how_often_strong_and_weak_candidates_chose_each_option() {
+    let w = world().await;
+    let owner = signed_in(&w.app, "owner@example.com").await;
+    let html = owner
+        .get("/instructor/analytics")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Two finished attempts: groups of round(0.27 · 2) = 1. Upper: the perfect one (chose a and c on
+    // t-multiple); lower: the one with only t-single (left t-multiple blank). Both chose a on t-single.
+    assert_eq!(
+        option_table(&html, "t-multiple"),
+        [
+            "a (key) Right one 100 % 0 % 50 %",
+            "b Wrong 0 % 0 % 0 %",
+            "c (key) Right two 100 % 0 % 50 %",
+            "d Also wrong 0 % 0 % 0 %",
+        ]
+    );
+    assert_eq!(
+        option_table(&html, "t-single"),
+        [
+            "a (key) Right 100 % 100 % 100 %",
+            "b Wrong one 0 % 0 % 0 %",
+            "c Wrong two 0 % 0 % 0 %",
+        ]
+    );
+    // Too few attempts for distractor flags; items without options have no table.
+    assert!(texts(&html, "[data-testid=option-tables] .flag").is_empty());
+    assert!(texts(&html, "[data-testid=options-t-order]").is_empty());
+    let csv = owner
+        .get("/instructor/analytics?format=csv&chart=options")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("t-multiple,a,true,1,2,1,0,1\n"), "{csv}");
+}
+
+#[tokio::test]
+async fn distractors_nobody_picks_and_a_likely_wrong_key_are_flagged_in_the_option_table() {
+    let app = TestApp::spawn().await;
+    let owner = user(&app, "owner@example.com", Role::Instructor).await;
+    let form = with_owned_form(&app, owner.id).await;
+    let strong = user(&app, "strong@example.com", Role::Candidate).await;
+    let weak = user(&app, "weak@example.com", Role::Candidate).await;
+    // 37 strong attempts: every question right but t-single, where they choose distractor b (14 of 15
+    // points). 37 weak ones: only t-single right, with its key a (1 of 15). n = 74, so the groups are
+    // round(0.27 · 74) = round(19.98) = 20: the upper 20 are strong, the lower 20 weak.
+    let but_single: Vec<&str> = ALL.iter().copied().filter(|k| *k != "t-single").collect();
+    for _ in 0..37 {
+        let id = attempt(&app, &strong, &form, &but_single).await;
+        let slots = store::exam::slots(&app.db, id).await.unwrap();
+        let n = slots
+            .iter()
+            .find(|s| s.question_key == "t-single")
+            .unwrap()
+            .position;
+        store::analytics::insert_demo_answers(
+            &app.db,
+            id,
+            &[(n, Response::Single("b".into()), OffsetDateTime::now_utc())],
+        )
+        .await
+        .unwrap();
+        store::exam::finalize(&app.db, id, "submitted")
+            .await
+            .unwrap();
+        let id = attempt(&app, &weak, &form, &["t-single"]).await;
+        store::exam::finalize(&app.db, id, "submitted")
+            .await
+            .unwrap();
+    }
+    let browser = signed_in(&app, "owner@example.com").await;
+    let html = browser
+        .get("/instructor/analytics")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(texts(&html, "[data-testid=attempt-count]"), ["74"]);
+    // t-single: a is chosen by the 37 weak (50 %), all of the lower group and none of the upper; b the
+    // mirror image; c by nobody.
+    assert_eq!(
+        option_table(&html, "t-single"),
+        [
+            "a (key) Right 0 % 100 % 50 %",
+            "b Wrong one 100 % 0 % 50 % Strong candidates pick it more than weak ones: check the key",
+            "c Wrong two 0 % 0 % 0 % Nobody picks it",
+        ]
+    );
+    // t-multiple: the strong choose a and c, the weak nothing: b and d are never chosen.
+    assert_eq!(
+        option_table(&html, "t-multiple"),
+        [
+            "a (key) Right one 100 % 0 % 50 %",
+            "b Wrong 0 % 0 % 0 % Nobody picks it",
+            "c (key) Right two 100 % 0 % 50 %",
+            "d Also wrong 0 % 0 % 0 % Nobody picks it",
+        ]
+    );
+    // A flagged item's table is open; the flag's reason is in the main table too.
+    let doc = scraper::Html::parse_document(&html);
+    let open = scraper::Selector::parse("details#options-t-single[open]").unwrap();
+    assert_eq!(doc.select(&open).count(), 1);
+    let single = row_cells(&html, "[data-testid=items] tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("t-single "))
+        .unwrap();
+    assert!(
+        single
+            .contains("Distractor `b` was chosen by more of the top-scoring candidates (20 of 20)"),
+        "{single}"
+    );
+}

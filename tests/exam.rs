@@ -946,14 +946,260 @@ async fn a_reported_problem_reaches_the_instructor_queue() {
         .await;
     admin.sign_in("boss@example.com", PASSWORD).await;
     let html = admin.get("/instructor").await.text().await.unwrap();
+    assert_eq!(
+        texts(&html, "[data-testid=open-reports]")[0],
+        "1 open report. Open the report queue"
+    );
+    let html = admin.get("/instructor/reports").await.text().await.unwrap();
     let rows = texts(&html, "[data-testid=reports] tbody tr");
     assert_eq!(rows.len(), 1);
-    assert!(rows[0].contains("wrong_key") && rows[0].contains("B looks right to me"));
-    let html = instructor.get("/instructor").await.text().await.unwrap();
+    assert!(rows[0].contains("Wrong key") && rows[0].contains("B looks right to me"));
+    let html = instructor
+        .get("/instructor/reports")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         texts(&html, "[data-testid=reports] tbody tr").is_empty(),
         "an instructor sees only their own packs' reports"
     );
+}
+
+/// Imports the test pack owned by `owner` (an instructor's e-mail) and makes the test form of it.
+async fn with_owned_test_form(app: &TestApp, owner: &str) -> Uuid {
+    let owner: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(owner)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
+    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, Some(owner), "published")
+        .await
+        .unwrap();
+    create_form(
+        &app.db,
+        NewForm {
+            slug: "test-form",
+            title: "Test form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 8,
+            duration_minutes: 30,
+            case_studies: 1,
+            cut_fraction: 0.7,
+            owner_id: Some(owner),
+            pack_ids: &[summary.pack_id],
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    summary.pack_id
+}
+
+async fn report_id(app: &TestApp, question: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM item_reports WHERE question_key = $1")
+        .bind(question)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_report_is_fixed_or_rejected_by_the_packs_instructor_and_the_reporter_sees_the_outcome_once(
+) {
+    let app = TestApp::spawn().await;
+    let teacher = app.other_browser();
+    teacher
+        .create_user("teach@example.com", ai102::auth::Role::Instructor)
+        .await;
+    teacher.sign_in("teach@example.com", PASSWORD).await;
+    let rival = app.other_browser();
+    rival
+        .create_user("rival@example.com", ai102::auth::Role::Instructor)
+        .await;
+    rival.sign_in("rival@example.com", PASSWORD).await;
+    let pack = with_owned_test_form(&app, "teach@example.com").await;
+
+    // A candidate ends an attempt and reports two questions.
+    let email = format!("c{}@example.com", Uuid::new_v4().simple());
+    assert_eq!(app.sign_up(&email, "Candidate").await.status(), 303);
+    let id = start(&app).await;
+    app.post_form(
+        &format!("/attempts/{id}/end"),
+        &format!("/attempts/{id}/submit"),
+        &[],
+    )
+    .await;
+    let result = format!("/attempts/{id}/result");
+    for (key, kind, comment) in [
+        ("t-single", "wrong_key", "B looks right to me"),
+        ("t-multiple", "typo", "Two is spelt wrong"),
+    ] {
+        let n = position_of(&app, id, key).await;
+        let r = app
+            .post_form(
+                &result,
+                &format!("/attempts/{id}/items/{n}/report"),
+                &[("kind", kind), ("comment", comment)],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let single = report_id(&app, "t-single").await;
+    let multiple = report_id(&app, "t-multiple").await;
+
+    // The pack's instructor sees both, with the item's preview and a pseudonym, not the reporter's e-mail.
+    let queue = "/instructor/reports";
+    let html = teacher.get(queue).await.text().await.unwrap();
+    let rows = texts(&html, "[data-testid=report]");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(!html.contains(&email), "the reporter's e-mail is not shown");
+    let reporters = texts(&html, "[data-testid=reporter]");
+    assert!(
+        reporters[0].starts_with("Candidate ") && reporters[0] == reporters[1],
+        "one pseudonym for one reporter: {reporters:?}"
+    );
+    let doc = scraper::Html::parse_document(&html);
+    let link = scraper::Selector::parse(&format!(
+        "tr[id='report-{single}'] a[data-testid=preview-link]"
+    ))
+    .unwrap();
+    let href = doc
+        .select(&link)
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap();
+    assert_eq!(href, format!("/instructor/packs/{pack}/items/t-single"));
+    assert_eq!(teacher.get(href).await.status(), 200);
+
+    // Another instructor sees none of them and cannot act on them.
+    let html = rival.get(queue).await.text().await.unwrap();
+    assert!(texts(&html, "[data-testid=report]").is_empty());
+    let r = rival
+        .post_form(queue, &format!("{queue}/{single}/fix"), &[])
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = rival
+        .post_form(
+            queue,
+            &format!("{queue}/{multiple}/reject"),
+            &[("reason", "no")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+
+    // Fixed needs a new revision: the instructor is sent to edit the item first.
+    let r = teacher
+        .post_form(queue, &format!("{queue}/{single}/fix"), &[])
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    let refusal = texts(&html, "[data-testid=refusal]");
+    assert!(
+        refusal[0].contains("still at revision 1") && refusal[0].contains("Edit the item"),
+        "{refusal:?}"
+    );
+    // A rejection needs a reason.
+    let r = teacher
+        .post_form(
+            queue,
+            &format!("{queue}/{multiple}/reject"),
+            &[("reason", "  ")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = teacher
+        .post_form(
+            queue,
+            &format!("{queue}/{multiple}/reject"),
+            &[("reason", "The spelling is British English.")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/instructor/reports?done=rejected");
+
+    // The instructor edits the item (revision 2), then marks the report fixed in it.
+    let edit = format!("/instructor/packs/{pack}/items/t-single/edit");
+    let text = texts(
+        &teacher.get(&edit).await.text().await.unwrap(),
+        "textarea#text",
+    )
+    .remove(0);
+    let r = teacher
+        .post_form(
+            &edit,
+            &edit,
+            &[(
+                "text",
+                &text.replace("Which option is right?", "Which option is correct?"),
+            )],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let html = teacher.get(queue).await.text().await.unwrap();
+    assert_eq!(
+        texts(&html, "[data-testid=fix] button"),
+        ["Fixed in revision 2"]
+    );
+    let r = teacher
+        .post_form(queue, &format!("{queue}/{single}/fix"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    let again = teacher
+        .post_form(queue, &format!("{queue}/{single}/fix"), &[])
+        .await;
+    assert_eq!(again.status(), 409, "a report is resolved once");
+
+    // Nothing is open now; all reports show their outcome.
+    let html = teacher.get(queue).await.text().await.unwrap();
+    assert!(texts(&html, "[data-testid=report]").is_empty());
+    let html = teacher
+        .get(&format!("{queue}?status=all"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut outcomes = texts(&html, "[data-testid=outcome]");
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            "Fixed in revision 2",
+            "Rejected: The spelling is British English."
+        ]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action IN ('report.fixed', 'report.rejected') AND actor = 'teach@example.com'")
+            .await,
+        2
+    );
+
+    // The reporter sees both outcomes on their next visit, naming the question as they saw it, once.
+    let html = app.get("/attempts").await.text().await.unwrap();
+    let notices = texts(&html, "[data-testid=report-outcomes] li");
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(
+        notices[0].contains("“Which option is right?” (wrong key) was fixed")
+            && notices[0].contains("revision 2"),
+        "{notices:?}"
+    );
+    assert!(
+        notices[1].contains(
+            "“Which two are right?” (typo) was rejected: The spelling is British English."
+        ),
+        "{notices:?}"
+    );
+    for page in ["/attempts", "/", "/exams"] {
+        let html = app.get(page).await.text().await.unwrap();
+        assert!(
+            texts(&html, "[data-testid=report-outcomes]").is_empty(),
+            "{page}"
+        );
+    }
 }
 
 #[tokio::test]

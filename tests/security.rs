@@ -256,6 +256,11 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/attempts/{id}/result", Rule::Owner),
     ("GET", "/instructor", Rule::Instructor),
     ("GET", "/instructor/analytics", Rule::Instructor),
+    ("GET", "/instructor/reports", Rule::Instructor),
+    // A report on an item of the instructor's pack; "fixed" is refused (422) until the item is edited, and
+    // the admin finds the report already rejected by the instructor (409): both are past the access check.
+    ("POST", "/instructor/reports/{id}/fix", Rule::PackOwner),
+    ("POST", "/instructor/reports/{id}/reject", Rule::PackOwner),
     ("GET", "/instructor/upload", Rule::Instructor),
     ("POST", "/instructor/upload", Rule::Instructor),
     ("GET", "/instructor/forms/new", Rule::Instructor),
@@ -324,6 +329,8 @@ fn form_body(path: &str) -> &'static str {
         "status=draft"
     } else if path.ends_with("/edit") {
         "text=x"
+    } else if path.ends_with("/reject") {
+        "reason=not+a+problem"
     } else {
         ""
     }
@@ -426,6 +433,20 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .fetch_one(&app.db)
             .await
             .expect("the instructor's upload");
+    // The candidate's problem report on an item of the instructor's pack.
+    let report = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
+         SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
+         FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         JOIN users u ON u.email = 'cand@example.com'
+         WHERE i.pack_id = $2 AND i.item_key = 't-single'",
+    )
+    .bind(report)
+    .bind(pack)
+    .execute(&app.db)
+    .await
+    .expect("the report");
     app.create_user("someone@example.com", Role::Candidate)
         .await;
     let someone = user_id(&app, "someone@example.com").await;
@@ -435,6 +456,8 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             token_id.to_string()
         } else if path.starts_with("/instructor/uploads/") {
             upload.to_string()
+        } else if path.starts_with("/instructor/reports/") {
+            report.to_string()
         } else if path.starts_with("/instructor/packs/") || path.starts_with("/api/v1/packs/") {
             pack.to_string()
         } else if path.starts_with("/admin/users/") {

@@ -230,6 +230,8 @@ pub struct ItemAnalysis {
     /// Finished attempts that contained at least one of the items.
     pub attempts: usize,
     pub items: Vec<item_stats::ItemStats>,
+    /// The Markdown text of each option, by question key and option id (single and multiple items).
+    pub option_texts: HashMap<String, HashMap<String, String>>,
     pub domains: Vec<AreaSummary>,
     pub objectives: Vec<AreaSummary>,
 }
@@ -297,26 +299,31 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
     }
     let ids: Vec<Uuid> = revision_ids.into_iter().collect();
     let contents = bank::revisions(db, &ids).await?;
+    let mut option_texts: HashMap<String, HashMap<String, String>> = HashMap::new();
     let infos: Vec<ItemInfo> = wanted
         .into_iter()
         .map(|(key, (revision, domain, objective))| {
-            let (options, answer) = match contents
+            let body = contents
                 .get(&revision)
                 .and_then(|it| find_question(it, &key))
-                .map(|q| &q.body)
-            {
-                Some(Body::Single { options, answer }) => (
-                    options.iter().map(|o| o.id.clone()).collect(),
-                    vec![answer.clone()],
-                ),
+                .map(|q| &q.body);
+            let (options, answer) = match body {
+                Some(Body::Single { options, answer }) => (options, vec![answer.clone()]),
                 Some(Body::Multiple {
                     options, answer, ..
-                }) => (
-                    options.iter().map(|o| o.id.clone()).collect(),
-                    answer.clone(),
-                ),
-                _ => (Vec::new(), Vec::new()),
+                }) => (options, answer.clone()),
+                _ => (&Vec::new(), Vec::new()),
             };
+            if !options.is_empty() {
+                option_texts.insert(
+                    key.clone(),
+                    options
+                        .iter()
+                        .map(|o| (o.id.clone(), o.text.clone()))
+                        .collect(),
+                );
+            }
+            let options = options.iter().map(|o| o.id.clone()).collect();
             ItemInfo {
                 id: key,
                 domain,
@@ -344,6 +351,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
         domains: item_stats::by_domain(&stats),
         objectives: item_stats::by_objective(&stats),
         items: stats,
+        option_texts,
     })
 }
 

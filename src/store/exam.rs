@@ -607,34 +607,6 @@ pub async fn report_problem(
     Ok(r.rows_affected() == 1)
 }
 
-/// An open report, as the instructor's queue shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ReportRow {
-    pub id: Uuid,
-    pub pack_key: String,
-    pub question_key: String,
-    pub kind: String,
-    pub comment: String,
-    pub status: String,
-    pub created_at: OffsetDateTime,
-}
-
-/// Reports on the packs an instructor owns (all packs for `None`, i.e. admins and shipped packs).
-pub async fn reports(
-    db: impl PgExecutor<'_>,
-    owner: Option<Uuid>,
-) -> Result<Vec<ReportRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT rp.id, p.pack_key, rp.question_key, rp.kind, rp.comment, rp.status, rp.created_at
-         FROM item_reports rp JOIN items i ON i.id = rp.item_id JOIN packs p ON p.id = i.pack_id
-         WHERE $1::uuid IS NULL OR p.owner_id = $1
-         ORDER BY rp.status = 'open' DESC, rp.created_at DESC LIMIT 200",
-    )
-    .bind(owner)
-    .fetch_all(db)
-    .await
-}
-
 /// Attempts not ended whose time has not run out (untimed practice attempts count while open).
 pub async fn attempts_in_progress(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(

@@ -520,6 +520,79 @@ pub struct ItemRow {
     pub upper_lower: String,
     pub mean_seconds: String,
     pub flags: Vec<String>,
+    /// How often each option was chosen (single and multiple items; empty for the other types).
+    pub options: Vec<OptionRow>,
+    /// Attempts in each of the upper and lower groups.
+    pub group_size: usize,
+    /// A distractor is flagged (the option table opens by itself).
+    pub distractor_flagged: bool,
+}
+
+/// One option of an item, with the share of attempts that chose it, overall and in the upper and lower
+/// 27 % by total score.
+pub struct OptionRow {
+    pub id: String,
+    pub text: String,
+    pub keyed: bool,
+    pub all: String,
+    pub upper: String,
+    pub lower: String,
+    /// What the flags say about this distractor, if anything.
+    pub note: Option<&'static str>,
+}
+
+/// A share as a whole percentage, or a dash when there is nobody to share among.
+fn share(count: usize, of: usize) -> String {
+    if of == 0 {
+        "–".into()
+    } else {
+        format!("{:.0} %", count as f64 * 100.0 / of as f64)
+    }
+}
+
+/// The option rows of an analysed item, with the texts of its options (Markdown, shown as plain text).
+fn option_rows(
+    s: &crate::analytics::item_stats::ItemStats,
+    texts: Option<&std::collections::HashMap<String, String>>,
+) -> Vec<OptionRow> {
+    use crate::analytics::item_stats::FlagKind;
+    let g = s.upper_lower.map_or(0, |u| u.group_size);
+    s.options
+        .iter()
+        .map(|o| {
+            let note = s.flags.iter().find_map(|f| match &f.kind {
+                FlagKind::DistractorFavoursUpper { option_id } if *option_id == o.option_id => {
+                    Some("Strong candidates pick it more than weak ones: check the key")
+                }
+                FlagKind::RareDistractor { option_id } if *option_id == o.option_id => {
+                    Some(if o.chosen == 0 {
+                        "Nobody picks it"
+                    } else {
+                        "Hardly anybody picks it"
+                    })
+                }
+                _ => None,
+            });
+            let text = texts
+                .and_then(|t| t.get(&o.option_id))
+                .map(|t| super::markdown::plain(t))
+                .unwrap_or_default();
+            let text = if text.chars().count() > 80 {
+                format!("{}…", text.chars().take(79).collect::<String>())
+            } else {
+                text
+            };
+            OptionRow {
+                id: o.option_id.clone(),
+                text,
+                keyed: o.keyed,
+                all: share(o.chosen, s.n),
+                upper: share(o.upper, g),
+                lower: share(o.lower, g),
+                note,
+            }
+        })
+        .collect()
 }
 
 /// One row of a domain or objective summary, formatted.
@@ -540,6 +613,14 @@ pub struct InstructorAnalyticsPage {
     pub domains: Vec<AreaRow>,
     pub objectives: Vec<AreaRow>,
     pub facility_svg: String,
+    /// The smallest upper and lower groups that raise distractor flags.
+    pub min_group_distractor: usize,
+}
+
+impl InstructorAnalyticsPage {
+    fn has_option_tables(&self) -> bool {
+        self.items.iter().any(|i| !i.options.is_empty())
+    }
 }
 
 fn area_rows(areas: &[crate::analytics::item_stats::AreaSummary]) -> Vec<AreaRow> {
@@ -577,6 +658,15 @@ pub async fn instructor(
             upper_lower: opt(s.upper_lower.map(|u| u.index), 2),
             mean_seconds: opt(s.mean_seconds, 0),
             flags: s.flags.iter().map(|f| f.reason.clone()).collect(),
+            options: option_rows(s, a.option_texts.get(&s.item_id)),
+            group_size: s.upper_lower.map_or(0, |u| u.group_size),
+            distractor_flagged: s.flags.iter().any(|f| {
+                matches!(
+                    f.kind,
+                    crate::analytics::item_stats::FlagKind::RareDistractor { .. }
+                        | crate::analytics::item_stats::FlagKind::DistractorFavoursUpper { .. }
+                )
+            }),
         })
         .collect();
     let domain_bars: Vec<(String, f64, bool)> = a
@@ -599,6 +689,8 @@ pub async fn instructor(
         objectives: area_rows(&a.objectives),
         items,
         facility_svg,
+        min_group_distractor: crate::analytics::item_stats::Thresholds::default()
+            .min_group_distractor,
     };
     Ok(render(&page)?.into_response())
 }
@@ -638,6 +730,37 @@ fn instructor_csv(chart: &str, a: &ItemAnalysis) -> AppResult<Response> {
                         .collect::<Vec<_>>()
                         .join("; "),
                 ]);
+            }
+        }
+        "options" => {
+            rows.push(
+                [
+                    "item",
+                    "option",
+                    "keyed",
+                    "chosen",
+                    "n",
+                    "upper",
+                    "lower",
+                    "group_size",
+                ]
+                .map(String::from)
+                .to_vec(),
+            );
+            for s in &a.items {
+                let g = s.upper_lower.map_or(0, |u| u.group_size);
+                for o in &s.options {
+                    rows.push(vec![
+                        s.item_id.clone(),
+                        o.option_id.clone(),
+                        o.keyed.to_string(),
+                        o.chosen.to_string(),
+                        s.n.to_string(),
+                        o.upper.to_string(),
+                        o.lower.to_string(),
+                        g.to_string(),
+                    ]);
+                }
             }
         }
         "domains" | "objectives" | "facility" => {

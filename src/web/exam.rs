@@ -1,6 +1,7 @@
 //! The candidate's mock exam pages: forms, the item screen, review, end, result and history.
 //! Every page works without JavaScript (forms post and redirect); `static/exam.js` only enhances.
 
+use super::reports::{outcome_notices, OutcomeNotice};
 use super::views::{answer_lines, CaseView, ItemView};
 use super::Path;
 use super::{markdown, render, Layout};
@@ -22,16 +23,18 @@ use uuid::Uuid;
 pub struct FormsPage {
     pub layout: Layout,
     pub forms: Vec<FormRow>,
+    pub notices: Vec<OutcomeNotice>,
 }
 
 pub async fn forms(
     State(state): State<AppState>,
-    CurrentUser(_, session): CurrentUser,
+    CurrentUser(user, session): CurrentUser,
 ) -> AppResult<Html<String>> {
     let forms = store::list_forms(&state.db).await?;
     render(&FormsPage {
         layout: Layout::from_session(&session),
         forms,
+        notices: outcome_notices(&state, &user).await?,
     })
 }
 
@@ -527,6 +530,7 @@ pub struct HistoryPage {
     pub points: Vec<TrendPoint>,
     pub polyline: String,
     pub pass_y: f64,
+    pub notices: Vec<OutcomeNotice>,
 }
 
 pub async fn history(
@@ -562,5 +566,6 @@ pub async fn history(
         points,
         polyline,
         pass_y: y_of(700.0),
+        notices: outcome_notices(&state, &user).await?,
     })
 }

@@ -15,7 +15,8 @@ use axum::response::Html;
 pub struct InstructorPage {
     pub layout: Layout,
     pub packs: Vec<PackRow>,
-    pub reports: Vec<crate::store::exam::ReportRow>,
+    /// Open problem reports on the user's packs (every pack for an admin).
+    pub open_reports: i64,
 }
 
 pub async fn index(
@@ -24,11 +25,11 @@ pub async fn index(
 ) -> AppResult<Html<String>> {
     let owner = (user.role != Role::Admin).then_some(user.id);
     let packs = store::bank::list_packs(&state.db, owner).await?;
-    let reports = store::exam::reports(&state.db, owner).await?;
+    let open_reports = store::reports::open_count(&state.db, owner).await?;
     render(&InstructorPage {
         layout: Layout::from_session(&session),
         packs,
-        reports,
+        open_reports,
     })
 }
 

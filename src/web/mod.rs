@@ -14,6 +14,7 @@ pub mod instructor;
 pub mod markdown;
 pub mod metrics;
 pub mod practice;
+pub mod reports;
 pub mod views;
 
 use crate::auth::session::{load_session, Session, User};
@@ -67,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/instructor/analytics", get(analytics::instructor))
         .route("/progress", get(analytics::progress))
         .route("/instructor", get(instructor::index))
+        .route("/instructor/reports", get(reports::queue))
+        .route("/instructor/reports/{id}/fix", post(reports::fix))
+        .route("/instructor/reports/{id}/reject", post(reports::reject))
         .route("/instructor/upload", get(instructor::upload_page))
         .route("/instructor/forms/new", get(instructor::form_new))
         .route("/instructor/forms", post(instructor::form_create))
