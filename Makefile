@@ -7,7 +7,7 @@ CARGO ?= cargo
 
 ## make run: start PostgreSQL (project-local unless DATABASE_URL is set), migrate, load the bank, serve.
 run:
-	@eval "$$(scripts/db.sh)"; \
+	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	$(CARGO) build --release --bin ai102; \
 	echo ""; \
 	echo "  ai102 is starting on http://$${BIND:-127.0.0.1:8080}"; \
@@ -19,7 +19,7 @@ run:
 ## make test: formatting, lints and the whole test suite against a real PostgreSQL and headless Chromium,
 ## then schemathesis against the JSON API's OpenAPI document.
 test:
-	@eval "$$(scripts/db.sh)"; \
+	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	scripts/browser.sh; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	$(CARGO) fmt --all -- --check; \
@@ -35,7 +35,7 @@ test-faults:
 
 ## Drop the databases the integration tests created (each test makes its own, ai102_test_*).
 clean-test-dbs:
-	@eval "$$(scripts/db.sh)"; \
+	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	command -v psql >/dev/null || exit 0; \
 	for d in $$(psql "$$DATABASE_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'ai102\_test\_%'"); do \
 	  psql "$$DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$$d\" WITH (FORCE)" >/dev/null; \
