@@ -920,6 +920,25 @@ async fn a_reported_problem_reaches_the_instructor_queue() {
         .await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).contains("reported=3"));
+    // Reporting the same item again replaces the open report rather than adding another.
+    let r = app
+        .post_form(
+            &result,
+            &format!("/attempts/{id}/items/3/report"),
+            &[("kind", "unclear"), ("comment", "first draft")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("SELECT count(*) FROM item_reports").await, 1);
+    let r = app
+        .post_form(
+            &result,
+            &format!("/attempts/{id}/items/3/report"),
+            &[("kind", "wrong_key"), ("comment", "B looks right to me")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.count("SELECT count(*) FROM item_reports").await, 1);
     let other = app.other_browser();
     candidate(&other).await;
     let theirs = other

@@ -590,11 +590,25 @@ pub async fn report_problem(
     kind: &str,
     comment: &str,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
-         SELECT $1, r.item_id, ai.revision_id, ai.question_key, a.user_id, $5, $6
-         FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id JOIN item_revisions r ON r.id = ai.revision_id
-         WHERE a.id = $2 AND a.user_id = $3 AND ai.position = $4",
+    // One open report per candidate and item: reporting again replaces the open report's kind and comment
+    // (so one candidate cannot flood the queue with the same item).
+    let found: i64 = sqlx::query_scalar(
+        "WITH target AS (
+            SELECT r.item_id, ai.revision_id, ai.question_key
+            FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id JOIN item_revisions r ON r.id = ai.revision_id
+            WHERE a.id = $2 AND a.user_id = $3 AND ai.position = $4
+         ), again AS (
+            UPDATE item_reports ir SET kind = $5, comment = $6, revision_id = t.revision_id, created_at = now()
+            FROM target t
+            WHERE ir.item_id = t.item_id AND ir.user_id = $3 AND ir.status = 'open'
+            RETURNING 1
+         ), new AS (
+            INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
+            SELECT $1, t.item_id, t.revision_id, t.question_key, $3, $5, $6 FROM target t
+            WHERE NOT EXISTS (SELECT 1 FROM again)
+            RETURNING 1
+         )
+         SELECT count(*) FROM target",
     )
     .bind(Uuid::new_v4())
     .bind(attempt_id)
@@ -602,9 +616,9 @@ pub async fn report_problem(
     .bind(position)
     .bind(kind)
     .bind(comment)
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(r.rows_affected() == 1)
+    Ok(found == 1)
 }
 
 /// Attempts not ended whose time has not run out (untimed practice attempts count while open).
