@@ -406,8 +406,9 @@ pub fn draw(pool: &[PoolEntry], spec: &FormSpec, seed: u64) -> Result<Draw, Samp
 /// Mixed into the seed of the trial step, so that it has its own random stream.
 const TRIAL_SEED: u64 = 0x7472_6961_6c5f_6974;
 
-/// 5. Up to `spec.trial_items` standalone trial entries (unseen first, ids not already drawn), each inserted
-/// at a random position among the standalone questions, after the `cases` leading case-study entries.
+/// Step 5 of [`draw`]: up to `spec.trial_items` standalone trial entries (unseen first, ids not already in
+/// the pool's scored entries), each inserted at a random position among the standalone questions, after the
+/// `cases` leading case-study entries.
 ///
 /// Runs after the scored draw with its own random stream, so the scored questions and their order relative
 /// to each other are the same whatever the number of trial items.

@@ -846,12 +846,14 @@ pub async fn form_create(
             duration_minutes: duration,
             case_studies,
             cut_fraction: f64::from(cut_percent) / 100.0,
-            trial_items,
             owner_id: Some(user.id),
             pack_ids: &chosen,
         },
     )
     .await?;
+    if let Some(form_id) = created.filter(|_| trial_items > 0) {
+        store::exam::set_trial_items(&state.db, form_id, trial_items).await?;
+    }
     if created.is_none() {
         page.error = Some(format!(
             "The address `{}` is taken: choose another.",
