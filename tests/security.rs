@@ -281,6 +281,11 @@ const RULES: &[(&str, &str, Rule)] = &[
         "/instructor/packs/{id}/items/{key}/edit",
         Rule::PackOwner,
     ),
+    (
+        "POST",
+        "/instructor/packs/{id}/items/{key}/trial",
+        Rule::PackOwner,
+    ),
     ("GET", "/admin", Rule::Admin),
     ("GET", "/admin/analytics", Rule::Admin),
     ("GET", "/admin/users", Rule::Admin),
@@ -329,6 +334,8 @@ fn form_body(path: &str) -> &'static str {
         "status=draft"
     } else if path.ends_with("/edit") {
         "text=x"
+    } else if path.ends_with("/trial") {
+        "trial=true"
     } else if path.ends_with("/reject") {
         "reason=not+a+problem"
     } else {

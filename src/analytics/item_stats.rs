@@ -47,15 +47,18 @@ pub struct ItemResponse {
     pub chosen: Vec<String>,
     /// Seconds spent on the item, when known.
     pub seconds: Option<f64>,
+    /// The item was an unscored trial item in this attempt: it is left out of every other item's rest score,
+    /// and its own rest score is the attempt's whole scored total.
+    pub trial: bool,
 }
 
 /// One finished exam-mode attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttemptRecord {
-    /// The attempt's raw score as a fraction of its maximum (`raw / max`, 0..=1): ranks it into the upper
-    /// and lower groups.
+    /// The attempt's raw score as a fraction of its maximum (`raw / max`, 0..=1, scored items only): ranks it
+    /// into the upper and lower groups.
     pub total_fraction: f64,
-    /// Every scored item of the attempt (the rest score of an item is computed from the others).
+    /// Every item of the attempt (the rest score of an item is computed from the other scored items).
     pub items: Vec<ItemResponse>,
 }
 
@@ -279,9 +282,12 @@ pub fn analyse(
             .iter()
             .filter(|r| r.max > 0.0 && r.max.is_finite() && r.earned.is_finite())
             .collect();
-        let (sum_earned, sum_max) = valid.iter().fold((0.0, 0.0), |(e, m), r| {
-            (e + r.earned.clamp(0.0, r.max), m + r.max)
-        });
+        let (sum_earned, sum_max) = valid
+            .iter()
+            .filter(|r| !r.trial)
+            .fold((0.0, 0.0), |(e, m), r| {
+                (e + r.earned.clamp(0.0, r.max), m + r.max)
+            });
         let mut seen = HashSet::new();
         for r in valid {
             let Some(&at) = index.get(r.item_id.as_str()) else {
@@ -291,9 +297,11 @@ pub fn analyse(
                 continue;
             }
             let earned = r.earned.clamp(0.0, r.max);
-            let rest_max = sum_max - r.max;
+            // A trial item is not in the scored total, so its rest score is the whole of it.
+            let (own_earned, own_max) = if r.trial { (0.0, 0.0) } else { (earned, r.max) };
+            let rest_max = sum_max - own_max;
             let rest =
-                (rest_max > 1e-12).then(|| ((sum_earned - earned) / rest_max).clamp(0.0, 1.0));
+                (rest_max > 1e-12).then(|| ((sum_earned - own_earned) / rest_max).clamp(0.0, 1.0));
             observations[at].push(Obs {
                 total: attempt.total_fraction,
                 score: earned / r.max,
@@ -457,6 +465,68 @@ pub fn flags(s: &ItemStats, t: &Thresholds) -> Vec<Flag> {
     out
 }
 
+/// Whether an unscored trial item's statistics support promoting it to scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Promotion {
+    /// Every criterion is met.
+    pub ready: bool,
+    /// Why (or why not), in plain English.
+    pub reason: String,
+}
+
+/// At least this many attempts before a trial item can be judged.
+pub const PROMOTE_MIN_N: usize = 30;
+/// The facility range of an item worth scoring.
+pub const PROMOTE_FACILITY: (f64, f64) = (0.30, 0.90);
+/// The smallest corrected point-biserial (against the scored total) of an item worth scoring.
+pub const PROMOTE_MIN_DISCRIMINATION: f64 = 0.20;
+
+/// The "ready to promote" hint of a trial item: enough attempts ([`PROMOTE_MIN_N`]), a facility within
+/// [`PROMOTE_FACILITY`] and a point-biserial of at least [`PROMOTE_MIN_DISCRIMINATION`]; otherwise every
+/// reason why not.
+pub fn promotion(s: &ItemStats) -> Promotion {
+    if s.n < PROMOTE_MIN_N {
+        return Promotion {
+            ready: false,
+            reason: format!(
+                "Not yet: {} of the {PROMOTE_MIN_N} attempts needed to judge it.",
+                s.n
+            ),
+        };
+    }
+    let (lo, hi) = PROMOTE_FACILITY;
+    let mut why_not = Vec::new();
+    match s.facility {
+        Some(f) if f < lo => why_not.push(format!("too hard (facility {f:.2} < {lo:.2})")),
+        Some(f) if f > hi => why_not.push(format!("too easy (facility {f:.2} > {hi:.2})")),
+        Some(_) => {}
+        None => why_not.push("no facility".to_owned()),
+    }
+    match s.point_biserial {
+        Some(r) if r < PROMOTE_MIN_DISCRIMINATION => why_not.push(format!(
+            "discriminates too little (point-biserial {r:.2} < {PROMOTE_MIN_DISCRIMINATION:.2})"
+        )),
+        Some(_) => {}
+        None => why_not.push("its discrimination is undefined (no variance)".to_owned()),
+    }
+    if why_not.is_empty() {
+        Promotion {
+            ready: true,
+            reason: format!(
+                "Ready to promote: {} attempts, facility {:.2}, point-biserial {:.2}.",
+                s.n,
+                s.facility.unwrap_or_default(),
+                s.point_biserial.unwrap_or_default()
+            ),
+        }
+    } else {
+        Promotion {
+            ready: false,
+            reason: format!("Not ready: {}.", why_not.join("; ")),
+        }
+    }
+}
+
 fn summarise<'a>(
     stats: &'a [ItemStats],
     area: impl Fn(&'a ItemStats) -> &'a str,
@@ -509,6 +579,7 @@ mod tests {
             max: 1.0,
             chosen: chosen.iter().map(|o| (*o).to_owned()).collect(),
             seconds,
+            trial: false,
         }
     }
 
@@ -563,6 +634,86 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-4
+    }
+
+    #[test]
+    fn trial_items_leave_the_scored_items_statistics_unchanged() {
+        let (mut items, attempts) = ten_by_four();
+        let before = analyse(&items, &attempts, &Thresholds::default());
+        items.push(info("t", "plan", "plan.a", &[], &[]));
+        let with_trial: Vec<AttemptRecord> = attempts
+            .iter()
+            .enumerate()
+            .map(|(n, a)| {
+                let mut a = a.clone();
+                // The weakest candidates get the trial item right: it would bend the rest scores.
+                a.items.insert(
+                    1,
+                    ItemResponse {
+                        trial: true,
+                        ..response("t", f64::from(u8::from(n >= 5)), &[], None)
+                    },
+                );
+                a
+            })
+            .collect();
+        let after = analyse(&items, &with_trial, &Thresholds::default());
+        assert_eq!(&after[..4], &before[..]);
+    }
+
+    #[test]
+    fn a_trial_item_is_correlated_with_the_whole_scored_total() {
+        let (mut items, mut attempts) = ten_by_four();
+        items.push(info("t", "plan", "plan.a", &[], &[]));
+        // The trial item is answered exactly like i1.
+        for a in &mut attempts {
+            let i1 = a.items[0].earned;
+            a.items.push(ItemResponse {
+                trial: true,
+                ..response("t", i1, &[], None)
+            });
+        }
+        let stats = analyse(&items, &attempts, &Thresholds::default());
+        let t = &stats[4];
+        assert_eq!(t.n, 10);
+        assert_eq!(t.facility, stats[0].facility);
+        let scores: Vec<f64> = attempts.iter().map(|a| a.items[0].earned).collect();
+        let totals: Vec<f64> = attempts.iter().map(|a| a.total_fraction).collect();
+        let expected = point_biserial(&scores, &totals).unwrap();
+        assert!(close(t.point_biserial.unwrap(), expected));
+        // Against the whole total it correlates more than i1 does against the rest of it.
+        assert!(t.point_biserial.unwrap() > stats[0].point_biserial.unwrap());
+    }
+
+    #[test]
+    fn the_promotion_hint_needs_enough_attempts_a_middling_facility_and_discrimination() {
+        let stats = |n, facility, pb| ItemStats {
+            item_id: "t".into(),
+            domain: "plan".into(),
+            objective: "plan.a".into(),
+            n,
+            facility: Some(facility),
+            point_biserial: pb,
+            upper_lower: None,
+            options: vec![],
+            mean_seconds: None,
+            flags: vec![],
+        };
+        let ready = promotion(&stats(30, 0.6, Some(0.35)));
+        assert!(ready.ready, "{}", ready.reason);
+        assert!(ready.reason.starts_with("Ready to promote"));
+        let few = promotion(&stats(29, 0.6, Some(0.35)));
+        assert!(!few.ready);
+        assert!(few.reason.contains("29 of the 30"), "{}", few.reason);
+        let easy = promotion(&stats(40, 0.95, Some(0.1)));
+        assert!(!easy.ready);
+        assert!(
+            easy.reason.contains("too easy") && easy.reason.contains("discriminates too little")
+        );
+        assert!(promotion(&stats(40, 0.2, Some(0.5)))
+            .reason
+            .contains("too hard"));
+        assert!(!promotion(&stats(40, 0.5, None)).ready);
     }
 
     #[test]
@@ -777,6 +928,7 @@ mod tests {
                 max: 2.0,
                 chosen: vec!["a".into(), "c".into()],
                 seconds: None,
+                trial: false,
             }],
         }];
         let s = analyse(&items, &attempts, &Thresholds::default());
@@ -852,6 +1004,7 @@ mod tests {
                                     max,
                                     chosen: vec![if share > 0.5 { "a".into() } else { "b".into() }],
                                     seconds,
+                                    trial: false,
                                 }
                             })
                             .collect();

@@ -26,6 +26,8 @@ pub struct PlannedItem<R> {
     pub objective: String,
     pub presentation: Presentation,
     pub max_points: f64,
+    /// An unscored trial question: answered like any other, left out of the score.
+    pub trial: bool,
 }
 
 /// A pool entry for the sampler from an item's kind and its questions' domains.
@@ -34,6 +36,7 @@ pub fn pool_entry(
     is_case_study: bool,
     domains: &[String],
     seen: bool,
+    trial: bool,
 ) -> PoolEntry {
     let kind = if is_case_study {
         PoolKind::CaseStudy {
@@ -48,6 +51,7 @@ pub fn pool_entry(
         item_id: item_key.to_owned(),
         kind,
         seen,
+        trial,
     }
 }
 
@@ -63,6 +67,7 @@ pub fn plan<R: Clone>(
             continue;
         };
         let section = item.case_study().map(|c| c.id.clone());
+        let trial = draw.trial.contains(key);
         for (q, domain) in item.questions() {
             let position_seed = seed ^ fxhash(&q.common.id);
             out.push(PlannedItem {
@@ -73,6 +78,7 @@ pub fn plan<R: Clone>(
                 objective: q.common.objective.clone(),
                 presentation: presentation(q, position_seed),
                 max_points: f64::from(q.max_points()),
+                trial,
             });
         }
     }

@@ -5,7 +5,7 @@
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One drawable entry of the pool.
@@ -16,6 +16,9 @@ pub struct PoolEntry {
     pub kind: PoolKind,
     /// The candidate saw this entry in a recent attempt; unseen entries are drawn first.
     pub seen: bool,
+    /// An unscored trial item: never part of the scored draw, only added as one of a form's trial items
+    /// (standalone questions only; a case study marked trial is never drawn).
+    pub trial: bool,
 }
 
 /// What a pool entry holds.
@@ -46,6 +49,8 @@ pub struct FormSpec {
     pub case_studies: usize,
     /// Each domain with its weight range, in percent of `item_count`: (domain, min %, max %).
     pub domain_weights: Vec<(String, f64, f64)>,
+    /// Unscored trial questions to add on top of `item_count`, when the pool has them (0 or more).
+    pub trial_items: usize,
 }
 
 /// One exam's draw.
@@ -62,6 +67,9 @@ pub struct Draw {
     pub shortfalls: Vec<(String, usize)>,
     /// Requested case studies that could not be included (too few in the pool, or too long to fit).
     pub missing_case_studies: usize,
+    /// The unscored trial entries among `entries` (standalone questions, never inside the case-study
+    /// section); fewer than the spec's `trial_items` when the pool has fewer.
+    pub trial: Vec<String>,
 }
 
 /// Why no exam could be drawn.
@@ -223,15 +231,18 @@ fn unseen_first<'a>(mut entries: Vec<&'a PoolEntry>, rng: &mut StdRng) -> Vec<&'
 /// 3. The gap is filled from the other domains' remaining questions, unseen before seen, favouring the domains
 ///    furthest below their maximum weight; domains outside the spec come last.
 /// 4. If standalone questions run out, further case studies that fit are added.
+/// 5. Up to `spec.trial_items` unscored trial questions (standalone entries marked `trial`, which steps 1–4
+///    never draw) are inserted at random positions among the standalone questions; see [`Draw::trial`].
 ///
 /// Entries with an id seen earlier in `pool` are ignored. Errors only when the pool holds fewer questions than
 /// `item_count` ([`SamplingError::PoolTooSmall`]), or when the only questions left are in case studies too
 /// long to fit whole ([`SamplingError::Unfillable`]).
 pub fn draw(pool: &[PoolEntry], spec: &FormSpec, seed: u64) -> Result<Draw, SamplingError> {
+    let trial_pool: Vec<&PoolEntry> = pool.iter().filter(|e| e.trial).collect();
     let mut ids = BTreeSet::new();
     let pool: Vec<&PoolEntry> = pool
         .iter()
-        .filter(|e| e.questions() > 0 && ids.insert(e.item_id.as_str()))
+        .filter(|e| !e.trial && e.questions() > 0 && ids.insert(e.item_id.as_str()))
         .collect();
     let needed = spec.item_count;
     let available: usize = pool.iter().map(|e| e.questions()).sum();
@@ -368,11 +379,19 @@ pub fn draw(pool: &[PoolEntry], spec: &FormSpec, seed: u64) -> Result<Draw, Samp
     }
 
     picked.shuffle(&mut rng);
-    let entries = chosen_cases
+    let mut entries: Vec<String> = chosen_cases
         .iter()
         .chain(&picked)
         .map(|e| e.item_id.clone())
         .collect();
+    let trial = add_trial(
+        &mut entries,
+        chosen_cases.len(),
+        &ids,
+        trial_pool,
+        spec,
+        seed,
+    );
     let mut per_domain = tally.spec;
     per_domain.extend(tally.extra);
     Ok(Draw {
@@ -380,7 +399,50 @@ pub fn draw(pool: &[PoolEntry], spec: &FormSpec, seed: u64) -> Result<Draw, Samp
         per_domain,
         shortfalls,
         missing_case_studies,
+        trial,
     })
+}
+
+/// Mixed into the seed of the trial step, so that it has its own random stream.
+const TRIAL_SEED: u64 = 0x7472_6961_6c5f_6974;
+
+/// Step 5 of [`draw`]: up to `spec.trial_items` standalone trial entries (unseen first, ids not already in
+/// the pool's scored entries), each inserted at a random position among the standalone questions, after the
+/// `cases` leading case-study entries.
+///
+/// Runs after the scored draw with its own random stream, so the scored questions and their order relative
+/// to each other are the same whatever the number of trial items.
+fn add_trial(
+    entries: &mut Vec<String>,
+    cases: usize,
+    scored_ids: &BTreeSet<&str>,
+    trial_pool: Vec<&PoolEntry>,
+    spec: &FormSpec,
+    seed: u64,
+) -> Vec<String> {
+    if spec.trial_items == 0 {
+        return Vec::new();
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ TRIAL_SEED);
+    let mut ids = BTreeSet::new();
+    let candidates: Vec<&PoolEntry> = trial_pool
+        .into_iter()
+        .filter(|e| {
+            matches!(e.kind, PoolKind::Standalone { .. })
+                && !scored_ids.contains(e.item_id.as_str())
+                && ids.insert(e.item_id.as_str())
+        })
+        .collect();
+    let chosen: Vec<String> = unseen_first(candidates, &mut rng)
+        .into_iter()
+        .take(spec.trial_items)
+        .map(|e| e.item_id.clone())
+        .collect();
+    for id in &chosen {
+        let at = rng.random_range(cases..=entries.len());
+        entries.insert(at, id.clone());
+    }
+    chosen
 }
 
 /// `ids` in a seeded random order, e.g. a question's options for one attempt (store the seed, not the order).
@@ -411,6 +473,7 @@ mod tests {
                 .iter()
                 .map(|(d, lo, hi)| ((*d).to_owned(), *lo, *hi))
                 .collect(),
+            trial_items: 0,
         }
     }
 
@@ -421,6 +484,7 @@ mod tests {
                 domain: domain.to_owned(),
             },
             seen,
+            trial: false,
         }
     }
 
@@ -431,6 +495,7 @@ mod tests {
                 domains: domains.iter().map(|d| (*d).to_owned()).collect(),
             },
             seen,
+            trial: false,
         }
     }
 
@@ -490,6 +555,7 @@ mod tests {
             item_count: 10,
             case_studies: 0,
             domain_weights: vec![("a".into(), 70.0, 80.0), ("b".into(), 0.0, 100.0)],
+            trial_items: 0,
         };
         assert_eq!(
             domain_targets(&s),
@@ -650,6 +716,106 @@ mod tests {
         assert_eq!(sorted, ids);
     }
 
+    fn trial(id: &str, domain: &str, seen: bool) -> PoolEntry {
+        PoolEntry {
+            trial: true,
+            ..standalone(id, domain, seen)
+        }
+    }
+
+    fn with_trial(n: usize, cases: usize, k: usize) -> FormSpec {
+        FormSpec {
+            trial_items: k,
+            ..spec(n, cases)
+        }
+    }
+
+    /// The pool of `case_studies_are_kept_whole_first_and_counted` plus trial questions and a trial case study.
+    fn pool_with_trial() -> Vec<PoolEntry> {
+        let mut pool = pool(30, 0);
+        pool.push(case("cs-a", &["genai", "genai", "genai", "plan"], false));
+        pool.push(case("cs-b", &["nlp", "nlp", "knowledge"], false));
+        pool.extend((0..8).map(|i| trial(&format!("trial-{i}"), "genai", i < 4)));
+        pool.push(PoolEntry {
+            trial: true,
+            ..case("cs-trial", &["nlp", "nlp"], false)
+        });
+        pool
+    }
+
+    #[test]
+    fn k_trial_items_are_added_on_top_of_the_scored_questions() {
+        let pool = pool_with_trial();
+        let d = draw(&pool, &with_trial(50, 1, 3), 3).unwrap();
+        assert_eq!(d.trial.len(), 3);
+        assert!(d.trial.iter().all(|t| t.starts_with("trial-")));
+        let questions = if d.entries[0] == "cs-a" { 4 } else { 3 };
+        assert_eq!(d.entries.len(), 1 + 50 - questions + 3);
+        assert!(no_duplicates(&d.entries));
+        assert!(d.trial.iter().all(|t| d.entries.contains(t)));
+        // Unseen trial questions first (trial-4..7 are unseen).
+        assert!(
+            d.trial.iter().all(|t| t.as_str() >= "trial-4"),
+            "{:?}",
+            d.trial
+        );
+        // The blueprint's counts are the scored questions only.
+        assert_eq!(d.per_domain, domain_targets(&spec(50, 1)));
+    }
+
+    #[test]
+    fn trial_items_are_never_in_the_case_study_section_nor_case_studies() {
+        let pool = pool_with_trial();
+        for seed in 0..40 {
+            let d = draw(&pool, &with_trial(50, 2, 5), seed).unwrap();
+            assert!(!d.entries.contains(&"cs-trial".to_owned()));
+            assert!(!d.trial.contains(&"cs-trial".to_owned()));
+            // The case studies come first, whole; every trial question comes after them.
+            let cases = d
+                .entries
+                .iter()
+                .take_while(|e| e.starts_with("cs-"))
+                .count();
+            assert_eq!(cases, 2);
+            assert!(!d.entries[cases..].iter().any(|e| e.starts_with("cs-")));
+            assert!(d.entries[..cases].iter().all(|e| !d.trial.contains(e)));
+        }
+    }
+
+    #[test]
+    fn the_scored_draw_does_not_change_with_k() {
+        let pool = pool_with_trial();
+        let without: Vec<PoolEntry> = pool.iter().filter(|e| !e.trial).cloned().collect();
+        for seed in 0..20 {
+            let base = draw(&without, &spec(50, 1), seed).unwrap();
+            for k in 0..=5 {
+                let d = draw(&pool, &with_trial(50, 1, k), seed).unwrap();
+                let scored: Vec<&String> =
+                    d.entries.iter().filter(|e| !d.trial.contains(e)).collect();
+                assert_eq!(scored, base.entries.iter().collect::<Vec<_>>(), "k = {k}");
+                assert_eq!(d.per_domain, base.per_domain);
+                assert_eq!(d.trial.len(), k);
+            }
+        }
+    }
+
+    #[test]
+    fn a_pool_with_fewer_trial_items_than_k_adds_what_it_has() {
+        let mut pool = pool(30, 0);
+        pool.push(trial("trial-0", "plan", false));
+        let d = draw(&pool, &with_trial(15, 0, 5), 1).unwrap();
+        assert_eq!(d.trial, ["trial-0"]);
+        assert_eq!(d.entries.len(), 16);
+        // Trial questions never fill a short pool.
+        let small: Vec<PoolEntry> = (0..3)
+            .map(|i| trial(&format!("t{i}"), "plan", false))
+            .collect();
+        assert!(matches!(
+            draw(&small, &with_trial(2, 0, 1), 1),
+            Err(SamplingError::PoolTooSmall { available: 0, .. })
+        ));
+    }
+
     fn arb_pool() -> impl Strategy<Value = Vec<PoolEntry>> {
         let domain = prop_oneof![
             Just("plan"),
@@ -683,6 +849,7 @@ mod tests {
                                 domains: domains.into_iter().map(str::to_owned).collect(),
                             },
                             seen,
+                            trial: false,
                         }
                     } else {
                         standalone(&id, domains[0], seen)
@@ -726,6 +893,7 @@ mod tests {
                 item_count: n,
                 case_studies: 0,
                 domain_weights: w.iter().enumerate().map(|(i, (a, b))| (format!("d{i}"), a.min(*b), a.max(*b))).collect(),
+                trial_items: 0,
             };
             prop_assert_eq!(domain_targets(&s).iter().map(|(_, c)| c).sum::<usize>(), n);
         }

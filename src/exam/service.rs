@@ -39,6 +39,7 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
                 r.kind == "case_study",
                 &r.domains,
                 seen.contains(&r.item_key),
+                r.trial,
             )
         })
         .collect();
@@ -50,13 +51,16 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
             .iter()
             .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
             .collect(),
+        trial_items: usize::try_from(form.trial_items).unwrap_or(0),
     };
     let seed: u64 = rand::random();
     let mut drawn = draw(&pool, &spec, seed)
         .map_err(|e| AppError::Unprocessable(format!("this exam cannot be started: {e}")))?;
-    // Every item type the bank offers appears, even on a short form (same-domain swaps only).
+    // Every item type the bank offers appears, even on a short form (same-domain swaps only). Trial items are
+    // not in this pool: they are neither swapped in as scored questions nor swapped out.
     let typed: Vec<TypedEntry<'_>> = pool_rows
         .iter()
+        .filter(|r| !r.trial)
         .map(|r| TypedEntry {
             key: &r.item_key,
             case_study: r.kind == "case_study",
@@ -270,6 +274,7 @@ pub async fn start_practice(
         per_domain: vec![],
         shortfalls: vec![],
         missing_case_studies: 0,
+        trial: vec![],
     };
     let items = plan(&drawn, &by_key, seed);
     let id = store::create_attempt(

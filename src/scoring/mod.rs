@@ -10,6 +10,6 @@ mod scale;
 pub(crate) mod fixtures;
 
 pub use item::{score, ItemScore};
-pub use report::{band, breakdown, result, Band, DomainScore, ExamResult};
+pub use report::{attempt_result, band, breakdown, result, Band, DomainScore, ExamResult};
 pub use response::{validate, Response, ResponseError};
 pub use scale::{scaled_score, DEFAULT_CUT, PASSING_SCORE};

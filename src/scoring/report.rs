@@ -123,6 +123,18 @@ pub fn result(items: &[(String, ItemScore)], max: f64, cut_fraction: f64) -> Exa
     }
 }
 
+/// The result of an ended attempt from every one of its items as (domain, score, trial): unscored trial items
+/// are left out of the raw score, the maximum, the scaled score and the domain breakdown.
+pub fn attempt_result(items: &[(String, ItemScore, bool)], cut_fraction: f64) -> ExamResult {
+    let scored: Vec<(String, ItemScore)> = items
+        .iter()
+        .filter(|(_, _, trial)| !trial)
+        .map(|(domain, s, _)| (domain.clone(), *s))
+        .collect();
+    let max = scored.iter().map(|(_, s)| s.max).sum();
+    result(&scored, max, cut_fraction)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +209,26 @@ mod tests {
             scaled_score(1.0, 4.0, DEFAULT_CUT)
         );
         assert_eq!(result(&items, 0.0, DEFAULT_CUT).max, 1.0);
+    }
+
+    #[test]
+    fn trial_items_count_toward_nothing_in_the_result() {
+        let scored = |earned| ("plan".to_owned(), item(earned, 1.0), false);
+        let trial = |domain: &str, earned| (domain.to_owned(), item(earned, 2.0), true);
+        let all_right: Vec<_> = (0..4).map(|_| scored(1.0)).collect();
+        let mut with_trial = all_right.clone();
+        with_trial.insert(1, trial("plan", 0.0));
+        with_trial.push(trial("nlp", 0.0));
+        let r = attempt_result(&with_trial, DEFAULT_CUT);
+        assert_eq!(r, attempt_result(&all_right, DEFAULT_CUT));
+        assert_eq!((r.raw, r.max, r.scaled, r.passed), (4.0, 4.0, 1000, true));
+        assert_eq!(r.domains.len(), 1, "the trial-only domain is not reported");
+        assert_eq!(r.domains[0].items, 4);
+
+        // Right trial answers do not lift a failing score either.
+        let mut failing: Vec<_> = (0..4).map(|i| scored(f64::from(u8::from(i < 2)))).collect();
+        let before = attempt_result(&failing, DEFAULT_CUT);
+        failing.push(trial("plan", 2.0));
+        assert_eq!(attempt_result(&failing, DEFAULT_CUT), before);
     }
 }

@@ -196,13 +196,13 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
     Ok(d)
 }
 
-/// Per-domain points of the given attempts.
+/// Per-domain points of the given attempts (scored items only: trial items never count).
 async fn domain_means(db: &PgPool, attempts: &[Uuid]) -> Result<Vec<DomainMean>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT ai.domain, COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
          FROM attempt_items ai
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-         WHERE ai.attempt_id = ANY($1)
+         WHERE ai.attempt_id = ANY($1) AND NOT ai.trial
          GROUP BY ai.domain ORDER BY ai.domain",
     )
     .bind(attempts)
@@ -230,6 +230,9 @@ pub struct ItemAnalysis {
     /// Finished attempts that contained at least one of the items.
     pub attempts: usize,
     pub items: Vec<item_stats::ItemStats>,
+    /// The questions marked as unscored trial items, analysed against the attempts' scored totals; not in
+    /// `items` nor in the domain and objective summaries.
+    pub trial_items: Vec<item_stats::ItemStats>,
     /// The Markdown text of each option, by question key and option id (single and multiple items).
     pub option_texts: HashMap<String, HashMap<String, String>>,
     pub domains: Vec<AreaSummary>,
@@ -243,7 +246,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
     let finished = finished_sql();
     let rows = sqlx::query(&format!(
         "WITH mine AS (
-            SELECT r.id FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
+            SELECT r.id, i.trial FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
             WHERE $1::uuid IS NULL OR p.owner_id = $1
          ), chosen AS (
             SELECT a.id, a.started_at FROM attempts a
@@ -252,7 +255,8 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
          )
          SELECT ai.attempt_id, ai.revision_id, ai.question_key, ai.domain, ai.objective, ai.max_points,
                 COALESCE(an.earned, 0)::float8 AS earned, an.response,
-                (ai.revision_id IN (SELECT id FROM mine)) AS mine,
+                (ai.revision_id IN (SELECT id FROM mine)) AS mine, ai.trial,
+                COALESCE((SELECT m.trial FROM mine m WHERE m.id = ai.revision_id), false) AS marked_trial,
                 CASE WHEN an.response IS NULL THEN NULL ELSE
                   extract(epoch FROM an.saved_at - COALESCE(
                     lag(an.saved_at) OVER (PARTITION BY ai.attempt_id, an.response IS NOT NULL ORDER BY an.saved_at),
@@ -270,11 +274,16 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
     let mut by_attempt: BTreeMap<Uuid, Vec<ItemResponse>> = BTreeMap::new();
     // question key → (revision, domain, objective) of the items to analyse, first seen.
     let mut wanted: BTreeMap<String, (Uuid, String, String)> = BTreeMap::new();
+    // Questions marked as trial items now: listed apart, with the hint whether to promote them.
+    let mut marked_trial: HashSet<String> = HashSet::new();
     for r in &rows {
         let attempt: Uuid = r.try_get("attempt_id")?;
         let key: String = r.try_get("question_key")?;
         let revision: Uuid = r.try_get("revision_id")?;
         if r.try_get::<bool, _>("mine")? {
+            if r.try_get::<bool, _>("marked_trial")? {
+                marked_trial.insert(key.clone());
+            }
             revision_ids.insert(revision);
             wanted.entry(key.clone()).or_insert((
                 revision,
@@ -295,6 +304,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
             max: r.try_get("max_points")?,
             chosen,
             seconds: seconds.filter(|s| s.is_finite() && *s >= 0.0),
+            trial: r.try_get("trial")?,
         });
     }
     let ids: Vec<Uuid> = revision_ids.into_iter().collect();
@@ -338,6 +348,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
         .map(|items| {
             let (e, m) = items
                 .iter()
+                .filter(|r| !r.trial)
                 .fold((0.0, 0.0), |(e, m), r| (e + r.earned, m + r.max));
             AttemptRecord {
                 total_fraction: if m > 0.0 { e / m } else { 0.0 },
@@ -346,11 +357,15 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
         })
         .collect();
     let stats = item_stats::analyse(&infos, &attempts, &item_stats::Thresholds::default());
+    let (trial_items, stats): (Vec<_>, Vec<_>) = stats
+        .into_iter()
+        .partition(|s| marked_trial.contains(&s.item_id));
     Ok(ItemAnalysis {
         attempts: attempts.len(),
         domains: item_stats::by_domain(&stats),
         objectives: item_stats::by_objective(&stats),
         items: stats,
+        trial_items,
         option_texts,
     })
 }
@@ -414,7 +429,7 @@ pub async fn progress(db: &PgPool, user_id: Uuid) -> Result<Progress, sqlx::Erro
                 COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
          FROM attempt_items ai
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-         WHERE ai.attempt_id = ANY($1)
+         WHERE ai.attempt_id = ANY($1) AND NOT ai.trial
          GROUP BY ai.attempt_id, ai.domain, ai.objective",
     )
     .bind(&ids)

@@ -506,6 +506,55 @@ pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>
     .await
 }
 
+/// The keys of a pack's items marked as unscored trial items.
+pub async fn trial_keys(
+    db: impl sqlx::PgExecutor<'_>,
+    pack_id: Uuid,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT item_key FROM items WHERE pack_id = $1 AND trial")
+            .bind(pack_id)
+            .fetch_all(db)
+            .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Marks a standalone question of a pack as an unscored trial item, or promotes it to scored, with its audit
+/// entry, in one transaction. False when the pack has no such live standalone question.
+pub async fn set_trial(
+    db: &PgPool,
+    actor: (Uuid, &str),
+    pack_id: Uuid,
+    key: &str,
+    trial: bool,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE items SET trial = $3
+         WHERE pack_id = $1 AND item_key = $2 AND kind = 'question' AND NOT retired",
+    )
+    .bind(pack_id)
+    .bind(key)
+    .bind(trial)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !changed {
+        return Ok(false);
+    }
+    audit(
+        &mut *tx,
+        Some(actor),
+        if trial { "item.trial" } else { "item.promote" },
+        key,
+        serde_json::json!({ "pack": pack_id, "trial": trial }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// The current revision of every live item of a form's published packs: the pool an attempt draws from.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PoolRow {
@@ -516,10 +565,13 @@ pub struct PoolRow {
     pub objectives: Vec<String>,
     /// Each question's type, in order.
     pub types: Vec<String>,
+    /// Marked as an unscored trial item by its instructor.
+    pub trial: bool,
 }
 
 /// The live items of published packs with their current revisions; callers add the packs' condition.
-const POOL_SELECT: &str = "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+const POOL_SELECT: &str =
+    "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives, i.trial,
         CASE WHEN i.kind = 'case_study'
              THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
              ELSE ARRAY[r.content->>'type'] END AS types

@@ -22,10 +22,12 @@ pub struct FormRow {
     pub duration_minutes: i32,
     pub case_studies: i32,
     pub cut_fraction: f64,
+    /// Unscored trial items added to each attempt, on top of `item_count` (0–5).
+    pub trial_items: i32,
 }
 
 const FORM_COLUMNS: &str =
-    "id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction";
+    "id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, trial_items";
 
 /// The two forms that ship with the bank: the full mock exam and "Quick 15". Idempotent.
 pub async fn ensure_default_forms(
@@ -159,6 +161,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     let mut objectives = Vec::with_capacity(n);
     let mut presentations = Vec::with_capacity(n);
     let mut points = Vec::with_capacity(n);
+    let mut trial = Vec::with_capacity(n);
     for (i, it) in a.items.iter().enumerate() {
         positions.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
         revisions.push(it.revision);
@@ -168,10 +171,11 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
         objectives.push(it.objective.clone());
         presentations.push(serde_json::to_value(&it.presentation).unwrap_or_default());
         points.push(it.max_points);
+        trial.push(it.trial);
     }
     sqlx::query(
-        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points)
-         SELECT $1, * FROM UNNEST($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[])",
+        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points, trial)
+         SELECT $1, * FROM UNNEST($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[], $10::bool[])",
     )
     .bind(id)
     .bind(&positions)
@@ -182,6 +186,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     .bind(&objectives)
     .bind(&presentations)
     .bind(&points)
+    .bind(&trial)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -261,10 +266,12 @@ pub struct SlotRow {
     pub response: Option<Json<Response>>,
     pub marked: bool,
     pub earned: Option<f64>,
+    /// An unscored trial item. Never shown to the candidate, in any form, while the attempt runs.
+    pub trial: bool,
 }
 
 const SLOT_SELECT: &str = "SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
-    ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned
+    ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned, ai.trial
     FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position";
 
 pub async fn slots(db: impl PgExecutor<'_>, attempt_id: Uuid) -> Result<Vec<SlotRow>, sqlx::Error> {
@@ -421,7 +428,6 @@ pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<boo
         .collect();
     let items = bank::revisions(&mut *tx, &ids).await?;
     let mut scored = Vec::with_capacity(slots.len());
-    let mut max = 0.0;
     let mut positions = Vec::with_capacity(slots.len());
     let mut earned = Vec::with_capacity(slots.len());
     for s in &slots {
@@ -437,12 +443,12 @@ pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<boo
                 elements: 1,
             },
         };
-        max += score.max;
         positions.push(s.position);
         earned.push(score.earned);
-        scored.push((s.domain.clone(), score));
+        scored.push((s.domain.clone(), score, s.trial));
     }
-    let result = scoring::result(&scored, max, cut);
+    // Every item's points are stored (a trial item's feed its statistics); only scored items count.
+    let result = scoring::attempt_result(&scored, cut);
     sqlx::query(
         "INSERT INTO answers (attempt_id, position, earned, response)
          SELECT $1, p, e, NULL FROM UNNEST($2::int[], $3::float8[]) AS t(p, e)
@@ -530,14 +536,30 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
     Ok(Some(id))
 }
 
-/// Every live item of every published pack, for practice sets.
+/// Sets how many unscored trial items a form adds to each attempt (0–5, checked by the database). Kept apart
+/// from [`NewForm`] so that the forms made elsewhere (tests, the shipped bank) need not name it.
+pub async fn set_trial_items(
+    db: impl PgExecutor<'_>,
+    form_id: Uuid,
+    trial_items: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE exam_forms SET trial_items = $2 WHERE id = $1")
+        .bind(form_id)
+        .bind(trial_items)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Every live scored item of every published pack, for practice sets (trial items are only ever met, unscored,
+/// on exams: practice would show their key before their statistics say they are sound).
 pub async fn published_pool(db: impl PgExecutor<'_>) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives,
+        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives, i.trial,
                 CASE WHEN i.kind = 'case_study'
                      THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
                      ELSE ARRAY[r.content->>'type'] END AS types
-         FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired AND NOT i.trial
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE p.status = 'published' ORDER BY p.pack_key, i.position",
     )
@@ -560,7 +582,7 @@ pub async fn ever_seen(
     Ok(keys.into_iter().collect())
 }
 
-/// Item keys the candidate did not get fully right in their last `n` ended attempts.
+/// Item keys of scored items the candidate did not get fully right in their last `n` ended attempts.
 pub async fn missed(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -572,7 +594,7 @@ pub async fn missed(
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND ended_at IS NOT NULL
                                  ORDER BY started_at DESC LIMIT $2)
-           AND COALESCE(an.earned, 0) < ai.max_points",
+           AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial",
     )
     .bind(user_id)
     .bind(n)

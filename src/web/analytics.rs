@@ -595,6 +595,13 @@ fn option_rows(
         .collect()
 }
 
+/// An unscored trial item's row, with the "ready to promote" hint.
+pub struct TrialRow {
+    pub item: ItemRow,
+    pub ready: bool,
+    pub hint: String,
+}
+
 /// One row of a domain or objective summary, formatted.
 pub struct AreaRow {
     pub id: String,
@@ -610,6 +617,8 @@ pub struct InstructorAnalyticsPage {
     pub all_packs: bool,
     pub attempts: usize,
     pub items: Vec<ItemRow>,
+    /// The unscored trial items, with whether to promote them.
+    pub trial_items: Vec<TrialRow>,
     pub domains: Vec<AreaRow>,
     pub objectives: Vec<AreaRow>,
     pub facility_svg: String,
@@ -645,28 +654,37 @@ pub async fn instructor(
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
-    let items: Vec<ItemRow> = a
-        .items
+    let item_row = |s: &crate::analytics::item_stats::ItemStats| ItemRow {
+        id: s.item_id.clone(),
+        domain: s.domain.clone(),
+        objective: s.objective.clone(),
+        n: s.n,
+        facility: opt(s.facility, 2),
+        point_biserial: opt(s.point_biserial, 2),
+        upper_lower: opt(s.upper_lower.map(|u| u.index), 2),
+        mean_seconds: opt(s.mean_seconds, 0),
+        flags: s.flags.iter().map(|f| f.reason.clone()).collect(),
+        options: option_rows(s, a.option_texts.get(&s.item_id)),
+        group_size: s.upper_lower.map_or(0, |u| u.group_size),
+        distractor_flagged: s.flags.iter().any(|f| {
+            matches!(
+                f.kind,
+                crate::analytics::item_stats::FlagKind::RareDistractor { .. }
+                    | crate::analytics::item_stats::FlagKind::DistractorFavoursUpper { .. }
+            )
+        }),
+    };
+    let items: Vec<ItemRow> = a.items.iter().map(item_row).collect();
+    let trial_items: Vec<TrialRow> = a
+        .trial_items
         .iter()
-        .map(|s| ItemRow {
-            id: s.item_id.clone(),
-            domain: s.domain.clone(),
-            objective: s.objective.clone(),
-            n: s.n,
-            facility: opt(s.facility, 2),
-            point_biserial: opt(s.point_biserial, 2),
-            upper_lower: opt(s.upper_lower.map(|u| u.index), 2),
-            mean_seconds: opt(s.mean_seconds, 0),
-            flags: s.flags.iter().map(|f| f.reason.clone()).collect(),
-            options: option_rows(s, a.option_texts.get(&s.item_id)),
-            group_size: s.upper_lower.map_or(0, |u| u.group_size),
-            distractor_flagged: s.flags.iter().any(|f| {
-                matches!(
-                    f.kind,
-                    crate::analytics::item_stats::FlagKind::RareDistractor { .. }
-                        | crate::analytics::item_stats::FlagKind::DistractorFavoursUpper { .. }
-                )
-            }),
+        .map(|s| {
+            let hint = crate::analytics::item_stats::promotion(s);
+            TrialRow {
+                item: item_row(s),
+                ready: hint.ready,
+                hint: hint.reason,
+            }
         })
         .collect();
     let domain_bars: Vec<(String, f64, bool)> = a
@@ -688,6 +706,7 @@ pub async fn instructor(
         domains: area_rows(&a.domains),
         objectives: area_rows(&a.objectives),
         items,
+        trial_items,
         facility_svg,
         min_group_distractor: crate::analytics::item_stats::Thresholds::default()
             .min_group_distractor,

@@ -398,6 +398,8 @@ pub struct DomainBar {
 /// One reviewed item of the result.
 pub struct ReviewedItem {
     pub position: i32,
+    /// Its number among the scored items, as the review shows it (trial items are not reviewed).
+    pub number: usize,
     pub domain_title: String,
     pub case_title: Option<String>,
     pub stem_html: String,
@@ -474,7 +476,9 @@ pub async fn result(
     let ids: Vec<Uuid> = slots.iter().map(|s| s.revision_id).collect();
     let contents = crate::store::bank::revisions(&state.db, &ids).await?;
     let mut items = Vec::with_capacity(slots.len());
-    for s in &slots {
+    // Unscored trial items are left out of the review, as the real exam never says which items were unscored;
+    // the page says only that the exam may have included some.
+    for s in slots.iter().filter(|s| !s.trial) {
         let Some(item) = contents.get(&s.revision_id) else {
             continue;
         };
@@ -484,6 +488,7 @@ pub async fn result(
         let response = s.response.as_ref().map(|j| &j.0);
         items.push(ReviewedItem {
             position: s.position,
+            number: items.len() + 1,
             domain_title: title_of(&s.domain),
             case_title: item.case_study().map(|c| c.title.clone()),
             stem_html: markdown::block(&q.common.stem),

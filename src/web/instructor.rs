@@ -256,6 +256,8 @@ pub struct PackItemView {
     pub category: String,
     pub stem: String,
     pub ready: bool,
+    /// An unscored trial item (standalone questions only).
+    pub trial: bool,
 }
 
 #[derive(Template)]
@@ -284,6 +286,8 @@ pub struct PackQuery {
     placed: Option<usize>,
     saved: Option<String>,
     status: Option<String>,
+    trial: Option<String>,
+    promoted: Option<String>,
 }
 
 async fn pack_page(
@@ -300,6 +304,7 @@ async fn pack_page(
         Some(p) => (pack, p),
         None => packs::check_for_publishing(pack).await?,
     };
+    let trial = store::bank::trial_keys(&state.db, id).await?;
     let not_ready: std::collections::HashSet<&str> =
         problems.iter().filter_map(|p| p.item.as_deref()).collect();
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
@@ -340,6 +345,7 @@ async fn pack_page(
                         .questions()
                         .iter()
                         .all(|(q, _)| !not_ready.contains(q.common.id.as_str())),
+                trial: trial.contains(item.id()),
                 kind,
                 domain,
                 objective,
@@ -382,6 +388,12 @@ pub async fn pack(
         Some(format!("{n} item(s) placed in the blueprint."))
     } else if let Some(k) = q.saved {
         Some(format!("Saved {k} as a new revision."))
+    } else if let Some(k) = q.trial {
+        Some(format!(
+            "{k} is now an unscored trial item: forms with trial items may add it to attempts."
+        ))
+    } else if let Some(k) = q.promoted {
+        Some(format!("{k} is now a scored item."))
     } else {
         q.status.map(|s| format!("The pack is now {s}."))
     };
@@ -440,6 +452,41 @@ pub async fn set_status(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct TrialForm {
+    trial: bool,
+}
+
+/// POST /instructor/packs/{id}/items/{key}/trial (trial=true|false): mark a standalone question as an
+/// unscored trial item, or promote it to scored. Case-study questions cannot be trial items: a case study is
+/// one section whose questions are all scored.
+pub async fn set_trial(
+    State(state): State<AppState>,
+    RequireInstructor(user, _): RequireInstructor,
+    Path((id, key)): Path<(Uuid, String)>,
+    crate::auth::session::CsrfForm(form): crate::auth::session::CsrfForm<TrialForm>,
+) -> AppResult<Response> {
+    let item = packs::writable_item(&state.db, &user, id, &key).await?;
+    if item.case_study().is_some() {
+        return Err(AppError::Unprocessable(format!(
+            "{key} is a case study: only standalone questions can be unscored trial items."
+        )));
+    }
+    if !store::bank::set_trial(
+        &state.db,
+        (user.id, user.email.as_str()),
+        id,
+        &key,
+        form.trial,
+    )
+    .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    let outcome = if form.trial { "trial" } else { "promoted" };
+    Ok(Redirect::to(&format!("/instructor/packs/{id}?{outcome}={key}")).into_response())
 }
 
 // ---- Editing one item ------------------------------------------------------------------------------------
@@ -543,9 +590,14 @@ pub struct FormPage {
     pub duration: i32,
     pub case_studies: i32,
     pub cut_percent: i32,
+    /// Unscored trial items per attempt (0–5).
+    pub trial_items: i32,
     pub dry_run: Option<DryRun>,
     pub error: Option<String>,
 }
+
+/// At most this many unscored trial items per attempt (the database checks it too).
+pub const MAX_TRIAL_ITEMS: i32 = 5;
 
 /// Whether the chosen packs can fill the blueprint, domain by domain.
 pub struct DryRun {
@@ -556,6 +608,8 @@ pub struct DryRun {
     pub summary: String,
     /// (domain, planned questions, available questions, short by)
     pub domains: Vec<(String, usize, usize, usize)>,
+    /// What the form's trial items will be: how many each attempt gets, from how many in the packs.
+    pub trial: Option<String>,
 }
 
 async fn published_packs(state: &AppState, user: &User) -> AppResult<Vec<PackRow>> {
@@ -581,6 +635,7 @@ pub async fn form_new(
         duration: 100,
         case_studies: 1,
         cut_percent: 70,
+        trial_items: 0,
         dry_run: None,
         error: None,
     })
@@ -591,12 +646,19 @@ fn dry_run(
     bp: &Blueprint,
     item_count: usize,
     case_studies: usize,
+    trial_items: usize,
 ) -> DryRun {
     use crate::exam::sampling::{domain_targets, draw, FormSpec};
     let entries: Vec<_> = pool
         .iter()
         .map(|r| {
-            crate::exam::plan::pool_entry(&r.item_key, r.kind == "case_study", &r.domains, false)
+            crate::exam::plan::pool_entry(
+                &r.item_key,
+                r.kind == "case_study",
+                &r.domains,
+                false,
+                r.trial,
+            )
         })
         .collect();
     let spec = FormSpec {
@@ -607,9 +669,21 @@ fn dry_run(
             .iter()
             .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
             .collect(),
+        trial_items,
     };
+    let trial_pool = pool
+        .iter()
+        .filter(|r| r.trial && r.kind != "case_study")
+        .count();
+    let trial = (trial_items > 0).then(|| {
+        let per_attempt = trial_items.min(trial_pool);
+        format!(
+            "Each attempt adds {per_attempt} unscored trial item(s) to the {item_count} scored ones \
+             ({trial_pool} standalone trial item(s) in the packs; {trial_items} asked for)."
+        )
+    });
     let mut available: BTreeMap<String, usize> = BTreeMap::new();
-    for r in pool {
+    for r in pool.iter().filter(|r| !r.trial) {
         for d in &r.domains {
             *available.entry(d.clone()).or_default() += 1;
         }
@@ -644,6 +718,7 @@ fn dry_run(
                     )
                 },
                 domains,
+                trial,
             }
         }
         Err(e) => DryRun {
@@ -657,6 +732,7 @@ fn dry_run(
                     (dom.clone(), *want, have, want.saturating_sub(have))
                 })
                 .collect(),
+            trial,
         },
     }
 }
@@ -698,6 +774,7 @@ pub async fn form_create(
         duration: 100,
         case_studies: 1,
         cut_percent: 70,
+        trial_items: 0,
         dry_run: None,
         error: None,
     };
@@ -707,9 +784,14 @@ pub async fn form_create(
             num(field("duration"), 1, 600, "The duration")?,
             num(field("case_studies"), 0, 10, "The number of case studies")?,
             num(field("cut_percent"), 1, 99, "The cut score")?,
+            // Absent (an older form page, a script): no trial items.
+            match field("trial_items").trim() {
+                "" => 0,
+                n => num(n, 0, MAX_TRIAL_ITEMS, "The number of trial items")?,
+            },
         ))
     })();
-    let (item_count, duration, case_studies, cut_percent) = match parsed {
+    let (item_count, duration, case_studies, cut_percent, trial_items) = match parsed {
         Ok(v) => v,
         Err(e) => {
             page.error = Some(e);
@@ -720,6 +802,7 @@ pub async fn form_create(
     page.duration = duration;
     page.case_studies = case_studies;
     page.cut_percent = cut_percent;
+    page.trial_items = trial_items;
     if chosen.is_empty() {
         page.error = Some("Choose at least one published pack.".into());
         return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
@@ -731,6 +814,7 @@ pub async fn form_create(
         bp,
         usize::try_from(item_count).unwrap_or(0),
         usize::try_from(case_studies).unwrap_or(0),
+        usize::try_from(trial_items).unwrap_or(0),
     );
     let fills = run.fills;
     page.dry_run = Some(run);
@@ -767,6 +851,9 @@ pub async fn form_create(
         },
     )
     .await?;
+    if let Some(form_id) = created.filter(|_| trial_items > 0) {
+        store::exam::set_trial_items(&state.db, form_id, trial_items).await?;
+    }
     if created.is_none() {
         page.error = Some(format!(
             "The address `{}` is taken: choose another.",
@@ -779,7 +866,7 @@ pub async fn form_create(
         Some((user.id, user.email.as_str())),
         "form.create",
         &page.slug,
-        serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen}),
+        serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen, "trial_items": trial_items}),
     )
     .await?;
     Ok(Redirect::to("/exams").into_response())

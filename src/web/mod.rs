@@ -93,6 +93,10 @@ pub fn router(state: AppState) -> Router {
             "/instructor/packs/{id}/items/{key}/edit",
             get(instructor::edit_page).post(instructor::edit),
         )
+        .route(
+            "/instructor/packs/{id}/items/{key}/trial",
+            post(instructor::set_trial),
+        )
         .route("/exams", get(exam::forms))
         .route("/exams/{slug}/start", post(exam::start))
         .route("/attempts", get(exam::history))
