@@ -8,8 +8,8 @@
 use super::bank;
 use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
 use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
-use crate::analytics::rollup::{item_stats_from_sums, ItemSums};
 use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
+use crate::analytics::rollup::{item_stats_from_sums, ItemSums};
 use crate::bank::model::Body;
 use crate::exam::plan::find_question;
 use crate::scoring::Response;
@@ -264,7 +264,11 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
     .fetch_all(db)
     .await?;
     let domains = domains.iter().map(domain_mean).collect::<Result<_, _>>()?;
-    Ok(assemble(usize::try_from(open).unwrap_or(0), &ended, domains))
+    Ok(assemble(
+        usize::try_from(open).unwrap_or(0),
+        &ended,
+        domains,
+    ))
 }
 
 fn domain_mean(r: &sqlx::postgres::PgRow) -> Result<DomainMean, sqlx::Error> {
@@ -469,9 +473,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
     let empty = BTreeMap::new();
     let stats: Vec<item_stats::ItemStats> = infos
         .iter()
-        .map(|info| {
-            item_stats_from_sums(info, sums.get(&info.id).unwrap_or(&empty), &thresholds)
-        })
+        .map(|info| item_stats_from_sums(info, sums.get(&info.id).unwrap_or(&empty), &thresholds))
         .collect();
     Ok(ItemAnalysis {
         attempts: usize::try_from(attempts).unwrap_or(0),
@@ -690,4 +692,143 @@ pub async fn backdate_attempt(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A finished (or abandoned) demo attempt, written by [`insert_demo_attempts`].
+pub struct DemoAttempt {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub form_id: Uuid,
+    pub title: String,
+    pub seed: i64,
+    pub cut_fraction: f64,
+    pub started_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub ended_at: OffsetDateTime,
+    /// `submitted` or `expired`.
+    pub ended_reason: &'static str,
+    pub items: Vec<crate::exam::plan::PlannedItem<Uuid>>,
+    /// Per position (from 1): the response and when it was saved (`None` when unanswered), and the points.
+    pub answers: Vec<(Option<(Response, OffsetDateTime)>, f64)>,
+    pub result: crate::scoring::ExamResult,
+}
+
+/// Writes demo attempts in one transaction, as if each had been started, answered and finalized: the
+/// attempts open, their items and answers, then one update that ends them all (which maintains the
+/// analytics rollups, by trigger, set-based).
+pub async fn insert_demo_attempts(
+    db: &PgPool,
+    attempts: &[DemoAttempt],
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, started_at, deadline)
+         SELECT id, u, f, 'exam', t, s, n, c, st, d
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int[], $7::float8[],
+                     $8::timestamptz[], $9::timestamptz[]) AS x(id, u, f, t, s, n, c, st, d)",
+    )
+    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.user_id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.form_id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.title.clone()).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.seed).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| i32::try_from(a.items.len()).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .bind(attempts.iter().map(|a| a.cut_fraction).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.started_at).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.deadline).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+
+    let rows: usize = attempts.iter().map(|a| a.items.len()).sum();
+    let mut ids = Vec::with_capacity(rows);
+    let mut positions = Vec::with_capacity(rows);
+    let mut revisions = Vec::with_capacity(rows);
+    let mut keys = Vec::with_capacity(rows);
+    let mut sections: Vec<Option<String>> = Vec::with_capacity(rows);
+    let mut domains = Vec::with_capacity(rows);
+    let mut objectives = Vec::with_capacity(rows);
+    let mut presentations = Vec::with_capacity(rows);
+    let mut points = Vec::with_capacity(rows);
+    let mut responses: Vec<Option<serde_json::Value>> = Vec::with_capacity(rows);
+    let mut saved = Vec::with_capacity(rows);
+    let mut earned = Vec::with_capacity(rows);
+    for a in attempts {
+        for (i, (it, (answer, e))) in a.items.iter().zip(&a.answers).enumerate() {
+            ids.push(a.id);
+            positions.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
+            revisions.push(it.revision);
+            keys.push(it.question_key.clone());
+            sections.push(it.section_key.clone());
+            domains.push(it.domain.clone());
+            objectives.push(it.objective.clone());
+            presentations.push(serde_json::to_value(&it.presentation).unwrap_or_default());
+            points.push(it.max_points);
+            responses.push(
+                answer
+                    .as_ref()
+                    .map(|(r, _)| serde_json::to_value(r).unwrap_or_default()),
+            );
+            saved.push(answer.as_ref().map_or(a.ended_at, |(_, at)| *at));
+            earned.push(*e);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points)
+         SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[])",
+    )
+    .bind(&ids)
+    .bind(&positions)
+    .bind(&revisions)
+    .bind(&keys)
+    .bind(&sections)
+    .bind(&domains)
+    .bind(&objectives)
+    .bind(&presentations)
+    .bind(&points)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, response, saved_at, earned)
+         SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::jsonb[], $4::timestamptz[], $5::float8[])",
+    )
+    .bind(&ids)
+    .bind(&positions)
+    .bind(&responses)
+    .bind(&saved)
+    .bind(&earned)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE attempts a SET ended_at = x.e, ended_reason = x.r, raw_score = x.raw, max_score = x.max,
+                scaled_score = x.scaled, passed = x.passed, result = x.result
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::int[],
+                     $7::bool[], $8::jsonb[]) AS x(id, e, r, raw, max, scaled, passed, result)
+         WHERE a.id = x.id",
+    )
+    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.ended_at).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.ended_reason).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.result.raw).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.result.max).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| i32::try_from(a.result.scaled).unwrap_or(0))
+            .collect::<Vec<_>>(),
+    )
+    .bind(attempts.iter().map(|a| a.result.passed).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| serde_json::to_value(&a.result).unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
