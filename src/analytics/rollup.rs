@@ -13,7 +13,9 @@
 //!   group (`|ΔD| ≤ 2 · min(edge bucket, g) / g`, usually far less), and the option counts of the groups are
 //!   rounded to whole attempts.
 
-use super::item_stats::{flags, group_size, ItemInfo, ItemStats, OptionStats, Thresholds, UpperLower};
+use super::item_stats::{
+    flags, group_size, ItemInfo, ItemStats, OptionStats, Thresholds, UpperLower,
+};
 use std::collections::BTreeMap;
 
 /// The sums of one item's observations in one bucket (or, added up, in several).
@@ -65,7 +67,12 @@ impl ItemSums {
     }
 
     /// The sums of one observation (for tests and for building sums in memory).
-    pub fn observation(x: f64, rest: Option<f64>, seconds: Option<f64>, chosen: &[String]) -> ItemSums {
+    pub fn observation(
+        x: f64,
+        rest: Option<f64>,
+        seconds: Option<f64>,
+        chosen: &[String],
+    ) -> ItemSums {
         let mut s = ItemSums {
             n: 1,
             sum_x: x,
@@ -223,7 +230,13 @@ mod tests {
                 let right = (i * 7) % 3 != 0;
                 let other = (i % 11) as f64 / 10.0;
                 let earned = if right { 1.0 } else { 0.0 };
-                let chosen = if right { "a" } else if i % 2 == 0 { "b" } else { "c" };
+                let chosen = if right {
+                    "a"
+                } else if i % 2 == 0 {
+                    "b"
+                } else {
+                    "c"
+                };
                 AttemptRecord {
                     // Distinct, and at least a percentage point apart: one attempt per bucket.
                     total_fraction: 0.01 + i as f64 * 0.0245,
@@ -276,7 +289,10 @@ mod tests {
             _ => false,
         };
         assert!(close(rolled.facility, live.facility));
-        assert!(close(rolled.point_biserial, live.point_biserial), "{rolled:?} {live:?}");
+        assert!(
+            close(rolled.point_biserial, live.point_biserial),
+            "{rolled:?} {live:?}"
+        );
         assert!(close(rolled.mean_seconds, live.mean_seconds));
         let (r, l) = (rolled.upper_lower.unwrap(), live.upper_lower.unwrap());
         assert_eq!(r.group_size, l.group_size);
@@ -307,7 +323,12 @@ mod tests {
         let mut b = BTreeMap::new();
         let mut s = ItemSums::default();
         for i in 0..20 {
-            s.add(&ItemSums::observation(1.0, Some(f64::from(i) / 20.0), None, &[]));
+            s.add(&ItemSums::observation(
+                1.0,
+                Some(f64::from(i) / 20.0),
+                None,
+                &[],
+            ));
         }
         b.insert(90, s);
         let stats = item_stats_from_sums(&info(), &b, &Thresholds::default());
