@@ -49,6 +49,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 num() { grep -o "\"$2\": *-\?[0-9.e+-]*" "$1" | head -1 | sed 's/.*: *//'; }
+# A figure inside one object of the JSON ("rollup", "live", "http"): several objects share key names.
+in_block() { sed -n "/\"$2\": {/,/}/p" "$1" | grep -o "\"$3\": *[0-9.]*" | head -1 | sed 's/.*: *//'; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_BEFORE=$(loadavg)
 
@@ -107,11 +109,11 @@ cat <<SUMMARY
 data: $(num "$J" attempts) attempts ($(num "$J" finished) finished), $(num "$J" attempt_items) attempt items, $DB_SIZE; seeded in $SEED_SECONDS s
 ceiling (one sequential read of attempts): $(num "$J" ceiling_seq_read_attempts_ms) ms
                                   rollups      live   (median ms; live = every response, as before)
-  dashboard, all forms, 13 weeks  $(printf '%8s  %8s' "$(num "$J" dashboard_all_ms)" "$(grep -A4 '"live"' "$J" | grep -o '"dashboard_all_ms": *[0-9.]*' | sed 's/.*: *//')")
-  dashboard, full mock, 30 days   $(printf '%8s  %8s' "$(num "$J" dashboard_form_month_ms)" "$(grep -A4 '"live"' "$J" | grep -o '"dashboard_form_month_ms": *[0-9.]*' | sed 's/.*: *//')")
-  item analysis, all packs        $(printf '%8s  %8s' "$(num "$J" item_analysis_admin_ms)" "$(grep -A4 '"live"' "$J" | grep -o '"item_analysis_admin_ms": *[0-9.]*' | sed 's/.*: *//')")
-  item analysis, instructor pack  $(printf '%8s' "$(num "$J" item_analysis_instructor_ms)")
-  candidate progress              $(printf '%8s' "$(num "$J" progress_ms)")
+  dashboard, all forms, 13 weeks  $(printf '%8s  %8s' "$(in_block "$J" rollup dashboard_all_ms)" "$(in_block "$J" live dashboard_all_ms)")
+  dashboard, full mock, 30 days   $(printf '%8s  %8s' "$(in_block "$J" rollup dashboard_form_month_ms)" "$(in_block "$J" live dashboard_form_month_ms)")
+  item analysis, all packs        $(printf '%8s  %8s' "$(in_block "$J" rollup item_analysis_admin_ms)" "$(in_block "$J" live item_analysis_admin_ms)")
+  item analysis, instructor pack  $(printf '%8s' "$(in_block "$J" rollup item_analysis_instructor_ms)")
+  candidate progress              $(printf '%8s' "$(in_block "$J" rollup progress_ms)")
 pages over HTTP (median ms): /admin/analytics $(num "$J" admin_dashboard_ms), one form and month $(num "$J" admin_dashboard_form_month_ms), /instructor/analytics $(num "$J" instructor_item_analysis_ms) (instructor) $(num "$J" admin_item_analysis_ms) (admin), /progress $(num "$J" candidate_progress_ms), /healthz $(num "$J" healthz_ms)
 written: $J
 SUMMARY
