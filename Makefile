@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
 
-.PHONY: run test test-faults lint db db-stop admin bench clean-test-dbs
+.PHONY: run test test-faults lint db db-stop admin bench bench-analytics clean-test-dbs
 
 ## make run: start PostgreSQL (project-local unless DATABASE_URL is set), migrate, load the bank, serve.
 run:
@@ -54,3 +54,7 @@ db-stop:
 ## make bench: the benchmarks of docs/performance.md (ceilings and our figures in the same run).
 bench:
 	@bench/run.sh
+
+## make bench-analytics: the analytics pages at 100,000 seeded attempts (docs/performance.md).
+bench-analytics:
+	@bench/analytics.sh

@@ -492,3 +492,137 @@ async fn distractors_nobody_picks_and_a_likely_wrong_key_are_flagged_in_the_opti
         "{single}"
     );
 }
+
+fn close(a: Option<f64>, b: Option<f64>, tol: f64) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= tol,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn rollup_figures_equal_the_live_computation_on_seeded_data() {
+    let bank = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let app = TestApp::spawn_with(|c| c.load_bank = Some(bank)).await;
+    let opts = ai102::demo::SeedOptions {
+        candidates: 30,
+        attempts: 4,
+        force: false,
+        seed: 11,
+    };
+    ai102::demo::seed(&app.db, opts).await.unwrap();
+    // One more candidate with an open attempt, and one finished attempt turned into practice afterwards.
+    let form = store::exam::form_by_slug(&app.db, "quick-15")
+        .await
+        .unwrap()
+        .unwrap();
+    let late = user(&app, "late@example.com", Role::Candidate).await;
+    attempt(&app, &late, &form, &[]).await;
+    sqlx::query(
+        "UPDATE attempts SET mode = 'practice'
+         WHERE id = (SELECT attempt_id FROM attempt_summaries WHERE finished ORDER BY attempt_id LIMIT 1)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    let today = OffsetDateTime::now_utc().date();
+    for filter in [
+        store::analytics::DashboardFilter {
+            from: today - time::Duration::weeks(13),
+            to: today,
+            form_id: None,
+        },
+        store::analytics::DashboardFilter {
+            from: today - time::Duration::weeks(6),
+            to: today - time::Duration::weeks(2),
+            form_id: Some(form.id),
+        },
+    ] {
+        let live = store::analytics::dashboard_live(&app.db, &filter)
+            .await
+            .unwrap();
+        let rolled = store::analytics::dashboard(&app.db, &filter).await.unwrap();
+        assert!(live.finished > 0, "{filter:?} has data");
+        assert_eq!(
+            (
+                rolled.started,
+                rolled.finished,
+                rolled.abandoned,
+                rolled.open
+            ),
+            (live.started, live.finished, live.abandoned, live.open)
+        );
+        assert_eq!(rolled.scores, live.scores);
+        assert_eq!(rolled.histogram, live.histogram);
+        assert_eq!(rolled.weeks, live.weeks);
+        assert_eq!(
+            (rolled.pass_rate, rolled.mean_score),
+            (live.pass_rate, live.mean_score)
+        );
+        assert!(close(rolled.minutes_used, live.minutes_used, 1e-9));
+        assert!(close(rolled.minutes_allowed, live.minutes_allowed, 1e-9));
+        assert_eq!(rolled.domains.len(), live.domains.len());
+        for (r, l) in rolled.domains.iter().zip(&live.domains) {
+            assert_eq!(r.domain, l.domain);
+            assert!((r.earned - l.earned).abs() < 1e-9 && (r.max - l.max).abs() < 1e-9);
+        }
+    }
+
+    let owner: Option<Uuid> = None;
+    let live = store::analytics::item_analysis_live(&app.db, owner)
+        .await
+        .unwrap();
+    let rolled = store::analytics::item_analysis(&app.db, owner)
+        .await
+        .unwrap();
+    assert_eq!(rolled.attempts, live.attempts);
+    assert!(live.attempts >= 100, "{}", live.attempts);
+    for (r, l) in [
+        (&rolled.domains, &live.domains),
+        (&rolled.objectives, &live.objectives),
+    ] {
+        assert_eq!(r.len(), l.len());
+        for (r, l) in r.iter().zip(l) {
+            assert_eq!(
+                (&r.id, r.items, r.items_with_data),
+                (&l.id, l.items, l.items_with_data)
+            );
+            assert!(close(r.mean_facility, l.mean_facility, 1e-9), "{r:?} {l:?}");
+        }
+    }
+    assert_eq!(rolled.items.len(), live.items.len());
+    let mut discriminations = 0;
+    for (r, l) in rolled.items.iter().zip(&live.items) {
+        assert_eq!(
+            (&r.item_id, &r.domain, &r.objective, r.n),
+            (&l.item_id, &l.domain, &l.objective, l.n)
+        );
+        assert!(close(r.facility, l.facility, 1e-9), "{r:?}\n{l:?}");
+        assert!(
+            close(r.point_biserial, l.point_biserial, 1e-9),
+            "{r:?}\n{l:?}"
+        );
+        discriminations += usize::from(l.point_biserial.is_some());
+        assert!(close(r.mean_seconds, l.mean_seconds, 1e-6), "{r:?}\n{l:?}");
+        let chosen = |s: &ai102::analytics::item_stats::ItemStats| {
+            s.options
+                .iter()
+                .map(|o| (o.option_id.clone(), o.chosen))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(chosen(r), chosen(l));
+        // The upper and lower groups share the bucket on their edge by its mean (analytics::rollup): the
+        // index may move by the edge's share of the group, never more.
+        match (r.upper_lower, l.upper_lower) {
+            (Some(ru), Some(lu)) => {
+                assert_eq!(ru.group_size, lu.group_size);
+                assert!((ru.index - lu.index).abs() <= 1.0, "{ru:?} {lu:?}");
+            }
+            (None, None) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(discriminations > 10, "the comparison covers correlations");
+}

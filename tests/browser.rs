@@ -1378,3 +1378,90 @@ async fn without_javascript_a_candidate_answers_and_moves_between_items_by_form_
         .await;
     assert_eq!(summary, "2 answered · 13 unanswered · 1 marked for review");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_seeding_the_admin_dashboard_and_the_item_analysis_show_their_charts() {
+    let Some(browser) = Browser::launch_or_skip(
+        "after_seeding_the_admin_dashboard_and_the_item_analysis_show_their_charts",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    let seeded = ai102::demo::seed(
+        &app.db,
+        ai102::demo::SeedOptions {
+            candidates: 40,
+            attempts: 5,
+            force: false,
+            seed: 6,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(seeded.attempts, 200);
+    app.create_user("root@example.com", ai102::auth::Role::Admin)
+        .await;
+    app.create_user("owner@example.com", ai102::auth::Role::Instructor)
+        .await;
+    // The instructor owns the shipped pack, which every seeded attempt drew from.
+    sqlx::query(
+        "UPDATE packs SET owner_id = (SELECT id FROM users WHERE email = 'owner@example.com')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    sign_in_through_the_form(&browser, &app, "root@example.com", PASSWORD).await;
+    browser.goto(&app.url("/admin/analytics")).await;
+    for chart in [
+        "chart-weekly",
+        "chart-histogram",
+        "chart-domains",
+        "chart-time",
+    ] {
+        let svg = browser
+            .find(&format!("svg[data-testid={chart}][role=img]"))
+            .await;
+        assert!(browser.is_displayed(&svg).await, "{chart} is shown");
+    }
+    assert_eq!(
+        browser
+            .find_all("svg[data-testid=chart-histogram] rect")
+            .await
+            .len(),
+        20,
+        "one bar per bin"
+    );
+    let finished = browser.find("[data-testid=finished]").await;
+    let finished: usize = browser.text(&finished).await.parse().unwrap();
+    assert!(
+        finished > 150,
+        "most of the 200 attempts finished: {finished}"
+    );
+    assert_accessible(&browser, "admin analytics after seeding").await;
+
+    let sign_out = browser
+        .find("header form[action='/signout'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&sign_out).await;
+    sign_in_through_the_form(&browser, &app, "owner@example.com", PASSWORD).await;
+    browser.goto(&app.url("/instructor/analytics")).await;
+    let svg = browser
+        .find("svg[data-testid=chart-facility][role=img]")
+        .await;
+    assert!(
+        browser.is_displayed(&svg).await,
+        "the facility chart is shown"
+    );
+    let rows = browser.find_all("[data-testid=items] tbody tr").await;
+    assert!(
+        rows.len() > 50,
+        "the pack's items are listed: {}",
+        rows.len()
+    );
+    let count = browser.find("[data-testid=attempt-count]").await;
+    assert_eq!(browser.text(&count).await, finished.to_string());
+    assert_accessible(&browser, "instructor item analysis after seeding").await;
+}

@@ -385,6 +385,25 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
             ["Not yet: 1 of the 30 attempts needed to judge it."]
         );
     }
+
+    // The rollups kept at the end of the attempt agree with the computation from every response.
+    let rolled = ai102::store::analytics::item_analysis(&app.db, None)
+        .await
+        .expect("rollups");
+    let live = ai102::store::analytics::item_analysis_live(&app.db, None)
+        .await
+        .expect("live");
+    let facility = |items: &[ai102::analytics::item_stats::ItemStats]| {
+        let mut v: Vec<(String, Option<f64>)> = items
+            .iter()
+            .map(|i| (i.item_id.clone(), i.facility))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(facility(&rolled.items), facility(&live.items));
+    assert_eq!(facility(&rolled.trial_items), facility(&live.trial_items));
+    assert_eq!(rolled.trial_items.len(), 2);
 }
 
 #[tokio::test]

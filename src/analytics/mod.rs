@@ -1,5 +1,5 @@
 //! Pure statistics for the analytics pages: classical item analysis (`item_stats`), dashboard aggregation
-//! (`dashboard`), a candidate's readiness (`readiness`) and synthetic demo data (`synth`). No I/O: the
+//! (`dashboard`), a candidate's readiness (`readiness`), item analysis from running sums (`rollup`) and synthetic demo data (`synth`). No I/O: the
 //! storage layer loads the rows and passes them in.
 
 #![warn(missing_docs)]
@@ -8,4 +8,5 @@ pub mod dashboard;
 pub mod item_stats;
 mod math;
 pub mod readiness;
+pub mod rollup;
 pub mod synth;

@@ -1,8 +1,8 @@
 //! Exam operations shared by the pages and the JSON API: start an attempt, save an answer, end it.
 //! Each is a short path: validate against the attempt, one guarded statement, a clear refusal otherwise.
 
-use super::plan::{cover_types, find_question, plan, pool_entry, TypedEntry};
-use super::sampling::{draw, FormSpec};
+use super::plan::{cover_types, find_question, plan, pool_entry, PlannedItem, TypedEntry};
+use super::sampling::{draw, Draw, FormSpec};
 use crate::auth::session::User;
 use crate::bank::model::{Body, Item, Question};
 use crate::error::AppError;
@@ -10,7 +10,7 @@ use crate::scoring::{self, Response};
 use crate::store::bank;
 use crate::store::exam::{self as store, AttemptRow, FormRow, NewAttempt, SaveOutcome, SlotRow};
 use sqlx::PgPool;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The item types a form shows at least once when its pool has them.
@@ -26,65 +26,110 @@ const ALL_TYPES: [&str; 6] = [
 /// How many recent exam attempts' items a new attempt avoids where the bank allows.
 pub const AVOID_RECENT: i64 = 3;
 
+/// A form's blueprint and pool, loaded once: what [`FormPool::draw`] needs to plan any number of attempts.
+pub struct FormPool {
+    spec: FormSpec,
+    rows: Vec<bank::PoolRow>,
+}
+
+impl FormPool {
+    /// Loads the form's blueprint and the items it draws from.
+    pub async fn load(db: &PgPool, form: &FormRow) -> Result<FormPool, AppError> {
+        let blueprint = store::blueprint(db, &form.blueprint_id).await?;
+        let rows = bank::form_pool(db, form.id).await?;
+        let spec = FormSpec {
+            item_count: usize::try_from(form.item_count).unwrap_or(0),
+            case_studies: usize::try_from(form.case_studies).unwrap_or(0),
+            domain_weights: blueprint
+                .domains
+                .iter()
+                .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
+                .collect(),
+            trial_items: usize::try_from(form.trial_items).unwrap_or(0),
+        };
+        Ok(FormPool { spec, rows })
+    }
+
+    /// Every revision of the pool (to load their contents once).
+    pub fn revision_ids(&self) -> Vec<Uuid> {
+        self.rows.iter().map(|r| r.revision_id).collect()
+    }
+
+    /// The item keys of an attempt drawn per the blueprint, avoiding the keys in `seen` where the bank
+    /// allows, with every item type the bank offers (same-domain swaps only). Pure given the pool.
+    pub fn drawn_keys(&self, seen: &HashSet<String>, seed: u64) -> Result<Draw, AppError> {
+        let pool: Vec<_> = self
+            .rows
+            .iter()
+            .map(|r| {
+                pool_entry(
+                    &r.item_key,
+                    r.kind == "case_study",
+                    &r.domains,
+                    seen.contains(&r.item_key),
+                    r.trial,
+                )
+            })
+            .collect();
+        let mut drawn = draw(&pool, &self.spec, seed)
+            .map_err(|e| AppError::Unprocessable(format!("this exam cannot be started: {e}")))?;
+        // Every item type the bank offers appears, even on a short form (same-domain swaps only). Trial items
+        // are not in this pool: they are neither swapped in as scored questions nor swapped out.
+        let typed: Vec<TypedEntry<'_>> = self
+            .rows
+            .iter()
+            .filter(|r| !r.trial)
+            .map(|r| TypedEntry {
+                key: &r.item_key,
+                case_study: r.kind == "case_study",
+                domain: r.domains.first().map(String::as_str).unwrap_or(""),
+                types: &r.types,
+                seen: seen.contains(&r.item_key),
+            })
+            .collect();
+        cover_types(&mut drawn.entries, &typed, &ALL_TYPES);
+        Ok(drawn)
+    }
+
+    /// The revisions of the drawn items.
+    pub fn revisions_of(&self, drawn: &Draw) -> Vec<Uuid> {
+        self.rows
+            .iter()
+            .filter(|r| drawn.entries.contains(&r.item_key))
+            .map(|r| r.revision_id)
+            .collect()
+    }
+
+    /// The attempt's items in order, from the draw and the revisions' contents (revision → item; items
+    /// whose revision is missing are left out).
+    pub fn plan(
+        &self,
+        drawn: &Draw,
+        contents: &HashMap<Uuid, Item>,
+        seed: u64,
+    ) -> Vec<PlannedItem<Uuid>> {
+        let by_key: HashMap<String, (Uuid, Item)> = self
+            .rows
+            .iter()
+            .filter(|r| drawn.entries.contains(&r.item_key))
+            .filter_map(|r| {
+                contents
+                    .get(&r.revision_id)
+                    .map(|it| (r.item_key.clone(), (r.revision_id, it.clone())))
+            })
+            .collect();
+        plan(drawn, &by_key, seed)
+    }
+}
+
 /// Draws a form's items per its blueprint and stores the attempt with its deadline (database time).
 pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<Uuid, AppError> {
-    let blueprint = store::blueprint(db, &form.blueprint_id).await?;
-    let pool_rows = bank::form_pool(db, form.id).await?;
+    let pool = FormPool::load(db, form).await?;
     let seen = store::recently_seen(db, user.id, AVOID_RECENT).await?;
-    let pool: Vec<_> = pool_rows
-        .iter()
-        .map(|r| {
-            pool_entry(
-                &r.item_key,
-                r.kind == "case_study",
-                &r.domains,
-                seen.contains(&r.item_key),
-                r.trial,
-            )
-        })
-        .collect();
-    let spec = FormSpec {
-        item_count: usize::try_from(form.item_count).unwrap_or(0),
-        case_studies: usize::try_from(form.case_studies).unwrap_or(0),
-        domain_weights: blueprint
-            .domains
-            .iter()
-            .map(|d| (d.id.clone(), d.weight.min, d.weight.max))
-            .collect(),
-        trial_items: usize::try_from(form.trial_items).unwrap_or(0),
-    };
     let seed: u64 = rand::random();
-    let mut drawn = draw(&pool, &spec, seed)
-        .map_err(|e| AppError::Unprocessable(format!("this exam cannot be started: {e}")))?;
-    // Every item type the bank offers appears, even on a short form (same-domain swaps only). Trial items are
-    // not in this pool: they are neither swapped in as scored questions nor swapped out.
-    let typed: Vec<TypedEntry<'_>> = pool_rows
-        .iter()
-        .filter(|r| !r.trial)
-        .map(|r| TypedEntry {
-            key: &r.item_key,
-            case_study: r.kind == "case_study",
-            domain: r.domains.first().map(String::as_str).unwrap_or(""),
-            types: &r.types,
-            seen: seen.contains(&r.item_key),
-        })
-        .collect();
-    cover_types(&mut drawn.entries, &typed, &ALL_TYPES);
-    let wanted: Vec<Uuid> = pool_rows
-        .iter()
-        .filter(|r| drawn.entries.contains(&r.item_key))
-        .map(|r| r.revision_id)
-        .collect();
-    let contents = bank::revisions(db, &wanted).await?;
-    let by_key: HashMap<String, (Uuid, Item)> = pool_rows
-        .iter()
-        .filter_map(|r| {
-            contents
-                .get(&r.revision_id)
-                .map(|it| (r.item_key.clone(), (r.revision_id, it.clone())))
-        })
-        .collect();
-    let items = plan(&drawn, &by_key, seed);
+    let drawn = pool.drawn_keys(&seen, seed)?;
+    let contents = bank::revisions(db, &pool.revisions_of(&drawn)).await?;
+    let items = pool.plan(&drawn, &contents, seed);
     let minutes = form.duration_minutes + user.extra_time_minutes;
     let id = store::create_attempt(
         db,

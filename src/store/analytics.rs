@@ -9,6 +9,7 @@ use super::bank;
 use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
 use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
 use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
+use crate::analytics::rollup::{item_stats_from_sums, ItemSums};
 use crate::bank::model::Body;
 use crate::exam::plan::find_question;
 use crate::scoring::Response;
@@ -100,11 +101,13 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-/// The dashboard's figures for the filter.
-pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
+/// The dashboard's figures for the filter, computed straight from `attempts`, `attempt_items` and `answers`:
+/// the reference that [`dashboard`] (from the rollups) must agree with. Tests and bench/analytics.rs use it;
+/// the pages do not (at 100,000 attempts it takes seconds).
+pub async fn dashboard_live(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
     let (start, end) = f.bounds();
     let rows = sqlx::query(&format!(
-        "SELECT a.id, a.started_at, a.ended_at, a.ended_reason, a.scaled_score, a.passed,
+        "SELECT a.id, a.started_at, a.ended_reason, a.scaled_score, a.passed,
                 {ANSWERED} AS answered,
                 (extract(epoch FROM a.ended_at - a.started_at) / 60.0)::float8 AS used,
                 (extract(epoch FROM a.deadline - a.started_at) / 60.0)::float8 AS allowed
@@ -118,60 +121,84 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
     .bind(f.form_id)
     .fetch_all(db)
     .await?;
+    let mut open = 0;
+    let mut ended = Vec::with_capacity(rows.len());
+    let mut finished_ids = Vec::new();
+    for r in &rows {
+        let reason: Option<String> = r.try_get("ended_reason")?;
+        let Some(reason) = reason else {
+            open += 1;
+            continue;
+        };
+        let finished = reason == "submitted" || r.try_get::<bool, _>("answered")?;
+        if finished {
+            finished_ids.push(r.try_get::<Uuid, _>("id")?);
+        }
+        ended.push(EndedAttempt::from_row(r, finished)?);
+    }
+    let domains = domain_means(db, &finished_ids).await?;
+    Ok(assemble(open, &ended, domains))
+}
+
+/// An ended attempt as the dashboard counts it.
+struct EndedAttempt {
+    started_at: OffsetDateTime,
+    finished: bool,
+    scaled_score: Option<i32>,
+    passed: Option<bool>,
+    used: Option<f64>,
+    allowed: Option<f64>,
+}
+
+impl EndedAttempt {
+    fn from_row(r: &sqlx::postgres::PgRow, finished: bool) -> Result<Self, sqlx::Error> {
+        Ok(EndedAttempt {
+            started_at: r.try_get("started_at")?,
+            finished,
+            scaled_score: r.try_get("scaled_score")?,
+            passed: r.try_get("passed")?,
+            used: r.try_get("used")?,
+            allowed: r.try_get("allowed")?,
+        })
+    }
+}
+
+/// The dashboard from its open attempts, its ended attempts (by start time) and the domain means.
+fn assemble(open: usize, ended: &[EndedAttempt], domains: Vec<DomainMean>) -> Dashboard {
     let mut d = Dashboard {
-        started: rows.len(),
+        started: open + ended.len(),
         finished: 0,
         abandoned: 0,
-        open: 0,
+        open,
         pass_rate: None,
         mean_score: None,
         weeks: Vec::new(),
         scores: Vec::new(),
         histogram: Vec::new(),
-        domains: Vec::new(),
+        domains,
         minutes_used: None,
         minutes_allowed: None,
     };
-    let mut finished_ids = Vec::new();
     let mut score_points = Vec::new();
     let mut pass_points = Vec::new();
     let mut used = Vec::new();
     let mut allowed = Vec::new();
-    for r in &rows {
-        let reason: Option<String> = r.try_get("ended_reason")?;
-        let answered: bool = r.try_get("answered")?;
-        let finished = match reason.as_deref() {
-            Some("submitted") => true,
-            Some(_) if answered => true,
-            Some(_) => {
-                d.abandoned += 1;
-                false
-            }
-            None => {
-                d.open += 1;
-                false
-            }
-        };
-        if !finished {
+    for r in ended {
+        if !r.finished {
+            d.abandoned += 1;
             continue;
         }
         d.finished += 1;
-        finished_ids.push(r.try_get::<Uuid, _>("id")?);
-        let at: OffsetDateTime = r.try_get("started_at")?;
-        if let Some(s) = r.try_get::<Option<i32>, _>("scaled_score")? {
+        if let Some(s) = r.scaled_score {
             let s = u32::try_from(s).unwrap_or(0);
             d.scores.push(s);
-            score_points.push((at, f64::from(s)));
+            score_points.push((r.started_at, f64::from(s)));
         }
-        if let Some(p) = r.try_get::<Option<bool>, _>("passed")? {
-            pass_points.push((at, if p { 1.0 } else { 0.0 }));
+        if let Some(p) = r.passed {
+            pass_points.push((r.started_at, if p { 1.0 } else { 0.0 }));
         }
-        if let Some(u) = r.try_get::<Option<f64>, _>("used")? {
-            used.push(u);
-        }
-        if let Some(a) = r.try_get::<Option<f64>, _>("allowed")? {
-            allowed.push(a);
-        }
+        used.extend(r.used);
+        allowed.extend(r.allowed);
     }
     d.pass_rate = mean(pass_points.iter().map(|p| p.1));
     d.mean_score = mean(score_points.iter().map(|p| p.1));
@@ -192,8 +219,67 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
             mean_score: b.mean,
         })
         .collect();
-    d.domains = domain_means(db, &finished_ids).await?;
-    Ok(d)
+    d
+}
+
+/// The dashboard's figures for the filter, from the rollups (`attempt_summaries`, `attempt_domain_points`,
+/// maintained when an attempt ends) and the open attempts. Agrees with [`dashboard_live`].
+pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
+    let (start, end) = f.bounds();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM attempts a
+         WHERE a.ended_at IS NULL AND a.ended_reason IS NULL AND a.mode = 'exam'
+           AND a.started_at >= $1 AND a.started_at < $2 AND ($3::uuid IS NULL OR a.form_id = $3)",
+    )
+    .bind(start)
+    .bind(end)
+    .bind(f.form_id)
+    .fetch_one(db)
+    .await?;
+    let rows = sqlx::query(
+        "SELECT s.started_at, s.finished, s.scaled_score, s.passed, s.minutes_used AS used,
+                s.minutes_allowed AS allowed
+         FROM attempt_summaries s
+         WHERE s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
+         ORDER BY s.started_at, s.attempt_id",
+    )
+    .bind(start)
+    .bind(end)
+    .bind(f.form_id)
+    .fetch_all(db)
+    .await?;
+    let ended = rows
+        .iter()
+        .map(|r| EndedAttempt::from_row(r, r.try_get("finished")?))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let domains = sqlx::query(
+        "SELECT p.domain, sum(p.earned)::float8 AS earned, sum(p.max)::float8 AS max
+         FROM attempt_summaries s JOIN attempt_domain_points p ON p.attempt_id = s.attempt_id
+         WHERE s.finished AND s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
+         GROUP BY p.domain ORDER BY p.domain",
+    )
+    .bind(start)
+    .bind(end)
+    .bind(f.form_id)
+    .fetch_all(db)
+    .await?;
+    let domains = domains.iter().map(domain_mean).collect::<Result<_, _>>()?;
+    Ok(assemble(
+        usize::try_from(open).unwrap_or(0),
+        &ended,
+        domains,
+    ))
+}
+
+fn domain_mean(r: &sqlx::postgres::PgRow) -> Result<DomainMean, sqlx::Error> {
+    let earned: f64 = r.try_get("earned")?;
+    let max: f64 = r.try_get("max")?;
+    Ok(DomainMean {
+        domain: r.try_get("domain")?,
+        earned,
+        max,
+        percent: if max > 0.0 { 100.0 * earned / max } else { 0.0 },
+    })
 }
 
 /// Per-domain points of the given attempts (scored items only: trial items never count).
@@ -208,18 +294,7 @@ async fn domain_means(db: &PgPool, attempts: &[Uuid]) -> Result<Vec<DomainMean>,
     .bind(attempts)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let earned: f64 = r.try_get("earned")?;
-            let max: f64 = r.try_get("max")?;
-            Ok(DomainMean {
-                domain: r.try_get("domain")?,
-                earned,
-                max,
-                percent: if max > 0.0 { 100.0 * earned / max } else { 0.0 },
-            })
-        })
-        .collect()
+    rows.iter().map(domain_mean).collect()
 }
 
 // ---- Item analysis ----------------------------------------------------------------------------------------
@@ -240,9 +315,14 @@ pub struct ItemAnalysis {
 }
 
 /// Item analysis of the questions of packs owned by `owner` (all packs when `None`), from the finished
-/// exam attempts that used them. Items are named by their question id. Seconds on an item are estimated
-/// from the time between consecutive saves of the attempt (the first from the attempt's start).
-pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnalysis, sqlx::Error> {
+/// exam attempts that used them, computed from every response: the reference that [`item_analysis`] (from
+/// the rollups) must agree with (tests/analytics.rs; bench/analytics.rs times both). Items are named by their
+/// question id. Seconds on an item are estimated from the time between consecutive saves of the attempt (the
+/// first from the attempt's start).
+pub async fn item_analysis_live(
+    db: &PgPool,
+    owner: Option<Uuid>,
+) -> Result<ItemAnalysis, sqlx::Error> {
     let finished = finished_sql();
     let rows = sqlx::query(&format!(
         "WITH mine AS (
@@ -270,7 +350,6 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
     .fetch_all(db)
     .await?;
 
-    let mut revision_ids = HashSet::new();
     let mut by_attempt: BTreeMap<Uuid, Vec<ItemResponse>> = BTreeMap::new();
     // question key → (revision, domain, objective) of the items to analyse, first seen.
     let mut wanted: BTreeMap<String, (Uuid, String, String)> = BTreeMap::new();
@@ -284,7 +363,6 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
             if r.try_get::<bool, _>("marked_trial")? {
                 marked_trial.insert(key.clone());
             }
-            revision_ids.insert(revision);
             wanted.entry(key.clone()).or_insert((
                 revision,
                 r.try_get("domain")?,
@@ -307,9 +385,162 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
             trial: r.try_get("trial")?,
         });
     }
-    let ids: Vec<Uuid> = revision_ids.into_iter().collect();
+    let (infos, option_texts) = item_infos(db, wanted).await?;
+    let attempts: Vec<AttemptRecord> = by_attempt
+        .into_values()
+        .map(|items| {
+            // The attempt's total is its scored items': trial items count for nothing.
+            let (e, m) = items
+                .iter()
+                .filter(|r| !r.trial)
+                .fold((0.0, 0.0), |(e, m), r| (e + r.earned, m + r.max));
+            AttemptRecord {
+                total_fraction: if m > 0.0 { e / m } else { 0.0 },
+                items,
+            }
+        })
+        .collect();
+    let stats = item_stats::analyse(&infos, &attempts, &item_stats::Thresholds::default());
+    Ok(split_trial(
+        attempts.len(),
+        stats,
+        &marked_trial,
+        option_texts,
+    ))
+}
+
+/// The analysis with the questions marked as trial items set apart from the scored ones and their summaries.
+fn split_trial(
+    attempts: usize,
+    stats: Vec<item_stats::ItemStats>,
+    marked_trial: &HashSet<String>,
+    option_texts: OptionTexts,
+) -> ItemAnalysis {
+    let (trial_items, stats): (Vec<_>, Vec<_>) = stats
+        .into_iter()
+        .partition(|s| marked_trial.contains(&s.item_id));
+    ItemAnalysis {
+        attempts,
+        domains: item_stats::by_domain(&stats),
+        objectives: item_stats::by_objective(&stats),
+        items: stats,
+        trial_items,
+        option_texts,
+    }
+}
+
+/// Item analysis of the questions of packs owned by `owner` (all packs when `None`), from the sums kept
+/// in `item_rollups` when each attempt ended (`analytics::rollup` says what is exact and what is not). A
+/// question that has several revisions with data is described by the one with the most attempts. Agrees with
+/// [`item_analysis_live`].
+pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnalysis, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT ir.revision_id, ir.question_key, ir.bucket, ir.domain, ir.objective, ir.n, ir.sum_x, ir.sum_x2,
+                ir.n_rest, ir.sum_x_rest, ir.sum_x2_rest, ir.sum_r, ir.sum_r2, ir.sum_xr, ir.n_seconds,
+                ir.sum_seconds, ir.options,
+                EXISTS (SELECT 1 FROM item_revisions r JOIN items i ON i.id = r.item_id
+                        WHERE r.id = ir.revision_id AND i.trial) AS marked_trial
+         FROM item_rollups ir
+         WHERE ir.n > 0 AND ($1::uuid IS NULL OR ir.revision_id IN (
+             SELECT r.id FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
+             WHERE p.owner_id = $1))",
+    )
+    .bind(owner)
+    .fetch_all(db)
+    .await?;
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT ap.attempt_id) FROM attempt_packs ap
+         WHERE $1::uuid IS NULL OR ap.pack_id IN (SELECT id FROM packs WHERE owner_id = $1)",
+    )
+    .bind(owner)
+    .fetch_one(db)
+    .await?;
+    // question key → bucket → sums, and → revision → (n, domain, objective).
+    let mut sums: BTreeMap<String, BTreeMap<i16, ItemSums>> = BTreeMap::new();
+    let mut revisions: BTreeMap<String, BTreeMap<Uuid, (u64, String, String)>> = BTreeMap::new();
+    // Questions marked as trial items now: listed apart, with the hint whether to promote them.
+    let mut marked_trial: HashSet<String> = HashSet::new();
+    for r in &rows {
+        let key: String = r.try_get("question_key")?;
+        if r.try_get::<bool, _>("marked_trial")? {
+            marked_trial.insert(key.clone());
+        }
+        let count = |c: &str| -> Result<u64, sqlx::Error> {
+            Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
+        };
+        let options: Json<BTreeMap<String, i64>> = r.try_get("options")?;
+        let s = ItemSums {
+            n: count("n")?,
+            sum_x: r.try_get("sum_x")?,
+            sum_x2: r.try_get("sum_x2")?,
+            n_rest: count("n_rest")?,
+            sum_x_rest: r.try_get("sum_x_rest")?,
+            sum_x2_rest: r.try_get("sum_x2_rest")?,
+            sum_r: r.try_get("sum_r")?,
+            sum_r2: r.try_get("sum_r2")?,
+            sum_xr: r.try_get("sum_xr")?,
+            n_seconds: count("n_seconds")?,
+            sum_seconds: r.try_get("sum_seconds")?,
+            options: options
+                .0
+                .into_iter()
+                .map(|(k, v)| (k, u64::try_from(v).unwrap_or(0)))
+                .collect(),
+        };
+        let rev = revisions
+            .entry(key.clone())
+            .or_default()
+            .entry(r.try_get("revision_id")?)
+            .or_insert_with(|| (0, String::new(), String::new()));
+        rev.0 += s.n;
+        rev.1 = r.try_get("domain")?;
+        rev.2 = r.try_get("objective")?;
+        sums.entry(key)
+            .or_default()
+            .entry(r.try_get("bucket")?)
+            .or_default()
+            .add(&s);
+    }
+    let wanted: BTreeMap<String, (Uuid, String, String)> = revisions
+        .into_iter()
+        .filter_map(|(key, revs)| {
+            revs.into_iter()
+                .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.0.cmp(&a.0)))
+                .map(|(id, (_, domain, objective))| (key, (id, domain, objective)))
+        })
+        .collect();
+    let (infos, option_texts) = item_infos(db, wanted).await?;
+    let thresholds = item_stats::Thresholds::default();
+    let empty = BTreeMap::new();
+    let stats: Vec<item_stats::ItemStats> = infos
+        .iter()
+        .map(|info| item_stats_from_sums(info, sums.get(&info.id).unwrap_or(&empty), &thresholds))
+        .collect();
+    Ok(split_trial(
+        usize::try_from(attempts).unwrap_or(0),
+        stats,
+        &marked_trial,
+        option_texts,
+    ))
+}
+
+/// The Markdown text of each option, by question key and option id.
+type OptionTexts = HashMap<String, HashMap<String, String>>;
+
+/// The items to analyse (question key → its revision, domain and objective), with their options and key
+/// read from the revisions, and the options' texts (single and multiple items).
+async fn item_infos(
+    db: &PgPool,
+    wanted: BTreeMap<String, (Uuid, String, String)>,
+) -> Result<(Vec<ItemInfo>, OptionTexts), sqlx::Error> {
+    let ids: Vec<Uuid> = wanted
+        .values()
+        .map(|w| w.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let contents = bank::revisions(db, &ids).await?;
-    let mut option_texts: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut option_texts: OptionTexts = HashMap::new();
     let infos: Vec<ItemInfo> = wanted
         .into_iter()
         .map(|(key, (revision, domain, objective))| {
@@ -343,31 +574,7 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
             }
         })
         .collect();
-    let attempts: Vec<AttemptRecord> = by_attempt
-        .into_values()
-        .map(|items| {
-            let (e, m) = items
-                .iter()
-                .filter(|r| !r.trial)
-                .fold((0.0, 0.0), |(e, m), r| (e + r.earned, m + r.max));
-            AttemptRecord {
-                total_fraction: if m > 0.0 { e / m } else { 0.0 },
-                items,
-            }
-        })
-        .collect();
-    let stats = item_stats::analyse(&infos, &attempts, &item_stats::Thresholds::default());
-    let (trial_items, stats): (Vec<_>, Vec<_>) = stats
-        .into_iter()
-        .partition(|s| marked_trial.contains(&s.item_id));
-    Ok(ItemAnalysis {
-        attempts: attempts.len(),
-        domains: item_stats::by_domain(&stats),
-        objectives: item_stats::by_objective(&stats),
-        items: stats,
-        trial_items,
-        option_texts,
-    })
+    Ok((infos, option_texts))
 }
 
 // ---- A candidate's progress -------------------------------------------------------------------------------
@@ -535,4 +742,143 @@ pub async fn backdate_attempt(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// A finished (or abandoned) demo attempt, written by [`insert_demo_attempts`].
+pub struct DemoAttempt {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub form_id: Uuid,
+    pub title: String,
+    pub seed: i64,
+    pub cut_fraction: f64,
+    pub started_at: OffsetDateTime,
+    pub deadline: OffsetDateTime,
+    pub ended_at: OffsetDateTime,
+    /// `submitted` or `expired`.
+    pub ended_reason: &'static str,
+    pub items: Vec<crate::exam::plan::PlannedItem<Uuid>>,
+    /// Per position (from 1): the response and when it was saved (`None` when unanswered), and the points.
+    pub answers: Vec<(Option<(Response, OffsetDateTime)>, f64)>,
+    pub result: crate::scoring::ExamResult,
+}
+
+/// Writes demo attempts in one transaction, as if each had been started, answered and finalized: the
+/// attempts open, their items and answers, then one update that ends them all (which maintains the
+/// analytics rollups, by trigger, set-based).
+pub async fn insert_demo_attempts(
+    db: &PgPool,
+    attempts: &[DemoAttempt],
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, started_at, deadline)
+         SELECT id, u, f, 'exam', t, s, n, c, st, d
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int[], $7::float8[],
+                     $8::timestamptz[], $9::timestamptz[]) AS x(id, u, f, t, s, n, c, st, d)",
+    )
+    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.user_id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.form_id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.title.clone()).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.seed).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| i32::try_from(a.items.len()).unwrap_or(i32::MAX))
+            .collect::<Vec<_>>(),
+    )
+    .bind(attempts.iter().map(|a| a.cut_fraction).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.started_at).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.deadline).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+
+    let rows: usize = attempts.iter().map(|a| a.items.len()).sum();
+    let mut ids = Vec::with_capacity(rows);
+    let mut positions = Vec::with_capacity(rows);
+    let mut revisions = Vec::with_capacity(rows);
+    let mut keys = Vec::with_capacity(rows);
+    let mut sections: Vec<Option<String>> = Vec::with_capacity(rows);
+    let mut domains = Vec::with_capacity(rows);
+    let mut objectives = Vec::with_capacity(rows);
+    let mut presentations = Vec::with_capacity(rows);
+    let mut points = Vec::with_capacity(rows);
+    let mut responses: Vec<Option<serde_json::Value>> = Vec::with_capacity(rows);
+    let mut saved = Vec::with_capacity(rows);
+    let mut earned = Vec::with_capacity(rows);
+    for a in attempts {
+        for (i, (it, (answer, e))) in a.items.iter().zip(&a.answers).enumerate() {
+            ids.push(a.id);
+            positions.push(i32::try_from(i + 1).unwrap_or(i32::MAX));
+            revisions.push(it.revision);
+            keys.push(it.question_key.clone());
+            sections.push(it.section_key.clone());
+            domains.push(it.domain.clone());
+            objectives.push(it.objective.clone());
+            presentations.push(serde_json::to_value(&it.presentation).unwrap_or_default());
+            points.push(it.max_points);
+            responses.push(
+                answer
+                    .as_ref()
+                    .map(|(r, _)| serde_json::to_value(r).unwrap_or_default()),
+            );
+            saved.push(answer.as_ref().map_or(a.ended_at, |(_, at)| *at));
+            earned.push(*e);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points)
+         SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[])",
+    )
+    .bind(&ids)
+    .bind(&positions)
+    .bind(&revisions)
+    .bind(&keys)
+    .bind(&sections)
+    .bind(&domains)
+    .bind(&objectives)
+    .bind(&presentations)
+    .bind(&points)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO answers (attempt_id, position, response, saved_at, earned)
+         SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::jsonb[], $4::timestamptz[], $5::float8[])",
+    )
+    .bind(&ids)
+    .bind(&positions)
+    .bind(&responses)
+    .bind(&saved)
+    .bind(&earned)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE attempts a SET ended_at = x.e, ended_reason = x.r, raw_score = x.raw, max_score = x.max,
+                scaled_score = x.scaled, passed = x.passed, result = x.result
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::int[],
+                     $7::bool[], $8::jsonb[]) AS x(id, e, r, raw, max, scaled, passed, result)
+         WHERE a.id = x.id",
+    )
+    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.ended_at).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.ended_reason).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.result.raw).collect::<Vec<_>>())
+    .bind(attempts.iter().map(|a| a.result.max).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| i32::try_from(a.result.scaled).unwrap_or(0))
+            .collect::<Vec<_>>(),
+    )
+    .bind(attempts.iter().map(|a| a.result.passed).collect::<Vec<_>>())
+    .bind(
+        attempts
+            .iter()
+            .map(|a| serde_json::to_value(&a.result).unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }

@@ -406,7 +406,9 @@ pub async fn lock_section(
 }
 
 /// Ends and scores an attempt, once: a second call (another tab, another instance) changes nothing.
-/// `reason` is 'submitted' or 'expired'. Returns false when it had already ended.
+/// `reason` is 'submitted' or 'expired'. Returns false when it had already ended. The update that ends it
+/// also brings the analytics rollups up to date, in this transaction (a trigger on `attempts`, migration
+/// 0008), so the dashboard and the item analysis never lag behind a submission.
 pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
     let row = sqlx::query(
