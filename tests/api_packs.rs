@@ -6,7 +6,6 @@ mod common;
 use ai102::auth::Role;
 use common::*;
 use serde_json::Value;
-use uuid::Uuid;
 
 const PACK: &str = include_str!("fixtures/exam_pack.yaml");
 const GIFT: &[u8] = include_bytes!("import/gift/publishable.gift");
@@ -24,22 +23,7 @@ fn pack_with_a_problem() -> String {
 /// A user with a role and an API token.
 async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
     app.create_user(email, role).await;
-    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let token = format!("ai102_{}", ai102::auth::random_secret());
-    ai102::store::tokens::create(
-        &app.db,
-        user,
-        "test",
-        &ai102::auth::hash_secret(&token),
-        &token[..12],
-    )
-    .await
-    .unwrap();
-    token
+    app.api_token(email).await
 }
 
 struct Api<'a> {

@@ -680,32 +680,12 @@ async fn revisions_an_attempt_used_cannot_be_changed_in_place() {
     assert!(r.is_err(), "revisions are append-only");
 }
 
-/// A token for the user signed in on `app` (as the account page would create it).
-async fn api_token(app: &TestApp, email: &str) -> String {
-    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let token = format!("ai102_{}", ai102::auth::random_secret());
-    ai102::store::tokens::create(
-        &app.db,
-        user,
-        "test",
-        &ai102::auth::hash_secret(&token),
-        &token[..12],
-    )
-    .await
-    .unwrap();
-    token
-}
-
 #[tokio::test]
 async fn the_json_api_runs_a_whole_attempt() {
     let app = TestApp::spawn().await;
     with_test_form(&app, 30).await;
     app.sign_up("api@example.com", "Api").await;
-    let token = api_token(&app, "api@example.com").await;
+    let token = app.api_token("api@example.com").await;
     let api = reqwest::Client::new();
     let forms: serde_json::Value = api
         .get(app.url("/api/v1/forms"))
@@ -823,7 +803,7 @@ async fn the_json_api_runs_a_whole_attempt() {
     // Another user's token cannot see it.
     let other = app.other_browser();
     other.sign_up("other@example.com", "Other").await;
-    let other_token = api_token(&app, "other@example.com").await;
+    let other_token = app.api_token("other@example.com").await;
     let r = api
         .get(app.url(&format!("/api/v1/attempts/{id}")))
         .bearer_auth(&other_token)

@@ -13,24 +13,6 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 
 impl TestApp {
-    /// Uploads a file through the upload page's multipart form.
-    async fn upload(&self, name: &str, bytes: Vec<u8>, format: &str) -> reqwest::Response {
-        let token = self.csrf("/instructor/upload").await;
-        let form = reqwest::multipart::Form::new()
-            .text("csrf_token", token)
-            .text("format", format.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-            );
-        self.client
-            .post(self.url("/instructor/upload"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
-    }
-
     /// A fresh app with a signed-in instructor.
     async fn with_instructor() -> TestApp {
         let app = TestApp::spawn().await;

@@ -10,24 +10,6 @@ const PACK: &str = include_str!("fixtures/exam_pack.yaml");
 const BAD_PACK: &str = include_str!("import/native/bad_pack.yaml");
 
 impl TestApp {
-    /// Uploads a file through the upload page's multipart form.
-    async fn upload(&self, name: &str, bytes: Vec<u8>, format: &str) -> reqwest::Response {
-        let token = self.csrf("/instructor/upload").await;
-        let form = reqwest::multipart::Form::new()
-            .text("csrf_token", token)
-            .text("format", format.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-            );
-        self.client
-            .post(self.url("/instructor/upload"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
-    }
-
     async fn instructor(&self, email: &str) {
         self.create_user(email, Role::Instructor).await;
         assert_eq!(self.sign_in(email, common::PASSWORD).await.status(), 303);

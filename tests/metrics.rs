@@ -41,22 +41,7 @@ async fn with_form(app: &TestApp) {
 
 async fn token_for(app: &TestApp, email: &str) -> String {
     app.create_user(email, Role::Candidate).await;
-    let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let token = format!("ai102_{}", ai102::auth::random_secret());
-    ai102::store::tokens::create(
-        &app.db,
-        user,
-        "test",
-        &ai102::auth::hash_secret(&token),
-        &token[..12],
-    )
-    .await
-    .unwrap();
-    token
+    app.api_token(email).await
 }
 
 /// Every sample of an exposition: `name{labels}` → value (comments skipped).

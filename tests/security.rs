@@ -56,21 +56,6 @@ async fn user_id(app: &TestApp, email: &str) -> Uuid {
         .expect("user id")
 }
 
-/// A personal API token for `email`, as the account page would create it; returns (token, its id).
-async fn api_token(app: &TestApp, email: &str) -> (String, Uuid) {
-    let token = format!("ai102_{}", ai102::auth::random_secret());
-    let id = ai102::store::tokens::create(
-        &app.db,
-        user_id(app, email).await,
-        "test",
-        &ai102::auth::hash_secret(&token),
-        &token[..12],
-    )
-    .await
-    .expect("token");
-    (token, id)
-}
-
 /// Starts an attempt at a form through the page and returns its id.
 async fn start(app: &TestApp, slug: &str) -> Uuid {
     let r = app
@@ -82,23 +67,6 @@ async fn start(app: &TestApp, slug: &str) -> Uuid {
         .and_then(|s| s.split('/').next())
         .and_then(|s| s.parse().ok())
         .expect("attempt id in the location")
-}
-
-/// Uploads a file through the instructor's multipart form.
-async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", app.csrf("/instructor/upload").await)
-        .text("format", "auto")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-    app.client
-        .post(app.url("/instructor/upload"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload")
 }
 
 /// Every (method, path) of the router, read from its source: `.route("path", get(..).post(..))`.
@@ -402,7 +370,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         browser.create_user(email, role).await;
         assert_eq!(browser.sign_in(email, PASSWORD).await.status(), 303);
         let csrf = browser.csrf("/account").await;
-        let (token, _) = api_token(&app, email).await;
+        let (token, _) = app.api_token_with_id(email).await;
         principals.push(Principal {
             who,
             app: browser,
@@ -417,10 +385,12 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
     // account for the admin's actions.
     let candidate = &principals[1].app;
     let attempt = start(candidate, "test-form").await;
-    let (_, token_id) = api_token(&app, "cand@example.com").await;
+    let (_, token_id) = app.api_token_with_id("cand@example.com").await;
     let instructor = &principals[3].app;
     let pack_yaml = PACK.replace("id: test-exam-pack", "id: instructor-pack");
-    let r = upload(instructor, "pack.yaml", pack_yaml.into_bytes()).await;
+    let r = instructor
+        .upload("pack.yaml", pack_yaml.into_bytes(), "auto")
+        .await;
     assert_eq!(r.status(), 303, "the instructor's pack uploads");
     let pack: Uuid = sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = 'instructor-pack'")
         .fetch_one(&app.db)
@@ -433,7 +403,9 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             "    answer: a\n    explanation: A is right",
             "    answer: z\n    explanation: A is right",
         );
-    let r = upload(instructor, "mixed.yaml", mixed.into_bytes()).await;
+    let r = instructor
+        .upload("mixed.yaml", mixed.into_bytes(), "auto")
+        .await;
     assert_eq!(r.status(), 422, "the file with a problem is reported");
     let upload: Uuid =
         sqlx::query_scalar("SELECT id FROM uploads ORDER BY created_at DESC LIMIT 1")
@@ -599,7 +571,7 @@ async fn no_key_explanation_or_reference_reaches_the_candidate_before_the_attemp
 
     app.create_user("cand@example.com", Role::Candidate).await;
     app.sign_in("cand@example.com", PASSWORD).await;
-    let (token, _) = api_token(&app, "cand@example.com").await;
+    let (token, _) = app.api_token_with_id("cand@example.com").await;
     let attempt = start(&app, "test-form").await;
     let api = reqwest::Client::new();
 
@@ -814,7 +786,9 @@ async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
         app.sign_in("inst@example.com", PASSWORD).await.status(),
         303
     );
-    let r = upload(&app, "xss.yaml", XSS_PACK.as_bytes().to_vec()).await;
+    let r = app
+        .upload("xss.yaml", XSS_PACK.as_bytes().to_vec(), "auto")
+        .await;
     assert_eq!(r.status(), 303, "the pack with payloads is a valid pack");
     let pack: Uuid = sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = 'xss-pack'")
         .fetch_one(&app.db)
@@ -914,7 +888,7 @@ async fn a_malformed_id_in_a_path_is_the_not_found_page_or_a_problem_document() 
     let app = TestApp::spawn().await;
     app.create_user("admin@example.com", Role::Admin).await;
     app.sign_in("admin@example.com", PASSWORD).await;
-    let (token, _) = api_token(&app, "admin@example.com").await;
+    let (token, _) = app.api_token_with_id("admin@example.com").await;
     for path in [
         "/attempts/not-a-uuid/review",
         "/attempts/00000000-0000-0000-0000-000000000000/items/x",

@@ -176,20 +176,11 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
         .all(|i| !i.1.starts_with("new-")));
 
     // Every page and API answer of the attempt in progress: nothing says "trial".
-    let token = format!("ai102_{}", ai102::auth::random_secret());
+    let token = app.api_token("cand@example.com").await;
     let user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'cand@example.com'")
         .fetch_one(&app.db)
         .await
         .expect("user");
-    ai102::store::tokens::create(
-        &app.db,
-        user,
-        "test",
-        &ai102::auth::hash_secret(&token),
-        &token[..12],
-    )
-    .await
-    .expect("token");
     let api = reqwest::Client::new();
     let mut bodies: Vec<(String, String)> = Vec::new();
     for path in ["/exams", "/attempts", "/progress", "/account"] {

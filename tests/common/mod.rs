@@ -138,6 +138,49 @@ impl TestApp {
             .expect("new user");
     }
 
+    /// A personal API token for `email`, as the account page makes one: the token and its id.
+    pub async fn api_token_with_id(&self, email: &str) -> (String, uuid::Uuid) {
+        let user: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db)
+            .await
+            .expect("the token's user");
+        let token = format!("ai102_{}", ai102::auth::random_secret());
+        let id = ai102::store::tokens::create(
+            &self.db,
+            user,
+            "test",
+            &ai102::auth::hash_secret(&token),
+            &token[..12],
+        )
+        .await
+        .expect("token");
+        (token, id)
+    }
+
+    /// A personal API token for `email`.
+    pub async fn api_token(&self, email: &str) -> String {
+        self.api_token_with_id(email).await.0
+    }
+
+    /// Uploads a file through the upload page's multipart form, with the page's CSRF token.
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>, format: &str) -> reqwest::Response {
+        let token = self.csrf("/instructor/upload").await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .text("format", format.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        self.client
+            .post(self.url("/instructor/upload"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
     /// A second browser: same server, its own cookies.
     pub fn other_browser(&self) -> TestApp {
         TestApp {
