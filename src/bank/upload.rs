@@ -241,6 +241,7 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
                 upload.add_categories(&pack.report.items);
                 upload.items = pack.items;
                 upload.problems.extend(pack.report.problems);
+                upload.notes.extend(pack.notes);
             }
             Err(p) => upload.problems.push(p),
         }
@@ -303,6 +304,39 @@ pub fn pack_meta_for(file_name: &str, blueprint: &Blueprint) -> PackMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_package_item_that_is_not_utf8_is_read_with_a_note() {
+        use std::io::Write;
+        let item = include_bytes!("../../tests/import/qti/choice_21.xml");
+        let latin1: Vec<u8> = String::from_utf8_lossy(item)
+            .replace("In source code", "In the caf\u{e9}'s source code")
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect();
+        let manifest = br#"<?xml version="1.0"?><manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"><resources><resource identifier="r1" type="imsqti_item_xmlv2p1" href="choice.xml"><file href="choice.xml"/></resource></resources></manifest>"#;
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, data) in [
+            ("imsmanifest.xml", &manifest[..]),
+            ("choice.xml", &latin1[..]),
+        ] {
+            writer.start_file(name, options).expect("start");
+            writer.write_all(data).expect("write");
+        }
+        let bytes = writer.finish().expect("finish").into_inner();
+        let blueprint = crate::bank::check::shipped_blueprint().expect("blueprint");
+        let upload = read_upload("package.zip", &bytes, None, &blueprint);
+        assert_eq!(upload.items.len(), 1, "{:?}", upload.problems);
+        assert!(
+            upload
+                .notes
+                .iter()
+                .any(|n| n.starts_with("package.zip/choice.xml:")),
+            "{:?}",
+            upload.notes
+        );
+    }
 
     #[test]
     fn formats_are_found_by_name_then_content() {

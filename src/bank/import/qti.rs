@@ -60,6 +60,8 @@ pub struct QtiPack {
     pub meta: Option<PackMeta>,
     pub items: Vec<Item>,
     pub report: ImportReport,
+    /// Things worth saying that are not problems, by file (e.g. "read as Windows-1252").
+    pub notes: Vec<String>,
 }
 
 /// Reads one QTI 2.1 or 3.0 item file.
@@ -101,7 +103,10 @@ pub fn import_qti_pack(file: &str, entries: &[(String, Vec<u8>)]) -> QtiPack {
         .unwrap_or("")
         .to_owned();
     let manifest_file = format!("{file}/{manifest_path}");
-    let (text, _) = decode_text(manifest_bytes);
+    let (text, note) = decode_text(manifest_bytes);
+    if let Some(n) = note {
+        out.notes.push(format!("{manifest_file}: {n}"));
+    }
     let manifest = match xml::parse(&text, false) {
         Ok(m) => m,
         Err(e) => {
@@ -214,7 +219,10 @@ pub fn import_qti_pack(file: &str, entries: &[(String, Vec<u8>)]) -> QtiPack {
             continue;
         };
         let item_file = format!("{file}/{path}");
-        let (item_text, _) = decode_text(bytes);
+        let (item_text, note) = decode_text(bytes);
+        if let Some(n) = note {
+            out.notes.push(format!("{item_file}: {n}"));
+        }
         let Some(imported) = read_item(
             &item_file,
             &item_text,
