@@ -31,13 +31,14 @@ impl Histogram {
     }
 }
 
-/// (method, route template, status class)
-type RequestKey = (String, String, &'static str);
+/// Route template → (method, status class) → latencies. Keyed by route first so that recording a request
+/// looks the route up by `&str` and allocates nothing once the route has been seen.
+type Requests = BTreeMap<String, BTreeMap<(&'static str, &'static str), Histogram>>;
 
 /// What the service counts while it runs.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<RequestKey, Histogram>>,
+    requests: Mutex<Requests>,
     answer_saves: AtomicU64,
 }
 
@@ -61,10 +62,20 @@ pub fn status_class(status: u16) -> &'static str {
 
 impl Metrics {
     /// Records one request; `route` is the matched route template (`/attempts/{id}`), never the raw path.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let key = (method.to_owned(), route.to_owned(), status_class(status));
+    pub fn observe_request(
+        &self,
+        method: &'static str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+    ) {
+        let key = (method, status_class(status));
         let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        requests
+        let by_route = match requests.get_mut(route) {
+            Some(r) => r,
+            None => requests.entry(route.to_owned()).or_default(),
+        };
+        by_route
             .entry(key)
             .or_default()
             .observe(elapsed.as_secs_f64());
@@ -88,7 +99,11 @@ impl Metrics {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        for ((method, route, class), h) in &requests {
+        let series = requests.iter().flat_map(|(route, m)| {
+            m.iter()
+                .map(move |((method, class), h)| (method, route, class, h))
+        });
+        for (method, route, class, h) in series {
             let labels = format!(
                 "method=\"{}\",route=\"{}\",status=\"{class}\"",
                 escape(method),

@@ -16,22 +16,20 @@ use std::time::Instant;
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = match *req.method() {
-        Method::GET
-        | Method::HEAD
-        | Method::POST
-        | Method::PUT
-        | Method::PATCH
-        | Method::DELETE => req.method().as_str().to_owned(),
-        _ => "other".to_owned(),
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "other",
     };
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+    // A clone of the matched path shares its string; nothing is copied per request.
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
     state.metrics.observe_request(
-        &method,
-        route.as_deref().unwrap_or("unmatched"),
+        method,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed(),
     );
