@@ -8,7 +8,7 @@ use crate::{store, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -77,7 +77,6 @@ pub async fn signup(
     // same limit stops it.
     let email_key: String = form.email.trim().to_lowercase().chars().take(254).collect();
     if let Some(wait) = store::users::sign_in_blocked(&state.db, &email_key, &address.0).await? {
-        let minutes = wait.div_ceil(60);
         let page = SignupPage {
             layout: Layout::from_session(&session),
             email: email_key,
@@ -85,18 +84,12 @@ pub async fn signup(
             errors: vec![FieldError {
                 field: "email".into(),
                 message: format!(
-                    "Too many attempts for this account or from this address. Try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
+                    "Too many attempts for this account or from this address. {}",
+                    try_again_in(wait)
                 ),
             }],
         };
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
-        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(response);
+        return too_many(render(&page)?, wait);
     }
     let mut errors = vec![];
     let email = Email::parse(&form.email).map_err(|e| errors.push(e)).ok();
@@ -137,6 +130,25 @@ pub async fn signup(
     };
     tracing::info!(user = %user_id, "account created");
     start_session(&state, jar, user_id, "/").await
+}
+
+/// "Try again in N minutes." for a wait of `seconds`.
+fn try_again_in(seconds: u64) -> String {
+    let minutes = seconds.div_ceil(60);
+    format!(
+        "Try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+/// A form page refused by the sign-in limit: 429 with `Retry-After`.
+fn too_many(page: Html<String>, wait_seconds: u64) -> AppResult<Response> {
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(wait_seconds),
+    );
+    Ok(response)
 }
 
 /// Starts a fresh session (new id, new CSRF token) and redirects.
@@ -210,23 +222,16 @@ pub async fn signin(
     let email_key: String = email.chars().take(254).collect();
     // Same limit and message whether or not the account exists: no enumeration through the limit.
     if let Some(wait) = store::users::sign_in_blocked(&state.db, &email_key, &address.0).await? {
-        let minutes = wait.div_ceil(60);
         let page = SigninPage {
             layout: Layout::from_session(&session),
             email: email_key,
             error: Some(format!(
-                "Too many failed sign-ins for this account or from this address. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
+                "Too many failed sign-ins for this account or from this address. {}",
+                try_again_in(wait)
             )),
             next: safe_next(form.next.as_deref()),
         };
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response();
-        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(response);
+        return too_many(render(&page)?, wait);
     }
     let found = if email.len() <= 254 && form.password.len() <= auth::PASSWORD_MAX * 4 {
         store::users::for_sign_in(&state.db, &email).await?
