@@ -648,6 +648,7 @@ async fn extra_time_set_by_an_admin_lengthens_the_candidates_next_exam_and_is_au
             cut_fraction: 0.7,
             owner_id: None,
             pack_ids: &[summary.pack_id],
+            trial_items: 0,
         },
     )
     .await

@@ -29,6 +29,7 @@ async fn with_test_form(app: &TestApp, minutes: i32) {
             cut_fraction: 0.7,
             owner_id: None,
             pack_ids: &[summary.pack_id],
+            trial_items: 0,
         },
     )
     .await
@@ -989,6 +990,7 @@ async fn with_owned_test_form(app: &TestApp, owner: &str) -> Uuid {
             cut_fraction: 0.7,
             owner_id: Some(owner),
             pack_ids: &[summary.pack_id],
+            trial_items: 0,
         },
     )
     .await

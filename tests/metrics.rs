@@ -32,6 +32,7 @@ async fn with_form(app: &TestApp) {
             cut_fraction: 0.7,
             owner_id: None,
             pack_ids: &[summary.pack_id],
+            trial_items: 0,
         },
     )
     .await

@@ -40,6 +40,7 @@ async fn with_form(app: &TestApp, yaml: &str, slug: &str) -> Uuid {
             cut_fraction: 0.7,
             owner_id: None,
             pack_ids: &[summary.pack_id],
+            trial_items: 0,
         },
     )
     .await
@@ -834,6 +835,7 @@ async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
             cut_fraction: 0.7,
             owner_id: None,
             pack_ids: &[pack],
+            trial_items: 0,
         },
     )
     .await

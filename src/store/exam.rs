@@ -507,14 +507,16 @@ pub struct NewForm<'a> {
     pub cut_fraction: f64,
     pub owner_id: Option<Uuid>,
     pub pack_ids: &'a [Uuid],
+    /// Unscored trial items added to each attempt (0–5, checked by the database).
+    pub trial_items: i32,
 }
 
 /// Creates a form over packs; `Ok(None)` when the slug is taken.
 pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let id: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 100) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, trial_items, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 100) ON CONFLICT (slug) DO NOTHING RETURNING id",
     )
     .bind(Uuid::new_v4())
     .bind(f.slug)
@@ -526,6 +528,7 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
     .bind(f.case_studies)
     .bind(f.cut_fraction)
     .bind(f.owner_id)
+    .bind(f.trial_items)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else { return Ok(None) };
@@ -536,21 +539,6 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
         .await?;
     tx.commit().await?;
     Ok(Some(id))
-}
-
-/// Sets how many unscored trial items a form adds to each attempt (0–5, checked by the database). Kept apart
-/// from [`NewForm`] so that the forms made elsewhere (tests, the shipped bank) need not name it.
-pub async fn set_trial_items(
-    db: impl PgExecutor<'_>,
-    form_id: Uuid,
-    trial_items: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE exam_forms SET trial_items = $2 WHERE id = $1")
-        .bind(form_id)
-        .bind(trial_items)
-        .execute(db)
-        .await?;
-    Ok(())
 }
 
 /// Every live scored item of every published pack, for practice sets (trial items are only ever met, unscored,

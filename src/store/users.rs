@@ -179,14 +179,6 @@ pub struct UserRow {
     pub created_at: time::OffsetDateTime,
 }
 
-/// The newest users first.
-pub async fn recent(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users ORDER BY created_at DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(db)
-        .await
-}
-
 /// Accounts by role and status, for the admin summary.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct UserCounts {

@@ -848,12 +848,10 @@ pub async fn form_create(
             cut_fraction: f64::from(cut_percent) / 100.0,
             owner_id: Some(user.id),
             pack_ids: &chosen,
+            trial_items,
         },
     )
     .await?;
-    if let Some(form_id) = created.filter(|_| trial_items > 0) {
-        store::exam::set_trial_items(&state.db, form_id, trial_items).await?;
-    }
     if created.is_none() {
         page.error = Some(format!(
             "The address `{}` is taken: choose another.",
