@@ -14,7 +14,8 @@
 //! Every check that fails is printed; the exit status is 1 when any did. Figures go to standard output as
 //! one JSON object.
 
-use ai102::bank::model::{Body, Item, Question, YesNo};
+use ai102::bank::model::Item;
+use ai102::exam::form_answer::key_fields;
 use ai102::scoring::Response;
 use clap::{Args, Parser, Subcommand};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION};
@@ -998,7 +999,7 @@ async fn answer_plans(db: &PgPool, attempts: &[Uuid]) -> anyhow::Result<Vec<Vec<
         let key: String = r.get("question_key");
         let question = ai102::exam::plan::find_question(&item, &key)
             .ok_or_else(|| anyhow::anyhow!("question {key} not found"))?;
-        let mut fields = answer_fields(question);
+        let mut fields = key_fields(question);
         fields.push(("mark_present".into(), "1".into()));
         fields.push(("go".into(), "stay".into()));
         by_attempt
@@ -1014,40 +1015,6 @@ async fn answer_plans(db: &PgPool, attempts: &[Uuid]) -> anyhow::Result<Vec<Vec<
         .iter()
         .map(|id| by_attempt.remove(id).unwrap_or_default())
         .collect())
-}
-
-/// The form fields of the key's answer.
-fn answer_fields(q: &Question) -> Vec<(String, String)> {
-    match &q.body {
-        Body::Single { answer, .. } => vec![("choice".into(), answer.clone())],
-        Body::Multiple { answer, .. } => answer
-            .iter()
-            .map(|a| ("choice".into(), a.clone()))
-            .collect(),
-        Body::YesNoSeries { statements } => statements
-            .iter()
-            .map(|s| {
-                let v = match s.answer {
-                    YesNo::Yes => "yes",
-                    YesNo::No => "no",
-                };
-                (format!("s:{}", s.id), v.into())
-            })
-            .collect(),
-        Body::Order { answer, .. } => answer
-            .iter()
-            .enumerate()
-            .map(|(i, step)| (format!("pos:{}", i + 1), step.clone()))
-            .collect(),
-        Body::Match { answer, .. } => answer
-            .iter()
-            .map(|(slot, choice)| (format!("slot:{slot}"), choice.clone()))
-            .collect(),
-        Body::HotArea { slots, .. } => slots
-            .iter()
-            .map(|s| (format!("slot:{}", s.id), s.answer.clone()))
-            .collect(),
-    }
 }
 
 /// The attempt id in a `/attempts/{id}/items/1` redirect.

@@ -14,7 +14,8 @@
 //! cargo run --release --example loadgen -- --base-url http://127.0.0.1:8080 --candidates 1000
 //! ```
 
-use ai102::bank::model::{Body, Item, Question, YesNo};
+use ai102::bank::model::Item;
+use ai102::exam::form_answer::key_fields;
 use clap::Parser;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION};
 use reqwest::redirect::Policy;
@@ -473,7 +474,7 @@ async fn answer_plans(
             .get(&revision)
             .and_then(|item| ai102::exam::plan::find_question(item, &key))
             .ok_or_else(|| anyhow::anyhow!("question {key} of revision {revision} not found"))?;
-        let mut fields = answer_fields(question);
+        let mut fields = key_fields(question);
         fields.push(("mark_present".into(), "1".into()));
         fields.push(("go".into(), "stay".into()));
         by_attempt
@@ -485,40 +486,6 @@ async fn answer_plans(
         .iter()
         .map(|a| a.and_then(|id| by_attempt.remove(&id)).unwrap_or_default())
         .collect())
-}
-
-/// The form fields of a complete answer (the key: valid for every type, and what a good candidate sends).
-fn answer_fields(q: &Question) -> Vec<(String, String)> {
-    match &q.body {
-        Body::Single { answer, .. } => vec![("choice".into(), answer.clone())],
-        Body::Multiple { answer, .. } => answer
-            .iter()
-            .map(|a| ("choice".into(), a.clone()))
-            .collect(),
-        Body::YesNoSeries { statements } => statements
-            .iter()
-            .map(|s| {
-                let v = match s.answer {
-                    YesNo::Yes => "yes",
-                    YesNo::No => "no",
-                };
-                (format!("s:{}", s.id), v.into())
-            })
-            .collect(),
-        Body::Order { answer, .. } => answer
-            .iter()
-            .enumerate()
-            .map(|(i, step)| (format!("pos:{}", i + 1), step.clone()))
-            .collect(),
-        Body::Match { answer, .. } => answer
-            .iter()
-            .map(|(slot, choice)| (format!("slot:{slot}"), choice.clone()))
-            .collect(),
-        Body::HotArea { slots, .. } => slots
-            .iter()
-            .map(|s| (format!("slot:{}", s.id), s.answer.clone()))
-            .collect(),
-    }
 }
 
 /// The attempt id in a `/attempts/{id}/items/1` redirect.

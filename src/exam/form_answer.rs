@@ -97,10 +97,64 @@ pub fn response_from_form(
     Ok(response)
 }
 
+/// The form fields that answer `q` with its key: what the item page posts when every control is set right
+/// (the inverse of [`response_from_form`] for the key; the load and fault benchmarks send it).
+pub fn key_fields(q: &Question) -> Vec<(String, String)> {
+    match &q.body {
+        Body::Single { answer, .. } => vec![("choice".into(), answer.clone())],
+        Body::Multiple { answer, .. } => answer
+            .iter()
+            .map(|a| ("choice".into(), a.clone()))
+            .collect(),
+        Body::YesNoSeries { statements } => statements
+            .iter()
+            .map(|s| {
+                let v = match s.answer {
+                    YesNo::Yes => "yes",
+                    YesNo::No => "no",
+                };
+                (format!("s:{}", s.id), v.into())
+            })
+            .collect(),
+        Body::Order { answer, .. } => answer
+            .iter()
+            .enumerate()
+            .map(|(i, step)| (format!("pos:{}", i + 1), step.clone()))
+            .collect(),
+        Body::Match { answer, .. } => answer
+            .iter()
+            .map(|(slot, choice)| (format!("slot:{slot}"), choice.clone()))
+            .collect(),
+        Body::HotArea { slots, .. } => slots
+            .iter()
+            .map(|s| (format!("slot:{}", s.id), s.answer.clone()))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scoring::fixtures;
+
+    #[test]
+    fn the_key_fields_read_back_as_the_key() {
+        for q in [
+            fixtures::single(),
+            fixtures::multiple(),
+            fixtures::yes_no(),
+            fixtures::order(),
+            fixtures::matching(false),
+            fixtures::hot_area(),
+        ] {
+            assert_eq!(
+                response_from_form(&q, &key_fields(&q)).unwrap(),
+                Some(Response::key(&q)),
+                "{}",
+                q.body.type_name()
+            );
+        }
+    }
 
     fn pairs(xs: &[(&str, &str)]) -> Vec<(String, String)> {
         xs.iter()
