@@ -54,10 +54,12 @@ impl Application {
             None => db.clone(),
         };
         if let Some(path) = config.load_bank.as_deref().filter(|p| p.exists()) {
-            let (summary, pack) = store::bank::import_path(&db, path, None, "published").await?;
-            store::exam::ensure_default_forms(&db, summary.pack_id, &pack.meta.blueprint).await?;
-            tracing::info!(pack = %pack.meta.id, added = summary.added, changed = summary.changed,
-                unchanged = summary.unchanged, retired = summary.retired, "question bank loaded");
+            for loaded in store::bank::load_bank(&db, path).await? {
+                let s = &loaded.summary;
+                let exam = loaded.exam.as_ref().map(|e| e.code.as_str()).unwrap_or("-");
+                tracing::info!(exam, pack = %loaded.pack.meta.id, added = s.added, changed = s.changed,
+                    unchanged = s.unchanged, retired = s.retired, "question bank loaded");
+            }
         }
         let listener = TcpListener::bind(config.bind).await?;
         let state = AppState {

@@ -98,7 +98,11 @@ pub fn check_path(path: &Path) -> Result<CheckReport, std::io::Error> {
         let mut files = Vec::new();
         collect_files(path, Path::new(""), &mut files)?;
         for rel in files {
-            if rel == Path::new("blueprint.yaml") {
+            // Beside the items, not items: the blueprint, the exam's facts and the review log.
+            if ["blueprint.yaml", "exam.yaml", "review-log.yaml"]
+                .iter()
+                .any(|f| rel == Path::new(f))
+            {
                 continue;
             }
             let full = path.join(&rel);
@@ -129,12 +133,15 @@ pub fn check_path(path: &Path) -> Result<CheckReport, std::io::Error> {
     ))
 }
 
-/// The blueprint built into the binary (`question-bank/blueprint.yaml`).
+/// The AI-102 blueprint built into the binary (`question-bank/exams/ai-102/blueprint.yaml`).
 ///
 /// # Errors
 /// The shipped file's problems, if it were ever broken.
 pub fn shipped_blueprint() -> Result<Blueprint, Vec<Problem>> {
-    load_blueprint("question-bank/blueprint.yaml", Blueprint::SHIPPED_YAML)
+    load_blueprint(
+        "question-bank/exams/ai-102/blueprint.yaml",
+        Blueprint::SHIPPED_YAML,
+    )
 }
 
 /// Loads and checks a blueprint: YAML, its fields, unique domain and objective ids, and sane weight ranges.
@@ -351,6 +358,9 @@ const QUESTION_FIELDS: &[&str] = &[
     "points",
     "difficulty",
     "tags",
+    "mentions",
+    "reviewed",
+    "outline",
 ];
 const QUESTION_REQUIRED: &[&str] = &[
     "id",
@@ -371,6 +381,9 @@ const CASE_FIELDS: &[&str] = &[
     "questions",
     "difficulty",
     "tags",
+    "mentions",
+    "reviewed",
+    "outline",
 ];
 const CASE_REQUIRED: &[&str] = &[
     "id",
@@ -562,6 +575,9 @@ struct RawItem {
     points: Option<u32>,
     difficulty: Option<Difficulty>,
     tags: Option<Vec<String>>,
+    mentions: Option<Vec<String>>,
+    reviewed: Option<String>,
+    outline: Option<String>,
     options: Option<Vec<Choice>>,
     answer: Option<Answer>,
     choose: Option<u32>,
@@ -980,6 +996,9 @@ impl Checker<'_> {
                 "points" => raw.points = cx.field(name, &value),
                 "difficulty" => raw.difficulty = cx.field(name, &value),
                 "tags" => raw.tags = cx.field(name, &value),
+                "mentions" => raw.mentions = cx.field(name, &value),
+                "reviewed" => raw.reviewed = cx.field(name, &value),
+                "outline" => raw.outline = cx.field(name, &value),
                 "options" => raw.options = cx.field(name, &value),
                 "choose" => raw.choose = cx.field(name, &value),
                 "statements" => raw.statements = cx.field(name, &value),
@@ -1256,6 +1275,9 @@ impl Checker<'_> {
             questions,
             difficulty: raw.difficulty,
             tags: raw.tags.unwrap_or_default(),
+            mentions: raw.mentions.unwrap_or_default(),
+            reviewed: raw.reviewed,
+            outline: raw.outline,
         })
     }
 }
@@ -1650,6 +1672,9 @@ fn typed_question(raw: RawItem, kind: Kind) -> Option<Question> {
             points: raw.points,
             difficulty: raw.difficulty,
             tags: raw.tags.unwrap_or_default(),
+            mentions: raw.mentions.unwrap_or_default(),
+            reviewed: raw.reviewed,
+            outline: raw.outline,
         },
         body,
     })

@@ -119,6 +119,16 @@ pub struct Common {
     pub difficulty: Option<Difficulty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Retired or renamed things (lexicon terms, `question-bank/lexicon.yaml`) the item names on purpose, as a
+    /// distractor or as migration context.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// When the item was last checked against the current documentation (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<String>,
+    /// The exam outline version the item was written for (`ai-103-2026-04`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<String>,
 }
 
 /// A scored question: common fields plus its type's body.
@@ -182,6 +192,16 @@ pub struct CaseStudy {
     pub difficulty: Option<Difficulty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Retired or renamed things (lexicon terms, `question-bank/lexicon.yaml`) the item names on purpose, as a
+    /// distractor or as migration context.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// When the item was last checked against the current documentation (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<String>,
+    /// The exam outline version the item was written for (`ai-103-2026-04`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<String>,
 }
 
 /// An entry of a pack's `items:` list: a question, or a case study that holds questions.
@@ -318,6 +338,12 @@ pub struct WeightRange {
 pub struct Objective {
     pub id: String,
     pub title: String,
+    /// The official outline's skill group the objective sits under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Microsoft Learn pages that teach the objective.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learn: Vec<String>,
 }
 
 impl Blueprint {
@@ -325,6 +351,8 @@ impl Blueprint {
         self.domains.iter().find(|d| d.id == id)
     }
 
-    /// The blueprint shipped with the binary (question-bank/blueprint.yaml).
-    pub const SHIPPED_YAML: &'static str = include_str!("../../question-bank/blueprint.yaml");
+    /// The AI-102 blueprint shipped with the binary (question-bank/exams/ai-102/blueprint.yaml): the one a
+    /// pack without a blueprint of its own is checked against. Every shipped exam is in `bank::exam::SHIPPED`.
+    pub const SHIPPED_YAML: &'static str =
+        include_str!("../../question-bank/exams/ai-102/blueprint.yaml");
 }

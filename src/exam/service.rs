@@ -125,7 +125,7 @@ impl FormPool {
 /// Draws a form's items per its blueprint and stores the attempt with its deadline (database time).
 pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<Uuid, AppError> {
     let pool = FormPool::load(db, form).await?;
-    let seen = store::recently_seen(db, user.id, AVOID_RECENT).await?;
+    let seen = store::recently_seen(db, user.id, &form.blueprint_id, AVOID_RECENT).await?;
     let seed: u64 = rand::random();
     let drawn = pool.drawn_keys(&seen, seed)?;
     let contents = bank::revisions(db, &pool.revisions_of(&drawn)).await?;
@@ -136,6 +136,7 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
         NewAttempt {
             user_id: user.id,
             form_id: Some(form.id),
+            blueprint_id: &form.blueprint_id,
             mode: "exam",
             title: &form.title,
             seed,
@@ -267,20 +268,22 @@ pub async fn submit(db: &PgPool, attempt: &AttemptRow) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Starts an untimed practice set; it never counts toward pass rates (mode 'practice').
+/// Starts an untimed practice set for the exam with this blueprint, from that exam's published items only; it
+/// never counts toward pass rates (mode 'practice').
 pub async fn start_practice(
     db: &PgPool,
     user: &User,
+    blueprint_id: &str,
     spec: &super::practice::PracticeSpec,
 ) -> Result<Uuid, AppError> {
-    let rows = store::published_pool(db).await?;
+    let rows = store::published_pool(db, blueprint_id).await?;
     let seen = if spec.only_unseen {
-        store::ever_seen(db, user.id).await?
+        store::ever_seen(db, user.id, blueprint_id).await?
     } else {
         Default::default()
     };
     let missed = if spec.only_missed {
-        store::missed(db, user.id, 5).await?
+        store::missed(db, user.id, blueprint_id, 5).await?
     } else {
         Default::default()
     };
@@ -327,6 +330,7 @@ pub async fn start_practice(
         NewAttempt {
             user_id: user.id,
             form_id: None,
+            blueprint_id,
             mode: "practice",
             title: "Practice",
             seed,

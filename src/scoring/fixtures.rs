@@ -40,6 +40,9 @@ pub fn question(body: Body) -> Question {
             points: None,
             difficulty: None,
             tags: vec![],
+            mentions: vec![],
+            reviewed: None,
+            outline: None,
         },
         body,
     }

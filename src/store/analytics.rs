@@ -772,8 +772,9 @@ pub async fn insert_demo_attempts(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query(
-        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, started_at, deadline)
-         SELECT id, u, f, 'exam', t, s, n, c, st, d
+        "INSERT INTO attempts (id, user_id, form_id, blueprint_id, mode, title, seed, item_count, cut_fraction,
+                               started_at, deadline)
+         SELECT id, u, f, (SELECT blueprint_id FROM exam_forms WHERE exam_forms.id = f), 'exam', t, s, n, c, st, d
          FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int[], $7::float8[],
                      $8::timestamptz[], $9::timestamptz[]) AS x(id, u, f, t, s, n, c, st, d)",
     )

@@ -571,7 +571,8 @@ pub struct PoolRow {
 
 /// The live items of published packs with their current revisions; callers add the packs' condition.
 const POOL_SELECT: &str =
-    "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives, i.trial,
+    "SELECT r.id AS revision_id, p.pack_key || '/' || i.item_key AS item_key, i.kind, r.domains, r.objectives,
+        i.trial,
         CASE WHEN i.kind = 'case_study'
              THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
              ELSE ARRAY[r.content->>'type'] END AS types
@@ -669,6 +670,63 @@ pub async fn import_path(
     let blueprint = blueprint_for(path)?;
     let summary = import_pack(db, &pack, &blueprint, owner, status).await?;
     Ok((summary, pack))
+}
+
+/// What loading one exam's shipped pack did.
+pub struct LoadedExam {
+    pub exam: Option<crate::bank::exam::Exam>,
+    pub pack: Pack,
+    pub summary: ImportSummary,
+}
+
+/// Loads a bank root (`LOAD_BANK`): every `exams/<code>/` folder's pack, published, with its exam's facts and
+/// default forms; or the root itself as one pack when it has no `exams/` folder. Each exam's `exam.yaml` must
+/// agree with its blueprint and dates (a contradiction stops the load, named with file and line).
+pub async fn load_bank(db: &PgPool, root: &std::path::Path) -> anyhow::Result<Vec<LoadedExam>> {
+    let mut out = Vec::new();
+    for dir in crate::bank::exam::pack_dirs(root)? {
+        let exam = read_exam(&dir)?;
+        let (summary, pack) = import_path(db, &dir, None, "published").await?;
+        if let Some(exam) = &exam {
+            crate::store::exams::upsert(db, exam).await?;
+            crate::store::exam::ensure_default_forms(db, summary.pack_id, &exam.blueprint, &exam.forms)
+                .await?;
+        }
+        out.push(LoadedExam {
+            exam,
+            pack,
+            summary,
+        });
+    }
+    Ok(out)
+}
+
+/// A pack folder's `exam.yaml`, checked against the blueprint beside it and today's date; None when absent.
+pub fn read_exam(dir: &std::path::Path) -> anyhow::Result<Option<crate::bank::exam::Exam>> {
+    let file = dir.join("exam.yaml");
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(&file)?;
+    let fail = |problems: Vec<crate::bank::Problem>| {
+        anyhow::anyhow!(
+            "{name} has problems:\n{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    let exam = crate::bank::exam::load_exam(&name, &text).map_err(fail)?;
+    let blueprint = blueprint_for(dir)?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let problems = crate::bank::exam::check_exam(&name, &text, &exam, &blueprint, today);
+    if !problems.is_empty() {
+        return Err(fail(problems));
+    }
+    Ok(Some(exam))
 }
 
 /// Revisions never change once written (a trigger refuses updates), so every instance may keep the ones it

@@ -29,31 +29,29 @@ pub struct FormRow {
 const FORM_COLUMNS: &str =
     "id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, trial_items";
 
-/// The two forms that ship with the bank: the full mock exam and "Quick 15". Idempotent.
+/// The forms an exam's `exam.yaml` lists (the full mock and the quick check), fed by its shipped pack.
+/// Idempotent: an existing form (found by its slug) keeps its settings.
 pub async fn ensure_default_forms(
     db: &PgPool,
     pack_id: Uuid,
     blueprint_id: &str,
+    forms: &[crate::bank::exam::DefaultForm],
 ) -> Result<(), sqlx::Error> {
-    let forms = [
-        ("ai102-full", "AI-102 full mock exam", "50 items in 100 minutes, drawn to the exam's domain weights, with one case study, like the real exam.", 50, 100, 1, 0),
-        ("quick-15", "Quick 15", "15 items in 25 minutes, with a short case study: a quick check of every domain.", 15, 25, 1, 1),
-    ];
-    for (slug, title, description, count, minutes, cases, position) in forms {
+    for (position, f) in forms.iter().enumerate() {
         let id: Uuid = sqlx::query_scalar(
             "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, position)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id",
         )
         .bind(Uuid::new_v4())
-        .bind(slug)
-        .bind(title)
-        .bind(description)
+        .bind(&f.slug)
+        .bind(&f.title)
+        .bind(&f.description)
         .bind(blueprint_id)
-        .bind(count)
-        .bind(minutes)
-        .bind(cases)
-        .bind(position)
+        .bind(i32::try_from(f.items).unwrap_or(i32::MAX))
+        .bind(i32::try_from(f.minutes).unwrap_or(i32::MAX))
+        .bind(i32::try_from(f.case_studies).unwrap_or(i32::MAX))
+        .bind(i32::try_from(position).unwrap_or(0))
         .fetch_one(db)
         .await?;
         sqlx::query(
@@ -100,20 +98,27 @@ pub async fn blueprint(
     serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// Item keys the candidate saw in their last `n` exam attempts.
+/// The key a pool and the "seen" sets share: the pack's key and the item's, so that one exam's `genai-001`
+/// is never taken for another pack's.
+pub const POOL_KEY: &str = "p.pack_key || '/' || i.item_key";
+
+/// Items (pool keys) the candidate saw in their last `n` exam attempts of the exam with this blueprint.
 pub async fn recently_seen(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
+    blueprint_id: &str,
     n: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT i.item_key FROM attempt_items ai
+    let keys: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT {POOL_KEY} FROM attempt_items ai
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         JOIN packs p ON p.id = i.pack_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND mode = 'exam'
-                                 ORDER BY started_at DESC LIMIT $2)",
-    )
+                                 AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)"
+    ))
     .bind(user_id)
     .bind(n)
+    .bind(blueprint_id)
     .fetch_all(db)
     .await?;
     Ok(keys.into_iter().collect())
@@ -123,6 +128,8 @@ pub async fn recently_seen(
 pub struct NewAttempt<'a> {
     pub user_id: Uuid,
     pub form_id: Option<Uuid>,
+    /// The exam's blueprint the attempt belongs to.
+    pub blueprint_id: &'a str,
     pub mode: &'a str,
     pub title: &'a str,
     pub seed: u64,
@@ -137,9 +144,10 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     let id = Uuid::new_v4();
     let mut tx = db.begin().await?;
     sqlx::query(
-        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline)
+        "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline,
+                               blueprint_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)",
+                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10)",
     )
     .bind(id)
     .bind(a.user_id)
@@ -150,6 +158,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     .bind(i32::try_from(a.items.len()).unwrap_or(i32::MAX))
     .bind(a.cut_fraction)
     .bind(a.minutes)
+    .bind(a.blueprint_id)
     .execute(&mut *tx)
     .await?;
     let n = a.items.len();
@@ -543,51 +552,63 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
 
 /// Every live scored item of every published pack, for practice sets (trial items are only ever met, unscored,
 /// on exams: practice would show their key before their statistics say they are sound).
-pub async fn published_pool(db: impl PgExecutor<'_>) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id AS revision_id, i.item_key, i.kind, r.domains, r.objectives, i.trial,
+pub async fn published_pool(
+    db: impl PgExecutor<'_>,
+    blueprint_id: &str,
+) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT r.id AS revision_id, {POOL_KEY} AS item_key, i.kind, r.domains, r.objectives, i.trial,
                 CASE WHEN i.kind = 'case_study'
                      THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
                      ELSE ARRAY[r.content->>'type'] END AS types
          FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired AND NOT i.trial
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         WHERE p.status = 'published' ORDER BY p.pack_key, i.position",
-    )
+         WHERE p.status = 'published' AND p.blueprint_id = $1 ORDER BY p.pack_key, i.position"
+    ))
+    .bind(blueprint_id)
     .fetch_all(db)
     .await
 }
 
-/// Item keys the candidate has ever been shown (exam or practice).
+/// Items (pool keys) the candidate has ever been shown (exam or practice) for the exam with this blueprint.
 pub async fn ever_seen(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
+    blueprint_id: &str,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT i.item_key FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
-         JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id WHERE a.user_id = $1",
-    )
+    let keys: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT {POOL_KEY} FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
+         JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         JOIN packs p ON p.id = i.pack_id
+         WHERE a.user_id = $1 AND a.blueprint_id = $2"
+    ))
     .bind(user_id)
+    .bind(blueprint_id)
     .fetch_all(db)
     .await?;
     Ok(keys.into_iter().collect())
 }
 
-/// Item keys of scored items the candidate did not get fully right in their last `n` ended attempts.
+/// Scored items (pool keys) the candidate did not get fully right in their last `n` ended attempts of the exam
+/// with this blueprint.
 pub async fn missed(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
+    blueprint_id: &str,
     n: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT i.item_key FROM attempt_items ai
+    let keys: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT DISTINCT {POOL_KEY} FROM attempt_items ai
          JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+         JOIN packs p ON p.id = i.pack_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND ended_at IS NOT NULL
-                                 ORDER BY started_at DESC LIMIT $2)
-           AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial",
-    )
+                                 AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)
+           AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial"
+    ))
     .bind(user_id)
     .bind(n)
+    .bind(blueprint_id)
     .fetch_all(db)
     .await?;
     Ok(keys.into_iter().collect())

@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod audit;
 pub mod bank;
 pub mod exam;
+pub mod exams;
 pub mod reports;
 pub mod tokens;
 pub mod users;

@@ -8,6 +8,7 @@ pub mod api_exam;
 pub mod api_packs;
 pub mod auth;
 pub mod exam;
+pub mod exams;
 pub mod health;
 pub mod home;
 pub mod instructor;

@@ -8,9 +8,10 @@ use crate::error::{AppError, AppResult};
 use crate::exam::practice::PracticeSpec;
 use crate::exam::service;
 use crate::store::exam as store;
+use crate::store::exams::ExamRow;
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uuid::Uuid;
@@ -19,20 +20,44 @@ use uuid::Uuid;
 #[template(path = "candidate/practice.html")]
 pub struct PracticePage {
     pub layout: Layout,
+    pub exam: ExamRow,
+    pub exams: Vec<ExamRow>,
+    pub banner: Option<String>,
     pub blueprint: Blueprint,
     pub error: Option<String>,
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct ExamQuery {
+    #[serde(default)]
+    pub exam: Option<String>,
+}
+
+async fn practice_page(
+    state: &AppState,
+    user: &crate::auth::session::User,
+    session: &crate::auth::session::Session,
+    requested: Option<&str>,
+    error: Option<String>,
+) -> AppResult<PracticePage> {
+    let (exam, exams) = super::exams::chosen(state, Some(user.id), requested).await?;
+    let blueprint = store::blueprint(&state.db, &exam.blueprint_id).await?;
+    Ok(PracticePage {
+        layout: Layout::from_session(session),
+        banner: super::exams::banner(&exam),
+        exam,
+        exams,
+        blueprint,
+        error,
+    })
+}
+
 pub async fn page(
     State(state): State<AppState>,
-    CurrentUser(_, session): CurrentUser,
+    CurrentUser(user, session): CurrentUser,
+    Query(q): Query<ExamQuery>,
 ) -> AppResult<Html<String>> {
-    let blueprint = store::blueprint(&state.db, "ai102").await?;
-    render(&PracticePage {
-        layout: Layout::from_session(&session),
-        blueprint,
-        error: None,
-    })
+    render(&practice_page(&state, &user, &session, q.exam.as_deref(), None).await?)
 }
 
 pub async fn start(
@@ -62,15 +87,15 @@ pub async fn start(
         include_case_studies: has("case_studies"),
         count,
     };
-    match service::start_practice(&state.db, &user, &spec).await {
+    let requested = pairs
+        .iter()
+        .find(|(k, _)| k == "exam")
+        .map(|(_, v)| v.as_str());
+    let (exam, _) = super::exams::chosen(&state, Some(user.id), requested).await?;
+    match service::start_practice(&state.db, &user, &exam.blueprint_id, &spec).await {
         Ok(id) => Ok(Redirect::to(&format!("/attempts/{id}/items/1")).into_response()),
         Err(AppError::Unprocessable(msg)) => {
-            let blueprint = store::blueprint(&state.db, "ai102").await?;
-            let page = PracticePage {
-                layout: Layout::from_session(&session),
-                blueprint,
-                error: Some(msg),
-            };
+            let page = practice_page(&state, &user, &session, Some(&exam.code), Some(msg)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),

@@ -189,6 +189,9 @@ pub fn imported_common(id: String, stem: String, explanation: String) -> Common 
         points: None,
         difficulty: None,
         tags: Vec::new(),
+        mentions: Vec::new(),
+        reviewed: None,
+        outline: None,
     }
 }
 

@@ -162,6 +162,9 @@ pub fn import_qti_pack(file: &str, entries: &[(String, Vec<u8>)]) -> QtiPack {
                                 questions: Vec::new(),
                                 difficulty: c.difficulty,
                                 tags: c.tags,
+                                mentions: Vec::new(),
+                                reviewed: None,
+                                outline: None,
                             })));
                     }
                     Err(e) => out.report.problems.push(problem(

@@ -1,0 +1,122 @@
+//! The exam catalogue in the database: written from each exam's `exam.yaml` when a bank is loaded, read by
+//! every page that belongs to an exam. The status a page shows is derived from the dates by the database's
+//! clock, so an exam turns `retired` the day after its `retires_on` without a reload.
+
+use crate::bank::exam::{Exam, ExamStatus};
+use sqlx::{PgExecutor, Row};
+use time::Date;
+
+/// One exam as pages use it.
+#[derive(Debug, Clone)]
+pub struct ExamRow {
+    pub code: String,
+    pub blueprint_id: String,
+    pub title: String,
+    /// Derived from the dates on the database's current date.
+    pub status: ExamStatus,
+    pub available_from: Option<Date>,
+    pub retires_on: Option<Date>,
+    pub successor: Option<String>,
+    pub exam: Exam,
+}
+
+/// The status the dates imply, in SQL (the same rule as `Exam::status_on`).
+const STATUS: &str = "CASE WHEN retires_on IS NOT NULL AND current_date > retires_on THEN 'retired'
+                           WHEN retires_on IS NOT NULL AND status <> 'beta' THEN 'retiring'
+                           ELSE status END";
+
+fn row(r: sqlx::postgres::PgRow) -> Result<ExamRow, sqlx::Error> {
+    let content: serde_json::Value = r.try_get("content")?;
+    let exam: Exam =
+        serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let status: String = r.try_get("effective_status")?;
+    Ok(ExamRow {
+        code: r.try_get("code")?,
+        blueprint_id: r.try_get("blueprint_id")?,
+        title: r.try_get("title")?,
+        status: ExamStatus::parse(&status).unwrap_or(exam.status),
+        available_from: r.try_get("available_from")?,
+        retires_on: r.try_get("retires_on")?,
+        successor: r.try_get("successor")?,
+        exam,
+    })
+}
+
+/// Writes an exam's facts (the blueprint must already be stored). Idempotent.
+pub async fn upsert(db: impl PgExecutor<'_>, exam: &Exam) -> Result<(), sqlx::Error> {
+    let content = serde_json::to_value(exam).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO exams (code, blueprint_id, title, status, available_from, retires_on, successor, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (code) DO UPDATE SET blueprint_id = EXCLUDED.blueprint_id, title = EXCLUDED.title,
+             status = EXCLUDED.status, available_from = EXCLUDED.available_from,
+             retires_on = EXCLUDED.retires_on, successor = EXCLUDED.successor, content = EXCLUDED.content,
+             updated_at = now()
+         WHERE exams.content <> EXCLUDED.content",
+    )
+    .bind(&exam.code)
+    .bind(&exam.blueprint)
+    .bind(&exam.title)
+    .bind(exam.status.as_str())
+    .bind(exam.available_from)
+    .bind(exam.retires_on)
+    .bind(&exam.successor)
+    .bind(content)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Every exam: bookable ones first (live, beta, retiring), then retired ones, newest code first within each.
+pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<ExamRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
+                {STATUS} AS effective_status
+         FROM exams
+         ORDER BY ({STATUS}) = 'retired', code DESC"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(row).collect()
+}
+
+/// One exam by its code (any case) or by its blueprint id.
+pub async fn find(db: impl PgExecutor<'_>, key: &str) -> Result<Option<ExamRow>, sqlx::Error> {
+    let r = sqlx::query(&format!(
+        "SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
+                {STATUS} AS effective_status
+         FROM exams WHERE upper(code) = upper($1) OR blueprint_id = $1"
+    ))
+    .bind(key)
+    .fetch_optional(db)
+    .await?;
+    r.map(row).transpose()
+}
+
+/// Sets the exam a person studies for (an unknown code changes nothing and answers false).
+pub async fn set_target(
+    db: impl PgExecutor<'_>,
+    user_id: uuid::Uuid,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET target_exam = e.code FROM exams e WHERE users.id = $1 AND upper(e.code) = upper($2)",
+    )
+    .bind(user_id)
+    .bind(code)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The exam a person chose to study for, if any.
+pub async fn target_of(
+    db: impl PgExecutor<'_>,
+    user_id: uuid::Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT target_exam FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}

@@ -1,0 +1,71 @@
+//! Which exam a page is about: the one asked for (`?exam=AI-103`), else the person's target exam, else the
+//! first bookable exam of the catalogue. One place, so every page follows the same rule.
+
+use crate::error::{AppError, AppResult};
+use crate::store::exams::{self, ExamRow};
+use crate::AppState;
+use uuid::Uuid;
+
+/// The exam a page shows for this person (or a visitor, with `None`). A requested code that is not in the
+/// catalogue is a 404.
+pub async fn chosen(
+    state: &AppState,
+    user: Option<Uuid>,
+    requested: Option<&str>,
+) -> AppResult<(ExamRow, Vec<ExamRow>)> {
+    let all = exams::list(&state.db).await?;
+    if let Some(code) = requested.filter(|c| !c.is_empty()) {
+        let found = all
+            .iter()
+            .find(|e| e.code.eq_ignore_ascii_case(code) || e.blueprint_id == code)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        return Ok((found, all));
+    }
+    let target = match user {
+        Some(id) => exams::target_of(&state.db, id).await?,
+        None => None,
+    };
+    let pick = target
+        .and_then(|t| all.iter().find(|e| e.code == t))
+        .or_else(|| all.first())
+        .cloned()
+        .ok_or_else(|| AppError::Unprocessable("no exam is loaded yet".into()))?;
+    Ok((pick, all))
+}
+
+/// The sentence a page shows under an exam that is not plainly live, or None.
+pub fn banner(e: &ExamRow) -> Option<String> {
+    use crate::bank::exam::ExamStatus;
+    let successor = e
+        .successor
+        .as_deref()
+        .map(|s| format!(" Its successor is {s}."))
+        .unwrap_or_default();
+    match e.status {
+        ExamStatus::Retired => Some(format!(
+            "{} was retired{} and can no longer be booked.{successor} Practice stays open.",
+            e.code,
+            e.retires_on
+                .map(|d| format!(" on {}", long_date(d)))
+                .unwrap_or_default()
+        )),
+        ExamStatus::Retiring => Some(format!(
+            "{} retires{}: book it before then.{successor}",
+            e.code,
+            e.retires_on
+                .map(|d| format!(" on {}", long_date(d)))
+                .unwrap_or_default()
+        )),
+        ExamStatus::Beta => Some(format!(
+            "{} is in beta: its outline may still change.",
+            e.code
+        )),
+        ExamStatus::Live => None,
+    }
+}
+
+/// `30 June 2026`.
+pub fn long_date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
