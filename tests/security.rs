@@ -206,6 +206,8 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/account/password", Rule::SignedIn),
     ("POST", "/account/password", Rule::SignedIn),
     ("POST", "/account/tokens", Rule::SignedIn),
+    ("POST", "/account/target-exam", Rule::SignedIn),
+    ("GET", "/api/v1/exams", Rule::SignedIn),
     ("POST", "/account/tokens/{id}/revoke", Rule::Owner),
     ("GET", "/progress", Rule::SignedIn),
     ("GET", "/exams", Rule::SignedIn),

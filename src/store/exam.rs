@@ -208,6 +208,8 @@ pub struct AttemptRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub form_id: Option<Uuid>,
+    /// The exam's blueprint the attempt belongs to.
+    pub blueprint_id: String,
     pub mode: String,
     pub title: String,
     pub item_count: i32,
@@ -230,7 +232,7 @@ impl AttemptRow {
     }
 }
 
-const ATTEMPT_COLUMNS: &str = "id, user_id, form_id, mode, title, item_count, cut_fraction, started_at, deadline,
+const ATTEMPT_COLUMNS: &str = "id, user_id, form_id, blueprint_id, mode, title, item_count, cut_fraction, started_at, deadline,
     ended_at, ended_reason, locked_sections,
     CASE WHEN deadline IS NULL THEN NULL ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
     COALESCE(deadline <= now(), false) AS expired, scaled_score, passed, result";

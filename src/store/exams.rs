@@ -120,3 +120,18 @@ pub async fn target_of(
         .await
         .map(Option::flatten)
 }
+
+/// Scored questions published for each exam's blueprint (a case study counts as its questions).
+pub async fn question_counts(
+    db: impl PgExecutor<'_>,
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT p.blueprint_id, COALESCE(sum(cardinality(r.objectives)), 0)::bigint
+         FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired AND NOT i.trial
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.status = 'published' GROUP BY p.blueprint_id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -18,6 +18,10 @@ use uuid::Uuid;
 #[template(path = "account/overview.html")]
 pub struct AccountPage {
     pub layout: Layout,
+    /// The catalogue, for choosing the target exam.
+    pub exams: Vec<crate::store::exams::ExamRow>,
+    /// The exam the person studies for.
+    pub target: Option<String>,
     pub tokens: Vec<TokenInfo>,
     /// A token just created: shown once, never again.
     pub new_token: Option<String>,
@@ -31,6 +35,8 @@ pub async fn overview(
     let tokens = store::tokens::list(&state.db, user.id).await?;
     render(&AccountPage {
         layout: Layout::from_session(&session),
+        exams: store::exams::list(&state.db).await?,
+        target: store::exams::target_of(&state.db, user.id).await?,
         tokens,
         new_token: None,
         error: None,
@@ -162,6 +168,8 @@ pub async fn create_token(
     let tokens = store::tokens::list(&state.db, user.id).await?;
     let page = AccountPage {
         layout: Layout::from_session(&session),
+        exams: store::exams::list(&state.db).await?,
+        target: store::exams::target_of(&state.db, user.id).await?,
         tokens,
         new_token,
         error: error.map(str::to_owned),
@@ -187,4 +195,34 @@ pub async fn revoke_token(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TargetForm {
+    #[serde(default)]
+    exam: String,
+    /// Where to go next: `exams` (the exam's mock exams) or the account page.
+    #[serde(default)]
+    next: String,
+}
+
+/// Sets the exam the person studies for; the menus, practice and progress follow it. Nothing else changes:
+/// attempts of every exam stay where they are.
+pub async fn set_target_exam(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+    CsrfForm(form): CsrfForm<TargetForm>,
+) -> AppResult<Redirect> {
+    if !store::exams::set_target(&state.db, user.id, form.exam.trim()).await? {
+        return Err(AppError::BadRequest(format!(
+            "`{}` is not an exam of the catalogue",
+            form.exam.trim()
+        )));
+    }
+    let code = form.exam.trim().to_ascii_uppercase();
+    Ok(if form.next == "account" {
+        Redirect::to("/account")
+    } else {
+        Redirect::to(&format!("/exams?exam={code}"))
+    })
 }

@@ -16,8 +16,74 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// An exam of the catalogue.
+#[derive(Serialize, ToSchema)]
+pub struct ExamInfo {
+    /// Microsoft's exam code, e.g. `AI-103`.
+    pub code: String,
+    pub title: String,
+    pub credential: String,
+    /// beta, live, retiring or retired (derived from the dates by the database's clock).
+    pub status: String,
+    /// YYYY-MM-DD, when known.
+    pub available_from: Option<String>,
+    /// YYYY-MM-DD, when announced.
+    pub retires_on: Option<String>,
+    pub successor: Option<String>,
+    /// The outline version items are written for, e.g. `ai-103-2026-04`.
+    pub outline: String,
+    pub outline_date: Option<String>,
+    pub duration_minutes: u32,
+    pub passing_score: u32,
+    /// True when the person chose it as their target exam.
+    pub target: bool,
+}
+
+fn ymd(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The exam catalogue: bookable exams first, with status and dates.
+#[utoipa::path(get, path = "/api/v1/exams", tag = "exam",
+    responses((status = 200, body = Vec<ExamInfo>), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn list_exams(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<ExamInfo>>> {
+    let target = crate::store::exams::target_of(&state.db, user.id).await?;
+    let exams = crate::store::exams::list(&state.db).await?;
+    Ok(Json(
+        exams
+            .into_iter()
+            .map(|e| ExamInfo {
+                target: target.as_deref() == Some(e.code.as_str()),
+                status: e.status.as_str().to_owned(),
+                available_from: e.available_from.map(ymd),
+                retires_on: e.retires_on.map(ymd),
+                successor: e.successor,
+                outline: e.exam.outline.version.clone(),
+                outline_date: e.exam.outline.date.map(ymd),
+                duration_minutes: e.exam.duration_minutes,
+                passing_score: e.exam.passing_score,
+                credential: e.exam.credential,
+                title: e.title,
+                code: e.code,
+            })
+            .collect(),
+    ))
+}
+
+/// The exam code of a blueprint (the shipped catalogue), or the blueprint id itself.
+pub fn exam_code(blueprint_id: &str) -> String {
+    crate::bank::exam::shipped_exam(blueprint_id)
+        .map(|(e, _)| e.code.clone())
+        .unwrap_or_else(|| blueprint_id.to_owned())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct FormInfo {
+    /// The exam the form belongs to, e.g. `AI-103`.
+    pub exam: String,
     pub slug: String,
     pub title: String,
     pub description: String,
@@ -37,6 +103,7 @@ pub async fn list_forms(
         forms
             .into_iter()
             .map(|f| FormInfo {
+                exam: exam_code(&f.blueprint_id),
                 slug: f.slug,
                 title: f.title,
                 description: f.description,
@@ -51,6 +118,8 @@ pub async fn list_forms(
 #[derive(Serialize, ToSchema)]
 pub struct AttemptInfo {
     pub id: Uuid,
+    /// The exam the attempt belongs to, e.g. `AI-103`.
+    pub exam: String,
     pub title: String,
     pub mode: String,
     pub item_count: i32,
@@ -68,6 +137,7 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
     let slots = store::slots(&state.db, a.id).await?;
     Ok(AttemptInfo {
         id: a.id,
+        exam: exam_code(&a.blueprint_id),
         title: a.title.clone(),
         mode: a.mode.clone(),
         item_count: a.item_count,

@@ -11,9 +11,10 @@ use crate::exam::form_answer::response_from_form;
 use crate::exam::service;
 use crate::scoring::{self, Response};
 use crate::store::exam::{self as store, AttemptRow, FormRow, SlotRow};
+use crate::store::exams::ExamRow;
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response as HttpResponse};
 use uuid::Uuid;
@@ -22,17 +23,40 @@ use uuid::Uuid;
 #[template(path = "candidate/forms.html")]
 pub struct FormsPage {
     pub layout: Layout,
+    /// The exam shown (the person's target unless another was asked for).
+    pub exam: ExamRow,
+    pub exams: Vec<ExamRow>,
+    pub banner: Option<String>,
+    /// True when `exam` is the person's target exam.
+    pub is_target: bool,
     pub forms: Vec<FormRow>,
     pub notices: Vec<OutcomeNotice>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ExamQuery {
+    #[serde(default)]
+    pub exam: Option<String>,
 }
 
 pub async fn forms(
     State(state): State<AppState>,
     CurrentUser(user, session): CurrentUser,
+    Query(q): Query<ExamQuery>,
 ) -> AppResult<Html<String>> {
-    let forms = store::list_forms(&state.db).await?;
+    let (exam, exams) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
+    let target = crate::store::exams::target_of(&state.db, user.id).await?;
+    let forms = store::list_forms(&state.db)
+        .await?
+        .into_iter()
+        .filter(|f| f.blueprint_id == exam.blueprint_id)
+        .collect();
     render(&FormsPage {
         layout: Layout::from_session(&session),
+        banner: super::exams::banner(&exam),
+        is_target: target.as_deref() == Some(exam.code.as_str()),
+        exam,
+        exams,
         forms,
         notices: outcome_notices(&state, &user).await?,
     })

@@ -1,13 +1,23 @@
-//! The home page and the not-found page.
+//! The home page (the exam catalogue, bookable exams first) and the not-found page.
 
 use super::reports::{outcome_notices, OutcomeNotice};
 use super::{render, Layout};
 use crate::auth::session::Session;
 use crate::error::{AppError, AppResult};
+use crate::store::exams::ExamRow;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+
+/// An exam's card on the home page.
+pub struct ExamCard {
+    pub exam: ExamRow,
+    pub banner: Option<String>,
+    pub questions: i64,
+    /// The exam's domains, in blueprint order.
+    pub domains: Vec<String>,
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -15,6 +25,10 @@ pub struct HomePage {
     pub layout: Layout,
     /// Outcomes of the candidate's problem reports, shown once.
     pub notices: Vec<OutcomeNotice>,
+    /// Every exam, bookable ones first.
+    pub exams: Vec<ExamCard>,
+    /// The signed-in person's target exam, or the first bookable one.
+    pub lead: Option<String>,
 }
 
 pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {
@@ -22,9 +36,29 @@ pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<
         Some(user) => outcome_notices(&state, user).await?,
         None => Vec::new(),
     };
+    let counts = crate::store::exams::question_counts(&state.db).await?;
+    let target = match &session.user {
+        Some(u) => crate::store::exams::target_of(&state.db, u.id).await?,
+        None => None,
+    };
+    let mut exams = Vec::new();
+    for exam in crate::store::exams::list(&state.db).await? {
+        let domains = crate::bank::exam::shipped_exam(&exam.blueprint_id)
+            .map(|(_, bp)| bp.domains.iter().map(|d| d.title.clone()).collect())
+            .unwrap_or_default();
+        exams.push(ExamCard {
+            banner: super::exams::banner(&exam),
+            questions: counts.get(&exam.blueprint_id).copied().unwrap_or(0),
+            domains,
+            exam,
+        });
+    }
+    let lead = target.or_else(|| exams.first().map(|c| c.exam.code.clone()));
     render(&HomePage {
         layout: Layout::from_session(&session),
         notices,
+        exams,
+        lead,
     })
 }
 

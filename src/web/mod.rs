@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             "/account/password",
             get(account::password_page).post(account::change_password),
         )
+        .route("/account/target-exam", post(account::set_target_exam))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::index))
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/tokens", get(api::list_tokens))
+        .route("/api/v1/exams", get(api_exam::list_exams))
         .route("/api/v1/forms", get(api_exam::list_forms))
         .route("/api/v1/forms/{slug}/attempts", post(api_exam::start))
         .route("/api/v1/attempts/{id}", get(api_exam::get_attempt))
