@@ -49,6 +49,7 @@ impl Application {
         let db = store::connect_with_timeout(&config.database_url, config.max_connections, acquire)
             .await?;
         store::migrate(&db).await?;
+        store::exams::ensure_shipped(&db).await?;
         let read_db = match &config.database_read_url {
             Some(url) => store::connect_with_timeout(url, config.max_connections, acquire).await?,
             None => db.clone(),

@@ -225,15 +225,27 @@ fn assemble(open: usize, ended: &[EndedAttempt], domains: Vec<DomainMean>) -> Da
 /// The dashboard's figures for the filter, from the rollups (`attempt_summaries`, `attempt_domain_points`,
 /// maintained when an attempt ends) and the open attempts. Agrees with [`dashboard_live`].
 pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
+    dashboard_in(db, f, None).await
+}
+
+/// [`dashboard`] of one exam's attempts (by blueprint): domain ids are only unique within an exam, so the
+/// pages always pass one.
+pub async fn dashboard_in(
+    db: &PgPool,
+    f: &DashboardFilter,
+    blueprint: Option<&str>,
+) -> Result<Dashboard, sqlx::Error> {
     let (start, end) = f.bounds();
     let open: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM attempts a
          WHERE a.ended_at IS NULL AND a.ended_reason IS NULL AND a.mode = 'exam'
-           AND a.started_at >= $1 AND a.started_at < $2 AND ($3::uuid IS NULL OR a.form_id = $3)",
+           AND a.started_at >= $1 AND a.started_at < $2 AND ($3::uuid IS NULL OR a.form_id = $3)
+           AND ($4::text IS NULL OR a.blueprint_id = $4)",
     )
     .bind(start)
     .bind(end)
     .bind(f.form_id)
+    .bind(blueprint)
     .fetch_one(db)
     .await?;
     let rows = sqlx::query(
@@ -241,11 +253,13 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
                 s.minutes_allowed AS allowed
          FROM attempt_summaries s
          WHERE s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
+           AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
          ORDER BY s.started_at, s.attempt_id",
     )
     .bind(start)
     .bind(end)
     .bind(f.form_id)
+    .bind(blueprint)
     .fetch_all(db)
     .await?;
     let ended = rows
@@ -256,11 +270,13 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
         "SELECT p.domain, sum(p.earned)::float8 AS earned, sum(p.max)::float8 AS max
          FROM attempt_summaries s JOIN attempt_domain_points p ON p.attempt_id = s.attempt_id
          WHERE s.finished AND s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
+           AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
          GROUP BY p.domain ORDER BY p.domain",
     )
     .bind(start)
     .bind(end)
     .bind(f.form_id)
+    .bind(blueprint)
     .fetch_all(db)
     .await?;
     let domains = domains.iter().map(domain_mean).collect::<Result<_, _>>()?;
@@ -434,6 +450,16 @@ fn split_trial(
 /// question that has several revisions with data is described by the one with the most attempts. Agrees with
 /// [`item_analysis_live`].
 pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnalysis, sqlx::Error> {
+    item_analysis_in(db, owner, None).await
+}
+
+/// [`item_analysis`] of one exam's packs (by blueprint): question keys are only unique within an exam, so
+/// the pages always pass one.
+pub async fn item_analysis_in(
+    db: &PgPool,
+    owner: Option<Uuid>,
+    blueprint: Option<&str>,
+) -> Result<ItemAnalysis, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT ir.revision_id, ir.question_key, ir.bucket, ir.domain, ir.objective, ir.n, ir.sum_x, ir.sum_x2,
                 ir.n_rest, ir.sum_x_rest, ir.sum_x2_rest, ir.sum_r, ir.sum_r2, ir.sum_xr, ir.n_seconds,
@@ -441,18 +467,22 @@ pub async fn item_analysis(db: &PgPool, owner: Option<Uuid>) -> Result<ItemAnaly
                 EXISTS (SELECT 1 FROM item_revisions r JOIN items i ON i.id = r.item_id
                         WHERE r.id = ir.revision_id AND i.trial) AS marked_trial
          FROM item_rollups ir
-         WHERE ir.n > 0 AND ($1::uuid IS NULL OR ir.revision_id IN (
+         WHERE ir.n > 0 AND (($1::uuid IS NULL AND $2::text IS NULL) OR ir.revision_id IN (
              SELECT r.id FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
-             WHERE p.owner_id = $1))",
+             WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND ($2::text IS NULL OR p.blueprint_id = $2)))",
     )
     .bind(owner)
+    .bind(blueprint)
     .fetch_all(db)
     .await?;
     let attempts: i64 = sqlx::query_scalar(
         "SELECT count(DISTINCT ap.attempt_id) FROM attempt_packs ap
-         WHERE $1::uuid IS NULL OR ap.pack_id IN (SELECT id FROM packs WHERE owner_id = $1)",
+         WHERE ($1::uuid IS NULL AND $2::text IS NULL)
+            OR ap.pack_id IN (SELECT id FROM packs WHERE ($1::uuid IS NULL OR owner_id = $1)
+                                                    AND ($2::text IS NULL OR blueprint_id = $2))",
     )
     .bind(owner)
+    .bind(blueprint)
     .fetch_one(db)
     .await?;
     // question key → bucket → sums, and → revision → (n, domain, objective).
@@ -608,14 +638,25 @@ const WEAK_FROM_ATTEMPTS: usize = 5;
 /// The candidate's progress. Readiness uses their full mocks only (forms of at least
 /// [`FULL_MOCK_MIN_ITEMS`] items); the trend and the weakest objectives use every finished exam attempt.
 pub async fn progress(db: &PgPool, user_id: Uuid) -> Result<Progress, sqlx::Error> {
+    progress_in(db, user_id, None).await
+}
+
+/// [`progress`] for one exam (by blueprint): readiness is per exam, so the page always passes one.
+pub async fn progress_in(
+    db: &PgPool,
+    user_id: Uuid,
+    blueprint: Option<&str>,
+) -> Result<Progress, sqlx::Error> {
     let finished = finished_sql();
     let rows = sqlx::query(&format!(
         "SELECT a.id, a.title, a.started_at, a.item_count, a.scaled_score, COALESCE(a.passed, false) AS passed
          FROM attempts a
          WHERE a.user_id = $1 AND a.mode = 'exam' AND a.scaled_score IS NOT NULL AND {finished}
+           AND ($2::text IS NULL OR a.blueprint_id = $2)
          ORDER BY a.started_at, a.id"
     ))
     .bind(user_id)
+    .bind(blueprint)
     .fetch_all(db)
     .await?;
     let mut attempts = Vec::with_capacity(rows.len());

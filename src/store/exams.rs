@@ -135,3 +135,38 @@ pub async fn question_counts(
     .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// Writes the exams built into the binary (with their blueprints), so that every instance knows the
+/// catalogue even when it loads no bank. Idempotent; run at every start.
+pub async fn ensure_shipped(db: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    for (exam, blueprint) in crate::bank::exam::shipped() {
+        crate::store::bank::upsert_blueprint(&mut tx, blueprint).await?;
+        upsert(&mut *tx, exam).await?;
+    }
+    tx.commit().await
+}
+
+/// The exam of the person's latest attempt, if any.
+pub async fn latest_of(
+    db: impl PgExecutor<'_>,
+    user_id: uuid::Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT e.code FROM attempts a JOIN exams e ON e.blueprint_id = a.blueprint_id
+         WHERE a.user_id = $1 ORDER BY a.started_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// The exam of the site's latest exam-mode attempt, if any (where staff pages open).
+pub async fn latest_site_wide(db: impl PgExecutor<'_>) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT e.code FROM attempts a JOIN exams e ON e.blueprint_id = a.blueprint_id
+         WHERE a.mode = 'exam' ORDER BY a.started_at DESC LIMIT 1",
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::scoring::PASSING_SCORE;
 use crate::store::analytics::{self as store, Dashboard, DashboardFilter, ItemAnalysis, Progress};
 use crate::store::exam::FormRow;
+use crate::store::exams::ExamRow;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -37,6 +38,9 @@ pub struct AnalyticsQuery {
     /// Which chart's data (with `format=csv`).
     #[serde(default)]
     pub chart: Option<String>,
+    /// The exam (code); the person's target exam when absent.
+    #[serde(default)]
+    pub exam: Option<String>,
 }
 
 impl AnalyticsQuery {
@@ -308,6 +312,8 @@ fn line_chart(
 #[template(path = "analytics/admin.html")]
 pub struct AdminAnalyticsPage {
     pub layout: Layout,
+    pub exam: ExamRow,
+    pub exams: Vec<ExamRow>,
     pub from: String,
     pub to: String,
     pub form: String,
@@ -327,7 +333,7 @@ pub struct AdminAnalyticsPage {
 
 pub async fn admin(
     State(state): State<AppState>,
-    RequireAdmin(_, session): RequireAdmin,
+    RequireAdmin(user, session): RequireAdmin,
     Query(q): Query<AnalyticsQuery>,
 ) -> AppResult<Response> {
     let today = OffsetDateTime::now_utc().date();
@@ -342,7 +348,12 @@ pub async fn admin(
             "the start of the range is after its end".into(),
         ));
     }
-    let forms = crate::store::exam::list_forms(&state.db).await?;
+    let (exam, exams) = super::exams::chosen_for_staff(&state, user.id, q.exam.as_deref()).await?;
+    let forms: Vec<FormRow> = crate::store::exam::list_forms(&state.db)
+        .await?
+        .into_iter()
+        .filter(|f| f.blueprint_id == exam.blueprint_id)
+        .collect();
     let form_slug = q.form.clone().unwrap_or_default();
     let form_id = if form_slug.is_empty() {
         None
@@ -355,7 +366,12 @@ pub async fn admin(
                 .ok_or_else(|| AppError::BadRequest(format!("no form '{form_slug}'")))?,
         )
     };
-    let d = store::dashboard(&state.read_db, &DashboardFilter { from, to, form_id }).await?;
+    let d = store::dashboard_in(
+        &state.read_db,
+        &DashboardFilter { from, to, form_id },
+        Some(&exam.blueprint_id),
+    )
+    .await?;
     if q.wants_csv() {
         return admin_csv(q.chart(), &d);
     }
@@ -413,10 +429,13 @@ pub async fn admin(
         ("from", from.to_string()),
         ("to", to.to_string()),
         ("form", form_slug.clone()),
+        ("exam", exam.code.clone()),
     ])
     .unwrap_or_default();
     let page = AdminAnalyticsPage {
         layout: Layout::from_session(&session),
+        exam,
+        exams,
         from: from.to_string(),
         to: to.to_string(),
         form: form_slug,
@@ -614,6 +633,8 @@ pub struct AreaRow {
 #[template(path = "analytics/instructor.html")]
 pub struct InstructorAnalyticsPage {
     pub layout: Layout,
+    pub exam: ExamRow,
+    pub exams: Vec<ExamRow>,
     pub all_packs: bool,
     pub attempts: usize,
     pub items: Vec<ItemRow>,
@@ -650,7 +671,8 @@ pub async fn instructor(
     Query(q): Query<AnalyticsQuery>,
 ) -> AppResult<Response> {
     let owner = (user.role != Role::Admin).then_some(user.id);
-    let a = store::item_analysis(&state.read_db, owner).await?;
+    let (exam, exams) = super::exams::chosen_for_staff(&state, user.id, q.exam.as_deref()).await?;
+    let a = store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
@@ -701,6 +723,8 @@ pub async fn instructor(
     );
     let page = InstructorAnalyticsPage {
         layout: Layout::from_session(&session),
+        exam,
+        exams,
         all_packs: owner.is_none(),
         attempts: a.attempts,
         domains: area_rows(&a.domains),
@@ -831,6 +855,9 @@ pub struct WeakRow {
 #[template(path = "analytics/progress.html")]
 pub struct ProgressPage {
     pub layout: Layout,
+    pub exam: ExamRow,
+    pub exams: Vec<ExamRow>,
+    pub banner: Option<String>,
     pub rows: Vec<ProgressRow>,
     pub domains: Vec<String>,
     pub weakest: Vec<WeakRow>,
@@ -845,7 +872,8 @@ pub async fn progress(
     CurrentUser(user, session): CurrentUser,
     Query(q): Query<AnalyticsQuery>,
 ) -> AppResult<Response> {
-    let p = store::progress(&state.read_db, user.id).await?;
+    let (exam, exams) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
+    let p = store::progress_in(&state.read_db, user.id, Some(&exam.blueprint_id)).await?;
     if q.wants_csv() {
         return progress_csv(q.chart(), &p);
     }
@@ -903,6 +931,9 @@ pub async fn progress(
     };
     let page = ProgressPage {
         layout: Layout::from_session(&session),
+        banner: super::exams::banner(&exam),
+        exam,
+        exams,
         rows,
         domains: p.domains.clone(),
         weak_ids: p.weakest.iter().map(|w| w.objective.clone()).collect(),

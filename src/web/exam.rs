@@ -23,14 +23,22 @@ use uuid::Uuid;
 #[template(path = "candidate/forms.html")]
 pub struct FormsPage {
     pub layout: Layout,
-    /// The exam shown (the person's target unless another was asked for).
-    pub exam: ExamRow,
     pub exams: Vec<ExamRow>,
+    /// One section per exam shown: the asked-for exam alone, or every exam with the target exam first and
+    /// then bookable ones before retired ones.
+    pub sections: Vec<ExamSection>,
+    /// The exam asked for, when the page shows one.
+    pub only: Option<ExamRow>,
+    pub notices: Vec<OutcomeNotice>,
+}
+
+/// An exam's forms on the mock exams page.
+pub struct ExamSection {
+    pub exam: ExamRow,
     pub banner: Option<String>,
-    /// True when `exam` is the person's target exam.
+    /// True when this is the person's target exam.
     pub is_target: bool,
     pub forms: Vec<FormRow>,
-    pub notices: Vec<OutcomeNotice>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -44,20 +52,34 @@ pub async fn forms(
     CurrentUser(user, session): CurrentUser,
     Query(q): Query<ExamQuery>,
 ) -> AppResult<Html<String>> {
-    let (exam, exams) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
+    let (asked, exams) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
+    let only = q.exam.as_deref().filter(|e| !e.is_empty()).map(|_| asked);
     let target = crate::store::exams::target_of(&state.db, user.id).await?;
-    let forms = store::list_forms(&state.db)
-        .await?
+    let all_forms = store::list_forms(&state.db).await?;
+    let mut shown: Vec<ExamRow> = match &only {
+        Some(e) => vec![e.clone()],
+        None => exams.clone(),
+    };
+    // The target exam leads; the rest keep the catalogue's order (bookable first).
+    shown.sort_by_key(|e| target.as_deref() != Some(e.code.as_str()));
+    let sections = shown
         .into_iter()
-        .filter(|f| f.blueprint_id == exam.blueprint_id)
+        .map(|exam| ExamSection {
+            banner: super::exams::banner(&exam),
+            is_target: target.as_deref() == Some(exam.code.as_str()),
+            forms: all_forms
+                .iter()
+                .filter(|f| f.blueprint_id == exam.blueprint_id)
+                .cloned()
+                .collect(),
+            exam,
+        })
         .collect();
     render(&FormsPage {
         layout: Layout::from_session(&session),
-        banner: super::exams::banner(&exam),
-        is_target: target.as_deref() == Some(exam.code.as_str()),
-        exam,
         exams,
-        forms,
+        sections,
+        only,
         notices: outcome_notices(&state, &user).await?,
     })
 }

@@ -1,5 +1,6 @@
 //! Which exam a page is about: the one asked for (`?exam=AI-103`), else the person's target exam, else the
-//! first bookable exam of the catalogue. One place, so every page follows the same rule.
+//! exam of their latest attempt, else (staff pages) the exam of the site's latest attempt, else the first
+//! bookable exam that has published questions. One place, so every page follows the same rule.
 
 use crate::error::{AppError, AppResult};
 use crate::store::exams::{self, ExamRow};
@@ -13,6 +14,25 @@ pub async fn chosen(
     user: Option<Uuid>,
     requested: Option<&str>,
 ) -> AppResult<(ExamRow, Vec<ExamRow>)> {
+    pick(state, user, requested, false).await
+}
+
+/// [`chosen`] for staff pages (dashboards, item analysis): without a choice of their own, they open on the
+/// exam the site's latest attempt belongs to.
+pub async fn chosen_for_staff(
+    state: &AppState,
+    user: Uuid,
+    requested: Option<&str>,
+) -> AppResult<(ExamRow, Vec<ExamRow>)> {
+    pick(state, Some(user), requested, true).await
+}
+
+async fn pick(
+    state: &AppState,
+    user: Option<Uuid>,
+    requested: Option<&str>,
+    staff: bool,
+) -> AppResult<(ExamRow, Vec<ExamRow>)> {
     let all = exams::list(&state.db).await?;
     if let Some(code) = requested.filter(|c| !c.is_empty()) {
         let found = all
@@ -22,12 +42,21 @@ pub async fn chosen(
             .ok_or(AppError::NotFound)?;
         return Ok((found, all));
     }
-    let target = match user {
-        Some(id) => exams::target_of(&state.db, id).await?,
+    let mut wanted = match user {
+        Some(id) => match exams::target_of(&state.db, id).await? {
+            Some(t) => Some(t),
+            None => exams::latest_of(&state.db, id).await?,
+        },
         None => None,
     };
-    let pick = target
+    if wanted.is_none() && staff {
+        wanted = exams::latest_site_wide(&state.db).await?;
+    }
+    let counts = exams::question_counts(&state.db).await?;
+    let has_items = |e: &&ExamRow| counts.get(&e.blueprint_id).is_some_and(|n| *n > 0);
+    let pick = wanted
         .and_then(|t| all.iter().find(|e| e.code == t))
+        .or_else(|| all.iter().find(has_items))
         .or_else(|| all.first())
         .cloned()
         .ok_or_else(|| AppError::Unprocessable("no exam is loaded yet".into()))?;
