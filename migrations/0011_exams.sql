@@ -25,3 +25,7 @@ CREATE INDEX attempts_user_blueprint_idx ON attempts (user_id, blueprint_id, sta
 -- The exam a person studies for (menus, practice and progress follow it), and the time zone dates are shown in.
 ALTER TABLE users ADD COLUMN target_exam text REFERENCES exams (code) ON DELETE SET NULL;
 ALTER TABLE users ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';
+
+-- A held upload remembers the exam it was uploaded for (earlier ones were AI-102's).
+ALTER TABLE uploads ADD COLUMN blueprint_id text;
+UPDATE uploads SET blueprint_id = 'ai102';

@@ -24,7 +24,7 @@ pub enum UploadOutcome {
     Refused(Box<Upload>),
 }
 
-/// The blueprint packs are placed in (the shipped one; a pack naming another is refused by the checker).
+/// The AI-102 blueprint: where the command line places a file of another format that names no exam.
 ///
 /// Parsed once per process: it is built into the binary.
 pub fn blueprint() -> Result<&'static Blueprint, AppError> {
@@ -33,6 +33,45 @@ pub fn blueprint() -> Result<&'static Blueprint, AppError> {
         .get_or_init(|| crate::bank::check::shipped_blueprint().map_err(|p| format!("{p:?}")))
         .as_ref()
         .map_err(|p| AppError::internal(anyhow::anyhow!("the shipped blueprint is broken: {p}")))
+}
+
+/// The shipped blueprint with this id (every exam of the catalogue has one), for packs that target it.
+pub fn blueprint_of(id: &str) -> Result<&'static Blueprint, AppError> {
+    crate::bank::exam::shipped()
+        .iter()
+        .find(|(_, bp)| bp.id == id)
+        .map(|(_, bp)| bp)
+        .ok_or_else(|| AppError::BadRequest(format!("`{id}` is not the blueprint of an exam")))
+}
+
+/// The blueprint of the exam named by its code (`AI-103`, any case), or a 400 that names the exams.
+pub fn blueprint_for_exam(code: Option<&str>) -> Result<&'static Blueprint, AppError> {
+    let codes = || {
+        crate::bank::exam::shipped()
+            .iter()
+            .map(|(e, _)| e.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let code = code
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "choose the exam the pack is for (`exam`): one of {}",
+                codes()
+            ))
+        })?;
+    crate::bank::exam::shipped()
+        .iter()
+        .find(|(e, bp)| e.code.eq_ignore_ascii_case(code) || bp.id == code)
+        .map(|(_, bp)| bp)
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{code}` is not an exam of the catalogue: use one of {}",
+                codes()
+            ))
+        })
 }
 
 /// May `user` write to the pack with this key? Instructors own the packs they upload; admins may write to
@@ -46,6 +85,7 @@ pub fn may_write(user: &User, pack: &PackAccess) -> bool {
 pub async fn upload(
     db: &PgPool,
     user: &User,
+    bp: &'static Blueprint,
     file_name: &str,
     bytes: &[u8],
     format: Option<Format>,
@@ -57,7 +97,6 @@ pub async fn upload(
             bytes.len(),
         )));
     }
-    let bp = blueprint()?;
     let bytes_owned = bytes.to_vec();
     let name = file_name.to_owned();
     let read =
@@ -70,7 +109,7 @@ pub async fn upload(
     }
     let left_out = read.problems.clone();
     Ok(UploadOutcome::Imported(
-        import_read(db, Some(user), file_name, read, false).await?,
+        import_read_for(db, Some(user), bp, file_name, read, false).await?,
         left_out,
     ))
 }
@@ -85,7 +124,18 @@ pub async fn import_read(
     read: Upload,
     publish: bool,
 ) -> Result<ImportSummary, AppError> {
-    let bp = blueprint()?;
+    import_read_for(db, user, blueprint()?, file_name, read, publish).await
+}
+
+/// [`import_read`] for a pack of the exam with blueprint `bp` (a file without pack metadata gets it).
+pub async fn import_read_for(
+    db: &PgPool,
+    user: Option<&User>,
+    bp: &'static Blueprint,
+    file_name: &str,
+    read: Upload,
+    publish: bool,
+) -> Result<ImportSummary, AppError> {
     let meta = read
         .meta
         .clone()
@@ -168,7 +218,7 @@ pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
 
 /// [`publish_problems`] off the async workers: checking a pack of thousands of items takes a second.
 pub async fn check_for_publishing(pack: Pack) -> Result<(Pack, Vec<Problem>), AppError> {
-    let bp = blueprint()?;
+    let bp = blueprint_of(&pack.meta.blueprint)?;
     tokio::task::spawn_blocking(move || {
         let problems = publish_problems(&pack, bp);
         (pack, problems)
@@ -222,7 +272,7 @@ async fn save_pack(
     pack: &Pack,
     source: &str,
 ) -> Result<ImportSummary, AppError> {
-    let bp = blueprint()?;
+    let bp = blueprint_of(&pack.meta.blueprint)?;
     Ok(store::import_pack_as(
         db,
         pack,
@@ -249,7 +299,8 @@ pub async fn assign(
     category: Option<&str>,
     objective: &str,
 ) -> Result<usize, AppError> {
-    let bp = blueprint()?;
+    let (_, mut pack, categories) = writable_pack(db, user, pack_id).await?;
+    let bp = blueprint_of(&pack.meta.blueprint)?;
     let domain = bp
         .domains
         .iter()
@@ -261,7 +312,6 @@ pub async fn assign(
         })?
         .id
         .clone();
-    let (_, mut pack, categories) = writable_pack(db, user, pack_id).await?;
     let mut n = 0;
     for item in &mut pack.items {
         let Item::Question(q) = item else { continue };
@@ -308,7 +358,7 @@ pub async fn edit_item(
     text: &str,
 ) -> Result<Result<ImportSummary, Vec<Problem>>, AppError> {
     let (_, mut pack, _) = writable_pack(db, user, pack_id).await?;
-    let bp = blueprint()?;
+    let bp = blueprint_of(&pack.meta.blueprint)?;
     let Some(index) = pack.items.iter().position(|i| i.id() == item_key) else {
         return Err(AppError::NotFound);
     };

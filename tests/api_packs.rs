@@ -35,7 +35,7 @@ struct Api<'a> {
 impl Api<'_> {
     async fn upload(&self, query: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client
-            .post(self.app.url(&format!("/api/v1/packs?{query}")))
+            .post(self.app.url(&format!("/api/v1/packs?exam=AI-102&{query}")))
             .bearer_auth(&self.token)
             .header("content-type", "application/octet-stream")
             .body(body)

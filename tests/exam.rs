@@ -624,7 +624,8 @@ async fn exam_pages_need_a_signed_in_user() {
 
 #[tokio::test]
 async fn the_shipped_bank_loads_idempotently_with_its_two_forms() {
-    let bank = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let bank =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank/exams/ai-102");
     let app = TestApp::spawn_with(|c| c.load_bank = Some(bank.clone())).await;
     let n_items = app.count("SELECT count(*) FROM items").await;
     let n_revisions = app.count("SELECT count(*) FROM item_revisions").await;
@@ -1235,7 +1236,8 @@ async fn a_yes_no_series_is_answered_one_statement_at_a_time_as_the_page_sends_i
 
 #[tokio::test]
 async fn every_quick_15_attempt_shows_every_item_type() {
-    let bank = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let bank =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("question-bank/exams/ai-102");
     let app = TestApp::spawn_with(|c| c.load_bank = Some(bank)).await;
     candidate(&app).await;
     for _ in 0..25 {

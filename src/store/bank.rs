@@ -395,28 +395,32 @@ pub async fn hold_upload(
     file_name: &str,
     format: &str,
     content: &[u8],
+    blueprint_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar(
         "WITH old AS (DELETE FROM uploads WHERE created_at < now() - interval '1 day')
-         INSERT INTO uploads (id, owner_id, file_name, format, content) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+         INSERT INTO uploads (id, owner_id, file_name, format, content, blueprint_id)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(Uuid::new_v4())
     .bind(owner)
     .bind(file_name)
     .bind(format)
     .bind(content)
+    .bind(blueprint_id)
     .fetch_one(db)
     .await
 }
 
-/// A held upload of `owner`: (file name, format, bytes).
+/// A held upload of `owner`: (file name, format, bytes, the exam's blueprint id).
 pub async fn held_upload(
     db: &PgPool,
     id: Uuid,
     owner: Uuid,
-) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+) -> Result<Option<(String, String, Vec<u8>, String)>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT file_name, format, content FROM uploads WHERE id = $1 AND owner_id = $2",
+        "SELECT file_name, format, content, COALESCE(blueprint_id, 'ai102') AS blueprint_id
+         FROM uploads WHERE id = $1 AND owner_id = $2",
     )
     .bind(id)
     .bind(owner)
@@ -427,6 +431,7 @@ pub async fn held_upload(
             r.try_get("file_name")?,
             r.try_get("format")?,
             r.try_get("content")?,
+            r.try_get("blueprint_id")?,
         ))
     })
     .transpose()
@@ -464,6 +469,8 @@ pub async fn audit(
 pub struct PackRow {
     pub id: Uuid,
     pub pack_key: String,
+    /// The exam's blueprint the pack targets.
+    pub blueprint_id: String,
     pub title: String,
     pub version: i32,
     pub status: String,
@@ -476,7 +483,7 @@ pub struct PackRow {
 /// One pack as [`list_packs`] lists it (for a user already allowed to write to it).
 pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT p.id, p.pack_key, p.title, p.version, p.status,
+        "SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
                 count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
                 true AS owned
          FROM packs p
@@ -492,7 +499,7 @@ pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Er
 
 pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT p.id, p.pack_key, p.title, p.version, p.status,
+        "SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
                 count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
                 ($1::uuid IS NULL OR p.owner_id IS NOT DISTINCT FROM $1) AS owned
          FROM packs p
@@ -689,8 +696,13 @@ pub async fn load_bank(db: &PgPool, root: &std::path::Path) -> anyhow::Result<Ve
         let (summary, pack) = import_path(db, &dir, None, "published").await?;
         if let Some(exam) = &exam {
             crate::store::exams::upsert(db, exam).await?;
-            crate::store::exam::ensure_default_forms(db, summary.pack_id, &exam.blueprint, &exam.forms)
-                .await?;
+            crate::store::exam::ensure_default_forms(
+                db,
+                summary.pack_id,
+                &exam.blueprint,
+                &exam.forms,
+            )
+            .await?;
         }
         out.push(LoadedExam {
             exam,

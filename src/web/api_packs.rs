@@ -166,6 +166,9 @@ pub struct UploadQuery {
     /// Import the valid items of a file with problems as a draft (the problems of the others are returned).
     #[serde(default)]
     pub draft_valid: bool,
+    /// The exam the pack is for, by its code (`AI-103`); required. `GET /api/v1/exams` lists them.
+    #[serde(default)]
+    pub exam: Option<String>,
 }
 
 /// The request body as bytes; a body over the upload limit is a 413 problem document.
@@ -211,6 +214,7 @@ pub async fn upload(
     UploadBody(bytes): UploadBody,
 ) -> ApiResult<Response> {
     let user = instructor(user)?;
+    let bp = crate::packs::blueprint_for_exam(q.exam.as_deref())?;
     let format = match q
         .format
         .as_deref()
@@ -231,7 +235,7 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(AppError::BadRequest("the request body (the file) is empty".into()).into());
     }
-    match packs::upload(&state.db, &user, name, &bytes, format, q.draft_valid).await? {
+    match packs::upload(&state.db, &user, bp, name, &bytes, format, q.draft_valid).await? {
         UploadOutcome::Imported(summary, left_out) => {
             let body = UploadResult {
                 pack: pack_info(&state, summary.pack_id).await?,

@@ -87,6 +87,10 @@ pub fn group_problems(problems: &[Problem]) -> Vec<ProblemGroup> {
 #[template(path = "instructor/upload.html")]
 pub struct UploadPage {
     pub layout: Layout,
+    /// The catalogue, to choose the exam the pack is for.
+    pub exams: Vec<crate::store::exams::ExamRow>,
+    /// The exam chosen (its code).
+    pub exam: String,
     pub max_mib: usize,
     pub error: Option<String>,
     pub file_name: String,
@@ -101,6 +105,8 @@ impl UploadPage {
     fn new(session: &Session) -> UploadPage {
         UploadPage {
             layout: Layout::from_session(session),
+            exams: Vec::new(),
+            exam: String::new(),
             max_mib: MAX_UPLOAD_BYTES / (1024 * 1024),
             error: None,
             file_name: String::new(),
@@ -113,10 +119,32 @@ impl UploadPage {
     }
 }
 
+/// The upload page for an exam: the one asked for, else the instructor's usual one.
+async fn upload_page_for(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    exam: Option<&str>,
+) -> AppResult<UploadPage> {
+    let (exam, exams) = super::exams::chosen_for_staff(state, user.id, exam).await?;
+    let mut page = UploadPage::new(session);
+    page.exam = exam.code;
+    page.exams = exams;
+    Ok(page)
+}
+
+#[derive(Deserialize, Default)]
+pub struct UploadQuery {
+    #[serde(default)]
+    exam: Option<String>,
+}
+
 pub async fn upload_page(
-    RequireInstructor(_, session): RequireInstructor,
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    Query(q): Query<UploadQuery>,
 ) -> AppResult<Html<String>> {
-    render(&UploadPage::new(&session))
+    render(&upload_page_for(&state, &user, &session, q.exam.as_deref()).await?)
 }
 
 /// POST /instructor/upload (multipart: csrf_token, format, file).
@@ -126,6 +154,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let mut csrf = String::new();
+    let mut exam: Option<String> = None;
     let mut format = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart
@@ -135,6 +164,7 @@ pub async fn upload(
     {
         match field.name().unwrap_or("") {
             "csrf_token" => csrf = field.text().await.unwrap_or_default(),
+            "exam" => exam = Some(field.text().await.unwrap_or_default()),
             "format" => {
                 let f = field.text().await.unwrap_or_default();
                 if !f.is_empty() && f != "auto" {
@@ -164,12 +194,22 @@ pub async fn upload(
     if session.csrf_token.is_empty() || !crate::auth::secrets_equal(&csrf, &session.csrf_token) {
         return Err(AppError::Csrf);
     }
+    let page_exam = exam.as_deref().filter(|e| !e.is_empty());
+    let bp = match page_exam {
+        Some(code) => crate::packs::blueprint_for_exam(Some(code))?,
+        // A form without the field (a page or script from before there were several exams): AI-102, the one
+        // exam there was then.
+        None => crate::packs::blueprint()?,
+    };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let mut page = UploadPage::new(&session);
+        let mut page = upload_page_for(&state, &user, &session, page_exam).await?;
         page.error = Some("Choose a file to upload.".into());
         return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
     };
-    upload_outcome(&state, &user, &session, &name, &bytes, format, false, None).await
+    upload_outcome(
+        &state, &user, &session, bp, &name, &bytes, format, false, None,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -177,13 +217,15 @@ async fn upload_outcome(
     state: &AppState,
     user: &User,
     session: &Session,
+    bp: &'static crate::bank::model::Blueprint,
     name: &str,
     bytes: &[u8],
     format: Option<Format>,
     draft_valid: bool,
     held: Option<Uuid>,
 ) -> AppResult<Response> {
-    match packs::upload(&state.db, user, name, bytes, format, draft_valid).await {
+    let exam_code = crate::web::api_exam::exam_code(&bp.id);
+    match packs::upload(&state.db, user, bp, name, bytes, format, draft_valid).await {
         Ok(UploadOutcome::Imported(summary, _)) => {
             if let Some(h) = held {
                 store::bank::drop_upload(&state.db, h).await?;
@@ -199,12 +241,19 @@ async fn upload_outcome(
             let held = match held {
                 Some(h) => Some(h),
                 None if valid > 0 => Some(
-                    store::bank::hold_upload(&state.db, user.id, name, upload.format.name(), bytes)
-                        .await?,
+                    store::bank::hold_upload(
+                        &state.db,
+                        user.id,
+                        name,
+                        upload.format.name(),
+                        bytes,
+                        &bp.id,
+                    )
+                    .await?,
                 ),
                 None => None,
             };
-            let mut page = UploadPage::new(session);
+            let mut page = upload_page_for(state, user, session, Some(&exam_code)).await?;
             page.file_name = name.to_owned();
             page.problem_count = upload.problems.len();
             page.groups = group_problems(&upload.problems);
@@ -214,7 +263,7 @@ async fn upload_outcome(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::TooLarge(_))) => {
-            let mut page = UploadPage::new(session);
+            let mut page = upload_page_for(state, user, session, Some(&exam_code)).await?;
             page.file_name = name.to_owned();
             page.error = Some(e.to_string());
             Ok((e.status(), render(&page)?).into_response())
@@ -230,13 +279,14 @@ pub async fn import_valid(
     Path(id): Path<Uuid>,
     crate::auth::session::CsrfForm(_): crate::auth::session::CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (name, format, bytes) = store::bank::held_upload(&state.db, id, user.id)
+    let (name, format, bytes, blueprint_id) = store::bank::held_upload(&state.db, id, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
     upload_outcome(
         &state,
         &user,
         &session,
+        packs::blueprint_of(&blueprint_id)?,
         &name,
         &bytes,
         Format::parse(&format),
@@ -299,7 +349,7 @@ async fn pack_page(
     publish_problems: Option<Vec<Problem>>,
 ) -> AppResult<Html<String>> {
     let (access, pack, categories) = packs::writable_pack(&state.db, user, id).await?;
-    let bp = packs::blueprint()?;
+    let bp = packs::blueprint_of(&pack.meta.blueprint)?;
     let (pack, problems) = match publish_problems {
         Some(p) => (pack, p),
         None => packs::check_for_publishing(pack).await?,
@@ -807,7 +857,23 @@ pub async fn form_create(
         page.error = Some("Choose at least one published pack.".into());
         return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
     }
-    let bp = packs::blueprint()?;
+    // A form draws from one exam's packs: the blueprint is theirs.
+    let mut blueprints: Vec<&str> = page
+        .packs
+        .iter()
+        .filter(|p| chosen.contains(&p.id))
+        .map(|p| p.blueprint_id.as_str())
+        .collect();
+    blueprints.sort_unstable();
+    blueprints.dedup();
+    if blueprints.len() > 1 {
+        page.error = Some(
+            "The chosen packs belong to different exams: a form draws from one exam's packs."
+                .into(),
+        );
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    }
+    let bp = packs::blueprint_of(blueprints.first().copied().unwrap_or("ai102"))?;
     let pool = store::bank::packs_pool(&state.db, &chosen).await?;
     let run = dry_run(
         &pool,
