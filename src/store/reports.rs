@@ -12,6 +12,8 @@ pub struct QueueRow {
     pub id: Uuid,
     pub pack_id: Uuid,
     pub pack_key: String,
+    /// The exam the pack targets (its code), or its blueprint id when the exam is unknown.
+    pub exam: String,
     /// The pack entry (a question, or the case study holding the question).
     pub item_key: String,
     /// The question reported (a case-study question's own id).
@@ -42,7 +44,9 @@ impl QueueRow {
     }
 }
 
-const QUEUE_SELECT: &str = "SELECT rp.id, p.id AS pack_id, p.pack_key, i.item_key, rp.question_key, rp.kind,
+const QUEUE_SELECT: &str = "SELECT rp.id, p.id AS pack_id, p.pack_key,
+        COALESCE((SELECT e.code FROM exams e WHERE e.blueprint_id = p.blueprint_id), p.blueprint_id) AS exam,
+        i.item_key, rp.question_key, rp.kind,
         rp.comment, rp.status, rp.resolution, rp.fixed_revision, r.revision AS reported_revision,
         i.current_revision, i.retired, rp.user_id AS reporter_id, u.email AS reporter_email, rp.created_at,
         rp.resolved_at
@@ -56,9 +60,20 @@ pub async fn queue(
     owner: Option<Uuid>,
     open_only: bool,
 ) -> Result<Vec<QueueRow>, sqlx::Error> {
+    queue_in(db, owner, open_only, None).await
+}
+
+/// [`queue`] of one exam's packs (by blueprint id), or of every exam for `None`.
+pub async fn queue_in(
+    db: impl PgExecutor<'_>,
+    owner: Option<Uuid>,
+    open_only: bool,
+    blueprint: Option<&str>,
+) -> Result<Vec<QueueRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{QUEUE_SELECT}
          WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND (NOT $2 OR rp.status = 'open')
+           AND ($3::text IS NULL OR p.blueprint_id = $3)
          ORDER BY rp.status = 'open' DESC,
                   CASE WHEN rp.status = 'open' THEN rp.created_at END ASC,
                   COALESCE(rp.resolved_at, rp.created_at) DESC
@@ -66,6 +81,7 @@ pub async fn queue(
     ))
     .bind(owner)
     .bind(open_only)
+    .bind(blueprint)
     .fetch_all(db)
     .await
 }

@@ -469,6 +469,8 @@ pub struct ResultPage {
     pub items: Vec<ReviewedItem>,
     pub late: bool,
     pub reported: Option<i32>,
+    /// Shown when the attempt's exam is retired (or retiring, or in beta).
+    pub exam_banner: Option<String>,
 }
 
 pub async fn result(
@@ -486,18 +488,11 @@ pub async fn result(
         .as_ref()
         .map(|j| j.0.clone())
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("ended attempt without result")))?;
-    let blueprint_id: Option<String> = match attempt.form_id {
-        Some(f) => {
-            sqlx::query_scalar("SELECT blueprint_id FROM exam_forms WHERE id = $1")
-                .bind(f)
-                .fetch_optional(&state.db)
-                .await?
-        }
-        None => None,
-    };
-    let blueprint = store::blueprint(&state.db, blueprint_id.as_deref().unwrap_or("ai102"))
-        .await
-        .ok();
+    // The attempt's own exam: its domain titles and, when the exam is retired, the banner.
+    let blueprint = store::blueprint(&state.db, &attempt.blueprint_id).await.ok();
+    let exam_banner = crate::store::exams::find(&state.db, &attempt.blueprint_id)
+        .await?
+        .and_then(|e| super::exams::banner(&e));
     let title_of = |d: &str| {
         blueprint
             .as_ref()
@@ -555,6 +550,7 @@ pub async fn result(
         items,
         late: q.contains_key("late"),
         reported: q.get("reported").and_then(|v| v.parse().ok()),
+        exam_banner,
         attempt,
     };
     Ok(render(&page)?.into_response())

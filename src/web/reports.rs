@@ -43,6 +43,7 @@ pub fn pseudonym(user_id: Uuid) -> String {
 /// One report of the queue, ready to show.
 pub struct QueueEntry {
     pub id: Uuid,
+    pub exam: String,
     pub pack_key: String,
     pub item_key: String,
     pub question_key: String,
@@ -71,6 +72,7 @@ impl QueueEntry {
         let item = format!("/instructor/packs/{}/items/{}", r.pack_id, r.item_key);
         QueueEntry {
             id: r.id,
+            exam: r.exam.clone(),
             pack_key: r.pack_key.clone(),
             item_key: r.item_key.clone(),
             question_key: r.question_key.clone(),
@@ -106,6 +108,9 @@ pub struct Refusal {
 pub struct QueuePage {
     pub layout: Layout,
     pub all_packs: bool,
+    pub exams: Vec<crate::store::exams::ExamRow>,
+    /// The exam the queue is narrowed to, if any.
+    pub exam: Option<String>,
     /// Resolved reports are listed too.
     pub show_all: bool,
     pub entries: Vec<QueueEntry>,
@@ -123,6 +128,9 @@ impl QueuePage {
 pub struct QueueQuery {
     #[serde(default)]
     status: Option<String>,
+    /// One exam's reports (its code); every exam's when absent.
+    #[serde(default)]
+    exam: Option<String>,
     #[serde(default)]
     done: Option<String>,
 }
@@ -138,12 +146,26 @@ async fn queue_page(
     show_all: bool,
     done: Option<&'static str>,
     refusal: Option<Refusal>,
+    exam: Option<&str>,
 ) -> AppResult<QueuePage> {
     let owner = owner_of(user);
-    let rows = store::queue(&state.db, owner, !show_all).await?;
+    let exams = crate::store::exams::list(&state.db).await?;
+    let blueprint = match exam {
+        Some(code) => Some(
+            exams
+                .iter()
+                .find(|e| e.code.eq_ignore_ascii_case(code))
+                .map(|e| e.blueprint_id.clone())
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let rows = store::queue_in(&state.db, owner, !show_all, blueprint.as_deref()).await?;
     Ok(QueuePage {
         layout,
         all_packs: owner.is_none(),
+        exam: exam.map(|c| c.to_ascii_uppercase()),
+        exams,
         show_all,
         entries: rows
             .iter()
@@ -185,6 +207,7 @@ pub async fn queue(
         show_all,
         done,
         None,
+        q.exam.as_deref().filter(|e| !e.is_empty()),
     )
     .await?;
     Ok(render(&page)?.into_response())
@@ -215,7 +238,7 @@ async fn refuse(
     layout: Layout,
     refusal: Refusal,
 ) -> AppResult<Response> {
-    let page = queue_page(state, user, layout, false, None, Some(refusal)).await?;
+    let page = queue_page(state, user, layout, false, None, Some(refusal), None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
