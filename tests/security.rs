@@ -207,6 +207,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/account/password", Rule::SignedIn),
     ("POST", "/account/tokens", Rule::SignedIn),
     ("POST", "/account/target-exam", Rule::SignedIn),
+    ("POST", "/account/time-zone", Rule::SignedIn),
     ("GET", "/api/v1/exams", Rule::SignedIn),
     ("POST", "/account/tokens/{id}/revoke", Rule::Owner),
     ("GET", "/progress", Rule::SignedIn),

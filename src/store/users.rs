@@ -520,3 +520,61 @@ pub async fn clear_sign_in_failures(db: &PgPool, email: &str) -> Result<(), sqlx
         .await?;
     Ok(())
 }
+
+/// Formats instants in the user's time zone (PostgreSQL's time zone database, so summer time is right for
+/// each instant), as `YYYY-MM-DD HH:MM`, in the order given. One round trip for a whole page.
+pub async fn local_times(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    times: &[time::OffsetDateTime],
+) -> Result<Vec<String>, sqlx::Error> {
+    if times.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(
+        "SELECT to_char(t AT TIME ZONE COALESCE((SELECT time_zone FROM users WHERE id = $1), 'UTC'),
+                        'YYYY-MM-DD HH24:MI')
+         FROM unnest($2::timestamptz[]) WITH ORDINALITY AS x(t, n) ORDER BY n",
+    )
+    .bind(user_id)
+    .bind(times)
+    .fetch_all(db)
+    .await
+}
+
+/// The account's time zone (an IANA name such as `Europe/Paris`).
+pub async fn time_zone(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await
+        .map(|z| z.unwrap_or_else(|| "UTC".to_owned()))
+}
+
+/// Sets the account's time zone when PostgreSQL knows the name; false (nothing changed) otherwise.
+pub async fn set_time_zone(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    zone: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET time_zone = $2
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $2)",
+    )
+    .bind(user_id)
+    .bind(zone)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The time zone names PostgreSQL knows, for the account page's list (region/city names and UTC).
+pub async fn time_zone_names(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM pg_timezone_names
+         WHERE name = 'UTC' OR (name ~ '^[A-Z][a-z]+/' AND name !~ '^(Etc|SystemV|US|Brazil|Canada|Chile|Mexico)/')
+         ORDER BY name",
+    )
+    .fetch_all(db)
+    .await
+}

@@ -22,25 +22,94 @@ pub struct AccountPage {
     pub exams: Vec<crate::store::exams::ExamRow>,
     /// The exam the person studies for.
     pub target: Option<String>,
+    /// The account's time zone, and the names to choose from.
+    pub time_zone: String,
+    pub zones: Vec<String>,
+    /// Each token's last use, in the account's time zone ("never" when unused).
+    pub last_used: Vec<String>,
+    /// A confirmation after a change on this page.
+    pub saved: Option<String>,
     pub tokens: Vec<TokenInfo>,
     /// A token just created: shown once, never again.
     pub new_token: Option<String>,
     pub error: Option<String>,
 }
 
+/// The account page's data for `user`.
+async fn account_page(
+    state: &AppState,
+    user: &crate::auth::session::User,
+    session: &crate::auth::session::Session,
+    new_token: Option<String>,
+    error: Option<String>,
+    saved: Option<String>,
+) -> AppResult<AccountPage> {
+    let tokens = store::tokens::list(&state.db, user.id).await?;
+    let used: Vec<_> = tokens.iter().filter_map(|t| t.last_used_at).collect();
+    let mut local = store::users::local_times(&state.db, user.id, &used)
+        .await?
+        .into_iter();
+    let last_used = tokens
+        .iter()
+        .map(|t| match t.last_used_at {
+            Some(_) => local.next().unwrap_or_default(),
+            None => "never".to_owned(),
+        })
+        .collect();
+    Ok(AccountPage {
+        layout: Layout::from_session(session),
+        exams: store::exams::list(&state.db).await?,
+        target: store::exams::target_of(&state.db, user.id).await?,
+        time_zone: store::users::time_zone(&state.db, user.id).await?,
+        zones: store::users::time_zone_names(&state.db).await?,
+        last_used,
+        saved,
+        tokens,
+        new_token,
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
 pub async fn overview(
     State(state): State<AppState>,
     CurrentUser(user, session): CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<AccountQuery>,
 ) -> AppResult<Html<String>> {
-    let tokens = store::tokens::list(&state.db, user.id).await?;
-    render(&AccountPage {
-        layout: Layout::from_session(&session),
-        exams: store::exams::list(&state.db).await?,
-        target: store::exams::target_of(&state.db, user.id).await?,
-        tokens,
-        new_token: None,
-        error: None,
-    })
+    let saved = match q.saved.as_deref() {
+        Some("time-zone") => Some("Your time zone is saved: dates are shown in it.".to_owned()),
+        Some("target-exam") => Some("Your target exam is saved.".to_owned()),
+        _ => None,
+    };
+    render(&account_page(&state, &user, &session, None, None, saved).await?)
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// Sets the zone dates and times are shown in; a name PostgreSQL does not know is refused.
+pub async fn set_time_zone(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    CsrfForm(form): CsrfForm<TimeZoneForm>,
+) -> AppResult<Response> {
+    let zone = form.time_zone.trim();
+    if zone.len() <= 64 && store::users::set_time_zone(&state.db, user.id, zone).await? {
+        return Ok(Redirect::to("/account?saved=time-zone").into_response());
+    }
+    let error = format!(
+        "`{zone}` is not a time zone name: choose one from the list, such as Europe/Paris."
+    );
+    let page = account_page(&state, &user, &session, None, Some(error), None).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 #[derive(Template)]
@@ -165,15 +234,15 @@ pub async fn create_token(
         .await?;
         new_token = Some(token);
     }
-    let tokens = store::tokens::list(&state.db, user.id).await?;
-    let page = AccountPage {
-        layout: Layout::from_session(&session),
-        exams: store::exams::list(&state.db).await?,
-        target: store::exams::target_of(&state.db, user.id).await?,
-        tokens,
+    let page = account_page(
+        &state,
+        &user,
+        &session,
         new_token,
-        error: error.map(str::to_owned),
-    };
+        error.map(str::to_owned),
+        None,
+    )
+    .await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -221,7 +290,7 @@ pub async fn set_target_exam(
     }
     let code = form.exam.trim().to_ascii_uppercase();
     Ok(if form.next == "account" {
-        Redirect::to("/account")
+        Redirect::to("/account?saved=target-exam")
     } else {
         Redirect::to(&format!("/exams?exam={code}"))
     })

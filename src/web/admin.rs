@@ -470,7 +470,7 @@ pub struct AuditPage {
 
 pub async fn audit(
     State(state): State<AppState>,
-    RequireAdmin(_, session): RequireAdmin,
+    RequireAdmin(admin, session): RequireAdmin,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Html<String>> {
     let date = |s: &str, which: &str| -> AppResult<_> {
@@ -511,11 +511,23 @@ pub async fn audit(
         page,
         total,
     );
+    // Shown in the admin's own time zone.
+    let instants: Vec<_> = rows.iter().map(|r| r.created_at).collect();
+    let local = store::users::local_times(&state.db, admin.id, &instants).await?;
+    let zone = store::users::time_zone(&state.db, admin.id).await?;
+    let entries = rows
+        .into_iter()
+        .zip(local)
+        .map(|(row, when)| AuditView {
+            when: format!("{when} {zone}"),
+            ..AuditView::from(row)
+        })
+        .collect();
     render(&AuditPage {
         layout: Layout::from_session(&session),
         q,
         actions,
-        entries: rows.into_iter().map(AuditView::from).collect(),
+        entries,
         pager,
     })
 }

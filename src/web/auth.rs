@@ -63,6 +63,9 @@ pub struct SignupForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    /// The browser's IANA time zone (filled by static/tz.js); UTC when empty or unknown.
+    #[serde(default)]
+    time_zone: String,
 }
 
 pub async fn signup(
@@ -128,6 +131,11 @@ pub async fn signup(
             message: "An account with this e-mail already exists. Sign in instead.".into(),
         }]);
     };
+    let zone = form.time_zone.trim();
+    if !zone.is_empty() && zone.len() <= 64 {
+        // An unknown name changes nothing: the account keeps UTC and its owner can choose on /account.
+        store::users::set_time_zone(&state.db, user_id, zone).await?;
+    }
     tracing::info!(user = %user_id, "account created");
     start_session(&state, jar, user_id, "/").await
 }

@@ -489,7 +489,9 @@ pub async fn result(
         .map(|j| j.0.clone())
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("ended attempt without result")))?;
     // The attempt's own exam: its domain titles and, when the exam is retired, the banner.
-    let blueprint = store::blueprint(&state.db, &attempt.blueprint_id).await.ok();
+    let blueprint = store::blueprint(&state.db, &attempt.blueprint_id)
+        .await
+        .ok();
     let exam_banner = crate::store::exams::find(&state.db, &attempt.blueprint_id)
         .await?
         .and_then(|e| super::exams::banner(&e));
@@ -574,6 +576,10 @@ pub struct TrendPoint {
 pub struct HistoryPage {
     pub layout: Layout,
     pub attempts: Vec<AttemptRow>,
+    /// Each attempt's start, in the person's time zone.
+    pub when: Vec<String>,
+    /// Each attempt's exam code.
+    pub exam_of: Vec<String>,
     pub points: Vec<TrendPoint>,
     pub polyline: String,
     pub pass_y: f64,
@@ -585,6 +591,12 @@ pub async fn history(
     CurrentUser(user, session): CurrentUser,
 ) -> AppResult<Html<String>> {
     let attempts = store::history(&state.db, user.id).await?;
+    let started: Vec<_> = attempts.iter().map(|a| a.started_at).collect();
+    let when = crate::store::users::local_times(&state.db, user.id, &started).await?;
+    let exam_of: Vec<String> = attempts
+        .iter()
+        .map(|a| super::api_exam::exam_code(&a.blueprint_id))
+        .collect();
     let scored: Vec<i32> = attempts
         .iter()
         .rev()
@@ -610,6 +622,8 @@ pub async fn history(
     render(&HistoryPage {
         layout: Layout::from_session(&session),
         attempts,
+        when,
+        exam_of,
         points,
         polyline,
         pass_y: y_of(700.0),

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             get(account::password_page).post(account::change_password),
         )
         .route("/account/target-exam", post(account::set_target_exam))
+        .route("/account/time-zone", post(account::set_time_zone))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::index))
