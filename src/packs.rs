@@ -97,12 +97,24 @@ pub async fn upload(
             bytes.len(),
         )));
     }
-    let bytes_owned = bytes.to_vec();
-    let name = file_name.to_owned();
-    let read =
+    let read_with = |bp: &'static Blueprint| {
+        let bytes_owned = bytes.to_vec();
+        let name = file_name.to_owned();
         tokio::task::spawn_blocking(move || upload::read_upload(&name, &bytes_owned, format, bp))
-            .await
-            .map_err(AppError::internal)?;
+    };
+    let mut read = read_with(bp).await.map_err(AppError::internal)?;
+    // A file of our format that names the blueprint of another exam of the catalogue keeps it: the exam
+    // chosen on upload is for files that do not say (GIFT, Aiken, CSV, QTI, bare item lists).
+    let mut bp = bp;
+    if let Some(own) = read
+        .meta
+        .as_ref()
+        .filter(|m| m.blueprint != bp.id)
+        .and_then(|m| blueprint_of(&m.blueprint).ok())
+    {
+        bp = own;
+        read = read_with(bp).await.map_err(AppError::internal)?;
+    }
     let import_valid = draft_valid && !read.items.is_empty();
     if !read.is_clean() && !import_valid {
         return Ok(UploadOutcome::Refused(Box::new(read)));

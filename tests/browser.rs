@@ -323,6 +323,7 @@ async fn a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes(
 
     // Upload an instructor's GIFT file: it lands in a draft pack without domains.
     browser.goto(&app.url("/instructor/upload")).await;
+    browser.select_option("#exam", "AI-102").await;
     let gift = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/gift/publishable.gift");
     let input = browser.find("input#file").await;
     browser
@@ -1464,4 +1465,142 @@ async fn after_seeding_the_admin_dashboard_and_the_item_analysis_show_their_char
     let count = browser.find("[data-testid=attempt-count]").await;
     assert_eq!(browser.text(&count).await, finished.to_string());
     assert_accessible(&browser, "instructor item analysis after seeding").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it() {
+    let Some(browser) = Browser::launch_or_skip(
+        "a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+
+    // A visitor sees AI-103 first, and AI-102 marked retired.
+    browser.goto(&app.url("/")).await;
+    assert_accessible(&browser, "home page, visitor").await;
+    let first_card = browser.find("[data-testid^=exam-AI] h3").await;
+    assert!(browser.text(&first_card).await.starts_with("AI-103"));
+    let retired = browser
+        .find("[data-testid=exam-AI-102] [data-testid=exam-status]")
+        .await;
+    assert_eq!(browser.text(&retired).await, "retired");
+    browser.screenshot(&screenshot_path("home-exams.png")).await;
+
+    // They sign up (the browser's time zone is taken), make AI-103 their target and take its quick form.
+    sign_up_through_the_form(&browser, &app, "nia@example.com", "Nia").await;
+    assert_accessible(&browser, "home page, signed in").await;
+    let zone: String =
+        sqlx::query_scalar("SELECT time_zone FROM users WHERE email = 'nia@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(!zone.is_empty(), "a time zone is recorded");
+    browser.goto(&app.url("/exams")).await;
+    assert_accessible(&browser, "exams page, every exam").await;
+    let target = browser.find("[data-testid=set-target-AI-103]").await;
+    browser.click_and_wait(&target).await;
+    assert_eq!(browser.current_path().await, "/exams?exam=AI-103");
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=target-exam]").await)
+            .await,
+        "AI-103 is your target exam."
+    );
+    assert_accessible(&browser, "exams page, AI-103").await;
+    let attempt_path = start_form(&browser, &app, "ai103-quick-15").await;
+    for _ in 0..60 {
+        let (page, _) = browser
+            .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
+            .await;
+        if page == 1 {
+            break;
+        }
+        let kind = item_kind(&browser).await;
+        if kind != "yes_no_series"
+            || browser
+                .try_find("input[type=radio][name^='s:'][value=yes]")
+                .await
+                .is_some()
+        {
+            answer_the_item(&browser, &kind).await;
+        }
+        let next = browser.find("button[name=go][value=next]").await;
+        browser.click_and_wait(&next).await;
+    }
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
+    let end = browser.find(&format!("a[href='{attempt_path}/end']")).await;
+    browser.click_and_wait(&end).await;
+    let end_now = browser
+        .find(&format!(
+            "form[action='{attempt_path}/submit'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&end_now).await;
+    let bars = browser
+        .find_all("svg[data-testid=domain-chart] g.bar")
+        .await;
+    assert!(!bars.is_empty() && bars.len() <= 5, "AI-103's domains");
+    assert!(browser.try_find("[data-testid=exam-banner]").await.is_none());
+    assert_accessible(&browser, "AI-103 result page").await;
+    browser.goto(&app.url("/progress")).await;
+    assert_eq!(
+        browser.text(&browser.find("h1").await).await,
+        "Your AI-103 progress"
+    );
+    assert_accessible(&browser, "progress page, AI-103").await;
+    let sign_out = browser
+        .find("header form[action='/signout'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&sign_out).await;
+
+    // An instructor uploads a GIFT file to AI-103 and places its categories in AI-103 objectives.
+    app.create_user("ivo@example.com", ai102::auth::Role::Instructor)
+        .await;
+    sign_in_through_the_form(&browser, &app, "ivo@example.com", PASSWORD).await;
+    browser.goto(&app.url("/instructor/upload")).await;
+    assert_accessible(&browser, "upload page").await;
+    browser.select_option("#exam", "AI-103").await;
+    let gift = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/gift/publishable.gift");
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, gift.to_str().expect("utf-8 path"))
+        .await;
+    let send = browser.find("#upload-form button[type=submit]").await;
+    browser.click_and_wait(&send).await;
+    assert!(browser
+        .current_path()
+        .await
+        .starts_with("/instructor/packs/"));
+    for (category, objective) in [
+        ("AI-102/Vision", "vision.visual-context"),
+        ("*unplaced*", "text.extract"),
+    ] {
+        browser.select_option("#category", category).await;
+        browser.select_option("#objective", objective).await;
+        let place = browser
+            .find("form[data-testid=assign-form] button[type=submit]")
+            .await;
+        browser.click_and_wait(&place).await;
+        assert!(
+            browser
+                .text(&browser.find("[data-testid=pack-message]").await)
+                .await
+                .contains("placed in the blueprint"),
+            "placing {category} in {objective}"
+        );
+    }
+    assert_accessible(&browser, "AI-103 pack page after placing").await;
+    let blueprint: String = sqlx::query_scalar(
+        "SELECT blueprint_id FROM packs WHERE owner_id = (SELECT id FROM users WHERE email = 'ivo@example.com')",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(blueprint, "ai103");
 }

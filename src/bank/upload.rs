@@ -178,7 +178,11 @@ fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
             Ok(entries) => {
                 for (name, data) in entries {
                     // A zipped pack folder: its pack files, as `bank check` reads a folder.
-                    if !super::check::is_pack_file(&name) || name.ends_with("blueprint.yaml") {
+                    if !super::check::is_pack_file(&name)
+                        || ["blueprint.yaml", "exam.yaml", "review-log.yaml"]
+                            .iter()
+                            .any(|f| name.ends_with(f))
+                    {
                         continue;
                     }
                     let shown = format!("{file_name}/{name}");
