@@ -26,6 +26,22 @@ struct Known {
     hash: String,
 }
 
+/// Review metadata (`reviewed`, `outline`, `mentions`) says when and for what an item was checked; it is
+/// not part of what a candidate sees, so it is not stored in revisions and a new review date makes no new
+/// revision (attempts keep theirs; the bank files and their review log keep the metadata).
+fn strip_review_metadata(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = value {
+        for key in ["reviewed", "outline", "mentions"] {
+            map.remove(key);
+        }
+        if let Some(serde_json::Value::Array(questions)) = map.get_mut("questions") {
+            for q in questions {
+                strip_review_metadata(q);
+            }
+        }
+    }
+}
+
 fn content_hash(value: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(value.to_string().as_bytes()))
 }
@@ -155,7 +171,9 @@ pub async fn import_pack_as(
     };
     let mut present = Vec::with_capacity(pack.items.len());
     for (position, item) in pack.items.iter().enumerate() {
-        let content = serde_json::to_value(item).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let mut content =
+            serde_json::to_value(item).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        strip_review_metadata(&mut content);
         let hash = content_hash(&content);
         let key = item.id().to_owned();
         let (domains, objectives): (Vec<String>, Vec<String>) = item
