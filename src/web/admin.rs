@@ -103,12 +103,14 @@ pub struct UsersPage {
     pub q: String,
     pub role: String,
     pub users: Vec<UserRow>,
+    /// Each account's creation, in the admin's time zone.
+    pub joined: Vec<String>,
     pub pager: Pager,
 }
 
 pub async fn users(
     State(state): State<AppState>,
-    RequireAdmin(_, session): RequireAdmin,
+    RequireAdmin(admin, session): RequireAdmin,
     Query(query): Query<UsersQuery>,
 ) -> AppResult<Html<String>> {
     let role = match query.role.as_str() {
@@ -129,11 +131,18 @@ pub async fn users(
         page,
         total,
     );
+    let created: Vec<_> = users.iter().map(|u| u.created_at).collect();
+    let joined = store::users::local_times(&state.db, admin.id, &created)
+        .await?
+        .into_iter()
+        .map(|t| t.chars().take(10).collect())
+        .collect();
     render(&UsersPage {
         layout: Layout::from_session(&session),
         q,
         role: query.role,
         users,
+        joined,
         pager,
     })
 }
