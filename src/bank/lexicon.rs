@@ -656,7 +656,15 @@ fn warning(field: &TextField<'_>, found: &Found, lexicon: &Lexicon) -> Warning {
         field: yaml::format_path(&field.path),
         term: term.id.clone(),
         in_key: field.keyed,
-        message: message(term, &field.text[found.range.clone()], field.keyed),
+        // Written as in the text, but on one line (a use may be broken across lines).
+        message: message(
+            term,
+            &field.text[found.range.clone()]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            field.keyed,
+        ),
     }
 }
 

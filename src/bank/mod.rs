@@ -3,6 +3,7 @@
 //! Everything here is pure except [`check::check_path`], which reads the pack's files.
 
 pub mod check;
+pub mod commands;
 pub mod exam;
 pub mod export;
 pub mod import;
