@@ -57,7 +57,7 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
     /// Uses of retired, renamed or deprecated terms (the lexicon): they do not block an import, unlike
     /// `problems` (`bank check --strict` treats them as errors). Sorted by file, line and column.
-    pub warnings: Vec<super::lexicon::Warning>,
+    pub warnings: Vec<super::currency::Warning>,
 }
 
 impl CheckReport {
@@ -81,7 +81,7 @@ fn with_currency(
     sources: &[(String, String)],
     lexicon: &super::lexicon::Lexicon,
 ) -> CheckReport {
-    let (problems, warnings) = super::lexicon::check_sources(sources, &report.items, lexicon);
+    let (problems, warnings) = super::currency::check_sources(sources, &report.items, lexicon);
     if !problems.is_empty() {
         report.problems.extend(problems);
         report

@@ -1,18 +1,14 @@
-//! The currency check: the lexicon of retired, renamed and deprecated terms (`question-bank/lexicon.yaml`) and
-//! the warnings for every use of one in an item's text, with its position in the file. Pure.
+//! The lexicon of retired, renamed and deprecated terms (`question-bank/lexicon.yaml`): its model, its loader,
+//! and where a text uses its terms. Pure; the currency check that reads items with it is `bank::currency`.
 //!
 //! Matching is whole-word and case-insensitive; a space in a term matches any run of white space (so a term may
 //! be broken across lines of a block scalar). Fenced and inline code, URLs and Markdown link targets are not
-//! searched. An item's `mentions: [id]` silences that term in its stem, distractors and explanation, never in its
-//! keyed answer (the text of the correct options, the steps of the order, the choices a match uses, the option
-//! each hot-area slot keys, the statements answered *yes*): a term there is always reported.
+//! searched.
 
 use super::check::Problem;
-use super::model::{Body, Item, Question, YesNo};
-use super::yaml::{self, Node, NodeValue, PathSeg};
+use super::yaml::{self, PathSeg};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
-use std::fmt;
+use std::collections::HashSet;
 use std::ops::Range;
 
 /// The lexicon shipped with the binary (`question-bank/lexicon.yaml`): used for uploads, and for packs outside a
@@ -69,39 +65,6 @@ pub struct Lexicon {
 impl Lexicon {
     pub fn term(&self, id: &str) -> Option<&Term> {
         self.terms.iter().find(|t| t.id == id)
-    }
-}
-
-/// A use of a lexicon term in an item's text. Warnings do not block an import (`bank check --strict` makes them
-/// errors).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    /// The file, when the item was read from one (empty for items given without their files).
-    pub file: String,
-    /// 1-based line (0 when not known).
-    pub line: usize,
-    /// 1-based column (0 when not known).
-    pub column: usize,
-    /// The item (or case-study question) whose text it is.
-    pub item: Option<String>,
-    /// Where in the item (`options[1].text`).
-    pub field: String,
-    /// The lexicon term's id.
-    pub term: String,
-    /// True when the term is in the keyed answer (never silenced by `mentions`).
-    pub in_key: bool,
-    pub message: String,
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.file.is_empty() {
-            write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
-        }
-        if let Some(item) = &self.item {
-            write!(f, "[{item}] ")?;
-        }
-        f.write_str(&self.message)
     }
 }
 
@@ -267,14 +230,18 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
     if let Some((_, _, start)) = fence {
         out.push(start..text.len());
     }
-    let in_fence = |i: usize, out: &[Range<usize>]| out.iter().any(|r| r.contains(&i));
     let fences = out.clone();
+    let mut next_fence = 0;
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if in_fence(i, &fences) {
-            i += 1;
-            continue;
+        // Fences are in text order: jump over the one `i` reaches.
+        if let Some(f) = fences.get(next_fence) {
+            if i >= f.start {
+                i = i.max(f.end);
+                next_fence += 1;
+                continue;
+            }
         }
         match bytes[i] {
             b'`' => {
@@ -335,7 +302,22 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
             _ => i += 1,
         }
     }
-    out
+    // Sorted and merged, so that a use is tested against them by binary search.
+    out.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(out.len());
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// Whether `range` overlaps one of `skipped` (sorted, disjoint).
+fn overlaps(skipped: &[Range<usize>], range: &Range<usize>) -> bool {
+    let i = skipped.partition_point(|r| r.end <= range.start);
+    skipped.get(i).is_some_and(|r| r.start < range.end)
 }
 
 /// `[ref]: target` at the start of a line: is the `]` at `at` closing a bracket that opens the line?
@@ -356,7 +338,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Where `word` matches `text` starting at byte `start`: the end of the match. A space in `word` matches one or
 /// more white-space characters; other characters match in any case.
-fn match_at(text: &str, start: usize, word: &str) -> Option<usize> {
+pub(crate) fn match_at(text: &str, start: usize, word: &str) -> Option<usize> {
     let mut t = text[start..].char_indices().peekable();
     let mut w = word.chars().peekable();
     let mut end = start;
@@ -415,7 +397,7 @@ pub fn find_terms(text: &str, lexicon: &Lexicon) -> Vec<Found> {
                 if is_word_char(last) && text[end..].chars().next().is_some_and(is_word_char) {
                     continue;
                 }
-                if skipped.iter().any(|r| r.start < end && start < r.end) {
+                if overlaps(&skipped, &(start..end)) {
                     continue;
                 }
                 found.push(Found {
@@ -432,402 +414,13 @@ pub fn find_terms(text: &str, lexicon: &Lexicon) -> Vec<Found> {
     });
     let mut kept: Vec<Found> = Vec::new();
     for f in found {
-        if kept
-            .iter()
-            .any(|k| k.range.start < f.range.end && f.range.start < k.range.end)
-        {
+        // Kept uses are in start order and disjoint: only the last can reach this one.
+        if kept.last().is_some_and(|k| f.range.start < k.range.end) {
             continue;
         }
         kept.push(f);
     }
     kept
-}
-
-/// A text of an item that the check reads.
-#[derive(Debug, Clone)]
-pub struct TextField<'a> {
-    /// The item or case-study question the text belongs to.
-    pub item: &'a str,
-    /// The path below the entry of `items:` (`questions[1].options[0].text`).
-    pub path: Vec<PathSeg>,
-    pub text: &'a str,
-    /// Part of the keyed answer.
-    pub keyed: bool,
-    /// The terms the item (and, for a case-study question, its case study) declares.
-    pub mentions: Vec<&'a str>,
-}
-
-fn key(name: &str) -> PathSeg {
-    PathSeg::Key(name.to_owned())
-}
-
-fn ix(i: usize) -> PathSeg {
-    PathSeg::Index(i)
-}
-
-fn question_texts<'a>(
-    q: &'a Question,
-    base: &[PathSeg],
-    inherited: &[&'a str],
-    out: &mut Vec<TextField<'a>>,
-) {
-    let id = q.common.id.as_str();
-    let mut mentions: Vec<&str> = inherited.to_vec();
-    mentions.extend(q.common.mentions.iter().map(String::as_str));
-    let mut push = |path: &[PathSeg], text: &'a str, keyed: bool| {
-        let mut full = base.to_vec();
-        full.extend_from_slice(path);
-        out.push(TextField {
-            item: id,
-            path: full,
-            text,
-            keyed,
-            mentions: mentions.clone(),
-        });
-    };
-    push(&[key("stem")], &q.common.stem, false);
-    match &q.body {
-        Body::Single { options, answer } => {
-            for (i, o) in options.iter().enumerate() {
-                push(
-                    &[key("options"), ix(i), key("text")],
-                    &o.text,
-                    &o.id == answer,
-                );
-            }
-        }
-        Body::Multiple {
-            options, answer, ..
-        } => {
-            for (i, o) in options.iter().enumerate() {
-                push(
-                    &[key("options"), ix(i), key("text")],
-                    &o.text,
-                    answer.contains(&o.id),
-                );
-            }
-        }
-        Body::YesNoSeries { statements } => {
-            for (i, s) in statements.iter().enumerate() {
-                push(
-                    &[key("statements"), ix(i), key("text")],
-                    &s.text,
-                    s.answer == YesNo::Yes,
-                );
-            }
-        }
-        Body::Order { steps, answer } => {
-            for (i, s) in steps.iter().enumerate() {
-                push(
-                    &[key("steps"), ix(i), key("text")],
-                    &s.text,
-                    answer.contains(&s.id),
-                );
-            }
-        }
-        Body::Match {
-            choices,
-            slots,
-            answer,
-            ..
-        } => {
-            for (i, c) in choices.iter().enumerate() {
-                push(
-                    &[key("choices"), ix(i), key("text")],
-                    &c.text,
-                    answer.values().any(|a| a == &c.id),
-                );
-            }
-            for (i, s) in slots.iter().enumerate() {
-                push(&[key("slots"), ix(i), key("text")], &s.text, false);
-            }
-        }
-        Body::HotArea {
-            template,
-            template_language,
-            slots,
-        } => {
-            if template_language.is_none() {
-                push(&[key("template")], template, false);
-            }
-            for (i, s) in slots.iter().enumerate() {
-                for (j, o) in s.options.iter().enumerate() {
-                    push(
-                        &[key("slots"), ix(i), key("options"), ix(j), key("text")],
-                        &o.text,
-                        o.id == s.answer,
-                    );
-                }
-            }
-        }
-    }
-    push(&[key("explanation")], &q.common.explanation, false);
-}
-
-/// Every text of an entry of `items:` the currency check reads, with its path and whether it is keyed. A hot-area
-/// template written in a programming language (`template_language`) is code, and is not read.
-pub fn item_texts(item: &Item) -> Vec<TextField<'_>> {
-    let mut out = Vec::new();
-    match item.case_study() {
-        Some(c) => {
-            let mentions: Vec<&str> = c.mentions.iter().map(String::as_str).collect();
-            let mut own = |path: Vec<PathSeg>, text| {
-                out.push(TextField {
-                    item: &c.id,
-                    path,
-                    text,
-                    keyed: false,
-                    mentions: mentions.clone(),
-                });
-            };
-            own(vec![key("title")], c.title.as_str());
-            own(vec![key("stem")], c.stem.as_str());
-            for (i, d) in c.documents.iter().enumerate() {
-                own(
-                    vec![key("documents"), ix(i), key("title")],
-                    d.title.as_str(),
-                );
-                own(vec![key("documents"), ix(i), key("body")], d.body.as_str());
-            }
-            for (i, q) in c.questions.iter().enumerate() {
-                question_texts(q, &[key("questions"), ix(i)], &mentions, &mut out);
-            }
-        }
-        None => {
-            if let Item::Question(q) = item {
-                question_texts(q, &[], &[], &mut out);
-            }
-        }
-    }
-    out
-}
-
-fn describe(term: &Term) -> String {
-    match (&term.date, term.kind) {
-        (Some(d), TermKind::Retired) => format!("retired on {d}"),
-        (Some(d), TermKind::Deprecated) => format!("deprecated, retiring on {d}"),
-        (Some(d), TermKind::Renamed) => format!("renamed in {d}"),
-        (None, kind) => kind.as_str().to_owned(),
-    }
-}
-
-fn message(term: &Term, written: &str, keyed: bool) -> String {
-    let what = describe(term);
-    if keyed {
-        let never = match term.kind {
-            TermKind::Retired => "a retired service is never the right answer",
-            TermKind::Deprecated => "a deprecated service is never the right answer",
-            TermKind::Renamed => "an old name is never the right answer",
-        };
-        format!(
-            "`{written}` ({what}) is in the keyed answer: {never}; use {} (a `mentions` declaration does not cover the key)",
-            term.replacement
-        )
-    } else {
-        format!(
-            "`{written}` is {what}: use {} (or declare `mentions: [{}]` if the item names it on purpose)",
-            term.replacement, term.id
-        )
-    }
-}
-
-/// Scans one entry of `items:`: the uses not silenced by its `mentions`, as (field, use) pairs.
-fn scan<'a>(item: &'a Item, lexicon: &Lexicon) -> Vec<(TextField<'a>, Found)> {
-    let mut out = Vec::new();
-    for field in item_texts(item) {
-        for found in find_terms(field.text, lexicon) {
-            let id = lexicon.terms[found.term].id.as_str();
-            if !field.keyed && field.mentions.contains(&id) {
-                continue;
-            }
-            out.push((field.clone(), found));
-        }
-    }
-    out
-}
-
-fn warning(field: &TextField<'_>, found: &Found, lexicon: &Lexicon) -> Warning {
-    let term = &lexicon.terms[found.term];
-    Warning {
-        file: String::new(),
-        line: 0,
-        column: 0,
-        item: Some(field.item.to_owned()),
-        field: yaml::format_path(&field.path),
-        term: term.id.clone(),
-        in_key: field.keyed,
-        // Written as in the text, but on one line (a use may be broken across lines).
-        message: message(
-            term,
-            &field.text[found.range.clone()]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            field.keyed,
-        ),
-    }
-}
-
-/// The currency warnings of items given without their files (an uploaded pack): positions are not known, `field`
-/// says where in the item each use is.
-pub fn currency_warnings(items: &[Item], lexicon: &Lexicon) -> Vec<Warning> {
-    items
-        .iter()
-        .flat_map(|item| {
-            scan(item, lexicon)
-                .into_iter()
-                .map(|(field, found)| warning(&field, &found, lexicon))
-        })
-        .collect()
-}
-
-/// The byte offset of (1-based) `line` and `column` (in characters) in `source`.
-fn byte_offset(source: &str, line: usize, column: usize) -> Option<usize> {
-    let mut start = 0;
-    for _ in 1..line {
-        start += source[start..].find('\n')? + 1;
-    }
-    let rest = &source[start..];
-    let col = rest
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map_or(rest.len(), |(i, _)| i);
-    Some(start + col)
-}
-
-fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-/// Where the use at `range` of the node's text is in the file. Literal blocks keep their lines, so the loader
-/// knows; for other scalars, the same words (white space may differ, as folding changes it) are searched in the
-/// file from where the node starts, skipping as many earlier copies as the text has before the use.
-fn position(source: &str, node: &Node, text: &str, range: &Range<usize>) -> (usize, usize) {
-    if node.literal_block {
-        return node.text_position(range.start);
-    }
-    let fallback = (node.line, node.column);
-    let Some(from) = byte_offset(source, node.line, node.column) else {
-        return fallback;
-    };
-    let written = &text[range.clone()];
-    let earlier = text[..range.start]
-        .char_indices()
-        .filter(|(i, _)| match_at(text, *i, written).is_some())
-        .count();
-    let mut seen = 0;
-    for (i, _) in source[from..].char_indices() {
-        if match_at(source, from + i, written).is_some() {
-            if seen == earlier {
-                return line_column(source, from + i);
-            }
-            seen += 1;
-        }
-    }
-    fallback
-}
-
-/// The currency check of a pack read from its files: the unknown `mentions` ids (problems, at the id) and the
-/// uses of lexicon terms (warnings, at the use). `items` are the typed items of the check; each is found in the
-/// files by its id (the first entry with that id).
-pub fn check_sources(
-    sources: &[(String, String)],
-    items: &[Item],
-    lexicon: &Lexicon,
-) -> (Vec<Problem>, Vec<Warning>) {
-    let by_id: HashMap<&str, &Item> = items.iter().rev().map(|i| (i.id(), i)).collect();
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    let mut done: HashSet<String> = HashSet::new();
-    for (file, source) in sources {
-        let Ok(loaded) = yaml::parse(source) else {
-            continue;
-        };
-        let Some(NodeValue::Seq(nodes)) = loaded.root.get("items").map(|n| &n.value) else {
-            continue;
-        };
-        for node in nodes {
-            let Some(id) = node.get("id").and_then(Node::as_str) else {
-                continue;
-            };
-            let Some(item) = by_id.get(id) else { continue };
-            if !done.insert(id.to_owned()) {
-                continue;
-            }
-            problems.extend(unknown_mentions(file, node, lexicon));
-            for (field, found) in scan(item, lexicon) {
-                let mut w = warning(&field, &found, lexicon);
-                w.file = file.clone();
-                let (line, column) = match node.at(&field.path) {
-                    Some(n) => position(source, n, field.text, &found.range),
-                    None => node.locate(&field.path),
-                };
-                w.line = line;
-                w.column = column;
-                warnings.push(w);
-            }
-        }
-    }
-    warnings.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    (problems, warnings)
-}
-
-/// `mentions` ids that are not in the lexicon, in an entry and its case-study questions.
-fn unknown_mentions(file: &str, node: &Node, lexicon: &Lexicon) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let mut visit = |n: &Node| {
-        let item = n.get("id").and_then(Node::as_str).map(str::to_owned);
-        if let Some(NodeValue::Seq(ids)) = n.get("mentions").map(|m| &m.value) {
-            for id_node in ids {
-                let Some(id) = id_node.as_str() else { continue };
-                if lexicon.term(id).is_none() {
-                    let known: Vec<String> = lexicon
-                        .terms
-                        .iter()
-                        .map(|t| format!("`{}`", t.id))
-                        .collect();
-                    out.push(Problem {
-                        file: file.to_owned(),
-                        line: id_node.line,
-                        column: id_node.column,
-                        item: item.clone(),
-                        message: format!(
-                            "`mentions`: `{id}` is not a lexicon term (known: {})",
-                            known.join(", ")
-                        ),
-                    });
-                }
-            }
-        }
-    };
-    visit(node);
-    if let Some(NodeValue::Seq(questions)) = node.get("questions").map(|q| &q.value) {
-        for q in questions {
-            visit(q);
-        }
-    }
-    out
-}
-
-/// `mentions` declarations counted by term id, over every item and case-study question.
-pub fn mention_counts(items: &[Item]) -> std::collections::BTreeMap<String, usize> {
-    let mut out = std::collections::BTreeMap::new();
-    for item in items {
-        if let Some(c) = item.case_study() {
-            for m in &c.mentions {
-                *out.entry(m.clone()).or_insert(0) += 1;
-            }
-        }
-        for (q, _) in item.questions() {
-            for m in &q.common.mentions {
-                *out.entry(m.clone()).or_insert(0) += 1;
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

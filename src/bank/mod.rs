@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod commands;
+pub mod currency;
 pub mod exam;
 pub mod export;
 pub mod import;

@@ -2,7 +2,7 @@
 //! the blueprint's weight range, and the objectives that have too few questions. Pure.
 
 use super::check::CheckReport;
-use super::lexicon::mention_counts;
+use super::currency::mention_counts;
 use super::model::{Blueprint, Item};
 use super::review::{ReviewAges, ReviewStatus};
 use serde::Serialize;
