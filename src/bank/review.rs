@@ -5,6 +5,7 @@
 //! The hash of a reviewable unit is the SHA-256 (lower-case hex) of its canonical JSON, `serde_json` of the typed
 //! model: a question (standalone or inside a case study) is its [`Question`]; a case study itself is its
 //! [`CaseStudy`] with `questions` emptied, so that editing one question makes only that question's entry stale.
+//! `reviewed` is left out of both: recording the review date does not make the review stale.
 
 use super::check::Problem;
 use super::exam::{parse_date, ymd};
@@ -167,15 +168,18 @@ fn sha256_json<T: Serialize>(value: &T) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The hash of a question (standalone or in a case study).
+/// The hash of a question (standalone or in a case study), `reviewed` left out.
 pub fn question_hash(q: &Question) -> String {
-    sha256_json(q)
+    let mut q = q.clone();
+    q.common.reviewed = None;
+    sha256_json(&q)
 }
 
-/// The hash of a case study itself: its fields with `questions` emptied.
+/// The hash of a case study itself: its fields with `questions` emptied and `reviewed` left out.
 pub fn case_study_hash(c: &CaseStudy) -> String {
     let mut own = c.clone();
     own.questions.clear();
+    own.reviewed = None;
     sha256_json(&own)
 }
 
