@@ -237,7 +237,10 @@ fn csv() {
 #[test]
 fn native_yaml() {
     let mut seeds = files("tests/import/native");
-    for path in ["tests/fixtures/exam_pack.yaml", "question-bank/exams/ai-102/pack.yaml"] {
+    for path in [
+        "tests/fixtures/exam_pack.yaml",
+        "question-bank/exams/ai-102/pack.yaml",
+    ] {
         let bytes = std::fs::read(root().join(path)).expect("fixture");
         seeds.push((
             Path::new(path)

@@ -393,6 +393,10 @@ fn render_review(out: &mut String, stats: &Stats) {
             }
         }
     }
+    if stats.review_log.is_none() && stats.review_ages.is_some() {
+        out.push('\n');
+        let _ = writeln!(out, "No review log (review-log.yaml).");
+    }
     if let Some(log) = &stats.review_log {
         out.push('\n');
         let _ = writeln!(

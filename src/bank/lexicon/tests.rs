@@ -134,3 +134,24 @@ fn a_lexicon_with_a_bad_date_a_duplicate_id_or_another_source_is_refused() {
     );
     assert!(problems.iter().all(|p| p.line >= 2));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { failure_persistence: None, ..Default::default() })]
+
+    #[test]
+    fn matching_any_text_finds_disjoint_uses_on_char_boundaries(
+        text in "([A-Za-z ]|LUIS|luis|QnA|Maker|Azure AI Foundry|`|```\n|\\]\\(|\\)|\\]:|\\[|https://|\n|é|İ|\u{1F600}){0,40}"
+    ) {
+        let lex = lexicon();
+        let found = find_terms(&text, &lex);
+        for pair in found.windows(2) {
+            proptest::prop_assert!(pair[0].range.end <= pair[1].range.start);
+        }
+        for f in &found {
+            proptest::prop_assert!(text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end));
+        }
+        for r in skipped_ranges(&text) {
+            proptest::prop_assert!(r.start <= r.end && r.end <= text.len());
+        }
+    }
+}
