@@ -1,6 +1,7 @@
 //! The `ai102` command line: parses, then calls the library.
 
 use ai102::auth::{self, password, Email, Role};
+use ai102::bank::commands;
 use ai102::config::Config;
 use ai102::{store, telemetry, Application};
 use clap::{Parser, Subcommand};
@@ -71,22 +72,58 @@ enum DemoCommand {
 
 #[derive(Subcommand)]
 enum BankCommand {
-    /// Validate a pack (file or folder) or a GIFT, Moodle XML, Aiken, CSV or QTI file, and print every problem
-    /// with file, line, column and item; exit 1 if any.
+    /// Validate a bank root (every exam, each with its exam.yaml), an exam folder, a pack (file or folder), or a
+    /// GIFT, Moodle XML, Aiken, CSV or QTI file, and print every problem and lexicon warning with file, line,
+    /// column and item; exit 1 if any problem (or, with --strict, any warning).
     Check {
-        path: PathBuf,
+        /// A bank root (default: question-bank), an exam folder, or a pack file or folder.
+        path: Option<PathBuf>,
+        /// The exam to check under the bank root: `question-bank/exams/<code lower-cased>`.
+        #[arg(long)]
+        exam: Option<String>,
+        /// Treat lexicon warnings (retired, renamed and deprecated terms) as errors.
+        #[arg(long)]
+        strict: bool,
+        /// The date exam.yaml's status is checked against (YYYY-MM-DD; default: today, UTC).
+        #[arg(long)]
+        today: Option<String>,
         /// yaml, gift, moodle-xml, aiken, csv or qti (default: found from the file).
         #[arg(long)]
         format: Option<String>,
     },
-    /// Count items by domain, objective and type, and each domain's share against the blueprint.
+    /// Count items by domain, objective and type, each domain's share against the blueprint, `mentions` by
+    /// term, review ages and the review log; for a bank root, per exam and in total.
     Stats {
-        path: PathBuf,
+        /// A bank root (default: question-bank), an exam folder, or a pack file or folder.
+        path: Option<PathBuf>,
+        /// The exam under the bank root: `question-bank/exams/<code lower-cased>`.
+        #[arg(long)]
+        exam: Option<String>,
         /// Print one JSON object instead of tables.
         #[arg(long)]
         json: bool,
+        /// The date review ages are counted to (YYYY-MM-DD; default: today, UTC).
+        #[arg(long)]
+        today: Option<String>,
     },
-    /// Check a pack and import it into the database (nothing is imported if it has any problem).
+    /// Print each exam's status as its dates give it (exit 1 when an exam.yaml states another).
+    Status {
+        /// A bank root (default: question-bank) or an exam folder.
+        path: Option<PathBuf>,
+        /// The exam under the bank root.
+        #[arg(long)]
+        exam: Option<String>,
+        /// The date to derive the status on (YYYY-MM-DD; default: today, UTC).
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// The review log of an exam folder (review-log.yaml).
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Check a pack and import it into the database (nothing is imported if it has any problem); a bank root
+    /// imports every exam, published, with its exam facts and default forms.
     Import {
         path: PathBuf,
         /// Import as a draft instead of publishing it (files of other formats are always drafts: their items
@@ -116,6 +153,33 @@ enum BankCommand {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Fill the empty `hash: ""` fields of the folder's review-log.yaml with the items' current hashes (a
+    /// non-empty hash is never changed; only those lines are rewritten).
+    Stamp {
+        /// The exam folder (question-bank/exams/ai-103).
+        dir: PathBuf,
+    },
+}
+
+/// `--today`, or today's date in UTC.
+fn today(arg: Option<&str>) -> anyhow::Result<time::Date> {
+    match arg {
+        Some(s) => ai102::bank::exam::parse_date(s)
+            .ok_or_else(|| anyhow::anyhow!("--today `{s}` is not a date written YYYY-MM-DD")),
+        None => Ok(time::OffsetDateTime::now_utc().date()),
+    }
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// A file in another format than ours (or a zip): read through the upload path.
@@ -338,8 +402,17 @@ async fn create_token(database_url: &str, email: &str, name: &str) -> anyhow::Re
 
 async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
     match command {
-        BankCommand::Check { path, format } => {
-            if let Some(upload) = foreign(&path, format.as_deref())? {
+        BankCommand::Check {
+            path,
+            exam,
+            strict,
+            today: on,
+            format,
+        } => {
+            let shown = path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(commands::DEFAULT_ROOT));
+            if let Some(upload) = foreign(&shown, format.as_deref())? {
                 for p in &upload.problems {
                     println!("{p}");
                 }
@@ -349,47 +422,46 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                 let questions: usize = upload.items.iter().map(|i| i.questions().len()).sum();
                 println!(
                     "{} ({}): {questions} questions readable, {} problem(s)",
-                    path.display(),
+                    shown.display(),
                     upload.format.name(),
                     upload.problems.len()
                 );
-                return Ok(if upload.is_clean() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                });
+                return Ok(exit(upload.is_clean()));
             }
-            let report = ai102::bank::check_path(&path)?;
-            for p in &report.problems {
-                println!("{p}");
-            }
-            let questions: usize = report.items.iter().map(|i| i.questions().len()).sum();
-            if report.is_clean() {
-                println!(
-                    "{}: {} entries, {questions} questions, no problems",
-                    path.display(),
-                    report.items.len()
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                println!("{}: {} problem(s)", path.display(), report.problems.len());
-                Ok(ExitCode::from(1))
-            }
+            let target = commands::resolve(path.as_deref(), exam.as_deref())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let (out, ok) = commands::check(&target, strict, today(on.as_deref())?)?;
+            print!("{out}");
+            Ok(exit(ok))
         }
-        BankCommand::Stats { path, json } => {
-            let report = ai102::bank::check_path(&path)?;
-            let blueprint = store::bank::blueprint_for(&path)?;
-            let stats = ai102::bank::stats::stats(&report, &blueprint);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
-            } else {
-                print!("{}", ai102::bank::stats::render_text(&stats));
-            }
-            Ok(if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+        BankCommand::Stats {
+            path,
+            exam,
+            json,
+            today: on,
+        } => {
+            let target = commands::resolve(path.as_deref(), exam.as_deref())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let (out, ok) = commands::stats(&target, json, today(on.as_deref())?)?;
+            print!("{out}");
+            Ok(exit(ok))
+        }
+        BankCommand::Status {
+            path,
+            exam,
+            today: on,
+        } => {
+            let target = commands::resolve(path.as_deref(), exam.as_deref())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let (out, ok) = commands::status(&target, today(on.as_deref())?)?;
+            print!("{out}");
+            Ok(exit(ok))
+        }
+        BankCommand::Review {
+            command: ReviewCommand::Stamp { dir },
+        } => {
+            println!("{}", commands::stamp(&dir)?);
+            Ok(ExitCode::SUCCESS)
         }
         BankCommand::Import {
             path,
@@ -430,6 +502,34 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                     }
                 );
                 return Ok(ExitCode::SUCCESS);
+            }
+            if ai102::bank::root::is_root(&path) {
+                anyhow::ensure!(
+                    !draft,
+                    "a bank root is imported published: give an exam's pack folder to import a draft"
+                );
+                return match store::bank::load_bank(&db, &path).await {
+                    Ok(loaded) => {
+                        for l in &loaded {
+                            let s = &l.summary;
+                            println!(
+                                "imported {} v{} ({}): {} added, {} changed, {} unchanged, {} retired",
+                                l.pack.meta.id,
+                                l.pack.meta.version,
+                                l.exam.as_ref().map_or("no exam.yaml", |e| e.code.as_str()),
+                                s.added,
+                                s.changed,
+                                s.unchanged,
+                                s.retired
+                            );
+                        }
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => {
+                        eprintln!("{e:#}");
+                        Ok(ExitCode::from(1))
+                    }
+                };
             }
             let status = if draft { "draft" } else { "published" };
             match store::bank::import_path(&db, &path, None, status).await {

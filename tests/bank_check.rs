@@ -588,3 +588,161 @@ fn a_folder_with_its_own_blueprint_is_checked_against_it() {
 fn a_missing_path_is_an_io_error() {
     assert!(check_path(Path::new("tests/bank/no-such-pack")).is_err());
 }
+
+/// A bank root in a fresh temporary folder: a lexicon and two exams, `aa-100` (a retired term in a distractor and
+/// in its review log a reader who is the author) and `bb-200` (clean).
+struct TempBank {
+    root: std::path::PathBuf,
+}
+
+impl Drop for TempBank {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn exam_files(root: &std::path::Path, code: &str, items: &str) {
+    let slug = code.to_ascii_lowercase();
+    let bp = slug.replace('-', "");
+    let dir = root.join("exams").join(&slug);
+    write(
+        &dir.join("exam.yaml"),
+        &format!(
+            "code: {code}\ntitle: T\ncredential: C\nstatus: live\nblueprint: {bp}\noutline: {{ version: v1, source: https://learn.microsoft.com/x }}\nduration_minutes: 100\nquestions: {{ min: 40, max: 60 }}\npassing_score: 700\nsource: test\n"
+        ),
+    );
+    write(
+        &dir.join("blueprint.yaml"),
+        &format!(
+            "id: {bp}\nexam: {code}\ntitle: T\nversion: \"1\"\ndomains:\n  - id: alpha\n    title: Alpha\n    weight: {{ min: 0, max: 100 }}\n    objectives: [{{ id: alpha.one, title: First }}]\n"
+        ),
+    );
+    write(
+        &dir.join("pack.yaml"),
+        &format!("pack: {{ id: {slug}-core, title: T, version: 1, blueprint: {bp} }}\n"),
+    );
+    write(&dir.join("items/alpha.yaml"), items);
+}
+
+fn temp_bank() -> TempBank {
+    let root = std::env::temp_dir().join(format!(
+        "ai102-bank-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    write(
+        &root.join("lexicon.yaml"),
+        "terms:\n  - id: luis\n    kind: retired\n    words: [LUIS]\n    date: 2026-03-31\n    replacement: CLU\n    source: https://learn.microsoft.com/luis\n",
+    );
+    exam_files(
+        &root,
+        "AA-100",
+        "items:\n  - id: aa-1\n    type: single\n    domain: alpha\n    objective: alpha.one\n    reviewed: 2026-01-01\n    stem: Which service?\n    options:\n      - { id: a, text: CLU }\n      - { id: b, text: LUIS }\n    answer: a\n    explanation: CLU is current.\n    references: [https://learn.microsoft.com/clu]\n",
+    );
+    write(
+        &root.join("exams/aa-100/review-log.yaml"),
+        "entries:\n  - item: aa-1\n    hash: \"\"\n    author: w\n    reader: w\n    verdict: ok\n    url: https://learn.microsoft.com/clu\n    date: 2026-12-01\n",
+    );
+    exam_files(
+        &root,
+        "BB-200",
+        "items:\n  - id: bb-1\n    type: single\n    domain: alpha\n    objective: alpha.one\n    reviewed: 2026-11-30\n    stem: Pick A.\n    options: [{ id: a, text: A }, { id: b, text: B }]\n    answer: a\n    explanation: A is A.\n    references: [https://learn.microsoft.com/a]\n",
+    );
+    TempBank { root }
+}
+
+fn ai102(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ai102"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn bank_check_of_a_root_reports_each_exam_and_strict_turns_warnings_into_errors() {
+    let bank = temp_bank();
+    let root = bank.root.to_str().expect("utf-8 path");
+    let (code, out) = ai102(&["bank", "check", root, "--today", "2026-12-03"]);
+    assert_eq!(code, 1, "the review log's reader is the author: {out}");
+    assert!(out.contains("== AA-100 ("), "{out}");
+    assert!(out.contains("== BB-200 ("), "{out}");
+    let warning = out
+        .lines()
+        .find(|l| l.starts_with("warning: ") && l.contains("[aa-1]"))
+        .expect("the LUIS warning");
+    assert!(
+        warning.contains("exams/aa-100/items/alpha.yaml:10:24:"),
+        "{warning}"
+    );
+    assert!(out.contains("is the author"), "{out}");
+    // The clean exam alone passes, and fails under --strict only when it has a warning.
+    let (code, out) = ai102(&["bank", "check", root, "--exam", "bb-200"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _) = ai102(&["bank", "check", root, "--exam", "BB-200", "--strict"]);
+    assert_eq!(code, 0);
+    std::fs::remove_file(bank.root.join("exams/aa-100/review-log.yaml")).expect("rm");
+    let (code, out) = ai102(&["bank", "check", root, "--exam", "aa-100"]);
+    assert_eq!(code, 0, "a warning does not fail: {out}");
+    let (code, out) = ai102(&["bank", "check", root, "--exam", "aa-100", "--strict"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error: "), "{out}");
+}
+
+#[test]
+fn bank_stats_json_of_a_root_has_each_exam_and_totals() {
+    let bank = temp_bank();
+    let root = bank.root.to_str().expect("utf-8 path");
+    let (_, out) = ai102(&["bank", "stats", root, "--json", "--today", "2026-12-03"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    assert_eq!(doc["exams"]["AA-100"]["items"], 1);
+    assert_eq!(doc["exams"]["AA-100"]["warnings"], 1);
+    assert_eq!(doc["exams"]["BB-200"]["items"], 1);
+    assert_eq!(doc["totals"]["items"], 2);
+    assert_eq!(doc["totals"]["exams"], 2);
+    let log = &doc["exams"]["AA-100"]["review_log"];
+    assert_eq!(log["reader_is_author"], serde_json::json!(["aa-1"]));
+    assert_eq!(log["unstamped"], serde_json::json!(["aa-1"]));
+    let due = &doc["exams"]["AA-100"]["review_ages"]["due"];
+    assert_eq!(due[0]["item"], "aa-1", "reviewed 336 days before: {due}");
+    assert_eq!(
+        doc["exams"]["BB-200"]["review_ages"]["due"],
+        serde_json::json!([])
+    );
+    // An exam folder gives the single-exam object, as a pack does.
+    let exam = bank.root.join("exams/bb-200");
+    let (code, out) = ai102(&["bank", "stats", exam.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let one: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    assert_eq!(one["blueprint"], "bb200");
+    assert!(one.get("exams").is_none());
+}
+
+#[test]
+fn review_stamp_fills_the_empty_hash_and_status_derives_from_dates() {
+    let bank = temp_bank();
+    let exam = bank.root.join("exams/aa-100");
+    let (code, out) = ai102(&["bank", "review", "stamp", exam.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 hash(es) stamped"), "{out}");
+    let log = std::fs::read_to_string(exam.join("review-log.yaml")).expect("read");
+    let hash_line = log.lines().nth(2).expect("line 3");
+    assert!(
+        hash_line.starts_with("    hash: \"") && hash_line.len() == 11 + 64 + 1,
+        "{hash_line}"
+    );
+    let root = bank.root.to_str().expect("utf-8 path");
+    let (code, out) = ai102(&["bank", "status", root, "--today", "2026-12-03"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("AA-100") && out.contains("live"), "{out}");
+}

@@ -5,7 +5,7 @@ use ai102::bank::model::Item;
 use std::path::Path;
 
 fn bank() -> (ai102::bank::CheckReport, ai102::bank::stats::Stats) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank/exams/ai-102");
     let report = ai102::bank::check_path(&path).expect("the bank folder is readable");
     let blueprint = ai102::store::bank::blueprint_for(&path).expect("the blueprint loads");
     let stats = ai102::bank::stats::stats(&report, &blueprint);

@@ -55,6 +55,9 @@ pub struct CheckReport {
     /// The files that were read, in order.
     pub files: Vec<String>,
     pub problems: Vec<Problem>,
+    /// Uses of retired, renamed or deprecated terms (the lexicon): they do not block an import, unlike
+    /// `problems` (`bank check --strict` treats them as errors). Sorted by file, line and column.
+    pub warnings: Vec<super::currency::Warning>,
 }
 
 impl CheckReport {
@@ -67,7 +70,26 @@ impl CheckReport {
 /// Checks a pack given as (file name, text) pairs, in the order given, against `blueprint`. Pure.
 pub fn check_sources(sources: &[(String, String)], blueprint: &Blueprint) -> CheckReport {
     let name = sources.first().map(|(n, _)| n.clone()).unwrap_or_default();
-    run(sources, Some(blueprint), &name, Vec::new())
+    let report = run(sources, Some(blueprint), &name, Vec::new());
+    with_currency(report, sources, super::lexicon::shipped())
+}
+
+/// Adds the currency check (lexicon terms in the items' text) to a report: unknown `mentions` ids as problems,
+/// uses of terms as warnings.
+fn with_currency(
+    mut report: CheckReport,
+    sources: &[(String, String)],
+    lexicon: &super::lexicon::Lexicon,
+) -> CheckReport {
+    let (problems, warnings) = super::currency::check_sources(sources, &report.items, lexicon);
+    if !problems.is_empty() {
+        report.problems.extend(problems);
+        report
+            .problems
+            .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    }
+    report.warnings = warnings;
+    report
 }
 
 /// Reads and checks a pack file, or a folder of them (recursively, in name order; `.yaml`, `.yml` and `.json`
@@ -125,12 +147,16 @@ pub fn check_path(path: &Path) -> Result<CheckReport, std::io::Error> {
             Err(p) => problems.extend(p),
         }
     }
-    Ok(run(
+    // The lexicon of the bank the path is in (`<root>/lexicon.yaml`), else the shipped one.
+    let (lexicon, lexicon_problems) = super::root::lexicon_for(path)?;
+    problems.extend(lexicon_problems);
+    let report = run(
         &sources,
         blueprint.as_ref(),
         &path.display().to_string(),
         problems,
-    ))
+    );
+    Ok(with_currency(report, &sources, &lexicon))
 }
 
 /// The AI-102 blueprint built into the binary (`question-bank/exams/ai-102/blueprint.yaml`).
@@ -740,6 +766,7 @@ fn run(
         items: checker.items,
         files: sources.iter().map(|(n, _)| n.clone()).collect(),
         problems,
+        warnings: Vec::new(),
     }
 }
 

@@ -3,10 +3,15 @@
 //! Everything here is pure except [`check::check_path`], which reads the pack's files.
 
 pub mod check;
+pub mod commands;
+pub mod currency;
 pub mod exam;
 pub mod export;
 pub mod import;
+pub mod lexicon;
 pub mod model;
+pub mod review;
+pub mod root;
 pub mod schema;
 pub mod stats;
 pub mod upload;

@@ -2,7 +2,9 @@
 //! the blueprint's weight range, and the objectives that have too few questions. Pure.
 
 use super::check::CheckReport;
+use super::currency::mention_counts;
 use super::model::{Blueprint, Item};
+use super::review::{ReviewAges, ReviewStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -38,6 +40,10 @@ pub struct Stats {
     pub points: u64,
     /// Problems the checker found.
     pub problems: usize,
+    /// Uses of lexicon terms the checker found (warnings).
+    pub warnings: usize,
+    /// `mentions` declarations by lexicon term (items and case-study questions).
+    pub mentions: BTreeMap<String, usize>,
     /// Domain id → questions (every blueprint domain, plus any unknown one found).
     pub by_domain: BTreeMap<String, usize>,
     /// Type → questions (case-study questions by their own type).
@@ -52,6 +58,63 @@ pub struct Stats {
     pub min_per_objective: usize,
     /// Blueprint objectives with fewer than `min_per_objective` questions, in blueprint order.
     pub thin_objectives: Vec<ThinObjective>,
+    /// Questions by review age (`reviewed:`), when counted to a date ([`Stats::with_review`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_ages: Option<ReviewAges>,
+    /// What the exam's `review-log.yaml` says, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_log: Option<ReviewStatus>,
+}
+
+impl Stats {
+    /// The statistics with the review ages on `today` and the review log's status.
+    pub fn with_review(
+        mut self,
+        items: &[Item],
+        today: time::Date,
+        log: Option<ReviewStatus>,
+    ) -> Stats {
+        self.review_ages = Some(super::review::review_ages(items, today));
+        self.review_log = log;
+        self
+    }
+}
+
+/// The sums over the exams of a bank root.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub exams: usize,
+    pub items: usize,
+    pub entries: usize,
+    pub case_studies: usize,
+    pub case_study_questions: usize,
+    pub points: u64,
+    pub problems: usize,
+    pub warnings: usize,
+    pub by_type: BTreeMap<String, usize>,
+    pub mentions: BTreeMap<String, usize>,
+}
+
+/// The sums of the exams' statistics.
+pub fn totals<'a>(all: impl IntoIterator<Item = &'a Stats>) -> Totals {
+    let mut t = Totals::default();
+    for s in all {
+        t.exams += 1;
+        t.items += s.items;
+        t.entries += s.entries;
+        t.case_studies += s.case_studies;
+        t.case_study_questions += s.case_study_questions;
+        t.points += s.points;
+        t.problems += s.problems;
+        t.warnings += s.warnings;
+        for (k, n) in &s.by_type {
+            *t.by_type.entry(k.clone()).or_insert(0) += n;
+        }
+        for (k, n) in &s.mentions {
+            *t.mentions.entry(k.clone()).or_insert(0) += n;
+        }
+    }
+    t
 }
 
 /// A domain's share of the scored questions against its weight range.
@@ -173,6 +236,8 @@ pub fn stats_with_threshold(
         case_study_questions,
         points,
         problems: report.problems.len(),
+        warnings: report.warnings.len(),
+        mentions: mention_counts(&report.items),
         by_domain,
         by_type,
         by_objective,
@@ -180,6 +245,8 @@ pub fn stats_with_threshold(
         domains,
         min_per_objective,
         thin_objectives,
+        review_ages: None,
+        review_log: None,
     }
 }
 
@@ -270,7 +337,93 @@ pub fn render_text(stats: &Stats) -> String {
             );
         }
     }
+    render_review(&mut out, stats);
     out
+}
+
+/// The mentions, review ages and review-log sections of the text report.
+fn render_review(out: &mut String, stats: &Stats) {
+    out.push('\n');
+    let _ = writeln!(out, "{} lexicon warning(s).", stats.warnings);
+    if stats.mentions.is_empty() {
+        let _ = writeln!(out, "No `mentions` declarations.");
+    } else {
+        let _ = writeln!(out, "`mentions` declarations by term:");
+        for (term, n) in &stats.mentions {
+            let _ = writeln!(out, "  {term:<24}  {n:>4}");
+        }
+    }
+    if let Some(ages) = &stats.review_ages {
+        out.push('\n');
+        let _ = writeln!(out, "Review age on {} (questions):", ages.today);
+        for bucket in ["never", "0-90", "91-180", "181-365", ">365"] {
+            let n = ages.by_age.get(bucket).copied().unwrap_or(0);
+            let label = if bucket == "never" {
+                "never reviewed".to_owned()
+            } else {
+                format!("{bucket} days")
+            };
+            let _ = writeln!(out, "  {label:<16}  {n:>4}");
+        }
+        if ages.due.is_empty() {
+            let _ = writeln!(
+                out,
+                "Every question was reviewed in the last {} days.",
+                ages.max_days
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "Due for review (never, or more than {} days ago) ({}):",
+                ages.max_days,
+                ages.due.len()
+            );
+            for a in &ages.due {
+                match (&a.reviewed, a.days) {
+                    (Some(r), Some(d)) => {
+                        let _ = writeln!(out, "  {:<24}  {r} ({d} days)", a.item);
+                    }
+                    (Some(r), None) => {
+                        let _ = writeln!(out, "  {:<24}  `{r}` is not a date", a.item);
+                    }
+                    (None, _) => {
+                        let _ = writeln!(out, "  {:<24}  never", a.item);
+                    }
+                }
+            }
+        }
+    }
+    if stats.review_log.is_none() && stats.review_ages.is_some() {
+        out.push('\n');
+        let _ = writeln!(out, "No review log (review-log.yaml).");
+    }
+    if let Some(log) = &stats.review_log {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Review log: {} entries for {} reviewable items",
+            log.entries, log.reviewable
+        );
+        let lists: [(&str, &Vec<String>); 6] = [
+            ("no entry", &log.no_entry),
+            ("stale hash (edited since the review)", &log.stale),
+            ("hash not stamped yet", &log.unstamped),
+            ("entries naming unknown items", &log.unknown_items),
+            ("reader is the author", &log.reader_is_author),
+            (
+                "url not one of the item's references",
+                &log.url_not_a_reference,
+            ),
+        ];
+        for (what, ids) in lists {
+            let ids = super::review::unique(ids);
+            if ids.is_empty() {
+                let _ = writeln!(out, "  {what}: none");
+            } else {
+                let _ = writeln!(out, "  {what} ({}): {}", ids.len(), ids.join(", "));
+            }
+        }
+    }
 }
 
 /// `15` rather than `15.0`, `12.5` as is.
