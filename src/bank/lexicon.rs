@@ -49,6 +49,10 @@ pub struct Term {
     /// `YYYY-MM-DD`, or `YYYY-MM` when only the month is known; absent when no source gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// Current names that contain one of `words` and are not uses of the term (Azure RBAC roles such as
+    /// `Cognitive Services OpenAI User` keep the old name): a use inside one of these is not reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
     /// What to say instead.
     pub replacement: String,
     /// The learn.microsoft.com page that states the status.
@@ -370,38 +374,54 @@ pub(crate) fn match_at(text: &str, start: usize, word: &str) -> Option<usize> {
     Some(end)
 }
 
+/// Where `word` occurs in `text` as whole words, in any case (a space matches any run of white space).
+fn whole_word_uses(text: &str, word: &str) -> Vec<Range<usize>> {
+    let word = word.trim();
+    let Some(first) = word.chars().next() else {
+        return Vec::new();
+    };
+    let last = word.chars().next_back().unwrap_or(first);
+    let mut out = Vec::new();
+    for (start, c) in text.char_indices() {
+        if !c.to_lowercase().eq(first.to_lowercase()) {
+            continue;
+        }
+        if is_word_char(first) && text[..start].chars().next_back().is_some_and(is_word_char) {
+            continue;
+        }
+        let Some(end) = match_at(text, start, word) else {
+            continue;
+        };
+        if is_word_char(last) && text[end..].chars().next().is_some_and(is_word_char) {
+            continue;
+        }
+        out.push(start..end);
+    }
+    out
+}
+
 /// Every use of a lexicon term in `text`, in text order, outside code, URLs and link targets. Where uses overlap
 /// (`Azure AI Foundry Agent Service` holds `Azure AI Foundry`), the longest wins.
 pub fn find_terms(text: &str, lexicon: &Lexicon) -> Vec<Found> {
     let skipped = skipped_ranges(text);
     let mut found = Vec::new();
     for (term_index, term) in lexicon.terms.iter().enumerate() {
+        let excepted: Vec<Range<usize>> = term
+            .except
+            .iter()
+            .flat_map(|phrase| whole_word_uses(text, phrase))
+            .collect();
         for word in &term.words {
-            let word = word.trim();
-            let Some(first) = word.chars().next() else {
-                continue;
-            };
-            let last = word.chars().next_back().unwrap_or(first);
-            for (start, c) in text.char_indices() {
-                if !c.to_lowercase().eq(first.to_lowercase()) {
-                    continue;
-                }
-                if is_word_char(first)
-                    && text[..start].chars().next_back().is_some_and(is_word_char)
+            for range in whole_word_uses(text, word) {
+                if overlaps(&skipped, &range)
+                    || excepted
+                        .iter()
+                        .any(|e| e.start <= range.start && range.end <= e.end)
                 {
                     continue;
                 }
-                let Some(end) = match_at(text, start, word) else {
-                    continue;
-                };
-                if is_word_char(last) && text[end..].chars().next().is_some_and(is_word_char) {
-                    continue;
-                }
-                if overlaps(&skipped, &(start..end)) {
-                    continue;
-                }
                 found.push(Found {
-                    range: start..end,
+                    range,
                     term: term_index,
                 });
             }

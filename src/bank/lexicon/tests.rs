@@ -155,3 +155,31 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_current_name_that_holds_an_old_one_is_not_a_use_of_it() {
+    let lex = load_lexicon(
+        "lexicon.yaml",
+        r#"
+terms:
+  - id: cognitive-services
+    kind: renamed
+    words: ["Cognitive Services"]
+    except: ["Cognitive Services OpenAI User"]
+    replacement: "Foundry Tools"
+    source: https://learn.microsoft.com/x
+"#,
+    )
+    .expect("loads");
+    let text = "Assign Cognitive Services OpenAI User, not a Cognitive Services key.";
+    let found: Vec<&str> = find_terms(text, &lex)
+        .into_iter()
+        .map(|f| &text[f.range])
+        .collect();
+    assert_eq!(found, vec!["Cognitive Services"]);
+    assert_eq!(
+        find_terms("the cognitive services openai user role", &lex).len(),
+        0,
+        "the exception ignores case as the words do"
+    );
+}
