@@ -427,3 +427,31 @@ async fn an_account_has_a_time_zone_from_sign_up_and_dates_are_shown_in_it() {
     let history = app.get("/attempts").await.text().await.unwrap();
     assert_eq!(texts(&history, "tbody time"), vec!["2026-03-01 18:00"]);
 }
+
+#[tokio::test]
+async fn an_uploaded_pack_page_lists_retired_and_renamed_names_beside_each_item() {
+    let app = TestApp::spawn().await;
+    app.create_user("lex@example.com", ai102::auth::Role::Instructor)
+        .await;
+    app.sign_in("lex@example.com", PASSWORD).await;
+    let gift = "::Old intents:: Which service should a new bot use to detect intents? {=LUIS ~Conversational language understanding}\n\n\
+                ::Current:: Which service extracts fields from invoices? {=Azure Document Intelligence ~A spreadsheet}\n\n\
+                ::Roles:: Which role lets an app call a model? {=Cognitive Services OpenAI User ~Reader}\n";
+    let r = app
+        .upload("old.gift", gift.as_bytes().to_vec(), "gift")
+        .await;
+    assert_eq!(r.status(), 303, "imported as a draft");
+    let page_path = location(&r);
+    let page = app
+        .get(page_path.split('?').next().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let warned = texts(&page, "[data-testid^=warnings-]");
+    assert_eq!(warned.len(), 1, "only the LUIS item is warned: {warned:?}");
+    assert!(
+        warned[0].contains("LUIS") && warned[0].contains("never the right answer"),
+        "{warned:?}"
+    );
+}

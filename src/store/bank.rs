@@ -26,12 +26,13 @@ struct Known {
     hash: String,
 }
 
-/// Review metadata (`reviewed`, `outline`, `mentions`) says when and for what an item was checked; it is
-/// not part of what a candidate sees, so it is not stored in revisions and a new review date makes no new
-/// revision (attempts keep theirs; the bank files and their review log keep the metadata).
+/// Review metadata (`reviewed`, `outline`) says when and for what an item was checked; it is not part of what a
+/// candidate sees, so it is not stored in revisions and a new review date makes no new revision (attempts keep
+/// theirs; the bank files and their review log keep the metadata). `mentions` stays: the pack page's currency
+/// warnings need it.
 fn strip_review_metadata(value: &mut serde_json::Value) {
     if let serde_json::Value::Object(map) = value {
-        for key in ["reviewed", "outline", "mentions"] {
+        for key in ["reviewed", "outline"] {
             map.remove(key);
         }
         if let Some(serde_json::Value::Array(questions)) = map.get_mut("questions") {

@@ -308,6 +308,8 @@ pub struct PackItemView {
     pub ready: bool,
     /// An unscored trial item (standalone questions only).
     pub trial: bool,
+    /// Retired or renamed names its text uses (the currency check), each with where.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Template)]
@@ -355,6 +357,16 @@ async fn pack_page(
         None => packs::check_for_publishing(pack).await?,
     };
     let trial = store::bank::trial_keys(&state.db, id).await?;
+    // Retired or renamed names in the items' text (the shipped lexicon), listed beside each item.
+    let mut currency: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for w in crate::bank::currency::currency_warnings(&pack.items, crate::bank::lexicon::shipped())
+    {
+        let key = w.item.clone().unwrap_or_default();
+        currency
+            .entry(key)
+            .or_default()
+            .push(format!("{} ({})", w.message, w.field));
+    }
     let not_ready: std::collections::HashSet<&str> =
         problems.iter().filter_map(|p| p.item.as_deref()).collect();
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
@@ -387,7 +399,14 @@ async fn pack_page(
             if !category.is_empty() {
                 *by_category.entry(category.clone()).or_default() += 1;
             }
+            let warnings: Vec<String> = std::iter::once(item.id())
+                .chain(item.questions().iter().map(|(q, _)| q.common.id.as_str()))
+                .filter_map(|k| currency.get(k))
+                .flatten()
+                .cloned()
+                .collect();
             PackItemView {
+                warnings,
                 key: item.id().to_owned(),
                 // A case study's problems name its questions.
                 ready: !not_ready.contains(item.id())
