@@ -45,13 +45,23 @@ pub struct Session {
     pub id_hash: Option<Vec<u8>>,
 }
 
+/// Paths whose answer does not depend on who asks.
+fn needs_no_session(path: &str) -> bool {
+    path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
 /// Middleware: loads the session (one query), provides the CSRF token, and sets the anonymous CSRF cookie.
+/// Static files and the probes skip it.
 pub async fn load_session(
     State(state): State<AppState>,
     jar: CookieJar,
     mut req: Request,
     next: Next,
 ) -> Response {
+    // Static files and the probes are the same for everybody: they never read a session (nor the database).
+    if needs_no_session(req.uri().path()) {
+        return next.run(req).await;
+    }
     let mut session = Session {
         user: None,
         csrf_token: String::new(),
