@@ -499,3 +499,32 @@ async fn probing_sign_up_for_taken_e_mails_is_stopped_by_the_sign_in_limit() {
         0
     );
 }
+
+#[tokio::test]
+async fn static_files_and_probes_are_served_without_the_database() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_up("stat@example.com", "Stat").await.status(), 303);
+    // From now on nobody can connect to the app's database, and its open connections are cut.
+    let name = app.database_url.rsplit('/').next().unwrap().to_owned();
+    let admin = sqlx::PgPool::connect(&database_url()).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&admin)
+        .await
+        .unwrap();
+    // Signed in (the session cookie is sent), the stylesheet and the liveness probe still answer.
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers().get("set-cookie").is_none(), "no session work");
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    // A page, which needs the session, cannot be served.
+    assert_eq!(app.get("/exams").await.status(), 503);
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
