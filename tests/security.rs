@@ -194,6 +194,8 @@ impl Rule {
 /// (the owner's submit, then sign-out).
 const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/", Rule::Public),
+    ("GET", "/help", Rule::Public),
+    ("GET", "/help/{name}", Rule::Public),
     ("GET", "/healthz", Rule::Public),
     ("GET", "/readyz", Rule::Public),
     // From loopback, as every request here is; other hosts need METRICS_TOKEN (tests/metrics.rs).
@@ -452,6 +454,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .replace("{position}", "1")
             .replace("{slug}", "test-form")
             .replace("{key}", "t-single")
+            .replace("{name}", "scoring")
     };
 
     // Each principal in turn; the owner of the objects goes last, so that its side effects (a submitted

@@ -66,16 +66,33 @@ pub fn objective_choices(bp: &Blueprint) -> Vec<(String, String)> {
 /// Problems grouped by item (file-level problems under "the file").
 pub struct ProblemGroup {
     pub item: String,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<ProblemLine>,
 }
 
-pub fn group_problems(problems: &[Problem]) -> Vec<ProblemGroup> {
-    let mut groups: BTreeMap<(usize, String), Vec<Problem>> = BTreeMap::new();
+/// One problem as a report shows it: located, with the help page about its rule.
+pub struct ProblemLine {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// `/help/…#anchor`: the section about the rule (`help::problem_help`).
+    pub help: String,
+}
+
+/// Groups problems by item; `format` (`Format::name`) says where the help of a reader's problem is.
+pub fn group_problems(problems: &[Problem], format: &str) -> Vec<ProblemGroup> {
+    let mut groups: BTreeMap<(usize, String), Vec<ProblemLine>> = BTreeMap::new();
     let mut first_line: BTreeMap<String, usize> = BTreeMap::new();
     for p in problems {
         let key = p.item.clone().unwrap_or_else(|| "the file".into());
         let line = *first_line.entry(key.clone()).or_insert(p.line);
-        groups.entry((line, key)).or_default().push(p.clone());
+        groups.entry((line, key)).or_default().push(ProblemLine {
+            file: p.file.clone(),
+            line: p.line,
+            column: p.column,
+            message: p.message.clone(),
+            help: crate::help::problem_help(&p.message, format),
+        });
     }
     groups
         .into_iter()
@@ -99,6 +116,8 @@ pub struct UploadPage {
     pub valid: usize,
     pub held: Option<Uuid>,
     pub notes: Vec<String>,
+    /// The help page of the format the file was read as (after an upload).
+    pub format_help: &'static str,
 }
 
 impl UploadPage {
@@ -115,6 +134,7 @@ impl UploadPage {
             valid: 0,
             held: None,
             notes: Vec::new(),
+            format_help: crate::help::format_help("yaml"),
         }
     }
 }
@@ -256,7 +276,8 @@ async fn upload_outcome(
             let mut page = upload_page_for(state, user, session, Some(&exam_code)).await?;
             page.file_name = name.to_owned();
             page.problem_count = upload.problems.len();
-            page.groups = group_problems(&upload.problems);
+            page.groups = group_problems(&upload.problems, upload.format.name());
+            page.format_help = crate::help::format_help(upload.format.name());
             page.valid = valid;
             page.held = held;
             page.notes = upload.notes;
@@ -417,7 +438,7 @@ async fn pack_page(
         categories: by_category.into_iter().collect(),
         unplaced,
         objectives: objective_choices(bp),
-        groups: group_problems(&problems),
+        groups: group_problems(&problems, "yaml"),
         message,
     })
 }

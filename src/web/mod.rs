@@ -10,6 +10,7 @@ pub mod auth;
 pub mod exam;
 pub mod exams;
 pub mod health;
+pub mod help;
 pub mod home;
 pub mod instructor;
 pub mod markdown;
@@ -46,6 +47,8 @@ pub const CSP: &str =
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(home::home))
+        .route("/help", get(help::index))
+        .route("/help/{name}", get(help::page))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/signin", get(auth::signin_page).post(auth::signin))
         .route("/signout", post(auth::signout))
