@@ -84,6 +84,10 @@ pub fn router(state: AppState) -> Router {
             "/instructor/uploads/{id}/import",
             post(instructor::import_valid),
         )
+        .route(
+            "/instructor/packs/delete",
+            get(instructor::delete_confirm).post(instructor::delete),
+        )
         .route("/instructor/packs/{id}", get(instructor::pack))
         .route("/instructor/packs/{id}/assign", post(instructor::assign))
         .route("/instructor/packs/{id}/export", get(instructor::export))
@@ -143,7 +147,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
         .route("/api/v1/attempts/{id}/result", get(api_exam::result))
-        .route("/api/v1/packs/{id}", get(api_packs::get))
+        .route(
+            "/api/v1/packs/{id}",
+            get(api_packs::get).delete(api_packs::delete),
+        )
         .route(
             "/api/v1/packs/{id}/status",
             axum::routing::put(api_packs::set_status),
