@@ -1649,6 +1649,14 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
 
     // An upload with problems: each links to the section about its rule.
     browser.goto(&app.url("/instructor/upload")).await;
+    browser.select_option("#format", "gift").await;
+    let chosen = browser.find("[data-testid=chosen-format-help]").await;
+    assert_eq!(
+        browser.attribute(&chosen, "href").await.as_deref(),
+        Some("/help/importing-text#gift-moodle"),
+        "the help link follows the chosen format"
+    );
+    browser.select_option("#format", "auto").await;
     let bad = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/native/bad_pack.yaml");
     let input = browser.find("input#file").await;
     browser

@@ -546,3 +546,80 @@ async fn another_instructors_pack_is_not_found_and_a_site_pack_is_only_the_admin
     assert_eq!(r.status(), 303, "an admin may delete a site draft");
     assert_eq!(app.count("SELECT count(*) FROM packs").await, 1);
 }
+
+#[tokio::test]
+async fn an_attempt_that_takes_a_revision_while_its_draft_is_deleted_stops_the_deletion() {
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", Role::Instructor).await;
+    app.create_user("cand@example.com", Role::Candidate).await;
+    let ines_id = user_id(&app, "ines@example.com").await;
+    let cand_id = user_id(&app, "cand@example.com").await;
+    let draft = pack(&app, "racing", "Racing draft", Some(ines_id), "draft").await;
+
+    // An attempt starting at this moment: its items are written, not yet committed.
+    let mut starting = app.db.begin().await.unwrap();
+    let attempt = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO attempts (id, user_id, mode, title, seed, item_count, cut_fraction, blueprint_id)
+         VALUES ($1, $2, 'practice', 'Race', 1, 1, 0.7, 'ai102')",
+    )
+    .bind(attempt)
+    .bind(cand_id)
+    .execute(&mut *starting)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, domain, objective,
+                                    presentation, max_points)
+         SELECT $1, 1, r.id, i.item_key, 'plan', 'plan.secure', '{}', 1
+         FROM items i JOIN item_revisions r ON r.item_id = i.id
+         WHERE i.pack_id = $2 AND i.item_key = 't-single'",
+    )
+    .bind(attempt)
+    .bind(draft)
+    .execute(&mut *starting)
+    .await
+    .unwrap();
+
+    // The deletion saw no attempt; it waits on the revision the attempt holds.
+    let db = app.db.clone();
+    let deleting = tokio::spawn(async move {
+        ai102::store::packs::delete_drafts(&db, (ines_id, "ines@example.com"), &[draft], |_| true)
+            .await
+            .unwrap()
+    });
+    let mut waiting = false;
+    for _ in 0..500 {
+        waiting = app
+            .count(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM packs%'",
+            )
+            .await
+            > 0;
+        if waiting {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(waiting, "the deletion waits for the starting attempt");
+    starting.commit().await.unwrap();
+
+    let outcome = deleting.await.unwrap();
+    assert!(
+        matches!(&outcome, ai102::store::packs::Deleted::Refused(r) if r.contains("attempt")),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM packs WHERE id = '{draft}'"))
+            .await,
+        1,
+        "the pack and the attempt's revision stay"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'pack.delete'")
+            .await,
+        0,
+        "nothing deleted, nothing audited"
+    );
+}
