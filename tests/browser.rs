@@ -1697,6 +1697,11 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
     browser.click_and_wait(&footer).await;
     assert_eq!(browser.current_path().await, "/help");
     assert_accessible(&browser, "help index").await;
+    for doc in ai102::help::DOCS {
+        browser.goto(&app.url(&format!("/help/{}", doc.name))).await;
+        assert!(browser.try_find("[data-testid=help-toc]").await.is_some());
+        assert_accessible(&browser, &format!("help page {}", doc.name)).await;
+    }
 
     // The packs, filtered to drafts.
     browser.goto(&app.url("/instructor")).await;

@@ -411,7 +411,8 @@ pub async fn list(
 /// audited). A pack an attempt used, or one that is not a draft, is refused with 409 and the reason: it can
 /// be archived instead (`PUT /api/v1/packs/{id}/status`), which keeps its revisions and the results.
 #[utoipa::path(delete, path = "/api/v1/packs/{id}", tag = "packs", operation_id = "delete_pack", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "deleted"), (status = 403, body = Problem), (status = 404, body = Problem),
+    responses((status = 204, description = "deleted"), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
         (status = 409, body = Problem, description = "not deleted: the reason (used by an attempt, or not a draft)")),
     security(("bearer" = [])))]
 pub async fn delete(

@@ -138,7 +138,9 @@ pub fn help(md: &str, resolve: impl Fn(&str) -> Option<String>) -> HelpHtml {
         .add_tag_attributes("h3", &["id"])
         .add_tag_attributes("h4", &["id"])
         .clean(&html)
-        .to_string();
+        .to_string()
+        // A code block wider than the page scrolls: keyboard users reach it to scroll it.
+        .replace("<pre>", "<pre tabindex=\"0\">");
     HelpHtml { title, html, toc }
 }
 
