@@ -85,7 +85,14 @@ impl PackListQuery {
             code => Some(packs::blueprint_for_exam(Some(code))?.id.clone()),
         };
         Ok(PackFilter {
-            text: self.q.trim().chars().take(200).collect(),
+            // Control characters (a NUL byte, say) match no title and PostgreSQL refuses them in text.
+            text: self
+                .q
+                .trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect(),
             status,
             owner,
             blueprint,
