@@ -293,7 +293,11 @@ async fn the_api_lists_the_same_pages_with_a_total_and_links() {
     assert_eq!(keys.len(), 10);
     assert_eq!(keys[0], "p-00");
     let r = get("/api/v1/packs?q=%00".into()).await.unwrap();
-    assert_eq!(r.status(), 200, "control characters are dropped from the search, never sent to PostgreSQL");
+    assert_eq!(
+        r.status(),
+        200,
+        "control characters are dropped from the search, never sent to PostgreSQL"
+    );
     let r = get("/api/v1/packs?status=nope".into()).await.unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(

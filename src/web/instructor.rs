@@ -17,7 +17,8 @@ pub struct PackListView {
     pub problems: usize,
     /// When it last changed, in the viewer's time zone.
     pub changed: String,
-    /// The viewer may delete it (their draft, or any draft for an admin), unless an attempt used it.
+    /// Offered for deletion: the viewer's draft (any draft for an admin). Whether an attempt used it is read
+    /// on the confirmation page and again in the deleting transaction.
     pub deletable: bool,
 }
 
