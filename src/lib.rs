@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod exam;
 pub mod fuzz;
+pub mod help;
 pub mod metrics;
 pub mod packs;
 pub mod scoring;

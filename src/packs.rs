@@ -484,3 +484,91 @@ pub fn export(pack: &Pack, format: &str) -> Result<Vec<u8>, String> {
         other => Err(format!("unknown export format `{other}`: use yaml or qti3")),
     }
 }
+
+// ---- Listing and deleting ---------------------------------------------------------------------------------
+
+/// How many problems stand between a pack and publishing, counted once per pack and last change (a pack
+/// changes only through imports, edits and status changes, which all move `updated_at`). A cache each
+/// instance rebuilds on demand.
+pub async fn problem_count(
+    db: &PgPool,
+    pack_id: Uuid,
+    changed: time::OffsetDateTime,
+) -> Result<usize, AppError> {
+    type Cache = std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime), usize>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(n) = cache
+        .read()
+        .ok()
+        .and_then(|c| c.get(&(pack_id, changed)).copied())
+    {
+        return Ok(n);
+    }
+    let Some((pack, _)) = store::load_pack(db, pack_id).await? else {
+        return Ok(0);
+    };
+    let (_, problems) = check_for_publishing(pack).await?;
+    if let Ok(mut c) = cache.write() {
+        if c.len() >= 10_000 {
+            c.clear();
+        }
+        c.insert((pack_id, changed), problems.len());
+    }
+    Ok(problems.len())
+}
+
+/// The viewer of a pack list.
+pub fn viewer(user: &User) -> crate::store::packs::Viewer {
+    crate::store::packs::Viewer {
+        id: user.id,
+        admin: user.role == Role::Admin,
+    }
+}
+
+/// What deleting these packs would remove, when the user may change every one of them (else 404: another
+/// instructor's pack is simply not found, and a site pack is changed only by admins).
+pub async fn deletion_plans(
+    db: &PgPool,
+    user: &User,
+    ids: &[Uuid],
+) -> Result<Vec<crate::store::packs::DeletionPlan>, AppError> {
+    let plans = crate::store::packs::deletion_plans(db, ids).await?;
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if plans.len() != wanted.len() || plans.iter().any(|p| !may_change(user, p.owner_id)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(plans)
+}
+
+/// May `user` change a pack with this owner (`None`: a site pack, admins only)?
+pub fn may_change(user: &User, owner: Option<Uuid>) -> bool {
+    user.role == Role::Admin || (owner.is_some() && owner == Some(user.id))
+}
+
+/// Deletes draft packs that no attempt used, all or none (one transaction, audited). `Ok(Err(reason))` when
+/// one of them is not a draft or was used by an attempt: nothing was deleted, and such a pack can only be
+/// archived.
+pub async fn delete_drafts(
+    db: &PgPool,
+    user: &User,
+    ids: &[Uuid],
+) -> Result<Result<Vec<String>, String>, AppError> {
+    use crate::store::packs::Deleted;
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "choose at least one draft to delete".into(),
+        ));
+    }
+    match crate::store::packs::delete_drafts(db, (user.id, user.email.as_str()), ids, |owner| {
+        may_change(user, owner)
+    })
+    .await?
+    {
+        Deleted::Done(keys) => Ok(Ok(keys)),
+        Deleted::Refused(reason) => Ok(Err(reason)),
+        Deleted::NotFound => Err(AppError::NotFound),
+    }
+}

@@ -20,6 +20,16 @@
     if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
   });
 
+  // The help link follows the chosen format.
+  var format = document.getElementById("format");
+  var help = document.getElementById("format-help-link");
+  if (format && help) {
+    format.addEventListener("change", function () {
+      var chosen = format.options[format.selectedIndex];
+      help.href = chosen.getAttribute("data-help") || "/help/question-format";
+    });
+  }
+
   form.addEventListener("submit", function (e) {
     var f = input.files && input.files[0];
     if (!f || !window.XMLHttpRequest || !window.FormData) return;

@@ -271,6 +271,20 @@ async fn the_openapi_document_lists_the_pack_operations() {
     assert!(paths["/api/v1/packs"]["get"].is_object());
     assert!(paths["/api/v1/packs/{id}"]["get"].is_object());
     assert!(paths["/api/v1/packs/{id}/status"]["put"].is_object());
+    // Deleting a draft, with 409 for a used pack; the list's pages and filters.
+    assert!(paths["/api/v1/packs/{id}"]["delete"]["responses"]["409"].is_object());
+    let params: Vec<&str> = paths["/api/v1/packs"]["get"]["parameters"]
+        .as_array()
+        .expect("the list's parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for name in ["q", "status", "owner", "exam", "sort", "page"] {
+        assert!(params.contains(&name), "{name} in {params:?}");
+    }
+    assert!(
+        paths["/api/v1/packs"]["get"]["responses"]["200"]["headers"]["X-Total-Count"].is_object()
+    );
     let refused = &paths["/api/v1/packs"]["post"]["responses"]["422"]["content"];
     assert_eq!(
         refused["application/problem+json"]["schema"]["$ref"],

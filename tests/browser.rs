@@ -1607,3 +1607,144 @@ async fn a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it() {
     .unwrap();
     assert_eq!(blueprint, "ai103");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_deletes_one() {
+    let Some(browser) = Browser::launch_or_skip(
+        "an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_deletes_one",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", ai102::auth::Role::Instructor)
+        .await;
+    let ines: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ines@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let fixture = include_str!("fixtures/exam_pack.yaml");
+    for (key, title, status) in [
+        ("live-pack", "Live pack", "published"),
+        ("draft-a", "Draft A", "draft"),
+        ("draft-b", "Draft B", "draft"),
+    ] {
+        let file =
+            std::env::temp_dir().join(format!("ai102-browser-{}.yaml", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &file,
+            fixture
+                .replace("id: test-exam-pack", &format!("id: {key}"))
+                .replace("title: Exam engine test pack", &format!("title: {title}")),
+        )
+        .unwrap();
+        ai102::store::bank::import_path(&app.db, &file, Some(ines), status)
+            .await
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+    }
+    sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
+
+    // An upload with problems: each links to the section about its rule.
+    browser.goto(&app.url("/instructor/upload")).await;
+    browser.select_option("#format", "gift").await;
+    let chosen = browser.find("[data-testid=chosen-format-help]").await;
+    assert_eq!(
+        browser.attribute(&chosen, "href").await.as_deref(),
+        Some("/help/importing-text#gift-moodle"),
+        "the help link follows the chosen format"
+    );
+    browser.select_option("#format", "auto").await;
+    let bad = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/native/bad_pack.yaml");
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, bad.to_str().expect("utf-8 path"))
+        .await;
+    let send = browser.find("#upload-form button[type=submit]").await;
+    // The page's script sends the file and writes the report into the same document.
+    browser.click(&send).await;
+    browser
+        .wait_until(
+            "return !!document.querySelector('[data-testid=validation-report] a[data-testid=problem-help]');",
+            vec![],
+            "the upload report",
+        )
+        .await;
+    assert_accessible(&browser, "upload report with help links").await;
+    let link = browser
+        .find("[data-testid=validation-report] a[data-testid=problem-help]")
+        .await;
+    let href = browser.attribute(&link, "href").await.expect("a help link");
+    let anchor = href.split_once('#').expect("an anchor").1.to_owned();
+    browser.click_and_wait(&link).await;
+    assert!(href.starts_with("/help/question-format#"), "{href}");
+    assert_eq!(browser.current_path().await, href);
+    let target = browser
+        .execute(
+            "var t = document.querySelector(':target'); return t ? t.id : null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        target.as_str(),
+        Some(anchor.as_str()),
+        "the page opens at the rule"
+    );
+    assert_accessible(&browser, "help page of the pack format").await;
+    let footer = browser.find("footer a[data-testid=help-link]").await;
+    browser.click_and_wait(&footer).await;
+    assert_eq!(browser.current_path().await, "/help");
+    assert_accessible(&browser, "help index").await;
+    for doc in ai102::help::DOCS {
+        browser.goto(&app.url(&format!("/help/{}", doc.name))).await;
+        assert!(browser.try_find("[data-testid=help-toc]").await.is_some());
+        assert_accessible(&browser, &format!("help page {}", doc.name)).await;
+    }
+
+    // The packs, filtered to drafts.
+    browser.goto(&app.url("/instructor")).await;
+    assert_accessible(&browser, "instructor's packs").await;
+    browser.select_option("#status", "draft").await;
+    let show = browser.find("[data-testid=pack-filter]").await;
+    browser.click_and_wait(&show).await;
+    assert!(browser.current_url().await.contains("status=draft"));
+    let statuses = browser
+        .find_all("[data-testid=pack-row] [data-testid=pack-status]")
+        .await;
+    assert_eq!(statuses.len(), 2);
+    for s in &statuses {
+        assert_eq!(browser.text(s).await, "draft");
+    }
+    assert_accessible(&browser, "instructor's drafts").await;
+
+    // Delete one, after its confirmation page.
+    let pick = browser
+        .find("[data-testid=pack-row] input[name=pack]")
+        .await;
+    browser.click(&pick).await;
+    let delete = browser.find("[data-testid=delete-chosen]").await;
+    browser.click_and_wait(&delete).await;
+    assert!(browser
+        .current_path()
+        .await
+        .starts_with("/instructor/packs/delete?pack="));
+    assert_eq!(browser.find_all("[data-testid=will-go] li").await.len(), 1);
+    assert_accessible(&browser, "delete confirmation").await;
+    let confirm = browser.find("[data-testid=confirm-delete]").await;
+    browser.click_and_wait(&confirm).await;
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=packs-message]").await)
+            .await,
+        "1 draft pack(s) deleted, with their items, revisions and versions."
+    );
+    assert_accessible(&browser, "packs after deleting").await;
+    assert_eq!(app.count("SELECT count(*) FROM packs").await, 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'pack.delete'")
+            .await,
+        1
+    );
+}

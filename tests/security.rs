@@ -194,6 +194,8 @@ impl Rule {
 /// (the owner's submit, then sign-out).
 const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/", Rule::Public),
+    ("GET", "/help", Rule::Public),
+    ("GET", "/help/{name}", Rule::Public),
     ("GET", "/healthz", Rule::Public),
     ("GET", "/readyz", Rule::Public),
     // From loopback, as every request here is; other hosts need METRICS_TOKEN (tests/metrics.rs).
@@ -238,6 +240,9 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/instructor/forms/new", Rule::Instructor),
     ("POST", "/instructor/forms", Rule::Instructor),
     ("POST", "/instructor/uploads/{id}/import", Rule::Uploader),
+    // Without a chosen pack: 400 past the access check (tests/pack_list.rs deletes for real).
+    ("GET", "/instructor/packs/delete", Rule::Instructor),
+    ("POST", "/instructor/packs/delete", Rule::Instructor),
     ("GET", "/instructor/packs/{id}", Rule::PackOwner),
     ("POST", "/instructor/packs/{id}/assign", Rule::PackOwner),
     ("GET", "/instructor/packs/{id}/export", Rule::PackOwner),
@@ -290,6 +295,8 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/api/v1/packs", Rule::Instructor),
     ("GET", "/api/v1/packs/{id}", Rule::PackOwner),
     ("PUT", "/api/v1/packs/{id}/status", Rule::PackOwner),
+    // Each principal gets a fresh draft of the instructor's: a delete consumes it.
+    ("DELETE", "/api/v1/packs/{id}", Rule::PackOwner),
     ("POST", "/api/v1/attempts/{id}/submit", Rule::Owner),
     ("POST", "/attempts/{id}/submit", Rule::Owner),
     ("POST", "/signout", Rule::Public),
@@ -452,6 +459,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .replace("{position}", "1")
             .replace("{slug}", "test-form")
             .replace("{key}", "t-single")
+            .replace("{name}", "scoring")
     };
 
     // Each principal in turn; the owner of the objects goes last, so that its side effects (a submitted
@@ -466,9 +474,27 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
     ];
     let mut wrong = Vec::new();
     let mut checked = 0;
+    let instructor_id = user_id(&app, "inst@example.com").await;
     for (method, path, rule) in RULES {
         let url_path = concrete(path);
         for who in order {
+            let url_path = if *method == "DELETE" {
+                let key = format!("doomed-{}", Uuid::new_v4().simple());
+                let file = std::env::temp_dir().join(format!("ai102-security-{key}.yaml"));
+                std::fs::write(
+                    &file,
+                    PACK.replace("id: test-exam-pack", &format!("id: {key}")),
+                )
+                .expect("write the pack");
+                let (doomed, _) =
+                    ai102::store::bank::import_path(&app.db, &file, Some(instructor_id), "draft")
+                        .await
+                        .expect("a fresh draft");
+                let _ = std::fs::remove_file(&file);
+                url_path.replace(&pack.to_string(), &doomed.pack_id.to_string())
+            } else {
+                url_path.clone()
+            };
             let p = principals
                 .iter()
                 .find(|p| p.who == who)

@@ -607,10 +607,16 @@ const POOL_SELECT: &str =
     JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
     WHERE p.status = 'published'";
 
+/// An existing form keeps drawing from a pack archived after it was made (archived packs are only not offered
+/// for new forms).
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{POOL_SELECT} AND p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1)
-         ORDER BY p.pack_key, i.position"
+        "{} AND p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1)
+         ORDER BY p.pack_key, i.position",
+        POOL_SELECT.replace(
+            "p.status = 'published'",
+            "p.status IN ('published', 'archived')"
+        )
     ))
     .bind(form_id)
     .fetch_all(db)

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bank;
 pub mod exam;
 pub mod exams;
+pub mod packs;
 pub mod reports;
 pub mod tokens;
 pub mod users;

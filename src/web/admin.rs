@@ -53,7 +53,7 @@ pub struct Pager {
 }
 
 impl Pager {
-    fn new(path: &str, filters: &[(&str, &str)], page: i64, total: i64) -> Pager {
+    pub fn new(path: &str, filters: &[(&str, &str)], page: i64, total: i64) -> Pager {
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         let link = |p: i64| {
             let mut pairs: Vec<(&str, String)> = filters
@@ -78,7 +78,7 @@ impl Pager {
 }
 
 /// The page number of a query (1 when absent or not a number).
-fn page_number(raw: Option<&str>) -> i64 {
+pub fn page_number(raw: Option<&str>) -> i64 {
     raw.and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, 1_000_000)

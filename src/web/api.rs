@@ -226,13 +226,13 @@ impl Modify for ProblemResponses {
     info(title = "ai102 API", description = "The AI-102 practice-exam platform's JSON API. Authenticate with a personal API token from your account page: `Authorization: Bearer ai102_…`."),
     paths(me, list_tokens, super::api_exam::list_exams, super::api_exam::list_forms, super::api_exam::start, super::api_exam::get_attempt,
         super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
-        super::api_exam::result, super::api_packs::upload, super::api_packs::list, super::api_packs::get,
+        super::api_exam::result, super::api_packs::upload, super::api_packs::list, super::api_packs::get, super::api_packs::delete,
         super::api_packs::set_status),
     components(schemas(Me, TokenInfo, Problem)),
     modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "account", description = "Who you are and your tokens"),
         (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
-        (name = "packs", description = "Instructors' question packs: upload, read, publish"))
+        (name = "packs", description = "Instructors' question packs: upload, list, read, publish, delete drafts"))
 )]
 pub struct ApiDoc;
 

@@ -270,24 +270,161 @@ pub async fn upload(
     }
 }
 
-/// The packs the caller may change: an instructor's own, or every pack for an admin.
-#[utoipa::path(get, path = "/api/v1/packs", tag = "packs", operation_id = "list_packs",
-    responses((status = 200, body = Vec<PackInfo>), (status = 403, body = Problem)),
+/// A pack as the list gives it: with its exam, owner, last change and counts.
+#[derive(Serialize, ToSchema)]
+pub struct PackListItem {
+    #[serde(flatten)]
+    pub pack: PackInfo,
+    /// The exam's code (`AI-103`), when the catalogue has the pack's blueprint.
+    pub exam: Option<String>,
+    /// Imported from the command line without an owner: only admins may change it.
+    pub site: bool,
+    /// When the pack last changed (an import, an edit, a status change).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: time::OffsetDateTime,
+    /// Problems to fix before it can be published.
+    pub problems: usize,
+    /// Candidates' open problem reports on its items.
+    pub warnings: i64,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Part of the title or pack id, any case.
+    #[serde(default)]
+    pub q: String,
+    /// draft, published or archived.
+    #[serde(default)]
+    pub status: String,
+    /// `mine`, or (admins) `site` for the packs without an owner; default: every pack the caller may change.
+    #[serde(default)]
+    pub owner: String,
+    /// An exam's code (`AI-103`).
+    #[serde(default)]
+    pub exam: String,
+    /// `changed` (last changed first, the default), `changed-oldest` or `title`.
+    #[serde(default)]
+    pub sort: String,
+    /// The page, from 1; 50 packs a page.
+    #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1)]
+    pub page: Option<String>,
+}
+
+/// The packs the caller may change (an instructor's own, every pack for an admin), 50 a page, searched,
+/// filtered and sorted as the instructor's page does. `X-Total-Count` says how many match; `Link` names the
+/// `next` and `prev` pages.
+#[utoipa::path(get, path = "/api/v1/packs", tag = "packs", operation_id = "list_packs", params(ListQuery),
+    responses((status = 200, body = Vec<PackListItem>,
+            headers(("X-Total-Count" = i64, description = "packs matching in all"),
+                ("Link" = String, description = "RFC 8288 links to the `next` and `prev` pages, when there are"))),
+        (status = 400, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> ApiResult<Json<Vec<PackInfo>>> {
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Response> {
+    use super::admin::{page_number, Pager, PAGE_SIZE};
     let user = instructor(user)?;
-    let owner = (user.role != Role::Admin).then_some(user.id);
-    let packs = store::bank::list_packs(&state.db, owner).await?;
-    Ok(Json(
-        packs
-            .into_iter()
-            .filter(|p| p.owned)
-            .map(Into::into)
-            .collect(),
-    ))
+    let page_query = super::instructor::PackListQuery {
+        q: q.q.clone(),
+        status: q.status.clone(),
+        owner: q.owner.clone(),
+        exam: q.exam.clone(),
+        sort: q.sort.clone(),
+        ..Default::default()
+    };
+    let mut filter = page_query.filter()?;
+    // The API lists what the caller may change: an instructor's own packs.
+    if user.role != Role::Admin {
+        if filter.owner == crate::store::packs::OwnerFilter::Site {
+            return Err(AppError::BadRequest(
+                "`owner=site`: only admins may change site packs".into(),
+            )
+            .into());
+        }
+        filter.owner = crate::store::packs::OwnerFilter::Mine;
+    }
+    let page = page_number(q.page.as_deref());
+    let (rows, total) = store::packs::search(
+        &state.db,
+        packs::viewer(&user),
+        &filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        items.push(PackListItem {
+            problems: packs::problem_count(&state.db, r.id, r.updated_at).await?,
+            exam: r.exam_code,
+            site: r.site,
+            updated_at: r.updated_at,
+            warnings: r.open_reports,
+            pack: PackInfo {
+                id: r.id,
+                key: r.pack_key,
+                title: r.title,
+                version: r.version,
+                status: r.status,
+                items: r.items,
+                questions: r.questions,
+            },
+        });
+    }
+    let pager = Pager::new(
+        "/api/v1/packs",
+        &[
+            ("q", filter.text.as_str()),
+            ("status", q.status.trim()),
+            ("owner", q.owner.trim()),
+            ("exam", q.exam.trim()),
+            ("sort", q.sort.trim()),
+        ],
+        page,
+        total,
+    );
+    let links: Vec<String> = [(pager.next, "next"), (pager.prev, "prev")]
+        .into_iter()
+        .filter_map(|(href, rel)| href.map(|h| format!("<{h}>; rel=\"{rel}\"")))
+        .collect();
+    let mut response = Json(items).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-total-count",
+        HeaderValue::from_str(&total.to_string()).map_err(AppError::internal)?,
+    );
+    if !links.is_empty() {
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_str(&links.join(", ")).map_err(AppError::internal)?,
+        );
+    }
+    Ok(response)
+}
+
+/// Deletes a draft pack that no attempt used, with its items, revisions and versions (one transaction,
+/// audited). A pack an attempt used, or one that is not a draft, is refused with 409 and the reason: it can
+/// be archived instead (`PUT /api/v1/packs/{id}/status`), which keeps its revisions and the results.
+#[utoipa::path(delete, path = "/api/v1/packs/{id}", tag = "packs", operation_id = "delete_pack", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "deleted"), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "not deleted: the reason (used by an attempt, or not a draft)")),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    let user = instructor(user)?;
+    match packs::delete_drafts(&state.db, &user, &[id]).await? {
+        Ok(_) => Ok(StatusCode::NO_CONTENT),
+        Err(reason) => Err(AppError::Conflict(reason).into()),
+    }
 }
 
 /// A pack and its publishing problems (another instructor's pack is not found).

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod exam;
 pub mod exams;
 pub mod health;
+pub mod help;
 pub mod home;
 pub mod instructor;
 pub mod markdown;
@@ -46,6 +47,8 @@ pub const CSP: &str =
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(home::home))
+        .route("/help", get(help::index))
+        .route("/help/{name}", get(help::page))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/signin", get(auth::signin_page).post(auth::signin))
         .route("/signout", post(auth::signout))
@@ -80,6 +83,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/instructor/uploads/{id}/import",
             post(instructor::import_valid),
+        )
+        .route(
+            "/instructor/packs/delete",
+            get(instructor::delete_confirm).post(instructor::delete),
         )
         .route("/instructor/packs/{id}", get(instructor::pack))
         .route("/instructor/packs/{id}/assign", post(instructor::assign))
@@ -140,7 +147,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
         .route("/api/v1/attempts/{id}/result", get(api_exam::result))
-        .route("/api/v1/packs/{id}", get(api_packs::get))
+        .route(
+            "/api/v1/packs/{id}",
+            get(api_packs::get).delete(api_packs::delete),
+        )
         .route(
             "/api/v1/packs/{id}/status",
             axum::routing::put(api_packs::set_status),
