@@ -487,15 +487,15 @@ pub fn export(pack: &Pack, format: &str) -> Result<Vec<u8>, String> {
 
 // ---- Listing and deleting ---------------------------------------------------------------------------------
 
-/// How many problems stand between a pack and publishing, counted once per pack and last change (a pack
-/// changes only through imports, edits and status changes, which all move `updated_at`). A cache each
-/// instance rebuilds on demand.
+/// How many problems stand between a pack and publishing, and how many currency warnings (retired or renamed
+/// names, the lexicon's) its items have, counted once per pack and last change (a pack changes only through
+/// imports, edits and status changes, which all move `updated_at`). A cache each instance rebuilds on demand.
 pub async fn problem_count(
     db: &PgPool,
     pack_id: Uuid,
     changed: time::OffsetDateTime,
-) -> Result<usize, AppError> {
-    type Cache = std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime), usize>>;
+) -> Result<PackCounts, AppError> {
+    type Cache = std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime), PackCounts>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(n) = cache
@@ -506,16 +506,32 @@ pub async fn problem_count(
         return Ok(n);
     }
     let Some((pack, _)) = store::load_pack(db, pack_id).await? else {
-        return Ok(0);
+        return Ok(PackCounts::default());
     };
+    let warnings =
+        crate::bank::currency::currency_warnings(&pack.items, crate::bank::lexicon::shipped())
+            .len();
     let (_, problems) = check_for_publishing(pack).await?;
+    let counts = PackCounts {
+        problems: problems.len(),
+        warnings,
+    };
     if let Ok(mut c) = cache.write() {
         if c.len() >= 10_000 {
             c.clear();
         }
-        c.insert((pack_id, changed), problems.len());
+        c.insert((pack_id, changed), counts);
     }
-    Ok(problems.len())
+    Ok(counts)
+}
+
+/// A pack's counts for its list row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PackCounts {
+    /// Problems to fix before publishing.
+    pub problems: usize,
+    /// Uses of retired or renamed names in its items (the currency check).
+    pub warnings: usize,
 }
 
 /// The viewer of a pack list.

@@ -285,8 +285,10 @@ pub struct PackListItem {
     pub updated_at: time::OffsetDateTime,
     /// Problems to fix before it can be published.
     pub problems: usize,
+    /// Uses of retired or renamed names in its items (the currency check: they do not block publishing).
+    pub warnings: usize,
     /// Candidates' open problem reports on its items.
-    pub warnings: i64,
+    pub open_reports: i64,
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -359,12 +361,14 @@ pub async fn list(
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
+        let counts = packs::problem_count(&state.db, r.id, r.updated_at).await?;
         items.push(PackListItem {
-            problems: packs::problem_count(&state.db, r.id, r.updated_at).await?,
+            problems: counts.problems,
+            warnings: counts.warnings,
             exam: r.exam_code,
             site: r.site,
             updated_at: r.updated_at,
-            warnings: r.open_reports,
+            open_reports: r.open_reports,
             pack: PackInfo {
                 id: r.id,
                 key: r.pack_key,

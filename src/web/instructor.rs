@@ -13,8 +13,8 @@ use axum::response::Html;
 /// A pack's row in the instructor's list.
 pub struct PackListView {
     pub row: crate::store::packs::PackListRow,
-    /// Problems to fix before publishing.
-    pub problems: usize,
+    /// Problems to fix before publishing, and currency warnings.
+    pub counts: packs::PackCounts,
     /// When it last changed, in the viewer's time zone.
     pub changed: String,
     /// Offered for deletion: the viewer's draft (any draft for an admin). Whether an attempt used it is read
@@ -123,7 +123,7 @@ pub async fn index(
     let mut packs_view = Vec::with_capacity(rows.len());
     for (row, changed) in rows.into_iter().zip(changed) {
         packs_view.push(PackListView {
-            problems: packs::problem_count(&state.db, row.id, row.updated_at).await?,
+            counts: packs::problem_count(&state.db, row.id, row.updated_at).await?,
             changed,
             deletable: row.owned && row.status == "draft",
             row,
