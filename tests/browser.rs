@@ -1469,10 +1469,9 @@ async fn after_seeding_the_admin_dashboard_and_the_item_analysis_show_their_char
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it() {
-    let Some(browser) = Browser::launch_or_skip(
-        "a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it",
-    )
-    .await
+    let Some(browser) =
+        Browser::launch_or_skip("a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it")
+            .await
     else {
         return;
     };
@@ -1546,7 +1545,10 @@ async fn a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it() {
         .find_all("svg[data-testid=domain-chart] g.bar")
         .await;
     assert!(!bars.is_empty() && bars.len() <= 5, "AI-103's domains");
-    assert!(browser.try_find("[data-testid=exam-banner]").await.is_none());
+    assert!(browser
+        .try_find("[data-testid=exam-banner]")
+        .await
+        .is_none());
     assert_accessible(&browser, "AI-103 result page").await;
     browser.goto(&app.url("/progress")).await;
     assert_eq!(
