@@ -581,9 +581,10 @@ pub async fn set_trial(
 }
 
 /// The current revision of every live item of a form's published packs: the pool an attempt draws from.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PoolRow {
     pub revision_id: Uuid,
+    /// The pool key (`store::exam::pool_key`): the pack's key and the item's.
     pub item_key: String,
     pub kind: String,
     pub domains: Vec<String>,
@@ -594,36 +595,68 @@ pub struct PoolRow {
     pub trial: bool,
 }
 
-/// The live items of published packs with their current revisions; callers add the packs' condition.
-const POOL_SELECT: &str =
-    "SELECT r.id AS revision_id, p.pack_key || '/' || i.item_key AS item_key, i.kind, r.domains, r.objectives,
-        i.trial,
-        CASE WHEN i.kind = 'case_study'
-             THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
-             ELSE ARRAY[r.content->>'type'] END AS types
-    FROM packs p
-    JOIN items i ON i.pack_id = p.id AND NOT i.retired
-    JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-    WHERE p.status = 'published'";
+/// Which published packs a pool is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub enum PoolOf<'a> {
+    /// A form's packs.
+    Form(Uuid),
+    /// These packs (a form's dry run before it exists).
+    Packs(&'a [Uuid]),
+    /// Every pack of the exam with this blueprint, scored items only (practice never shows a trial item).
+    Practice { blueprint_id: &'a str },
+}
+
+/// The live items of published packs with their current revisions, in pack and item order: the one query
+/// every pool is read with.
+pub async fn pool(
+    db: impl sqlx::PgExecutor<'_>,
+    of: PoolOf<'_>,
+) -> Result<Vec<PoolRow>, sqlx::Error> {
+    let (form_id, pack_ids, blueprint_id) = match of {
+        PoolOf::Form(id) => (Some(id), None, None),
+        PoolOf::Packs(ids) => (None, Some(ids), None),
+        PoolOf::Practice { blueprint_id } => (None, None, Some(blueprint_id)),
+    };
+    let rows = sqlx::query!(
+        r#"SELECT r.id AS revision_id, p.pack_key, i.item_key, i.kind, r.domains, r.objectives, i.trial,
+                CASE WHEN i.kind = 'case_study'
+                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+                     ELSE ARRAY[r.content->>'type'] END AS "types!"
+         FROM packs p
+         JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.status = 'published'
+           AND ($1::uuid IS NULL OR p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1))
+           AND ($2::uuid[] IS NULL OR p.id = ANY($2))
+           AND ($3::text IS NULL OR (p.blueprint_id = $3 AND NOT i.trial))
+         ORDER BY p.pack_key, i.position"#,
+        form_id,
+        pack_ids,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PoolRow {
+            revision_id: r.revision_id,
+            item_key: super::exam::pool_key(&r.pack_key, &r.item_key),
+            kind: r.kind,
+            domains: r.domains,
+            objectives: r.objectives,
+            types: r.types,
+            trial: r.trial,
+        })
+        .collect())
+}
 
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{POOL_SELECT} AND p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1)
-         ORDER BY p.pack_key, i.position"
-    ))
-    .bind(form_id)
-    .fetch_all(db)
-    .await
+    pool(db, PoolOf::Form(form_id)).await
 }
 
 /// The pool of published packs, by pack id (for a form's dry run before it exists).
 pub async fn packs_pool(db: &PgPool, pack_ids: &[Uuid]) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{POOL_SELECT} AND p.id = ANY($1) ORDER BY p.pack_key, i.position"
-    ))
-    .bind(pack_ids)
-    .fetch_all(db)
-    .await
+    pool(db, PoolOf::Packs(pack_ids)).await
 }
 
 /// The content of revisions, by id.
