@@ -50,10 +50,9 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// True when the database answers and every embedded migration is applied.
 pub async fn ready(pool: &PgPool) -> Result<bool, sqlx::Error> {
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(pool)
-            .await?;
+    let applied = sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await?;
     Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
 }
 
