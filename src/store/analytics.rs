@@ -10,6 +10,7 @@
 //! queries and the rollups agree.
 
 use super::bank;
+use super::exam::EndReason;
 use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
 use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
 use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
@@ -102,7 +103,7 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
 pub async fn dashboard_live(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
     let (start, end) = f.bounds();
     let rows = sqlx::query!(
-        r#"SELECT a.id, a.started_at, a.ended_reason, a.scaled_score, a.passed,
+        r#"SELECT a.id, a.started_at, a.ended_reason AS "ended_reason: EndReason", a.scaled_score, a.passed,
                 EXISTS (SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)
                     AS "answered!",
                 (extract(epoch FROM a.ended_at - a.started_at) / 60.0)::float8 AS used,
@@ -126,7 +127,7 @@ pub async fn dashboard_live(db: &PgPool, f: &DashboardFilter) -> Result<Dashboar
             continue;
         };
         // Finished: see the module documentation.
-        let finished = reason == "submitted" || r.answered;
+        let finished = reason == EndReason::Submitted || r.answered;
         if finished {
             finished_ids.push(r.id);
         }
@@ -783,8 +784,7 @@ pub struct DemoAttempt {
     pub started_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
     pub ended_at: OffsetDateTime,
-    /// `submitted` or `expired`.
-    pub ended_reason: &'static str,
+    pub ended_reason: EndReason,
     pub items: Vec<crate::exam::plan::PlannedItem<Uuid>>,
     /// Per position (from 1): the response and when it was saved (`None` when unanswered), and the points.
     pub answers: Vec<(Option<(Response, OffsetDateTime)>, f64)>,
@@ -892,7 +892,7 @@ pub async fn insert_demo_attempts(
         &attempts.iter().map(|a| a.ended_at).collect::<Vec<_>>(),
         &attempts
             .iter()
-            .map(|a| a.ended_reason.to_owned())
+            .map(|a| a.ended_reason.as_str().to_owned())
             .collect::<Vec<_>>(),
         &attempts.iter().map(|a| a.result.raw).collect::<Vec<_>>(),
         &attempts.iter().map(|a| a.result.max).collect::<Vec<_>>(),

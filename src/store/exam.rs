@@ -11,6 +11,70 @@ use std::collections::HashSet;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// How an attempt runs: a timed exam (scored at the end, case-study sections lock) or untimed practice
+/// (feedback after each item). `attempts.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptMode {
+    Exam,
+    Practice,
+}
+
+impl AttemptMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptMode::Exam => "exam",
+            AttemptMode::Practice => "practice",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "exam" => Some(AttemptMode::Exam),
+            "practice" => Some(AttemptMode::Practice),
+            _ => None,
+        }
+    }
+
+    pub fn is_exam(self) -> bool {
+        self == AttemptMode::Exam
+    }
+
+    pub fn is_practice(self) -> bool {
+        self == AttemptMode::Practice
+    }
+}
+super::text_enum!(AttemptMode, "attempt mode");
+
+/// Why an attempt ended: the candidate submitted it, or its time ran out. `attempts.ended_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Submitted,
+    Expired,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Submitted => "submitted",
+            EndReason::Expired => "expired",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "submitted" => Some(EndReason::Submitted),
+            "expired" => Some(EndReason::Expired),
+            _ => None,
+        }
+    }
+
+    /// The time ran out (the candidate did not submit).
+    pub fn is_expired(self) -> bool {
+        self == EndReason::Expired
+    }
+}
+super::text_enum!(EndReason, "end reason");
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FormRow {
     pub id: Uuid,
@@ -137,7 +201,7 @@ pub struct NewAttempt<'a> {
     pub form_id: Option<Uuid>,
     /// The exam's blueprint the attempt belongs to.
     pub blueprint_id: &'a str,
-    pub mode: &'a str,
+    pub mode: AttemptMode,
     pub title: &'a str,
     pub seed: u64,
     pub cut_fraction: f64,
@@ -158,7 +222,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
         id,
         a.user_id,
         a.form_id,
-        a.mode,
+        a.mode.as_str(),
         a.title,
         a.seed as i64,
         i32::try_from(a.items.len()).unwrap_or(i32::MAX),
@@ -218,14 +282,14 @@ pub struct AttemptRow {
     pub form_id: Option<Uuid>,
     /// The exam's blueprint the attempt belongs to.
     pub blueprint_id: String,
-    pub mode: String,
+    pub mode: AttemptMode,
     pub title: String,
     pub item_count: i32,
     pub cut_fraction: f64,
     pub started_at: OffsetDateTime,
     pub deadline: Option<OffsetDateTime>,
     pub ended_at: Option<OffsetDateTime>,
-    pub ended_reason: Option<String>,
+    pub ended_reason: Option<EndReason>,
     pub locked_sections: Vec<String>,
     pub seconds_left: Option<i64>,
     pub expired: bool,
@@ -249,8 +313,8 @@ async fn select_attempts(
 ) -> Result<Vec<AttemptRow>, sqlx::Error> {
     sqlx::query_as!(
         AttemptRow,
-        r#"SELECT id, user_id, form_id, blueprint_id, mode, title, item_count, cut_fraction, started_at, deadline,
-                ended_at, ended_reason, locked_sections,
+        r#"SELECT id, user_id, form_id, blueprint_id, mode AS "mode: AttemptMode", title, item_count, cut_fraction,
+                started_at, deadline, ended_at, ended_reason AS "ended_reason: EndReason", locked_sections,
                 CASE WHEN deadline IS NULL THEN NULL
                      ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
                 COALESCE(deadline <= now(), false) AS "expired!", scaled_score, passed,
@@ -348,8 +412,9 @@ pub async fn attempt_slot(
 ) -> Result<Option<(AttemptRow, Option<SlotRow>)>, sqlx::Error> {
     // The attempt's columns as in `select_attempts`, the position's as in `select_slots`.
     let row = sqlx::query!(
-        r#"SELECT a.id, a.user_id, a.form_id, a.blueprint_id, a.mode, a.title, a.item_count, a.cut_fraction,
-                a.started_at, a.deadline, a.ended_at, a.ended_reason, a.locked_sections,
+        r#"SELECT a.id, a.user_id, a.form_id, a.blueprint_id, a.mode AS "mode: AttemptMode", a.title, a.item_count,
+                a.cut_fraction, a.started_at, a.deadline, a.ended_at, a.ended_reason AS "ended_reason: EndReason",
+                a.locked_sections,
                 CASE WHEN a.deadline IS NULL THEN NULL
                      ELSE GREATEST(0, floor(extract(epoch FROM a.deadline - now())))::bigint END AS seconds_left,
                 COALESCE(a.deadline <= now(), false) AS "expired!", a.scaled_score, a.passed,
@@ -495,10 +560,14 @@ pub async fn lock_section(
 }
 
 /// Ends and scores an attempt, once: a second call (another tab, another instance) changes nothing.
-/// `reason` is 'submitted' or 'expired'. Returns false when it had already ended. The update that ends it
+/// Returns false when it had already ended. The update that ends it
 /// also brings the analytics rollups up to date, in this transaction (a trigger on `attempts`, migration
 /// 0008), so the dashboard and the item analysis never lag behind a submission.
-pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
+pub async fn finalize(
+    db: &PgPool,
+    attempt_id: Uuid,
+    reason: EndReason,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
     let cut = sqlx::query_scalar!(
         "SELECT cut_fraction FROM attempts WHERE id = $1 AND ended_at IS NULL FOR UPDATE",
@@ -554,7 +623,7 @@ pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<boo
              raw_score = $3, max_score = $4, scaled_score = $5, passed = $6, result = $7
          WHERE id = $1",
         attempt_id,
-        reason,
+        reason.as_str(),
         result.raw,
         result.max,
         i32::try_from(result.scaled).unwrap_or(0),
@@ -577,7 +646,7 @@ pub async fn finalize_expired(db: &PgPool) -> Result<usize, sqlx::Error> {
     .await?;
     let mut n = 0;
     for id in ids {
-        if finalize(db, id, "expired").await? {
+        if finalize(db, id, EndReason::Expired).await? {
             n += 1;
         }
     }
