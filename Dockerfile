@@ -2,6 +2,9 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The queries are checked at compile time against the committed .sqlx/: the build has no database.
+ENV SQLX_OFFLINE=true
+COPY .sqlx ./.sqlx
 COPY src ./src
 COPY migrations ./migrations
 COPY templates ./templates

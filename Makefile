@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
+# Every build here checks its SQL against the committed .sqlx/ (offline), never against DATABASE_URL's
+# database, which may not exist yet or not be migrated. scripts/sqlx.sh is the one place that goes live.
+export SQLX_OFFLINE := true
 
-.PHONY: run test test-faults lint db db-stop admin bench bench-analytics clean-test-dbs
+.PHONY: run test test-faults lint sqlx-prepare db db-stop admin bench bench-analytics clean-test-dbs
 
 ## make run: start PostgreSQL (project-local unless DATABASE_URL is set), migrate, load the bank, serve.
 run:
@@ -41,9 +44,16 @@ clean-test-dbs:
 	  psql "$$DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$$d\" WITH (FORCE)" >/dev/null; \
 	done
 
+## make lint: formatting, clippy, and .sqlx/ up to date with the queries (against a freshly migrated scratch
+## database; installs sqlx-cli into .tools/ when missing).
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	CARGO=$(CARGO) scripts/sqlx.sh check
+
+## make sqlx-prepare: rewrite .sqlx/ after changing a query (commit it with the query).
+sqlx-prepare:
+	@CARGO=$(CARGO) scripts/sqlx.sh prepare
 
 db:
 	@scripts/db.sh

@@ -69,7 +69,8 @@ PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 |
 LOAD_BEFORE=$(loadavg)
 
 say "building release"
-cargo build --release --quiet --examples --bin ai102
+# Queries are checked against the committed .sqlx/, not against the database (which may be unmigrated).
+SQLX_OFFLINE=true cargo build --release --quiet --examples --bin ai102
 
 say "fresh database ai102_bench"
 "$PSQL" "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS ai102_bench WITH (FORCE)" -c "CREATE DATABASE ai102_bench"

@@ -11,7 +11,7 @@ use crate::exam::service::{self, FormPool};
 use crate::scoring::{self, Response};
 use crate::store;
 use crate::store::analytics::DemoAttempt;
-use crate::store::exam::FormRow;
+use crate::store::exam::{EndReason, FormRow};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::PgPool;
@@ -135,7 +135,7 @@ pub async fn seed(db: &PgPool, opts: SeedOptions) -> anyhow::Result<SeedSummary>
                 draw_seed,
                 &mut rng,
             );
-            summary.abandoned += usize::from(a.ended_reason == "expired");
+            summary.abandoned += usize::from(a.ended_reason == EndReason::Expired);
             summary.attempts += 1;
             batch.push(a);
             if batch.len() >= BATCH {
@@ -209,9 +209,9 @@ fn simulate(
     }
     let result = scoring::result(&scored, max, form.cut_fraction);
     let (ended_at, ended_reason) = if sim.abandoned {
-        (deadline, "expired")
+        (deadline, EndReason::Expired)
     } else {
-        (at.min(deadline), "submitted")
+        (at.min(deadline), EndReason::Submitted)
     };
     DemoAttempt {
         id: uuid::Uuid::new_v4(),

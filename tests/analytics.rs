@@ -7,6 +7,7 @@ use ai102::auth::Role;
 use ai102::exam::plan::find_question;
 use ai102::scoring::Response;
 use ai102::store;
+use ai102::store::exam::EndReason;
 use common::*;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -115,11 +116,11 @@ async fn world() -> World {
     let fourth = user(&app, "fourth@example.com", Role::Candidate).await;
 
     let a = attempt(&app, &first, &form, &ALL).await;
-    assert!(store::exam::finalize(&app.db, a, "submitted")
+    assert!(store::exam::finalize(&app.db, a, EndReason::Submitted)
         .await
         .unwrap());
     let practice = attempt(&app, &first, &form, &ALL).await;
-    store::exam::finalize(&app.db, practice, "submitted")
+    store::exam::finalize(&app.db, practice, EndReason::Submitted)
         .await
         .unwrap();
     sqlx::query("UPDATE attempts SET mode = 'practice' WHERE id = $1")
@@ -128,9 +129,13 @@ async fn world() -> World {
         .await
         .unwrap();
     let b = attempt(&app, &second, &form, &["t-single"]).await;
-    store::exam::finalize(&app.db, b, "expired").await.unwrap();
+    store::exam::finalize(&app.db, b, EndReason::Expired)
+        .await
+        .unwrap();
     let c = attempt(&app, &third, &form, &[]).await;
-    store::exam::finalize(&app.db, c, "expired").await.unwrap();
+    store::exam::finalize(&app.db, c, EndReason::Expired)
+        .await
+        .unwrap();
     attempt(&app, &fourth, &form, &[]).await;
 
     let scores: Vec<Option<i32>> = sqlx::query_scalar(
@@ -443,11 +448,11 @@ async fn distractors_nobody_picks_and_a_likely_wrong_key_are_flagged_in_the_opti
         )
         .await
         .unwrap();
-        store::exam::finalize(&app.db, id, "submitted")
+        store::exam::finalize(&app.db, id, EndReason::Submitted)
             .await
             .unwrap();
         let id = attempt(&app, &weak, &form, &["t-single"]).await;
-        store::exam::finalize(&app.db, id, "submitted")
+        store::exam::finalize(&app.db, id, EndReason::Submitted)
             .await
             .unwrap();
     }

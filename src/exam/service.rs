@@ -8,7 +8,9 @@ use crate::bank::model::{Body, Item, Question};
 use crate::error::AppError;
 use crate::scoring::{self, Response};
 use crate::store::bank;
-use crate::store::exam::{self as store, AttemptRow, FormRow, NewAttempt, SaveOutcome, SlotRow};
+use crate::store::exam::{
+    self as store, AttemptMode, AttemptRow, EndReason, FormRow, NewAttempt, SaveOutcome, SlotRow,
+};
 use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -137,7 +139,7 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
             user_id: user.id,
             form_id: Some(form.id),
             blueprint_id: &form.blueprint_id,
-            mode: "exam",
+            mode: AttemptMode::Exam,
             title: &form.title,
             seed,
             cut_fraction: form.cut_fraction,
@@ -176,7 +178,7 @@ async fn end_if_expired(db: &PgPool, a: AttemptRow, user: &User) -> Result<Attem
     if a.ended_at.is_some() || !a.expired {
         return Ok(a);
     }
-    store::finalize(db, a.id, "expired").await?;
+    store::finalize(db, a.id, EndReason::Expired).await?;
     store::attempt_for(db, a.id, user.id)
         .await?
         .ok_or(AppError::NotFound)
@@ -207,7 +209,7 @@ pub async fn save(
     marked: Option<bool>,
 ) -> Result<Option<Response>, AppError> {
     let statements_lock =
-        attempt.mode == "exam" && matches!(question.body, Body::YesNoSeries { .. });
+        attempt.mode.is_exam() && matches!(question.body, Body::YesNoSeries { .. });
     // A yes/no page sends only the statement being answered: add it to the ones already answered
     // (a changed earlier statement stays in the new response, so the guarded upsert refuses it).
     let merged = match (response, slot.response.as_ref().map(|j| &j.0)) {
@@ -241,7 +243,7 @@ pub async fn save(
         SaveOutcome::Saved => Ok(merged),
         SaveOutcome::Closed => {
             // Make sure the attempt is ended and scored now that its time is over.
-            store::finalize(db, attempt.id, "expired").await?;
+            store::finalize(db, attempt.id, EndReason::Expired).await?;
             Err(AppError::Unprocessable(
                 "The exam time is over: this answer was not saved. Your earlier answers count."
                     .into(),
@@ -264,7 +266,7 @@ pub async fn save(
 
 /// Ends an attempt by the candidate's choice; a second submit (another tab) changes nothing.
 pub async fn submit(db: &PgPool, attempt: &AttemptRow) -> Result<(), AppError> {
-    store::finalize(db, attempt.id, "submitted").await?;
+    store::finalize(db, attempt.id, EndReason::Submitted).await?;
     Ok(())
 }
 
@@ -331,7 +333,7 @@ pub async fn start_practice(
             user_id: user.id,
             form_id: None,
             blueprint_id,
-            mode: "practice",
+            mode: AttemptMode::Practice,
             title: "Practice",
             seed,
             cut_fraction: scoring::DEFAULT_CUT,

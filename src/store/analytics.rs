@@ -3,9 +3,14 @@
 //! excluded everywhere). The statistics themselves are in `crate::analytics` (pure).
 //!
 //! Vocabulary: an attempt is **finished** when it was submitted, or expired with at least one answer;
-//! **abandoned** when it expired with no answer at all. Open attempts are neither.
+//! **abandoned** when it expired with no answer at all. Open attempts are neither. In SQL (the live queries
+//! below, and migration 0010's `analytics_apply` for the rollups):
+//! `(a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND EXISTS (SELECT 1 FROM answers an0
+//! WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)))`; tests/analytics.rs checks that the live
+//! queries and the rollups agree.
 
 use super::bank;
+use super::exam::EndReason;
 use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
 use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
 use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
@@ -14,19 +19,10 @@ use crate::bank::model::Body;
 use crate::exam::plan::find_question;
 use crate::scoring::Response;
 use sqlx::types::Json;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use time::{Date, Duration, OffsetDateTime, Time};
 use uuid::Uuid;
-
-/// SQL: true when the attempt `a` has at least one stored response.
-const ANSWERED: &str =
-    "EXISTS (SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)";
-
-/// SQL: the attempt `a` is finished (see the module documentation).
-fn finished_sql() -> String {
-    format!("(a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND {ANSWERED}))")
-}
 
 /// A full mock has at least this many items; shorter forms (Quick 15) do not feed the readiness estimate.
 pub const FULL_MOCK_MIN_ITEMS: i32 = 40;
@@ -106,35 +102,43 @@ fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
 /// the pages do not (at 100,000 attempts it takes seconds).
 pub async fn dashboard_live(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
     let (start, end) = f.bounds();
-    let rows = sqlx::query(&format!(
-        "SELECT a.id, a.started_at, a.ended_reason, a.scaled_score, a.passed,
-                {ANSWERED} AS answered,
+    let rows = sqlx::query!(
+        r#"SELECT a.id, a.started_at, a.ended_reason AS "ended_reason: EndReason", a.scaled_score, a.passed,
+                EXISTS (SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)
+                    AS "answered!",
                 (extract(epoch FROM a.ended_at - a.started_at) / 60.0)::float8 AS used,
                 (extract(epoch FROM a.deadline - a.started_at) / 60.0)::float8 AS allowed
          FROM attempts a
          WHERE a.mode = 'exam' AND a.started_at >= $1 AND a.started_at < $2
            AND ($3::uuid IS NULL OR a.form_id = $3)
-         ORDER BY a.started_at, a.id"
-    ))
-    .bind(start)
-    .bind(end)
-    .bind(f.form_id)
+         ORDER BY a.started_at, a.id"#,
+        start,
+        end,
+        f.form_id,
+    )
     .fetch_all(db)
     .await?;
     let mut open = 0;
     let mut ended = Vec::with_capacity(rows.len());
     let mut finished_ids = Vec::new();
-    for r in &rows {
-        let reason: Option<String> = r.try_get("ended_reason")?;
-        let Some(reason) = reason else {
+    for r in rows {
+        let Some(reason) = r.ended_reason else {
             open += 1;
             continue;
         };
-        let finished = reason == "submitted" || r.try_get::<bool, _>("answered")?;
+        // Finished: see the module documentation.
+        let finished = reason == EndReason::Submitted || r.answered;
         if finished {
-            finished_ids.push(r.try_get::<Uuid, _>("id")?);
+            finished_ids.push(r.id);
         }
-        ended.push(EndedAttempt::from_row(r, finished)?);
+        ended.push(EndedAttempt {
+            started_at: r.started_at,
+            finished,
+            scaled_score: r.scaled_score,
+            passed: r.passed,
+            used: r.used,
+            allowed: r.allowed,
+        });
     }
     let domains = domain_means(db, &finished_ids).await?;
     Ok(assemble(open, &ended, domains))
@@ -148,19 +152,6 @@ struct EndedAttempt {
     passed: Option<bool>,
     used: Option<f64>,
     allowed: Option<f64>,
-}
-
-impl EndedAttempt {
-    fn from_row(r: &sqlx::postgres::PgRow, finished: bool) -> Result<Self, sqlx::Error> {
-        Ok(EndedAttempt {
-            started_at: r.try_get("started_at")?,
-            finished,
-            scaled_score: r.try_get("scaled_score")?,
-            passed: r.try_get("passed")?,
-            used: r.try_get("used")?,
-            allowed: r.try_get("allowed")?,
-        })
-    }
 }
 
 /// The dashboard from its open attempts, its ended attempts (by start time) and the domain means.
@@ -236,50 +227,50 @@ pub async fn dashboard_in(
     blueprint: Option<&str>,
 ) -> Result<Dashboard, sqlx::Error> {
     let (start, end) = f.bounds();
-    let open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM attempts a
+    let open = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM attempts a
          WHERE a.ended_at IS NULL AND a.ended_reason IS NULL AND a.mode = 'exam'
            AND a.started_at >= $1 AND a.started_at < $2 AND ($3::uuid IS NULL OR a.form_id = $3)
-           AND ($4::text IS NULL OR a.blueprint_id = $4)",
+           AND ($4::text IS NULL OR a.blueprint_id = $4)"#,
+        start,
+        end,
+        f.form_id,
+        blueprint,
     )
-    .bind(start)
-    .bind(end)
-    .bind(f.form_id)
-    .bind(blueprint)
     .fetch_one(db)
     .await?;
-    let rows = sqlx::query(
+    let ended = sqlx::query_as!(
+        EndedAttempt,
         "SELECT s.started_at, s.finished, s.scaled_score, s.passed, s.minutes_used AS used,
                 s.minutes_allowed AS allowed
          FROM attempt_summaries s
          WHERE s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
            AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
          ORDER BY s.started_at, s.attempt_id",
+        start,
+        end,
+        f.form_id,
+        blueprint,
     )
-    .bind(start)
-    .bind(end)
-    .bind(f.form_id)
-    .bind(blueprint)
     .fetch_all(db)
     .await?;
-    let ended = rows
-        .iter()
-        .map(|r| EndedAttempt::from_row(r, r.try_get("finished")?))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let domains = sqlx::query(
-        "SELECT p.domain, sum(p.earned)::float8 AS earned, sum(p.max)::float8 AS max
+    let domains = sqlx::query!(
+        r#"SELECT p.domain, sum(p.earned)::float8 AS "earned!", sum(p.max)::float8 AS "max!"
          FROM attempt_summaries s JOIN attempt_domain_points p ON p.attempt_id = s.attempt_id
          WHERE s.finished AND s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
            AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
-         GROUP BY p.domain ORDER BY p.domain",
+         GROUP BY p.domain ORDER BY p.domain"#,
+        start,
+        end,
+        f.form_id,
+        blueprint,
     )
-    .bind(start)
-    .bind(end)
-    .bind(f.form_id)
-    .bind(blueprint)
     .fetch_all(db)
     .await?;
-    let domains = domains.iter().map(domain_mean).collect::<Result<_, _>>()?;
+    let domains = domains
+        .into_iter()
+        .map(|r| domain_mean(r.domain, r.earned, r.max))
+        .collect();
     Ok(assemble(
         usize::try_from(open).unwrap_or(0),
         &ended,
@@ -287,30 +278,32 @@ pub async fn dashboard_in(
     ))
 }
 
-fn domain_mean(r: &sqlx::postgres::PgRow) -> Result<DomainMean, sqlx::Error> {
-    let earned: f64 = r.try_get("earned")?;
-    let max: f64 = r.try_get("max")?;
-    Ok(DomainMean {
-        domain: r.try_get("domain")?,
+fn domain_mean(domain: String, earned: f64, max: f64) -> DomainMean {
+    DomainMean {
+        domain,
         earned,
         max,
         percent: if max > 0.0 { 100.0 * earned / max } else { 0.0 },
-    })
+    }
 }
 
 /// Per-domain points of the given attempts (scored items only: trial items never count).
 async fn domain_means(db: &PgPool, attempts: &[Uuid]) -> Result<Vec<DomainMean>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT ai.domain, COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
+    let rows = sqlx::query!(
+        r#"SELECT ai.domain, COALESCE(sum(an.earned), 0)::float8 AS "earned!",
+                sum(ai.max_points)::float8 AS "max!"
          FROM attempt_items ai
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          WHERE ai.attempt_id = ANY($1) AND NOT ai.trial
-         GROUP BY ai.domain ORDER BY ai.domain",
+         GROUP BY ai.domain ORDER BY ai.domain"#,
+        attempts,
     )
-    .bind(attempts)
     .fetch_all(db)
     .await?;
-    rows.iter().map(domain_mean).collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| domain_mean(r.domain, r.earned, r.max))
+        .collect())
 }
 
 // ---- Item analysis ----------------------------------------------------------------------------------------
@@ -339,20 +332,21 @@ pub async fn item_analysis_live(
     db: &PgPool,
     owner: Option<Uuid>,
 ) -> Result<ItemAnalysis, sqlx::Error> {
-    let finished = finished_sql();
-    let rows = sqlx::query(&format!(
-        "WITH mine AS (
+    let rows = sqlx::query!(
+        r#"WITH mine AS (
             SELECT r.id, i.trial FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
             WHERE $1::uuid IS NULL OR p.owner_id = $1
          ), chosen AS (
             SELECT a.id, a.started_at FROM attempts a
-            WHERE a.mode = 'exam' AND {finished}
+            WHERE a.mode = 'exam'
+              AND (a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND EXISTS (
+                   SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)))
               AND EXISTS (SELECT 1 FROM attempt_items x WHERE x.attempt_id = a.id AND x.revision_id IN (SELECT id FROM mine))
          )
          SELECT ai.attempt_id, ai.revision_id, ai.question_key, ai.domain, ai.objective, ai.max_points,
-                COALESCE(an.earned, 0)::float8 AS earned, an.response,
-                (ai.revision_id IN (SELECT id FROM mine)) AS mine, ai.trial,
-                COALESCE((SELECT m.trial FROM mine m WHERE m.id = ai.revision_id), false) AS marked_trial,
+                COALESCE(an.earned, 0)::float8 AS "earned!", an.response AS "response: Json<Response>",
+                (ai.revision_id IN (SELECT id FROM mine)) AS "mine!", ai.trial,
+                COALESCE((SELECT m.trial FROM mine m WHERE m.id = ai.revision_id), false) AS "marked_trial!",
                 CASE WHEN an.response IS NULL THEN NULL ELSE
                   extract(epoch FROM an.saved_at - COALESCE(
                     lag(an.saved_at) OVER (PARTITION BY ai.attempt_id, an.response IS NOT NULL ORDER BY an.saved_at),
@@ -360,9 +354,9 @@ pub async fn item_analysis_live(
          FROM chosen c
          JOIN attempt_items ai ON ai.attempt_id = c.id
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-         ORDER BY ai.attempt_id, ai.position"
-    ))
-    .bind(owner)
+         ORDER BY ai.attempt_id, ai.position"#,
+        owner,
+    )
     .fetch_all(db)
     .await?;
 
@@ -371,35 +365,32 @@ pub async fn item_analysis_live(
     let mut wanted: BTreeMap<String, (Uuid, String, String)> = BTreeMap::new();
     // Questions marked as trial items now: listed apart, with the hint whether to promote them.
     let mut marked_trial: HashSet<String> = HashSet::new();
-    for r in &rows {
-        let attempt: Uuid = r.try_get("attempt_id")?;
-        let key: String = r.try_get("question_key")?;
-        let revision: Uuid = r.try_get("revision_id")?;
-        if r.try_get::<bool, _>("mine")? {
-            if r.try_get::<bool, _>("marked_trial")? {
+    for r in rows {
+        let key = r.question_key;
+        if r.mine {
+            if r.marked_trial {
                 marked_trial.insert(key.clone());
             }
-            wanted.entry(key.clone()).or_insert((
-                revision,
-                r.try_get("domain")?,
-                r.try_get("objective")?,
-            ));
+            wanted
+                .entry(key.clone())
+                .or_insert((r.revision_id, r.domain, r.objective));
         }
-        let response: Option<Json<Response>> = r.try_get("response")?;
-        let chosen = match response.map(|j| j.0) {
+        let chosen = match r.response.map(|j| j.0) {
             Some(Response::Single(id)) => vec![id],
             Some(Response::Multiple(ids)) => ids,
             _ => Vec::new(),
         };
-        let seconds: Option<f64> = r.try_get("seconds")?;
-        by_attempt.entry(attempt).or_default().push(ItemResponse {
-            item_id: key,
-            earned: r.try_get("earned")?,
-            max: r.try_get("max_points")?,
-            chosen,
-            seconds: seconds.filter(|s| s.is_finite() && *s >= 0.0),
-            trial: r.try_get("trial")?,
-        });
+        by_attempt
+            .entry(r.attempt_id)
+            .or_default()
+            .push(ItemResponse {
+                item_id: key,
+                earned: r.earned,
+                max: r.max_points,
+                chosen,
+                seconds: r.seconds.filter(|s| s.is_finite() && *s >= 0.0),
+                trial: r.trial,
+            });
     }
     let (infos, option_texts) = item_infos(db, wanted).await?;
     let attempts: Vec<AttemptRecord> = by_attempt
@@ -460,29 +451,29 @@ pub async fn item_analysis_in(
     owner: Option<Uuid>,
     blueprint: Option<&str>,
 ) -> Result<ItemAnalysis, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT ir.revision_id, ir.question_key, ir.bucket, ir.domain, ir.objective, ir.n, ir.sum_x, ir.sum_x2,
+    let rows = sqlx::query!(
+        r#"SELECT ir.revision_id, ir.question_key, ir.bucket, ir.domain, ir.objective, ir.n, ir.sum_x, ir.sum_x2,
                 ir.n_rest, ir.sum_x_rest, ir.sum_x2_rest, ir.sum_r, ir.sum_r2, ir.sum_xr, ir.n_seconds,
-                ir.sum_seconds, ir.options,
+                ir.sum_seconds, ir.options AS "options: Json<BTreeMap<String, i64>>",
                 EXISTS (SELECT 1 FROM item_revisions r JOIN items i ON i.id = r.item_id
-                        WHERE r.id = ir.revision_id AND i.trial) AS marked_trial
+                        WHERE r.id = ir.revision_id AND i.trial) AS "marked_trial!"
          FROM item_rollups ir
          WHERE ir.n > 0 AND (($1::uuid IS NULL AND $2::text IS NULL) OR ir.revision_id IN (
              SELECT r.id FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
-             WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND ($2::text IS NULL OR p.blueprint_id = $2)))",
+             WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND ($2::text IS NULL OR p.blueprint_id = $2)))"#,
+        owner,
+        blueprint,
     )
-    .bind(owner)
-    .bind(blueprint)
     .fetch_all(db)
     .await?;
-    let attempts: i64 = sqlx::query_scalar(
-        "SELECT count(DISTINCT ap.attempt_id) FROM attempt_packs ap
+    let attempts = sqlx::query_scalar!(
+        r#"SELECT count(DISTINCT ap.attempt_id) AS "count!" FROM attempt_packs ap
          WHERE ($1::uuid IS NULL AND $2::text IS NULL)
             OR ap.pack_id IN (SELECT id FROM packs WHERE ($1::uuid IS NULL OR owner_id = $1)
-                                                    AND ($2::text IS NULL OR blueprint_id = $2))",
+                                                    AND ($2::text IS NULL OR blueprint_id = $2))"#,
+        owner,
+        blueprint,
     )
-    .bind(owner)
-    .bind(blueprint)
     .fetch_one(db)
     .await?;
     // question key → bucket → sums, and → revision → (n, domain, objective).
@@ -490,44 +481,42 @@ pub async fn item_analysis_in(
     let mut revisions: BTreeMap<String, BTreeMap<Uuid, (u64, String, String)>> = BTreeMap::new();
     // Questions marked as trial items now: listed apart, with the hint whether to promote them.
     let mut marked_trial: HashSet<String> = HashSet::new();
-    for r in &rows {
-        let key: String = r.try_get("question_key")?;
-        if r.try_get::<bool, _>("marked_trial")? {
+    for r in rows {
+        let key = r.question_key;
+        if r.marked_trial {
             marked_trial.insert(key.clone());
         }
-        let count = |c: &str| -> Result<u64, sqlx::Error> {
-            Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
-        };
-        let options: Json<BTreeMap<String, i64>> = r.try_get("options")?;
+        let count = |c: i64| u64::try_from(c).unwrap_or(0);
         let s = ItemSums {
-            n: count("n")?,
-            sum_x: r.try_get("sum_x")?,
-            sum_x2: r.try_get("sum_x2")?,
-            n_rest: count("n_rest")?,
-            sum_x_rest: r.try_get("sum_x_rest")?,
-            sum_x2_rest: r.try_get("sum_x2_rest")?,
-            sum_r: r.try_get("sum_r")?,
-            sum_r2: r.try_get("sum_r2")?,
-            sum_xr: r.try_get("sum_xr")?,
-            n_seconds: count("n_seconds")?,
-            sum_seconds: r.try_get("sum_seconds")?,
-            options: options
+            n: count(r.n),
+            sum_x: r.sum_x,
+            sum_x2: r.sum_x2,
+            n_rest: count(r.n_rest),
+            sum_x_rest: r.sum_x_rest,
+            sum_x2_rest: r.sum_x2_rest,
+            sum_r: r.sum_r,
+            sum_r2: r.sum_r2,
+            sum_xr: r.sum_xr,
+            n_seconds: count(r.n_seconds),
+            sum_seconds: r.sum_seconds,
+            options: r
+                .options
                 .0
                 .into_iter()
-                .map(|(k, v)| (k, u64::try_from(v).unwrap_or(0)))
+                .map(|(k, v)| (k, count(v)))
                 .collect(),
         };
         let rev = revisions
             .entry(key.clone())
             .or_default()
-            .entry(r.try_get("revision_id")?)
+            .entry(r.revision_id)
             .or_insert_with(|| (0, String::new(), String::new()));
         rev.0 += s.n;
-        rev.1 = r.try_get("domain")?;
-        rev.2 = r.try_get("objective")?;
+        rev.1 = r.domain;
+        rev.2 = r.objective;
         sums.entry(key)
             .or_default()
-            .entry(r.try_get("bucket")?)
+            .entry(r.bucket)
             .or_default()
             .add(&s);
     }
@@ -647,58 +636,57 @@ pub async fn progress_in(
     user_id: Uuid,
     blueprint: Option<&str>,
 ) -> Result<Progress, sqlx::Error> {
-    let finished = finished_sql();
-    let rows = sqlx::query(&format!(
-        "SELECT a.id, a.title, a.started_at, a.item_count, a.scaled_score, COALESCE(a.passed, false) AS passed
+    let rows = sqlx::query!(
+        r#"SELECT a.id, a.title, a.started_at, a.item_count, a.scaled_score AS "scaled_score!",
+                COALESCE(a.passed, false) AS "passed!"
          FROM attempts a
-         WHERE a.user_id = $1 AND a.mode = 'exam' AND a.scaled_score IS NOT NULL AND {finished}
+         WHERE a.user_id = $1 AND a.mode = 'exam' AND a.scaled_score IS NOT NULL
+           AND (a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND EXISTS (
+                SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)))
            AND ($2::text IS NULL OR a.blueprint_id = $2)
-         ORDER BY a.started_at, a.id"
-    ))
-    .bind(user_id)
-    .bind(blueprint)
+         ORDER BY a.started_at, a.id"#,
+        user_id,
+        blueprint,
+    )
     .fetch_all(db)
     .await?;
-    let mut attempts = Vec::with_capacity(rows.len());
-    for r in &rows {
-        attempts.push(ProgressAttempt {
-            id: r.try_get("id")?,
-            title: r.try_get("title")?,
-            started_at: r.try_get("started_at")?,
-            item_count: r.try_get("item_count")?,
-            scaled_score: u32::try_from(r.try_get::<i32, _>("scaled_score")?).unwrap_or(0),
-            passed: r.try_get("passed")?,
+    let mut attempts: Vec<ProgressAttempt> = rows
+        .into_iter()
+        .map(|r| ProgressAttempt {
+            id: r.id,
+            title: r.title,
+            started_at: r.started_at,
+            item_count: r.item_count,
+            scaled_score: u32::try_from(r.scaled_score).unwrap_or(0),
+            passed: r.passed,
             domains: BTreeMap::new(),
-        });
-    }
+        })
+        .collect();
     let ids: Vec<Uuid> = attempts.iter().map(|a| a.id).collect();
-    let points = sqlx::query(
-        "SELECT ai.attempt_id, ai.domain, ai.objective,
-                COALESCE(sum(an.earned), 0)::float8 AS earned, sum(ai.max_points)::float8 AS max
+    let points = sqlx::query!(
+        r#"SELECT ai.attempt_id, ai.domain, ai.objective,
+                COALESCE(sum(an.earned), 0)::float8 AS "earned!", sum(ai.max_points)::float8 AS "max!"
          FROM attempt_items ai
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          WHERE ai.attempt_id = ANY($1) AND NOT ai.trial
-         GROUP BY ai.attempt_id, ai.domain, ai.objective",
+         GROUP BY ai.attempt_id, ai.domain, ai.objective"#,
+        &ids,
     )
-    .bind(&ids)
     .fetch_all(db)
     .await?;
     let recent: HashSet<Uuid> = ids.iter().rev().take(WEAK_FROM_ATTEMPTS).copied().collect();
     let mut per_domain: HashMap<(Uuid, String), (f64, f64)> = HashMap::new();
     let mut objective_rows = Vec::new();
     let mut all_domains = std::collections::BTreeSet::new();
-    for r in &points {
-        let attempt: Uuid = r.try_get("attempt_id")?;
-        let domain: String = r.try_get("domain")?;
-        let earned: f64 = r.try_get("earned")?;
-        let max: f64 = r.try_get("max")?;
-        all_domains.insert(domain.clone());
-        let e = per_domain.entry((attempt, domain)).or_default();
+    for r in points {
+        let (earned, max) = (r.earned, r.max);
+        all_domains.insert(r.domain.clone());
+        let e = per_domain.entry((r.attempt_id, r.domain)).or_default();
         e.0 += earned;
         e.1 += max;
-        if recent.contains(&attempt) {
+        if recent.contains(&r.attempt_id) {
             objective_rows.push(ObjectivePoints {
-                objective: r.try_get("objective")?,
+                objective: r.objective,
                 earned,
                 max,
             });
@@ -730,8 +718,8 @@ pub async fn progress_in(
 
 /// Users whose e-mail is not a demo candidate's (`demo-candidate-<n>@example.invalid`).
 pub async fn count_non_demo_users(db: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM users WHERE email NOT LIKE 'demo-candidate-%@example.invalid'",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users WHERE email NOT LIKE 'demo-candidate-%@example.invalid'"#,
     )
     .fetch_one(db)
     .await
@@ -750,15 +738,15 @@ pub async fn insert_demo_answers(
         .map(|a| serde_json::to_value(&a.1).unwrap_or_default())
         .collect();
     let saved: Vec<OffsetDateTime> = answers.iter().map(|a| a.2).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO answers (attempt_id, position, response, saved_at)
          SELECT $1, p, r, s FROM UNNEST($2::int[], $3::jsonb[], $4::timestamptz[]) AS t(p, r, s)
          ON CONFLICT (attempt_id, position) DO UPDATE SET response = EXCLUDED.response, saved_at = EXCLUDED.saved_at",
+        attempt_id,
+        &positions,
+        &responses,
+        &saved,
     )
-    .bind(attempt_id)
-    .bind(&positions)
-    .bind(&responses)
-    .bind(&saved)
     .execute(db)
     .await?;
     Ok(())
@@ -772,14 +760,14 @@ pub async fn backdate_attempt(
     started_at: OffsetDateTime,
     ended_at: Option<OffsetDateTime>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE attempts SET deadline = $2 + (deadline - started_at), started_at = $2,
-                ended_at = COALESCE($3, $2 + (deadline - started_at))
+    sqlx::query!(
+        "UPDATE attempts SET deadline = $2::timestamptz + (deadline - started_at), started_at = $2,
+                ended_at = COALESCE($3::timestamptz, $2::timestamptz + (deadline - started_at))
          WHERE id = $1",
+        attempt_id,
+        started_at,
+        ended_at,
     )
-    .bind(attempt_id)
-    .bind(started_at)
-    .bind(ended_at)
     .execute(db)
     .await?;
     Ok(())
@@ -796,8 +784,7 @@ pub struct DemoAttempt {
     pub started_at: OffsetDateTime,
     pub deadline: OffsetDateTime,
     pub ended_at: OffsetDateTime,
-    /// `submitted` or `expired`.
-    pub ended_reason: &'static str,
+    pub ended_reason: EndReason,
     pub items: Vec<crate::exam::plan::PlannedItem<Uuid>>,
     /// Per position (from 1): the response and when it was saved (`None` when unanswered), and the points.
     pub answers: Vec<(Option<(Response, OffsetDateTime)>, f64)>,
@@ -812,27 +799,25 @@ pub async fn insert_demo_attempts(
     attempts: &[DemoAttempt],
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO attempts (id, user_id, form_id, blueprint_id, mode, title, seed, item_count, cut_fraction,
                                started_at, deadline)
          SELECT id, u, f, (SELECT blueprint_id FROM exam_forms WHERE exam_forms.id = f), 'exam', t, s, n, c, st, d
          FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int8[], $6::int[], $7::float8[],
                      $8::timestamptz[], $9::timestamptz[]) AS x(id, u, f, t, s, n, c, st, d)",
-    )
-    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.user_id).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.form_id).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.title.clone()).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.seed).collect::<Vec<_>>())
-    .bind(
-        attempts
+        &attempts.iter().map(|a| a.id).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.user_id).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.form_id).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.title.clone()).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.seed).collect::<Vec<_>>(),
+        &attempts
             .iter()
             .map(|a| i32::try_from(a.items.len()).unwrap_or(i32::MAX))
             .collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.cut_fraction).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.started_at).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.deadline).collect::<Vec<_>>(),
     )
-    .bind(attempts.iter().map(|a| a.cut_fraction).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.started_at).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.deadline).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
 
@@ -869,53 +854,54 @@ pub async fn insert_demo_attempts(
             earned.push(*e);
         }
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points)
          SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[])",
+        &ids,
+        &positions,
+        &revisions,
+        &keys,
+        // Unchecked: a section is NULL outside case studies, and the macro types `text[]` as `Vec<String>`.
+        &sections as _,
+        &domains,
+        &objectives,
+        &presentations,
+        &points,
     )
-    .bind(&ids)
-    .bind(&positions)
-    .bind(&revisions)
-    .bind(&keys)
-    .bind(&sections)
-    .bind(&domains)
-    .bind(&objectives)
-    .bind(&presentations)
-    .bind(&points)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO answers (attempt_id, position, response, saved_at, earned)
          SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::jsonb[], $4::timestamptz[], $5::float8[])",
+        &ids,
+        &positions,
+        // Unchecked: an unanswered item's response is NULL, and the macro types `jsonb[]` as `Vec<Value>`.
+        &responses as _,
+        &saved,
+        &earned,
     )
-    .bind(&ids)
-    .bind(&positions)
-    .bind(&responses)
-    .bind(&saved)
-    .bind(&earned)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE attempts a SET ended_at = x.e, ended_reason = x.r, raw_score = x.raw, max_score = x.max,
                 scaled_score = x.scaled, passed = x.passed, result = x.result
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::text[], $4::float8[], $5::float8[], $6::int[],
                      $7::bool[], $8::jsonb[]) AS x(id, e, r, raw, max, scaled, passed, result)
          WHERE a.id = x.id",
-    )
-    .bind(attempts.iter().map(|a| a.id).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.ended_at).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.ended_reason).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.result.raw).collect::<Vec<_>>())
-    .bind(attempts.iter().map(|a| a.result.max).collect::<Vec<_>>())
-    .bind(
-        attempts
+        &attempts.iter().map(|a| a.id).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.ended_at).collect::<Vec<_>>(),
+        &attempts
+            .iter()
+            .map(|a| a.ended_reason.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.result.raw).collect::<Vec<_>>(),
+        &attempts.iter().map(|a| a.result.max).collect::<Vec<_>>(),
+        &attempts
             .iter()
             .map(|a| i32::try_from(a.result.scaled).unwrap_or(0))
             .collect::<Vec<_>>(),
-    )
-    .bind(attempts.iter().map(|a| a.result.passed).collect::<Vec<_>>())
-    .bind(
-        attempts
+        &attempts.iter().map(|a| a.result.passed).collect::<Vec<_>>(),
+        &attempts
             .iter()
             .map(|a| serde_json::to_value(&a.result).unwrap_or_default())
             .collect::<Vec<_>>(),

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
 
 /// One audit entry: who did what to which target, when, with the details of the change.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AuditRow {
     pub id: i64,
     pub actor: String,
@@ -44,30 +44,35 @@ pub async fn search(
         .to
         .and_then(|d| d.next_day())
         .map(|d| d.midnight().assume_utc());
-    const WHERE: &str = "($1::text IS NULL OR actor ILIKE $1)
-        AND ($2::text IS NULL OR action = $2)
-        AND ($3::text IS NULL OR target ILIKE $3)
-        AND ($4::timestamptz IS NULL OR created_at >= $4)
-        AND ($5::timestamptz IS NULL OR created_at < $5)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM audit_log WHERE {WHERE}"))
-        .bind(&actor)
-        .bind(action)
-        .bind(&target)
-        .bind(from)
-        .bind(to)
-        .fetch_one(db)
-        .await?;
-    let rows = sqlx::query_as(&format!(
-        "SELECT id, actor, action, target, detail, created_at FROM audit_log WHERE {WHERE}
-         ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7"
-    ))
-    .bind(&actor)
-    .bind(action)
-    .bind(&target)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
-    .bind(offset)
+    // The count and the page share the filter, written out in each (the macros take literal SQL).
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM audit_log
+         WHERE ($1::text IS NULL OR actor ILIKE $1) AND ($2::text IS NULL OR action = $2)
+           AND ($3::text IS NULL OR target ILIKE $3)
+           AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::timestamptz IS NULL OR created_at < $5)"#,
+        actor,
+        action,
+        target,
+        from,
+        to,
+    )
+    .fetch_one(db)
+    .await?;
+    let rows = sqlx::query_as!(
+        AuditRow,
+        "SELECT id, actor, action, target, detail, created_at FROM audit_log
+         WHERE ($1::text IS NULL OR actor ILIKE $1) AND ($2::text IS NULL OR action = $2)
+           AND ($3::text IS NULL OR target ILIKE $3)
+           AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::timestamptz IS NULL OR created_at < $5)
+         ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7",
+        actor,
+        action,
+        target,
+        from,
+        to,
+        limit,
+        offset,
+    )
     .fetch_all(db)
     .await?;
     Ok((rows, total))
@@ -75,7 +80,7 @@ pub async fn search(
 
 /// Every action name in the log, for the filter's choices.
 pub async fn actions(db: &PgPool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+    sqlx::query_scalar!("SELECT DISTINCT action FROM audit_log ORDER BY action")
         .fetch_all(db)
         .await
 }

@@ -3,7 +3,7 @@
 use crate::bank::model::{Blueprint, Item, Pack};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{PgPool, Postgres, Row, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -52,13 +52,13 @@ pub async fn upsert_blueprint(
     bp: &Blueprint,
 ) -> Result<(), sqlx::Error> {
     let content = serde_json::to_value(bp).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO blueprints (id, content) VALUES ($1, $2)
          ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, updated_at = now()
          WHERE blueprints.content <> EXCLUDED.content",
+        bp.id,
+        content,
     )
-    .bind(&bp.id)
-    .bind(content)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -114,57 +114,58 @@ pub async fn import_pack_as(
     let (owner, status) = (opts.owner, opts.status);
     let mut tx = db.begin().await?;
     // Instances starting together must not import the same pack twice at once.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-        .bind(&pack.meta.id)
+    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext($1))", pack.meta.id)
         .execute(&mut *tx)
         .await?;
     upsert_blueprint(&mut tx, blueprint).await?;
     let meta = serde_json::to_value(&pack.meta).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let pack_id: Uuid = sqlx::query_scalar(
+    let pack_id = sqlx::query_scalar!(
         "INSERT INTO packs (id, pack_key, title, version, blueprint_id, meta, owner_id, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (pack_key) DO UPDATE SET title = EXCLUDED.title,
              blueprint_id = EXCLUDED.blueprint_id, meta = EXCLUDED.meta, updated_at = now()
          RETURNING id",
+        Uuid::new_v4(),
+        pack.meta.id,
+        pack.meta.title,
+        i32::try_from(pack.meta.version).unwrap_or(i32::MAX),
+        pack.meta.blueprint,
+        meta,
+        owner,
+        status,
     )
-    .bind(Uuid::new_v4())
-    .bind(&pack.meta.id)
-    .bind(&pack.meta.title)
-    .bind(i32::try_from(pack.meta.version).unwrap_or(i32::MAX))
-    .bind(&pack.meta.blueprint)
-    .bind(meta)
-    .bind(owner)
-    .bind(status)
     .fetch_one(&mut *tx)
     .await?;
     if !opts.ready {
-        sqlx::query("UPDATE packs SET status = 'draft' WHERE id = $1 AND status = 'published'")
-            .bind(pack_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE packs SET status = 'draft' WHERE id = $1 AND status = 'published'",
+            pack_id
+        )
+        .execute(&mut *tx)
+        .await?;
     }
 
-    let existing = sqlx::query(
+    let existing = sqlx::query!(
         "SELECT i.id, i.item_key, i.current_revision, i.position, i.retired, r.content_hash
          FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE i.pack_id = $1",
+        pack_id,
     )
-    .bind(pack_id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut known: HashMap<String, Known> = HashMap::new();
-    for r in existing {
-        known.insert(
-            r.try_get("item_key")?,
-            Known {
-                id: r.try_get("id")?,
-                revision: r.try_get("current_revision")?,
-                position: r.try_get("position")?,
-                retired: r.try_get("retired")?,
-                hash: r.try_get("content_hash")?,
-            },
-        );
-    }
+    let known: HashMap<String, Known> = existing
+        .into_iter()
+        .map(|r| {
+            let known = Known {
+                id: r.id,
+                revision: r.current_revision,
+                position: r.position,
+                retired: r.retired,
+                hash: r.content_hash,
+            };
+            (r.item_key, known)
+        })
+        .collect();
 
     let mut summary = ImportSummary {
         pack_id,
@@ -193,14 +194,14 @@ pub async fn import_pack_as(
         let (item_id, revision, touch) = match known.get(&key) {
             None => {
                 let id = Uuid::new_v4();
-                sqlx::query(
+                sqlx::query!(
                     "INSERT INTO items (id, pack_id, item_key, kind, position, current_revision) VALUES ($1, $2, $3, $4, $5, 1)",
+                    id,
+                    pack_id,
+                    key,
+                    kind,
+                    position,
                 )
-                .bind(id)
-                .bind(pack_id)
-                .bind(&key)
-                .bind(kind)
-                .bind(position)
                 .execute(&mut *tx)
                 .await?;
                 summary.added += 1;
@@ -216,72 +217,80 @@ pub async fn import_pack_as(
             }
         };
         if let Some(revision) = revision {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO item_revisions (id, item_id, revision, content, content_hash, domains, objectives)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                Uuid::new_v4(),
+                item_id,
+                revision,
+                content,
+                hash,
+                &domains,
+                &objectives,
             )
-            .bind(Uuid::new_v4())
-            .bind(item_id)
-            .bind(revision)
-            .bind(&content)
-            .bind(&hash)
-            .bind(&domains)
-            .bind(&objectives)
             .execute(&mut *tx)
             .await?;
         }
         if touch {
-            sqlx::query("UPDATE items SET position = $2, kind = $3, retired = false, current_revision = COALESCE($4, current_revision) WHERE id = $1")
-                .bind(item_id)
-                .bind(position)
-                .bind(kind)
-                .bind(revision)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE items SET position = $2, kind = $3, retired = false, current_revision = COALESCE($4, current_revision) WHERE id = $1",
+                item_id,
+                position,
+                kind,
+                revision,
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         present.push(key);
     }
-    let retired = sqlx::query("UPDATE items SET retired = true WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))")
-        .bind(pack_id)
-        .bind(&present)
-        .execute(&mut *tx)
-        .await?;
+    let retired = sqlx::query!(
+        "UPDATE items SET retired = true WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))",
+        pack_id,
+        &present,
+    )
+    .execute(&mut *tx)
+    .await?;
     summary.retired = usize::try_from(retired.rows_affected()).unwrap_or(usize::MAX);
     if let Some(categories) = opts.categories {
-        let (keys, cats): (Vec<&String>, Vec<&String>) = categories.iter().unzip();
-        sqlx::query(
+        let (keys, cats): (Vec<String>, Vec<String>) = categories
+            .iter()
+            .map(|(k, c)| (k.clone(), c.clone()))
+            .unzip();
+        sqlx::query!(
             "UPDATE items i SET category = c.category
              FROM unnest($2::text[], $3::text[]) AS c(item_key, category)
              WHERE i.pack_id = $1 AND i.item_key = c.item_key",
+            pack_id,
+            &keys,
+            &cats,
         )
-        .bind(pack_id)
-        .bind(&keys)
-        .bind(&cats)
         .execute(&mut *tx)
         .await?;
     }
-    let first: bool =
-        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM pack_versions WHERE pack_id = $1)")
-            .bind(pack_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let first = sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM pack_versions WHERE pack_id = $1) AS "first!""#,
+        pack_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if first || summary.added + summary.changed + summary.retired > 0 {
-        sqlx::query(
+        sqlx::query!(
             "WITH v AS (
                 UPDATE packs SET version = CASE WHEN $2 THEN version ELSE version + 1 END, updated_at = now()
                 WHERE id = $1 RETURNING version)
              INSERT INTO pack_versions (pack_id, version, source, added, changed, retired, unchanged, created_by)
              SELECT $1, v.version, $3, $4, $5, $6, $7, $8 FROM v
              ON CONFLICT (pack_id, version) DO NOTHING",
+            pack_id,
+            first,
+            opts.source,
+            count(summary.added),
+            count(summary.changed),
+            count(summary.retired),
+            count(summary.unchanged),
+            opts.actor,
         )
-        .bind(pack_id)
-        .bind(first)
-        .bind(opts.source)
-        .bind(count(summary.added))
-        .bind(count(summary.changed))
-        .bind(count(summary.retired))
-        .bind(count(summary.unchanged))
-        .bind(opts.actor)
         .execute(&mut *tx)
         .await?;
     }
@@ -294,7 +303,7 @@ fn count(n: usize) -> i32 {
 }
 
 /// A pack's key, owner and status, by key (to decide whether an upload may write to it).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PackAccess {
     pub id: Uuid,
     pub pack_key: String,
@@ -303,17 +312,23 @@ pub struct PackAccess {
 }
 
 pub async fn pack_by_key(db: &PgPool, key: &str) -> Result<Option<PackAccess>, sqlx::Error> {
-    sqlx::query_as("SELECT id, pack_key, owner_id, status FROM packs WHERE pack_key = $1")
-        .bind(key)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        PackAccess,
+        "SELECT id, pack_key, owner_id, status FROM packs WHERE pack_key = $1",
+        key
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn pack_by_id(db: &PgPool, id: Uuid) -> Result<Option<PackAccess>, sqlx::Error> {
-    sqlx::query_as("SELECT id, pack_key, owner_id, status FROM packs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        PackAccess,
+        "SELECT id, pack_key, owner_id, status FROM packs WHERE id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// A pack as it stands: its metadata and the current revision of each live item, in order, with the
@@ -322,10 +337,10 @@ pub async fn load_pack(
     db: &PgPool,
     pack_id: Uuid,
 ) -> Result<Option<(Pack, HashMap<String, String>)>, sqlx::Error> {
-    let Some(meta) = sqlx::query_scalar::<_, serde_json::Value>(
-        "SELECT meta || jsonb_build_object('version', version) FROM packs WHERE id = $1",
+    let Some(meta) = sqlx::query_scalar!(
+        r#"SELECT meta || jsonb_build_object('version', version) AS "meta!" FROM packs WHERE id = $1"#,
+        pack_id,
     )
-    .bind(pack_id)
     .fetch_optional(db)
     .await?
     else {
@@ -333,21 +348,21 @@ pub async fn load_pack(
     };
     let meta: crate::bank::model::PackMeta =
         serde_json::from_value(meta).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT i.item_key, i.category, r.content FROM items i
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE i.pack_id = $1 AND NOT i.retired ORDER BY i.position",
+        pack_id,
     )
-    .bind(pack_id)
     .fetch_all(db)
     .await?;
     let mut items = Vec::with_capacity(rows.len());
     let mut categories = HashMap::new();
     for r in rows {
-        let content: serde_json::Value = r.try_get("content")?;
-        items.push(serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
-        if let Some(c) = r.try_get::<Option<String>, _>("category")? {
-            categories.insert(r.try_get("item_key")?, c);
+        items
+            .push(serde_json::from_value(r.content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        if let Some(c) = r.category {
+            categories.insert(r.item_key, c);
         }
     }
     Ok(Some((Pack { meta, items }, categories)))
@@ -359,13 +374,13 @@ pub async fn current_item(
     pack_id: Uuid,
     key: &str,
 ) -> Result<Option<Item>, sqlx::Error> {
-    let content: Option<serde_json::Value> = sqlx::query_scalar(
+    let content = sqlx::query_scalar!(
         "SELECT r.content FROM items i
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE i.pack_id = $1 AND i.item_key = $2 AND NOT i.retired",
+        pack_id,
+        key,
     )
-    .bind(pack_id)
-    .bind(key)
     .fetch_optional(db)
     .await?;
     content
@@ -374,7 +389,7 @@ pub async fn current_item(
 }
 
 /// One version of a pack and what it changed.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct VersionRow {
     pub version: i32,
     pub source: String,
@@ -387,23 +402,27 @@ pub struct VersionRow {
 }
 
 pub async fn versions(db: &PgPool, pack_id: Uuid) -> Result<Vec<VersionRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT v.version, v.source, v.added, v.changed, v.retired, v.unchanged, v.created_at, u.email AS created_by
+    sqlx::query_as!(
+        VersionRow,
+        r#"SELECT v.version, v.source, v.added, v.changed, v.retired, v.unchanged, v.created_at,
+                u.email AS "created_by?"
          FROM pack_versions v LEFT JOIN users u ON u.id = v.created_by
-         WHERE v.pack_id = $1 ORDER BY v.version DESC",
+         WHERE v.pack_id = $1 ORDER BY v.version DESC"#,
+        pack_id,
     )
-    .bind(pack_id)
     .fetch_all(db)
     .await
 }
 
 /// Sets a pack's status (draft, published, archived).
 pub async fn set_status(db: &PgPool, pack_id: Uuid, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE packs SET status = $2, updated_at = now() WHERE id = $1")
-        .bind(pack_id)
-        .bind(status)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE packs SET status = $2, updated_at = now() WHERE id = $1",
+        pack_id,
+        status
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -416,17 +435,17 @@ pub async fn hold_upload(
     content: &[u8],
     blueprint_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "WITH old AS (DELETE FROM uploads WHERE created_at < now() - interval '1 day')
          INSERT INTO uploads (id, owner_id, file_name, format, content, blueprint_id)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        Uuid::new_v4(),
+        owner,
+        file_name,
+        format,
+        content,
+        blueprint_id,
     )
-    .bind(Uuid::new_v4())
-    .bind(owner)
-    .bind(file_name)
-    .bind(format)
-    .bind(content)
-    .bind(blueprint_id)
     .fetch_one(db)
     .await
 }
@@ -437,28 +456,19 @@ pub async fn held_upload(
     id: Uuid,
     owner: Uuid,
 ) -> Result<Option<(String, String, Vec<u8>, String)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT file_name, format, content, COALESCE(blueprint_id, 'ai102') AS blueprint_id
-         FROM uploads WHERE id = $1 AND owner_id = $2",
+    let row = sqlx::query!(
+        r#"SELECT file_name, format, content, COALESCE(blueprint_id, 'ai102') AS "blueprint_id!"
+         FROM uploads WHERE id = $1 AND owner_id = $2"#,
+        id,
+        owner,
     )
-    .bind(id)
-    .bind(owner)
     .fetch_optional(db)
     .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get("file_name")?,
-            r.try_get("format")?,
-            r.try_get("content")?,
-            r.try_get("blueprint_id")?,
-        ))
-    })
-    .transpose()
+    Ok(row.map(|r| (r.file_name, r.format, r.content, r.blueprint_id)))
 }
 
 pub async fn drop_upload(db: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM uploads WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM uploads WHERE id = $1", id)
         .execute(db)
         .await?;
     Ok(())
@@ -472,19 +482,21 @@ pub async fn audit(
     target: &str,
     detail: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (actor_id, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(actor.map(|a| a.0))
-        .bind(actor.map(|a| a.1).unwrap_or("system"))
-        .bind(action)
-        .bind(target)
-        .bind(detail)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO audit_log (actor_id, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        actor.map(|a| a.0),
+        actor.map(|a| a.1).unwrap_or("system"),
+        action,
+        target,
+        detail,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// A pack as listed to instructors.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PackRow {
     pub id: Uuid,
     pub pack_key: String,
@@ -501,33 +513,35 @@ pub struct PackRow {
 
 /// One pack as [`list_packs`] lists it (for a user already allowed to write to it).
 pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
-                count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
-                true AS owned
+    sqlx::query_as!(
+        PackRow,
+        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
+                count(i.id) AS "items!", COALESCE(sum(cardinality(r.domains)), 0)::bigint AS "questions!",
+                true AS "owned!"
          FROM packs p
          LEFT JOIN items i ON i.pack_id = p.id AND NOT i.retired
          LEFT JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE p.id = $1
-         GROUP BY p.id",
+         GROUP BY p.id"#,
+        id,
     )
-    .bind(id)
     .fetch_optional(db)
     .await
 }
 
 pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
-                count(i.id) AS items, COALESCE(sum(cardinality(r.domains)), 0)::bigint AS questions,
-                ($1::uuid IS NULL OR p.owner_id IS NOT DISTINCT FROM $1) AS owned
+    sqlx::query_as!(
+        PackRow,
+        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
+                count(i.id) AS "items!", COALESCE(sum(cardinality(r.domains)), 0)::bigint AS "questions!",
+                ($1::uuid IS NULL OR p.owner_id IS NOT DISTINCT FROM $1) AS "owned!"
          FROM packs p
          LEFT JOIN items i ON i.pack_id = p.id AND NOT i.retired
          LEFT JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
          WHERE $1::uuid IS NULL OR p.owner_id = $1 OR p.owner_id IS NULL
-         GROUP BY p.id ORDER BY p.title",
+         GROUP BY p.id ORDER BY p.title"#,
+        owner,
     )
-    .bind(owner)
     .fetch_all(db)
     .await
 }
@@ -537,11 +551,12 @@ pub async fn trial_keys(
     db: impl sqlx::PgExecutor<'_>,
     pack_id: Uuid,
 ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> =
-        sqlx::query_scalar("SELECT item_key FROM items WHERE pack_id = $1 AND trial")
-            .bind(pack_id)
-            .fetch_all(db)
-            .await?;
+    let keys = sqlx::query_scalar!(
+        "SELECT item_key FROM items WHERE pack_id = $1 AND trial",
+        pack_id
+    )
+    .fetch_all(db)
+    .await?;
     Ok(keys.into_iter().collect())
 }
 
@@ -555,13 +570,13 @@ pub async fn set_trial(
     trial: bool,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "UPDATE items SET trial = $3
          WHERE pack_id = $1 AND item_key = $2 AND kind = 'question' AND NOT retired",
+        pack_id,
+        key,
+        trial,
     )
-    .bind(pack_id)
-    .bind(key)
-    .bind(trial)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -582,9 +597,10 @@ pub async fn set_trial(
 }
 
 /// The current revision of every live item of a form's published packs: the pool an attempt draws from.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PoolRow {
     pub revision_id: Uuid,
+    /// The pool key (`store::exam::pool_key`): the pack's key and the item's.
     pub item_key: String,
     pub kind: String,
     pub domains: Vec<String>,
@@ -595,42 +611,71 @@ pub struct PoolRow {
     pub trial: bool,
 }
 
-/// The live items of published packs with their current revisions; callers add the packs' condition.
-const POOL_SELECT: &str =
-    "SELECT r.id AS revision_id, p.pack_key || '/' || i.item_key AS item_key, i.kind, r.domains, r.objectives,
-        i.trial,
-        CASE WHEN i.kind = 'case_study'
-             THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
-             ELSE ARRAY[r.content->>'type'] END AS types
-    FROM packs p
-    JOIN items i ON i.pack_id = p.id AND NOT i.retired
-    JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-    WHERE p.status = 'published'";
+/// Which published packs a pool is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub enum PoolOf<'a> {
+    /// A form's packs.
+    Form(Uuid),
+    /// These packs (a form's dry run before it exists).
+    Packs(&'a [Uuid]),
+    /// Every pack of the exam with this blueprint, scored items only (practice never shows a trial item).
+    Practice { blueprint_id: &'a str },
+}
+
+/// The live items of published packs with their current revisions, in pack and item order: the one query
+/// every pool is read with. A form keeps drawing from a pack archived after it was made (archived packs are
+/// only not offered for new forms).
+pub async fn pool(
+    db: impl sqlx::PgExecutor<'_>,
+    of: PoolOf<'_>,
+) -> Result<Vec<PoolRow>, sqlx::Error> {
+    let (form_id, pack_ids, blueprint_id) = match of {
+        PoolOf::Form(id) => (Some(id), None, None),
+        PoolOf::Packs(ids) => (None, Some(ids), None),
+        PoolOf::Practice { blueprint_id } => (None, None, Some(blueprint_id)),
+    };
+    let rows = sqlx::query!(
+        r#"SELECT r.id AS revision_id, p.pack_key, i.item_key, i.kind, r.domains, r.objectives, i.trial,
+                CASE WHEN i.kind = 'case_study'
+                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
+                     ELSE ARRAY[r.content->>'type'] END AS "types!"
+         FROM packs p
+         JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE (p.status = 'published' OR ($1::uuid IS NOT NULL AND p.status = 'archived'))
+           AND ($1::uuid IS NULL OR p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1))
+           AND ($2::uuid[] IS NULL OR p.id = ANY($2))
+           AND ($3::text IS NULL OR (p.blueprint_id = $3 AND NOT i.trial))
+         ORDER BY p.pack_key, i.position"#,
+        form_id,
+        pack_ids,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PoolRow {
+            revision_id: r.revision_id,
+            item_key: super::exam::pool_key(&r.pack_key, &r.item_key),
+            kind: r.kind,
+            domains: r.domains,
+            objectives: r.objectives,
+            types: r.types,
+            trial: r.trial,
+        })
+        .collect())
+}
 
 /// An existing form keeps drawing from a pack archived after it was made (archived packs are only not offered
 /// for new forms).
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{} AND p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1)
-         ORDER BY p.pack_key, i.position",
-        POOL_SELECT.replace(
-            "p.status = 'published'",
-            "p.status IN ('published', 'archived')"
-        )
-    ))
-    .bind(form_id)
-    .fetch_all(db)
-    .await
+    pool(db, PoolOf::Form(form_id)).await
 }
 
 /// The pool of published packs, by pack id (for a form's dry run before it exists).
 pub async fn packs_pool(db: &PgPool, pack_ids: &[Uuid]) -> Result<Vec<PoolRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{POOL_SELECT} AND p.id = ANY($1) ORDER BY p.pack_key, i.position"
-    ))
-    .bind(pack_ids)
-    .fetch_all(db)
-    .await
+    pool(db, PoolOf::Packs(pack_ids)).await
 }
 
 /// The content of revisions, by id.
@@ -638,16 +683,17 @@ pub async fn revisions(
     db: impl sqlx::PgExecutor<'_>,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Item>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, content FROM item_revisions WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query!(
+        "SELECT id, content FROM item_revisions WHERE id = ANY($1)",
+        ids
+    )
+    .fetch_all(db)
+    .await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
-        let content: serde_json::Value = r.try_get("content")?;
         let item: Item =
-            serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.insert(r.try_get("id")?, item);
+            serde_json::from_value(r.content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.insert(r.id, item);
     }
     Ok(out)
 }

@@ -6,12 +6,76 @@ use crate::exam::plan::{find_question, PlannedItem, Presentation};
 use crate::scoring::{self, Response};
 use serde::Serialize;
 use sqlx::types::Json;
-use sqlx::{PgExecutor, PgPool, Row};
+use sqlx::{PgExecutor, PgPool};
 use std::collections::HashSet;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+/// How an attempt runs: a timed exam (scored at the end, case-study sections lock) or untimed practice
+/// (feedback after each item). `attempts.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptMode {
+    Exam,
+    Practice,
+}
+
+impl AttemptMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptMode::Exam => "exam",
+            AttemptMode::Practice => "practice",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "exam" => Some(AttemptMode::Exam),
+            "practice" => Some(AttemptMode::Practice),
+            _ => None,
+        }
+    }
+
+    pub fn is_exam(self) -> bool {
+        self == AttemptMode::Exam
+    }
+
+    pub fn is_practice(self) -> bool {
+        self == AttemptMode::Practice
+    }
+}
+super::text_enum!(AttemptMode, "attempt mode");
+
+/// Why an attempt ended: the candidate submitted it, or its time ran out. `attempts.ended_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Submitted,
+    Expired,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Submitted => "submitted",
+            EndReason::Expired => "expired",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "submitted" => Some(EndReason::Submitted),
+            "expired" => Some(EndReason::Expired),
+            _ => None,
+        }
+    }
+
+    /// The time ran out (the candidate did not submit).
+    pub fn is_expired(self) -> bool {
+        self == EndReason::Expired
+    }
+}
+super::text_enum!(EndReason, "end reason");
+
+#[derive(Debug, Clone, Serialize)]
 pub struct FormRow {
     pub id: Uuid,
     pub slug: String,
@@ -26,8 +90,21 @@ pub struct FormRow {
     pub trial_items: i32,
 }
 
-const FORM_COLUMNS: &str =
-    "id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, trial_items";
+/// Published forms in menu order, every one for `None`, else the one with this slug.
+async fn select_forms(
+    db: impl PgExecutor<'_>,
+    slug: Option<&str>,
+) -> Result<Vec<FormRow>, sqlx::Error> {
+    sqlx::query_as!(
+        FormRow,
+        "SELECT id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies,
+                cut_fraction, trial_items
+         FROM exam_forms WHERE published AND ($1::text IS NULL OR slug = $1) ORDER BY position, title",
+        slug,
+    )
+    .fetch_all(db)
+    .await
+}
 
 /// The forms an exam's `exam.yaml` lists (the full mock and the quick check), fed by its shipped pack.
 /// Idempotent: an existing form (found by its slug) keeps its settings.
@@ -38,27 +115,27 @@ pub async fn ensure_default_forms(
     forms: &[crate::bank::exam::DefaultForm],
 ) -> Result<(), sqlx::Error> {
     for (position, f) in forms.iter().enumerate() {
-        let id: Uuid = sqlx::query_scalar(
+        let id = sqlx::query_scalar!(
             "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, position)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug RETURNING id",
+            Uuid::new_v4(),
+            f.slug,
+            f.title,
+            f.description,
+            blueprint_id,
+            i32::try_from(f.items).unwrap_or(i32::MAX),
+            i32::try_from(f.minutes).unwrap_or(i32::MAX),
+            i32::try_from(f.case_studies).unwrap_or(i32::MAX),
+            i32::try_from(position).unwrap_or(0),
         )
-        .bind(Uuid::new_v4())
-        .bind(&f.slug)
-        .bind(&f.title)
-        .bind(&f.description)
-        .bind(blueprint_id)
-        .bind(i32::try_from(f.items).unwrap_or(i32::MAX))
-        .bind(i32::try_from(f.minutes).unwrap_or(i32::MAX))
-        .bind(i32::try_from(f.case_studies).unwrap_or(i32::MAX))
-        .bind(i32::try_from(position).unwrap_or(0))
         .fetch_one(db)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO form_packs (form_id, pack_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            id,
+            pack_id,
         )
-        .bind(id)
-        .bind(pack_id)
         .execute(db)
         .await?;
     }
@@ -66,23 +143,14 @@ pub async fn ensure_default_forms(
 }
 
 pub async fn list_forms(db: impl PgExecutor<'_>) -> Result<Vec<FormRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {FORM_COLUMNS} FROM exam_forms WHERE published ORDER BY position, title"
-    ))
-    .fetch_all(db)
-    .await
+    select_forms(db, None).await
 }
 
 pub async fn form_by_slug(
     db: impl PgExecutor<'_>,
     slug: &str,
 ) -> Result<Option<FormRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {FORM_COLUMNS} FROM exam_forms WHERE slug = $1 AND published"
-    ))
-    .bind(slug)
-    .fetch_optional(db)
-    .await
+    Ok(select_forms(db, Some(slug)).await?.into_iter().next())
 }
 
 /// The blueprint's domain weights, as stored.
@@ -90,17 +158,17 @@ pub async fn blueprint(
     db: impl PgExecutor<'_>,
     id: &str,
 ) -> Result<crate::bank::model::Blueprint, sqlx::Error> {
-    let content: serde_json::Value =
-        sqlx::query_scalar("SELECT content FROM blueprints WHERE id = $1")
-            .bind(id)
-            .fetch_one(db)
-            .await?;
+    let content = sqlx::query_scalar!("SELECT content FROM blueprints WHERE id = $1", id)
+        .fetch_one(db)
+        .await?;
     serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// The key a pool and the "seen" sets share: the pack's key and the item's, so that one exam's `genai-001`
 /// is never taken for another pack's.
-pub const POOL_KEY: &str = "p.pack_key || '/' || i.item_key";
+pub fn pool_key(pack_key: &str, item_key: &str) -> String {
+    format!("{pack_key}/{item_key}")
+}
 
 /// Items (pool keys) the candidate saw in their last `n` exam attempts of the exam with this blueprint.
 pub async fn recently_seen(
@@ -109,19 +177,22 @@ pub async fn recently_seen(
     blueprint_id: &str,
     n: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT {POOL_KEY} FROM attempt_items ai
+    let keys = sqlx::query!(
+        "SELECT DISTINCT p.pack_key, i.item_key FROM attempt_items ai
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
          JOIN packs p ON p.id = i.pack_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND mode = 'exam'
-                                 AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)"
-    ))
-    .bind(user_id)
-    .bind(n)
-    .bind(blueprint_id)
+                                 AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)",
+        user_id,
+        n,
+        blueprint_id,
+    )
     .fetch_all(db)
     .await?;
-    Ok(keys.into_iter().collect())
+    Ok(keys
+        .iter()
+        .map(|k| pool_key(&k.pack_key, &k.item_key))
+        .collect())
 }
 
 /// What a new attempt is.
@@ -130,7 +201,7 @@ pub struct NewAttempt<'a> {
     pub form_id: Option<Uuid>,
     /// The exam's blueprint the attempt belongs to.
     pub blueprint_id: &'a str,
-    pub mode: &'a str,
+    pub mode: AttemptMode,
     pub title: &'a str,
     pub seed: u64,
     pub cut_fraction: f64,
@@ -143,22 +214,22 @@ pub struct NewAttempt<'a> {
 pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
     let mut tx = db.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline,
                                blueprint_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
                  CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10)",
+        id,
+        a.user_id,
+        a.form_id,
+        a.mode.as_str(),
+        a.title,
+        a.seed as i64,
+        i32::try_from(a.items.len()).unwrap_or(i32::MAX),
+        a.cut_fraction,
+        a.minutes,
+        a.blueprint_id,
     )
-    .bind(id)
-    .bind(a.user_id)
-    .bind(a.form_id)
-    .bind(a.mode)
-    .bind(a.title)
-    .bind(a.seed as i64)
-    .bind(i32::try_from(a.items.len()).unwrap_or(i32::MAX))
-    .bind(a.cut_fraction)
-    .bind(a.minutes)
-    .bind(a.blueprint_id)
     .execute(&mut *tx)
     .await?;
     let n = a.items.len();
@@ -182,20 +253,21 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
         points.push(it.max_points);
         trial.push(it.trial);
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO attempt_items (attempt_id, position, revision_id, question_key, section_key, domain, objective, presentation, max_points, trial)
          SELECT $1, * FROM UNNEST($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::float8[], $10::bool[])",
+        id,
+        &positions,
+        &revisions,
+        &keys,
+        // Unchecked: a section is NULL outside case studies, and the macro types `text[]` as `Vec<String>`.
+        &sections as _,
+        &domains,
+        &objectives,
+        &presentations,
+        &points,
+        &trial,
     )
-    .bind(id)
-    .bind(&positions)
-    .bind(&revisions)
-    .bind(&keys)
-    .bind(&sections)
-    .bind(&domains)
-    .bind(&objectives)
-    .bind(&presentations)
-    .bind(&points)
-    .bind(&trial)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -203,21 +275,21 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
 }
 
 /// An attempt as its owner sees it. `seconds_left` and `expired` come from the database's clock.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AttemptRow {
     pub id: Uuid,
     pub user_id: Uuid,
     pub form_id: Option<Uuid>,
     /// The exam's blueprint the attempt belongs to.
     pub blueprint_id: String,
-    pub mode: String,
+    pub mode: AttemptMode,
     pub title: String,
     pub item_count: i32,
     pub cut_fraction: f64,
     pub started_at: OffsetDateTime,
     pub deadline: Option<OffsetDateTime>,
     pub ended_at: Option<OffsetDateTime>,
-    pub ended_reason: Option<String>,
+    pub ended_reason: Option<EndReason>,
     pub locked_sections: Vec<String>,
     pub seconds_left: Option<i64>,
     pub expired: bool,
@@ -232,10 +304,29 @@ impl AttemptRow {
     }
 }
 
-const ATTEMPT_COLUMNS: &str = "id, user_id, form_id, blueprint_id, mode, title, item_count, cut_fraction, started_at, deadline,
-    ended_at, ended_reason, locked_sections,
-    CASE WHEN deadline IS NULL THEN NULL ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
-    COALESCE(deadline <= now(), false) AS expired, scaled_score, passed, result";
+/// The user's attempts, newest first (the latest 200), or only the one with this `id`. The clock columns
+/// (`seconds_left`, `expired`) are computed here and, for the save path, in [`attempt_slot`]: keep them alike.
+async fn select_attempts(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AttemptRow,
+        r#"SELECT id, user_id, form_id, blueprint_id, mode AS "mode: AttemptMode", title, item_count, cut_fraction,
+                started_at, deadline, ended_at, ended_reason AS "ended_reason: EndReason", locked_sections,
+                CASE WHEN deadline IS NULL THEN NULL
+                     ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
+                COALESCE(deadline <= now(), false) AS "expired!", scaled_score, passed,
+                result AS "result: Json<scoring::ExamResult>"
+         FROM attempts WHERE user_id = $1 AND ($2::uuid IS NULL OR id = $2)
+         ORDER BY started_at DESC LIMIT 200"#,
+        user_id,
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
 
 /// The attempt if it belongs to `user_id` (another user's attempt is simply not found).
 pub async fn attempt_for(
@@ -243,13 +334,10 @@ pub async fn attempt_for(
     id: Uuid,
     user_id: Uuid,
 ) -> Result<Option<AttemptRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = $1 AND user_id = $2"
-    ))
-    .bind(id)
-    .bind(user_id)
-    .fetch_optional(db)
-    .await
+    Ok(select_attempts(db, user_id, Some(id))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The candidate's attempts, newest first.
@@ -257,14 +345,11 @@ pub async fn history(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
 ) -> Result<Vec<AttemptRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 ORDER BY started_at DESC LIMIT 200"))
-        .bind(user_id)
-        .fetch_all(db)
-        .await
+    select_attempts(db, user_id, None).await
 }
 
 /// One position of an attempt with the candidate's answer so far.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SlotRow {
     pub position: i32,
     pub revision_id: Uuid,
@@ -281,17 +366,30 @@ pub struct SlotRow {
     pub trial: bool,
 }
 
-const SLOT_SELECT: &str = "SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
-    ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned, ai.trial
-    FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position";
-
-pub async fn slots(db: impl PgExecutor<'_>, attempt_id: Uuid) -> Result<Vec<SlotRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SLOT_SELECT} WHERE ai.attempt_id = $1 ORDER BY ai.position"
-    ))
-    .bind(attempt_id)
+/// An attempt's positions in order, every one for `None`, else the one at `position`. (The save path reads
+/// its position with the attempt, in [`attempt_slot`].)
+async fn select_slots(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    position: Option<i32>,
+) -> Result<Vec<SlotRow>, sqlx::Error> {
+    sqlx::query_as!(
+        SlotRow,
+        r#"SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
+                ai.presentation AS "presentation: Json<Presentation>", ai.max_points,
+                an.response AS "response: Json<Response>", COALESCE(an.marked, false) AS "marked!", an.earned,
+                ai.trial
+         FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE ai.attempt_id = $1 AND ($2::int IS NULL OR ai.position = $2) ORDER BY ai.position"#,
+        attempt_id,
+        position,
+    )
     .fetch_all(db)
     .await
+}
+
+pub async fn slots(db: impl PgExecutor<'_>, attempt_id: Uuid) -> Result<Vec<SlotRow>, sqlx::Error> {
+    select_slots(db, attempt_id, None).await
 }
 
 pub async fn slot(
@@ -299,13 +397,10 @@ pub async fn slot(
     attempt_id: Uuid,
     position: i32,
 ) -> Result<Option<SlotRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{SLOT_SELECT} WHERE ai.attempt_id = $1 AND ai.position = $2"
-    ))
-    .bind(attempt_id)
-    .bind(position)
-    .fetch_optional(db)
-    .await
+    Ok(select_slots(db, attempt_id, Some(position))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The attempt (if it belongs to `user_id`) and one of its positions, in one round trip: the save path's read.
@@ -315,22 +410,72 @@ pub async fn attempt_slot(
     user_id: Uuid,
     position: i32,
 ) -> Result<Option<(AttemptRow, Option<SlotRow>)>, sqlx::Error> {
-    use sqlx::FromRow;
-    let row = sqlx::query(&format!(
-        "SELECT {ATTEMPT_COLUMNS}, s.* FROM attempts
-         LEFT JOIN LATERAL ({SLOT_SELECT} WHERE ai.attempt_id = attempts.id AND ai.position = $3) s ON true
-         WHERE attempts.id = $1 AND attempts.user_id = $2"
-    ))
-    .bind(id)
-    .bind(user_id)
-    .bind(position)
+    // The attempt's columns as in `select_attempts`, the position's as in `select_slots`.
+    let row = sqlx::query!(
+        r#"SELECT a.id, a.user_id, a.form_id, a.blueprint_id, a.mode AS "mode: AttemptMode", a.title, a.item_count,
+                a.cut_fraction, a.started_at, a.deadline, a.ended_at, a.ended_reason AS "ended_reason: EndReason",
+                a.locked_sections,
+                CASE WHEN a.deadline IS NULL THEN NULL
+                     ELSE GREATEST(0, floor(extract(epoch FROM a.deadline - now())))::bigint END AS seconds_left,
+                COALESCE(a.deadline <= now(), false) AS "expired!", a.scaled_score, a.passed,
+                a.result AS "result: Json<scoring::ExamResult>",
+                s.position AS "s_position?", s.revision_id AS "s_revision_id?",
+                s.question_key AS "s_question_key?", s.section_key AS "s_section_key?",
+                s.domain AS "s_domain?", s.objective AS "s_objective?",
+                s.presentation AS "s_presentation?: Json<Presentation>", s.max_points AS "s_max_points?",
+                s.response AS "s_response?: Json<Response>", s.marked AS "s_marked?", s.earned AS "s_earned?",
+                s.trial AS "s_trial?"
+         FROM attempts a
+         LEFT JOIN LATERAL (
+             SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
+                    ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned,
+                    ai.trial
+             FROM attempt_items ai
+             LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+             WHERE ai.attempt_id = a.id AND ai.position = $3) s ON true
+         WHERE a.id = $1 AND a.user_id = $2"#,
+        id,
+        user_id,
+        position,
+    )
     .fetch_optional(db)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let attempt = AttemptRow::from_row(&row)?;
-    let slot = match row.try_get::<Option<i32>, _>("position")? {
-        Some(_) => Some(SlotRow::from_row(&row)?),
-        None => None,
+    let Some(r) = row else { return Ok(None) };
+    let slot = (|| {
+        Some(SlotRow {
+            position: r.s_position?,
+            revision_id: r.s_revision_id?,
+            question_key: r.s_question_key.clone()?,
+            section_key: r.s_section_key.clone(),
+            domain: r.s_domain.clone()?,
+            objective: r.s_objective.clone()?,
+            presentation: r.s_presentation.clone()?,
+            max_points: r.s_max_points?,
+            response: r.s_response.clone(),
+            marked: r.s_marked?,
+            earned: r.s_earned,
+            trial: r.s_trial?,
+        })
+    })();
+    let attempt = AttemptRow {
+        id: r.id,
+        user_id: r.user_id,
+        form_id: r.form_id,
+        blueprint_id: r.blueprint_id,
+        mode: r.mode,
+        title: r.title,
+        item_count: r.item_count,
+        cut_fraction: r.cut_fraction,
+        started_at: r.started_at,
+        deadline: r.deadline,
+        ended_at: r.ended_at,
+        ended_reason: r.ended_reason,
+        locked_sections: r.locked_sections,
+        seconds_left: r.seconds_left,
+        expired: r.expired,
+        scaled_score: r.scaled_score,
+        passed: r.passed,
+        result: r.result,
     };
     Ok(Some((attempt, slot)))
 }
@@ -362,8 +507,8 @@ pub async fn save_answer(
     let response_json = response
         .flatten()
         .map(|r| serde_json::to_value(r).unwrap_or_default());
-    let row = sqlx::query(
-        "WITH a AS (
+    let row = sqlx::query!(
+        r#"WITH a AS (
             SELECT id, ($4::text IS NOT NULL AND $4 = ANY(locked_sections)) AS section_locked FROM attempts
             WHERE id = $1 AND user_id = $2 AND ended_at IS NULL AND (deadline IS NULL OR now() < deadline)
          ), up AS (
@@ -378,21 +523,19 @@ pub async fn save_answer(
                OR (EXCLUDED.response IS NOT NULL AND EXCLUDED.response @> answers.response)
             RETURNING 1
          )
-         SELECT (SELECT count(*) FROM a) AS open, (SELECT count(*) FROM up) AS saved",
+         SELECT (SELECT count(*) FROM a) AS "open!", (SELECT count(*) FROM up) AS "saved!""#,
+        attempt_id,
+        user_id,
+        position,
+        section,
+        set_response,
+        response_json,
+        marked,
+        statements_lock,
     )
-    .bind(attempt_id)
-    .bind(user_id)
-    .bind(position)
-    .bind(section)
-    .bind(set_response)
-    .bind(response_json)
-    .bind(marked)
-    .bind(statements_lock)
     .fetch_one(db)
     .await?;
-    let open: i64 = row.try_get("open")?;
-    let saved: i64 = row.try_get("saved")?;
-    Ok(match (open, saved) {
+    Ok(match (row.open, row.saved) {
         (0, _) => SaveOutcome::Closed,
         (_, 0) => SaveOutcome::Locked,
         _ => SaveOutcome::Saved,
@@ -405,33 +548,36 @@ pub async fn lock_section(
     attempt_id: Uuid,
     section: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE attempts SET locked_sections = array_append(locked_sections, $2)
          WHERE id = $1 AND mode = 'exam' AND NOT ($2 = ANY(locked_sections))",
+        attempt_id,
+        section,
     )
-    .bind(attempt_id)
-    .bind(section)
     .execute(db)
     .await?;
     Ok(())
 }
 
 /// Ends and scores an attempt, once: a second call (another tab, another instance) changes nothing.
-/// `reason` is 'submitted' or 'expired'. Returns false when it had already ended. The update that ends it
+/// Returns false when it had already ended. The update that ends it
 /// also brings the analytics rollups up to date, in this transaction (a trigger on `attempts`, migration
 /// 0008), so the dashboard and the item analysis never lag behind a submission.
-pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<bool, sqlx::Error> {
+pub async fn finalize(
+    db: &PgPool,
+    attempt_id: Uuid,
+    reason: EndReason,
+) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let row = sqlx::query(
+    let cut = sqlx::query_scalar!(
         "SELECT cut_fraction FROM attempts WHERE id = $1 AND ended_at IS NULL FOR UPDATE",
+        attempt_id,
     )
-    .bind(attempt_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(row) = row else {
+    let Some(cut) = cut else {
         return Ok(false);
     };
-    let cut: f64 = row.try_get("cut_fraction")?;
     let slots = slots(&mut *tx, attempt_id).await?;
     let ids: Vec<Uuid> = slots
         .iter()
@@ -462,28 +608,29 @@ pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<boo
     }
     // Every item's points are stored (a trial item's feed its statistics); only scored items count.
     let result = scoring::attempt_result(&scored, cut);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO answers (attempt_id, position, earned, response)
          SELECT $1, p, e, NULL FROM UNNEST($2::int[], $3::float8[]) AS t(p, e)
          ON CONFLICT (attempt_id, position) DO UPDATE SET earned = EXCLUDED.earned",
+        attempt_id,
+        &positions,
+        &earned,
     )
-    .bind(attempt_id)
-    .bind(&positions)
-    .bind(&earned)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE attempts SET ended_at = LEAST(now(), COALESCE(deadline, now())), ended_reason = $2,
              raw_score = $3, max_score = $4, scaled_score = $5, passed = $6, result = $7
          WHERE id = $1",
+        attempt_id,
+        reason.as_str(),
+        result.raw,
+        result.max,
+        i32::try_from(result.scaled).unwrap_or(0),
+        result.passed,
+        // Unchecked: the result is stored as JSON, which the macro types as `serde_json::Value`.
+        Json(&result) as _,
     )
-    .bind(attempt_id)
-    .bind(reason)
-    .bind(result.raw)
-    .bind(result.max)
-    .bind(i32::try_from(result.scaled).unwrap_or(0))
-    .bind(result.passed)
-    .bind(Json(&result))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -492,14 +639,14 @@ pub async fn finalize(db: &PgPool, attempt_id: Uuid, reason: &str) -> Result<boo
 
 /// Ends every attempt whose deadline has passed (run periodically by every instance; safe to run at once).
 pub async fn finalize_expired(db: &PgPool) -> Result<usize, sqlx::Error> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids = sqlx::query_scalar!(
         "SELECT id FROM attempts WHERE ended_at IS NULL AND deadline <= now() ORDER BY deadline LIMIT 200",
     )
     .fetch_all(db)
     .await?;
     let mut n = 0;
     for id in ids {
-        if finalize(db, id, "expired").await? {
+        if finalize(db, id, EndReason::Expired).await? {
             n += 1;
         }
     }
@@ -525,29 +672,31 @@ pub struct NewForm<'a> {
 /// Creates a form over packs; `Ok(None)` when the slug is taken.
 pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, trial_items, position)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 100) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        Uuid::new_v4(),
+        f.slug,
+        f.title,
+        f.description,
+        f.blueprint_id,
+        f.item_count,
+        f.duration_minutes,
+        f.case_studies,
+        f.cut_fraction,
+        f.owner_id,
+        f.trial_items,
     )
-    .bind(Uuid::new_v4())
-    .bind(f.slug)
-    .bind(f.title)
-    .bind(f.description)
-    .bind(f.blueprint_id)
-    .bind(f.item_count)
-    .bind(f.duration_minutes)
-    .bind(f.case_studies)
-    .bind(f.cut_fraction)
-    .bind(f.owner_id)
-    .bind(f.trial_items)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(id) = id else { return Ok(None) };
-    sqlx::query("INSERT INTO form_packs (form_id, pack_id) SELECT $1, unnest($2::uuid[])")
-        .bind(id)
-        .bind(f.pack_ids)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO form_packs (form_id, pack_id) SELECT $1, unnest($2::uuid[])",
+        id,
+        f.pack_ids,
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Some(id))
 }
@@ -558,18 +707,7 @@ pub async fn published_pool(
     db: impl PgExecutor<'_>,
     blueprint_id: &str,
 ) -> Result<Vec<bank::PoolRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT r.id AS revision_id, {POOL_KEY} AS item_key, i.kind, r.domains, r.objectives, i.trial,
-                CASE WHEN i.kind = 'case_study'
-                     THEN ARRAY(SELECT q->>'type' FROM jsonb_array_elements(r.content->'questions') AS q)
-                     ELSE ARRAY[r.content->>'type'] END AS types
-         FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired AND NOT i.trial
-         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         WHERE p.status = 'published' AND p.blueprint_id = $1 ORDER BY p.pack_key, i.position"
-    ))
-    .bind(blueprint_id)
-    .fetch_all(db)
-    .await
+    bank::pool(db, bank::PoolOf::Practice { blueprint_id }).await
 }
 
 /// Items (pool keys) the candidate has ever been shown (exam or practice) for the exam with this blueprint.
@@ -578,17 +716,20 @@ pub async fn ever_seen(
     user_id: Uuid,
     blueprint_id: &str,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT {POOL_KEY} FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
+    let keys = sqlx::query!(
+        "SELECT DISTINCT p.pack_key, i.item_key FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
          JOIN packs p ON p.id = i.pack_id
-         WHERE a.user_id = $1 AND a.blueprint_id = $2"
-    ))
-    .bind(user_id)
-    .bind(blueprint_id)
+         WHERE a.user_id = $1 AND a.blueprint_id = $2",
+        user_id,
+        blueprint_id,
+    )
     .fetch_all(db)
     .await?;
-    Ok(keys.into_iter().collect())
+    Ok(keys
+        .iter()
+        .map(|k| pool_key(&k.pack_key, &k.item_key))
+        .collect())
 }
 
 /// Scored items (pool keys) the candidate did not get fully right in their last `n` ended attempts of the exam
@@ -599,21 +740,24 @@ pub async fn missed(
     blueprint_id: &str,
     n: i64,
 ) -> Result<HashSet<String>, sqlx::Error> {
-    let keys: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT {POOL_KEY} FROM attempt_items ai
+    let keys = sqlx::query!(
+        "SELECT DISTINCT p.pack_key, i.item_key FROM attempt_items ai
          JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
          JOIN packs p ON p.id = i.pack_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND ended_at IS NOT NULL
                                  AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)
-           AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial"
-    ))
-    .bind(user_id)
-    .bind(n)
-    .bind(blueprint_id)
+           AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial",
+        user_id,
+        n,
+        blueprint_id,
+    )
     .fetch_all(db)
     .await?;
-    Ok(keys.into_iter().collect())
+    Ok(keys
+        .iter()
+        .map(|k| pool_key(&k.pack_key, &k.item_key))
+        .collect())
 }
 
 /// Stores a candidate's report on an item of one of their attempts.
@@ -627,8 +771,8 @@ pub async fn report_problem(
 ) -> Result<bool, sqlx::Error> {
     // One open report per candidate and item: reporting again replaces the open report's kind and comment
     // (so one candidate cannot flood the queue with the same item).
-    let found: i64 = sqlx::query_scalar(
-        "WITH target AS (
+    let found = sqlx::query_scalar!(
+        r#"WITH target AS (
             SELECT r.item_id, ai.revision_id, ai.question_key
             FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id JOIN item_revisions r ON r.id = ai.revision_id
             WHERE a.id = $2 AND a.user_id = $3 AND ai.position = $4
@@ -643,14 +787,14 @@ pub async fn report_problem(
             WHERE NOT EXISTS (SELECT 1 FROM again)
             RETURNING 1
          )
-         SELECT count(*) FROM target",
+         SELECT count(*) AS "count!" FROM target"#,
+        Uuid::new_v4(),
+        attempt_id,
+        user_id,
+        position,
+        kind,
+        comment,
     )
-    .bind(Uuid::new_v4())
-    .bind(attempt_id)
-    .bind(user_id)
-    .bind(position)
-    .bind(kind)
-    .bind(comment)
     .fetch_one(db)
     .await?;
     Ok(found == 1)
@@ -658,8 +802,9 @@ pub async fn report_problem(
 
 /// Attempts not ended whose time has not run out (untimed practice attempts count while open).
 pub async fn attempts_in_progress(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM attempts WHERE ended_at IS NULL AND (deadline IS NULL OR deadline > now())",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM attempts
+         WHERE ended_at IS NULL AND (deadline IS NULL OR deadline > now())"#,
     )
     .fetch_one(db)
     .await

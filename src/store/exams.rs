@@ -3,7 +3,7 @@
 //! clock, so an exam turns `retired` the day after its `retires_on` without a reload.
 
 use crate::bank::exam::{Exam, ExamStatus};
-use sqlx::{PgExecutor, Row};
+use sqlx::PgExecutor;
 use time::Date;
 
 /// One exam as pages use it.
@@ -20,32 +20,46 @@ pub struct ExamRow {
     pub exam: Exam,
 }
 
-/// The status the dates imply, in SQL (the same rule as `Exam::status_on`).
-const STATUS: &str = "CASE WHEN retires_on IS NOT NULL AND current_date > retires_on THEN 'retired'
-                           WHEN retires_on IS NOT NULL AND status <> 'beta' THEN 'retiring'
-                           ELSE status END";
-
-fn row(r: sqlx::postgres::PgRow) -> Result<ExamRow, sqlx::Error> {
-    let content: serde_json::Value = r.try_get("content")?;
-    let exam: Exam =
-        serde_json::from_value(content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let status: String = r.try_get("effective_status")?;
-    Ok(ExamRow {
-        code: r.try_get("code")?,
-        blueprint_id: r.try_get("blueprint_id")?,
-        title: r.try_get("title")?,
-        status: ExamStatus::parse(&status).unwrap_or(exam.status),
-        available_from: r.try_get("available_from")?,
-        retires_on: r.try_get("retires_on")?,
-        successor: r.try_get("successor")?,
-        exam,
-    })
+/// Exams in catalogue order (bookable ones first: live, beta, retiring; then retired ones; newest code first
+/// within each), every one for `None`, else the one whose code (any case) or blueprint id is `key`. The one
+/// query that reads the catalogue, so the status the dates imply is written once, in SQL (the same rule as
+/// `Exam::status_on`).
+async fn select(db: impl PgExecutor<'_>, key: Option<&str>) -> Result<Vec<ExamRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
+                s.effective_status AS "effective_status!"
+         FROM exams,
+              LATERAL (SELECT CASE WHEN retires_on IS NOT NULL AND current_date > retires_on THEN 'retired'
+                                   WHEN retires_on IS NOT NULL AND status <> 'beta' THEN 'retiring'
+                                   ELSE status END AS effective_status) s
+         WHERE $1::text IS NULL OR upper(code) = upper($1) OR blueprint_id = $1
+         ORDER BY s.effective_status = 'retired', code DESC"#,
+        key,
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let exam: Exam =
+                serde_json::from_value(r.content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok(ExamRow {
+                code: r.code,
+                blueprint_id: r.blueprint_id,
+                title: r.title,
+                status: ExamStatus::parse(&r.effective_status).unwrap_or(exam.status),
+                available_from: r.available_from,
+                retires_on: r.retires_on,
+                successor: r.successor,
+                exam,
+            })
+        })
+        .collect()
 }
 
 /// Writes an exam's facts (the blueprint must already be stored). Idempotent.
 pub async fn upsert(db: impl PgExecutor<'_>, exam: &Exam) -> Result<(), sqlx::Error> {
     let content = serde_json::to_value(exam).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO exams (code, blueprint_id, title, status, available_from, retires_on, successor, content)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (code) DO UPDATE SET blueprint_id = EXCLUDED.blueprint_id, title = EXCLUDED.title,
@@ -53,15 +67,15 @@ pub async fn upsert(db: impl PgExecutor<'_>, exam: &Exam) -> Result<(), sqlx::Er
              retires_on = EXCLUDED.retires_on, successor = EXCLUDED.successor, content = EXCLUDED.content,
              updated_at = now()
          WHERE exams.content <> EXCLUDED.content",
+        exam.code,
+        exam.blueprint,
+        exam.title,
+        exam.status.as_str(),
+        exam.available_from,
+        exam.retires_on,
+        exam.successor,
+        content,
     )
-    .bind(&exam.code)
-    .bind(&exam.blueprint)
-    .bind(&exam.title)
-    .bind(exam.status.as_str())
-    .bind(exam.available_from)
-    .bind(exam.retires_on)
-    .bind(&exam.successor)
-    .bind(content)
     .execute(db)
     .await?;
     Ok(())
@@ -69,28 +83,12 @@ pub async fn upsert(db: impl PgExecutor<'_>, exam: &Exam) -> Result<(), sqlx::Er
 
 /// Every exam: bookable ones first (live, beta, retiring), then retired ones, newest code first within each.
 pub async fn list(db: impl PgExecutor<'_>) -> Result<Vec<ExamRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
-                {STATUS} AS effective_status
-         FROM exams
-         ORDER BY ({STATUS}) = 'retired', code DESC"
-    ))
-    .fetch_all(db)
-    .await?;
-    rows.into_iter().map(row).collect()
+    select(db, None).await
 }
 
 /// One exam by its code (any case) or by its blueprint id.
 pub async fn find(db: impl PgExecutor<'_>, key: &str) -> Result<Option<ExamRow>, sqlx::Error> {
-    let r = sqlx::query(&format!(
-        "SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
-                {STATUS} AS effective_status
-         FROM exams WHERE upper(code) = upper($1) OR blueprint_id = $1"
-    ))
-    .bind(key)
-    .fetch_optional(db)
-    .await?;
-    r.map(row).transpose()
+    Ok(select(db, Some(key)).await?.into_iter().next())
 }
 
 /// Sets the exam a person studies for (an unknown code changes nothing and answers false).
@@ -99,11 +97,11 @@ pub async fn set_target(
     user_id: uuid::Uuid,
     code: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE users SET target_exam = e.code FROM exams e WHERE users.id = $1 AND upper(e.code) = upper($2)",
+        user_id,
+        code,
     )
-    .bind(user_id)
-    .bind(code)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -114,8 +112,7 @@ pub async fn target_of(
     db: impl PgExecutor<'_>,
     user_id: uuid::Uuid,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT target_exam FROM users WHERE id = $1")
-        .bind(user_id)
+    sqlx::query_scalar!("SELECT target_exam FROM users WHERE id = $1", user_id)
         .fetch_optional(db)
         .await
         .map(Option::flatten)
@@ -125,15 +122,18 @@ pub async fn target_of(
 pub async fn question_counts(
     db: impl PgExecutor<'_>,
 ) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT p.blueprint_id, COALESCE(sum(cardinality(r.objectives)), 0)::bigint
+    let rows = sqlx::query!(
+        r#"SELECT p.blueprint_id, COALESCE(sum(cardinality(r.objectives)), 0)::bigint AS "questions!"
          FROM packs p JOIN items i ON i.pack_id = p.id AND NOT i.retired AND NOT i.trial
          JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         WHERE p.status = 'published' GROUP BY p.blueprint_id",
+         WHERE p.status = 'published' GROUP BY p.blueprint_id"#,
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.blueprint_id, r.questions))
+        .collect())
 }
 
 /// Writes the exams built into the binary (with their blueprints), so that every instance knows the
@@ -152,18 +152,18 @@ pub async fn latest_of(
     db: impl PgExecutor<'_>,
     user_id: uuid::Uuid,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT e.code FROM attempts a JOIN exams e ON e.blueprint_id = a.blueprint_id
          WHERE a.user_id = $1 ORDER BY a.started_at DESC LIMIT 1",
+        user_id,
     )
-    .bind(user_id)
     .fetch_optional(db)
     .await
 }
 
 /// The exam of the site's latest exam-mode attempt, if any (where staff pages open).
 pub async fn latest_site_wide(db: impl PgExecutor<'_>) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT e.code FROM attempts a JOIN exams e ON e.blueprint_id = a.blueprint_id
          WHERE a.mode = 'exam' ORDER BY a.started_at DESC LIMIT 1",
     )

@@ -15,6 +15,31 @@ use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Decodes a `text` column constrained to a few names (a check constraint) into a Rust enum, so that query
+/// macros can read it with a type override (`mode AS "mode: AttemptMode"`); an unknown name is a decode error.
+/// Binds stay `as_str()`, which the macros check against the column's `text`.
+macro_rules! text_enum {
+    ($ty:ty, $what:literal) => {
+        impl sqlx::Type<sqlx::Postgres> for $ty {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <str as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <str as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $ty {
+            fn decode(
+                value: sqlx::postgres::PgValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let name = <&str as sqlx::Decode<sqlx::Postgres>>::decode(value)?;
+                <$ty>::parse(name).ok_or_else(|| format!("unknown {} `{name}`", $what).into())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -51,10 +76,9 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 /// True when the database answers and every embedded migration is applied.
 pub async fn ready(pool: &PgPool) -> Result<bool, sqlx::Error> {
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(pool)
-            .await?;
+    let applied = sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await?;
     Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
 }
 

@@ -1,7 +1,7 @@
 //! The instructor's list of packs (a page at a time, searched, filtered and sorted) and deleting packs: a
 //! draft no attempt used goes whole, in one transaction with its audit entry; a used pack can only be archived.
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -118,6 +118,7 @@ pub struct PackListRow {
     pub open_reports: i64,
 }
 
+/// The list's filter, written out in the count of `search` too (checked there).
 const LIST_WHERE: &str = "($1::boolean OR p.owner_id = $2 OR p.owner_id IS NULL)
     AND ($3::text IS NULL OR p.title ILIKE $3 OR p.pack_key ILIKE $3)
     AND ($4::text IS NULL OR p.status = $4)
@@ -138,16 +139,24 @@ pub async fn search(
         OwnerFilter::Visible => None,
         o => Some(o.as_str()),
     };
-    let total: i64 =
-        sqlx::query_scalar(&format!("SELECT count(*) FROM packs p WHERE {LIST_WHERE}"))
-            .bind(viewer.admin)
-            .bind(viewer.id)
-            .bind(&pattern)
-            .bind(&filter.status)
-            .bind(owner)
-            .bind(&filter.blueprint)
-            .fetch_one(db)
-            .await?;
+    let total: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM packs p
+           WHERE ($1::boolean OR p.owner_id = $2 OR p.owner_id IS NULL)
+             AND ($3::text IS NULL OR p.title ILIKE $3 OR p.pack_key ILIKE $3)
+             AND ($4::text IS NULL OR p.status = $4)
+             AND ($5::text IS NULL OR ($5 = 'mine' AND p.owner_id = $2) OR ($5 = 'site' AND p.owner_id IS NULL))
+             AND ($6::text IS NULL OR p.blueprint_id = $6)"#,
+        viewer.admin,
+        viewer.id,
+        pattern,
+        filter.status,
+        owner,
+        filter.blueprint,
+    )
+    .fetch_one(db)
+    .await?;
+    // dynamic: the ORDER BY is the sort the instructor chose (a column and a direction from `PackSort`, never
+    // text from the request); the filter is `LIST_WHERE`, the same as the count's above.
     let rows = sqlx::query_as(&format!(
         "SELECT p.id, p.pack_key, p.blueprint_id, e.code AS exam_code, p.title, p.version, p.status,
                 (SELECT count(*) FROM items i WHERE i.pack_id = p.id AND NOT i.retired) AS items,
@@ -180,7 +189,7 @@ pub async fn search(
 }
 
 /// What deleting a pack would remove, for its confirmation page.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeletionPlan {
     pub id: Uuid,
     pub pack_key: String,
@@ -217,26 +226,26 @@ impl DeletionPlan {
     }
 }
 
-const PLAN_SELECT: &str = "SELECT p.id, p.pack_key, p.title, p.status, p.owner_id,
-        (SELECT count(*) FROM items i WHERE i.pack_id = p.id) AS items,
-        (SELECT count(*) FROM item_revisions r JOIN items i ON i.id = r.item_id WHERE i.pack_id = p.id) AS revisions,
-        (SELECT count(*) FROM pack_versions v WHERE v.pack_id = p.id) AS versions,
-        (SELECT count(DISTINCT ai.attempt_id) FROM attempt_items ai
-           JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
-          WHERE i.pack_id = p.id) AS attempts,
-        ARRAY(SELECT f.title FROM form_packs fp JOIN exam_forms f ON f.id = fp.form_id
-               WHERE fp.pack_id = p.id ORDER BY f.title) AS forms
-     FROM packs p";
-
 /// What deleting each of these packs would remove (packs that do not exist are left out).
 pub async fn deletion_plans(
     db: impl sqlx::PgExecutor<'_>,
     ids: &[Uuid],
 ) -> Result<Vec<DeletionPlan>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{PLAN_SELECT} WHERE p.id = ANY($1) ORDER BY p.title, p.pack_key"
-    ))
-    .bind(ids)
+    sqlx::query_as!(
+        DeletionPlan,
+        r#"SELECT p.id, p.pack_key, p.title, p.status, p.owner_id,
+                (SELECT count(*) FROM items i WHERE i.pack_id = p.id) AS "items!",
+                (SELECT count(*) FROM item_revisions r JOIN items i ON i.id = r.item_id
+                  WHERE i.pack_id = p.id) AS "revisions!",
+                (SELECT count(*) FROM pack_versions v WHERE v.pack_id = p.id) AS "versions!",
+                (SELECT count(DISTINCT ai.attempt_id) FROM attempt_items ai
+                   JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
+                  WHERE i.pack_id = p.id) AS "attempts!",
+                ARRAY(SELECT f.title FROM form_packs fp JOIN exam_forms f ON f.id = fp.form_id
+                       WHERE fp.pack_id = p.id ORDER BY f.title) AS "forms!"
+           FROM packs p WHERE p.id = ANY($1) ORDER BY p.title, p.pack_key"#,
+        ids,
+    )
     .fetch_all(db)
     .await
 }
@@ -265,11 +274,12 @@ pub async fn delete_drafts(
     may_change: impl Fn(Option<Uuid>) -> bool,
 ) -> Result<Deleted, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let locked: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM packs WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(ids)
-            .fetch_all(&mut *tx)
-            .await?;
+    let locked: Vec<Uuid> = sqlx::query_scalar!(
+        "SELECT id FROM packs WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        ids
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let mut wanted: Vec<Uuid> = ids.to_vec();
     wanted.sort_unstable();
     wanted.dedup();
@@ -297,10 +307,12 @@ pub async fn delete_drafts(
         .await?;
     }
     // Held uploads are not a pack's; items, revisions, versions and form entries go with the pack (cascades).
-    let deleted = sqlx::query("DELETE FROM packs WHERE id = ANY($1) AND status = 'draft'")
-        .bind(&wanted)
-        .execute(&mut *tx)
-        .await;
+    let deleted = sqlx::query!(
+        "DELETE FROM packs WHERE id = ANY($1) AND status = 'draft'",
+        &wanted
+    )
+    .execute(&mut *tx)
+    .await;
     match deleted {
         Ok(done) if done.rows_affected() == wanted.len() as u64 => {}
         Ok(_) => return Ok(Deleted::Refused("only drafts can be deleted".into())),
@@ -321,9 +333,7 @@ pub async fn delete_drafts(
 
 /// The owner of a pack, when it exists: `Some(None)` for a site pack.
 pub async fn owner_of(db: &PgPool, id: Uuid) -> Result<Option<Option<Uuid>>, sqlx::Error> {
-    let row = sqlx::query("SELECT owner_id FROM packs WHERE id = $1")
-        .bind(id)
+    sqlx::query_scalar!("SELECT owner_id FROM packs WHERE id = $1", id)
         .fetch_optional(db)
-        .await?;
-    row.map(|r| r.try_get("owner_id")).transpose()
+        .await
 }

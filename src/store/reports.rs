@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// A report as the instructor's queue shows it, with the revisions that decide whether it can be marked fixed.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueueRow {
     pub id: Uuid,
     pub pack_id: Uuid,
@@ -44,14 +44,41 @@ impl QueueRow {
     }
 }
 
-const QUEUE_SELECT: &str = "SELECT rp.id, p.id AS pack_id, p.pack_key,
-        COALESCE((SELECT e.code FROM exams e WHERE e.blueprint_id = p.blueprint_id), p.blueprint_id) AS exam,
-        i.item_key, rp.question_key, rp.kind,
-        rp.comment, rp.status, rp.resolution, rp.fixed_revision, r.revision AS reported_revision,
-        i.current_revision, i.retired, rp.user_id AS reporter_id, u.email AS reporter_email, rp.created_at,
-        rp.resolved_at
-    FROM item_reports rp JOIN items i ON i.id = rp.item_id JOIN packs p ON p.id = i.pack_id
-    JOIN item_revisions r ON r.id = rp.revision_id JOIN users u ON u.id = rp.user_id";
+/// The queue's one query: reports on the packs `owner` owns (every pack for `None`), only open ones when
+/// `open_only`, of one exam's packs (by blueprint id) or all for `None`, one report or all for `id = None`;
+/// open ones first, oldest open first, then the resolved ones newest first.
+async fn select(
+    db: impl PgExecutor<'_>,
+    owner: Option<Uuid>,
+    open_only: bool,
+    blueprint: Option<&str>,
+    id: Option<Uuid>,
+) -> Result<Vec<QueueRow>, sqlx::Error> {
+    sqlx::query_as!(
+        QueueRow,
+        r#"SELECT rp.id, p.id AS pack_id, p.pack_key,
+                COALESCE((SELECT e.code FROM exams e WHERE e.blueprint_id = p.blueprint_id), p.blueprint_id)
+                    AS "exam!",
+                i.item_key, rp.question_key, rp.kind,
+                rp.comment, rp.status, rp.resolution, rp.fixed_revision, r.revision AS reported_revision,
+                i.current_revision, i.retired, rp.user_id AS reporter_id, u.email AS reporter_email, rp.created_at,
+                rp.resolved_at
+         FROM item_reports rp JOIN items i ON i.id = rp.item_id JOIN packs p ON p.id = i.pack_id
+         JOIN item_revisions r ON r.id = rp.revision_id JOIN users u ON u.id = rp.user_id
+         WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND (NOT $2 OR rp.status = 'open')
+           AND ($3::text IS NULL OR p.blueprint_id = $3) AND ($4::uuid IS NULL OR rp.id = $4)
+         ORDER BY rp.status = 'open' DESC,
+                  CASE WHEN rp.status = 'open' THEN rp.created_at END ASC,
+                  COALESCE(rp.resolved_at, rp.created_at) DESC
+         LIMIT 500"#,
+        owner,
+        open_only,
+        blueprint,
+        id,
+    )
+    .fetch_all(db)
+    .await
+}
 
 /// Reports on the packs `owner` owns (every pack for `None`: admins), open ones first, oldest open first
 /// (a queue), then the resolved ones newest first. `open_only` leaves the resolved ones out.
@@ -70,29 +97,17 @@ pub async fn queue_in(
     open_only: bool,
     blueprint: Option<&str>,
 ) -> Result<Vec<QueueRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{QUEUE_SELECT}
-         WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND (NOT $2 OR rp.status = 'open')
-           AND ($3::text IS NULL OR p.blueprint_id = $3)
-         ORDER BY rp.status = 'open' DESC,
-                  CASE WHEN rp.status = 'open' THEN rp.created_at END ASC,
-                  COALESCE(rp.resolved_at, rp.created_at) DESC
-         LIMIT 500"
-    ))
-    .bind(owner)
-    .bind(open_only)
-    .bind(blueprint)
-    .fetch_all(db)
-    .await
+    select(db, owner, open_only, blueprint, None).await
 }
 
 /// How many open reports there are on the packs `owner` owns (every pack for `None`).
 pub async fn open_count(db: impl PgExecutor<'_>, owner: Option<Uuid>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM item_reports rp JOIN items i ON i.id = rp.item_id JOIN packs p ON p.id = i.pack_id
-         WHERE rp.status = 'open' AND ($1::uuid IS NULL OR p.owner_id = $1)",
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM item_reports rp JOIN items i ON i.id = rp.item_id
+         JOIN packs p ON p.id = i.pack_id
+         WHERE rp.status = 'open' AND ($1::uuid IS NULL OR p.owner_id = $1)"#,
+        owner,
     )
-    .bind(owner)
     .fetch_one(db)
     .await
 }
@@ -103,13 +118,10 @@ pub async fn report_for(
     id: Uuid,
     owner: Option<Uuid>,
 ) -> Result<Option<QueueRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "{QUEUE_SELECT} WHERE rp.id = $1 AND ($2::uuid IS NULL OR p.owner_id = $2)"
-    ))
-    .bind(id)
-    .bind(owner)
-    .fetch_optional(db)
-    .await
+    Ok(select(db, owner, false, None, Some(id))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// Marks an open report fixed in the item's current revision, if that revision is newer than the one
@@ -123,18 +135,19 @@ pub async fn mark_fixed(
     target: &str,
 ) -> Result<Option<i32>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let revision: Option<i32> = sqlx::query_scalar(
+    let revision: Option<i32> = sqlx::query_scalar!(
         "UPDATE item_reports rp SET status = 'fixed', fixed_revision = i.current_revision,
                 resolved_at = now(), resolved_by = $2
          FROM items i, item_revisions r
          WHERE rp.id = $1 AND rp.status = 'open' AND i.id = rp.item_id AND r.id = rp.revision_id
            AND i.current_revision > r.revision
          RETURNING rp.fixed_revision",
+        id,
+        actor.0,
     )
-    .bind(id)
-    .bind(actor.0)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .flatten();
     if let Some(n) = revision {
         super::bank::audit(
             &mut *tx,
@@ -159,13 +172,13 @@ pub async fn reject(
     reason: &str,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE item_reports SET status = 'rejected', resolution = $3, resolved_at = now(), resolved_by = $2
          WHERE id = $1 AND status = 'open'",
+        id,
+        actor.0,
+        reason,
     )
-    .bind(id)
-    .bind(actor.0)
-    .bind(reason)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -185,7 +198,7 @@ pub async fn reject(
 }
 
 /// The outcome of one of the candidate's reports.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Outcome {
     pub id: Uuid,
     /// The revision the candidate reported on (its stem names the question to them).
@@ -205,12 +218,13 @@ pub async fn take_unseen_outcomes(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
-    let mut rows: Vec<Outcome> = sqlx::query_as(
+    let mut rows = sqlx::query_as!(
+        Outcome,
         "UPDATE item_reports SET seen_by_reporter_at = now()
          WHERE user_id = $1 AND status <> 'open' AND seen_by_reporter_at IS NULL
          RETURNING id, revision_id, question_key, kind, status, resolution, fixed_revision, created_at",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(db)
     .await?;
     rows.sort_by_key(|r| r.created_at);

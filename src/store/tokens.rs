@@ -1,9 +1,8 @@
 //! Personal API tokens (hashed at rest).
 
 use crate::auth::session::User;
-use crate::auth::Role;
 use serde::Serialize;
-use sqlx::{PgExecutor, Row};
+use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -29,53 +28,47 @@ pub async fn create(
     prefix: &str,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(user_id)
-        .bind(name)
-        .bind(token_hash)
-        .bind(prefix)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix) VALUES ($1, $2, $3, $4, $5)",
+        id,
+        user_id,
+        name,
+        token_hash,
+        prefix,
+    )
+    .execute(db)
+    .await?;
     Ok(id)
 }
 
 pub async fn list(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<TokenInfo>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as!(
+        TokenInfo,
         "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        user_id,
     )
-    .bind(user_id)
     .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TokenInfo {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                prefix: r.try_get("prefix")?,
-                created_at: r.try_get("created_at")?,
-                last_used_at: r.try_get("last_used_at")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 pub async fn revoke(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
-        .bind(id)
-        .bind(user_id)
-        .execute(db)
-        .await?;
+    let r = sqlx::query!(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        id,
+        user_id,
+    )
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Revokes every live token of a user; returns how many there were.
 pub async fn revoke_all(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id,
     )
-    .bind(user_id)
     .execute(db)
     .await?;
     Ok(r.rows_affected())
@@ -86,23 +79,22 @@ pub async fn user_for_token(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
 ) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "WITH t AS (UPDATE api_tokens SET last_used_at = now()
                     WHERE token_hash = $1 AND revoked_at IS NULL RETURNING user_id)
          SELECT u.id, u.email, u.display_name, u.role, u.extra_time_minutes
          FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled",
+        token_hash,
     )
-    .bind(token_hash)
     .fetch_optional(db)
     .await?;
     row.map(|r| {
-        let role: String = r.try_get("role")?;
         Ok(User {
-            id: r.try_get("id")?,
-            email: r.try_get("email")?,
-            display_name: r.try_get("display_name")?,
-            role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
-            extra_time_minutes: r.try_get("extra_time_minutes")?,
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            role: super::users::role(&r.role)?,
+            extra_time_minutes: r.extra_time_minutes,
         })
     })
     .transpose()

@@ -2,18 +2,12 @@
 
 use crate::auth::session::{User, SESSION_DAYS};
 use crate::auth::{Email, Role};
-use sqlx::{PgExecutor, PgPool, Row};
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
-fn user_from_row(r: &sqlx::postgres::PgRow) -> Result<User, sqlx::Error> {
-    let role: String = r.try_get("role")?;
-    Ok(User {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        display_name: r.try_get("display_name")?,
-        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
-        extra_time_minutes: r.try_get("extra_time_minutes")?,
-    })
+/// A role as stored (the column's check constraint admits only the three names).
+pub(crate) fn role(stored: &str) -> Result<Role, sqlx::Error> {
+    Role::parse(stored).map_err(|e| sqlx::Error::Decode(e.to_string().into()))
 }
 
 /// Creates a user; `Ok(None)` when the e-mail is taken.
@@ -25,15 +19,15 @@ pub async fn create(
     role: Role,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let id = Uuid::new_v4();
-    let row = sqlx::query(
+    let row = sqlx::query_scalar!(
         "INSERT INTO users (id, email, display_name, password_hash, role) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (email) DO NOTHING RETURNING id",
+        id,
+        email.as_str(),
+        display_name,
+        password_hash,
+        role.as_str(),
     )
-    .bind(id)
-    .bind(email.as_str())
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(role.as_str())
     .fetch_optional(db)
     .await?;
     Ok(row.map(|_| id))
@@ -44,20 +38,28 @@ pub async fn for_sign_in(
     db: impl PgExecutor<'_>,
     email: &str,
 ) -> Result<Option<(User, String)>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT id, email, display_name, role, extra_time_minutes, password_hash FROM users
          WHERE email = $1 AND NOT disabled",
+        email,
     )
-    .bind(email)
     .fetch_optional(db)
     .await?;
-    row.map(|r| Ok((user_from_row(&r)?, r.try_get("password_hash")?)))
-        .transpose()
+    row.map(|r| {
+        let user = User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            role: role(&r.role)?,
+            extra_time_minutes: r.extra_time_minutes,
+        };
+        Ok((user, r.password_hash))
+    })
+    .transpose()
 }
 
 pub async fn password_hash(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
+    sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user_id)
         .fetch_one(db)
         .await
 }
@@ -67,11 +69,13 @@ pub async fn set_password(
     user_id: Uuid,
     hash: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1")
-        .bind(user_id)
-        .bind(hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1",
+        user_id,
+        hash,
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -80,11 +84,12 @@ pub async fn must_change_password(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let flag: Option<bool> =
-        sqlx::query_scalar("SELECT must_change_password FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(db)
-            .await?;
+    let flag: Option<bool> = sqlx::query_scalar!(
+        "SELECT must_change_password FROM users WHERE id = $1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(flag.unwrap_or(false))
 }
 
@@ -93,11 +98,13 @@ pub async fn set_role(
     email: &str,
     role: Role,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE users SET role = $2 WHERE email = $1")
-        .bind(email)
-        .bind(role.as_str())
-        .execute(db)
-        .await?;
+    let r = sqlx::query!(
+        "UPDATE users SET role = $2 WHERE email = $1",
+        email,
+        role.as_str()
+    )
+    .execute(db)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -108,14 +115,14 @@ pub async fn create_session(
     id_hash: &[u8],
     csrf_token: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)
          VALUES ($1, $2, $3, now() + make_interval(days => $4))",
+        id_hash,
+        user_id,
+        csrf_token,
+        SESSION_DAYS as i32,
     )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(csrf_token)
-    .bind(SESSION_DAYS as i32)
     .execute(db)
     .await?;
     Ok(())
@@ -126,21 +133,29 @@ pub async fn session_user(
     db: impl PgExecutor<'_>,
     id_hash: &[u8],
 ) -> Result<Option<(User, String)>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query!(
         "SELECT u.id, u.email, u.display_name, u.role, u.extra_time_minutes, s.csrf_token
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > now() AND NOT u.disabled",
+        id_hash,
     )
-    .bind(id_hash)
     .fetch_optional(db)
     .await?;
-    row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?)))
-        .transpose()
+    row.map(|r| {
+        let user = User {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            role: role(&r.role)?,
+            extra_time_minutes: r.extra_time_minutes,
+        };
+        Ok((user, r.csrf_token))
+    })
+    .transpose()
 }
 
 pub async fn delete_session(db: impl PgExecutor<'_>, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
+    sqlx::query!("DELETE FROM sessions WHERE id_hash = $1", id_hash)
         .execute(db)
         .await?;
     Ok(())
@@ -152,22 +167,24 @@ pub async fn delete_other_sessions(
     user_id: Uuid,
     keep: &[u8],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-        .bind(user_id)
-        .bind(keep)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2",
+        user_id,
+        keep
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM users")
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
         .fetch_one(db)
         .await
 }
 
 /// A user as listed to admins.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: Uuid,
     pub email: String,
@@ -180,7 +197,7 @@ pub struct UserRow {
 }
 
 /// Accounts by role and status, for the admin summary.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Default)]
 pub struct UserCounts {
     pub total: i64,
     pub candidates: i64,
@@ -190,13 +207,14 @@ pub struct UserCounts {
 }
 
 pub async fn counts(db: impl PgExecutor<'_>) -> Result<UserCounts, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT count(*) AS total,
-                count(*) FILTER (WHERE role = 'candidate') AS candidates,
-                count(*) FILTER (WHERE role = 'instructor') AS instructors,
-                count(*) FILTER (WHERE role = 'admin') AS admins,
-                count(*) FILTER (WHERE disabled) AS disabled
-         FROM users",
+    sqlx::query_as!(
+        UserCounts,
+        r#"SELECT count(*) AS "total!",
+                count(*) FILTER (WHERE role = 'candidate') AS "candidates!",
+                count(*) FILTER (WHERE role = 'instructor') AS "instructors!",
+                count(*) FILTER (WHERE role = 'admin') AS "admins!",
+                count(*) FILTER (WHERE disabled) AS "disabled!"
+         FROM users"#,
     )
     .fetch_one(db)
     .await
@@ -220,31 +238,36 @@ pub async fn search(
     let text = filter.text.trim();
     let pattern = (!text.is_empty()).then(|| super::contains_pattern(text));
     let role = filter.role.map(Role::as_str);
-    const WHERE: &str = "($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1)
-                         AND ($2::text IS NULL OR role = $2)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM users WHERE {WHERE}"))
-        .bind(&pattern)
-        .bind(role)
-        .fetch_one(db)
-        .await?;
-    let rows = sqlx::query_as(&format!(
-        "SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users WHERE {WHERE}
-         ORDER BY created_at DESC, email LIMIT $3 OFFSET $4"
-    ))
-    .bind(&pattern)
-    .bind(role)
-    .bind(limit)
-    .bind(offset)
+    // The count and the page share the filter, written out in each (the macros take literal SQL).
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users
+         WHERE ($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1) AND ($2::text IS NULL OR role = $2)"#,
+        pattern,
+        role,
+    )
+    .fetch_one(db)
+    .await?;
+    let rows = sqlx::query_as!(
+        UserRow,
+        "SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users
+         WHERE ($1::text IS NULL OR email ILIKE $1 OR display_name ILIKE $1) AND ($2::text IS NULL OR role = $2)
+         ORDER BY created_at DESC, email LIMIT $3 OFFSET $4",
+        pattern,
+        role,
+        limit,
+        offset,
+    )
     .fetch_all(db)
     .await?;
     Ok((rows, total))
 }
 
 pub async fn by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        UserRow,
         "SELECT id, email, display_name, role, disabled, extra_time_minutes, created_at FROM users WHERE id = $1",
+        id,
     )
-    .bind(id)
     .fetch_optional(db)
     .await
 }
@@ -273,8 +296,8 @@ pub enum Change {
 async fn lock_active_admins(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE",
+    sqlx::query_scalar!(
+        "SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE"
     )
     .fetch_all(&mut **tx)
     .await
@@ -285,10 +308,13 @@ async fn lock_user(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     id: Uuid,
 ) -> Result<Option<(String, String, bool)>, sqlx::Error> {
-    sqlx::query_as("SELECT email, role, disabled FROM users WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    let row = sqlx::query!(
+        "SELECT email, role, disabled FROM users WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| (r.email, r.role, r.disabled)))
 }
 
 /// The most extra time an admin may grant: double the default 100-minute exam.
@@ -303,22 +329,26 @@ pub async fn set_extra_time(
     minutes: i32,
 ) -> Result<Change, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let Some((email, old)): Option<(String, i32)> =
-        sqlx::query_as("SELECT email, extra_time_minutes FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
+    let Some(row) = sqlx::query!(
+        "SELECT email, extra_time_minutes FROM users WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Ok(Change::NotFound);
     };
+    let (email, old) = (row.email, row.extra_time_minutes);
     if old == minutes {
         return Ok(Change::Unchanged);
     }
-    sqlx::query("UPDATE users SET extra_time_minutes = $2 WHERE id = $1")
-        .bind(id)
-        .bind(minutes)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET extra_time_minutes = $2 WHERE id = $1",
+        id,
+        minutes
+    )
+    .execute(&mut *tx)
+    .await?;
     super::bank::audit(
         &mut *tx,
         Some((actor.id, actor.email)),
@@ -350,11 +380,13 @@ pub async fn change_role(
     if role != Role::Admin && admins == [id] {
         return Ok(Change::LastAdmin);
     }
-    sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
-        .bind(id)
-        .bind(role.as_str())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET role = $2 WHERE id = $1",
+        id,
+        role.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
     super::bank::audit(
         &mut *tx,
         Some((actor.id, actor.email)),
@@ -387,9 +419,7 @@ pub async fn set_disabled(
     if disabled && admins == [id] {
         return Ok(Change::LastAdmin);
     }
-    sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
-        .bind(id)
-        .bind(disabled)
+    sqlx::query!("UPDATE users SET disabled = $2 WHERE id = $1", id, disabled)
         .execute(&mut *tx)
         .await?;
     let sessions = if disabled {
@@ -430,11 +460,13 @@ pub async fn reset_password(
     let Some((email, _, _)) = lock_user(&mut tx, id).await? else {
         return Ok(Change::NotFound);
     };
-    sqlx::query("UPDATE users SET password_hash = $2, must_change_password = true WHERE id = $1")
-        .bind(id)
-        .bind(hash)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, must_change_password = true WHERE id = $1",
+        id,
+        hash
+    )
+    .execute(&mut *tx)
+    .await?;
     let sessions = delete_sessions(&mut *tx, id).await?;
     let tokens = super::tokens::revoke_all(&mut *tx, id).await?;
     super::bank::audit(
@@ -451,8 +483,7 @@ pub async fn reset_password(
 
 /// Ends every session of a user; returns how many there were.
 pub async fn delete_sessions(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
+    let r = sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
         .execute(db)
         .await?;
     Ok(r.rows_affected())
@@ -471,25 +502,24 @@ pub async fn sign_in_blocked(
     email: &str,
     address: &str,
 ) -> Result<Option<u64>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT
-            count(*) FILTER (WHERE scope = 'account' AND key = $1) AS account,
-            count(*) FILTER (WHERE scope = 'address' AND key = $2) AS address,
+    let row = sqlx::query!(
+        r#"SELECT
+            count(*) FILTER (WHERE scope = 'account' AND key = $1) AS "account!",
+            count(*) FILTER (WHERE scope = 'address' AND key = $2) AS "address!",
             ceil(extract(epoch FROM min(at) + make_interval(mins => $3) - now()))::bigint AS wait
          FROM sign_in_failures
          WHERE ((scope = 'account' AND key = $1) OR (scope = 'address' AND key = $2))
-           AND at > now() - make_interval(mins => $3)",
+           AND at > now() - make_interval(mins => $3)"#,
+        email,
+        address,
+        SIGN_IN_WINDOW_MINUTES,
     )
-    .bind(email)
-    .bind(address)
-    .bind(SIGN_IN_WINDOW_MINUTES)
     .fetch_one(db)
     .await?;
-    let account: i64 = row.try_get("account")?;
-    let address_n: i64 = row.try_get("address")?;
-    let wait: Option<i64> = row.try_get("wait")?;
-    if account >= SIGN_IN_ACCOUNT_LIMIT || address_n >= SIGN_IN_ADDRESS_LIMIT {
-        Ok(Some(u64::try_from(wait.unwrap_or(60)).unwrap_or(60).max(1)))
+    if row.account >= SIGN_IN_ACCOUNT_LIMIT || row.address >= SIGN_IN_ADDRESS_LIMIT {
+        Ok(Some(
+            u64::try_from(row.wait.unwrap_or(60)).unwrap_or(60).max(1),
+        ))
     } else {
         Ok(None)
     }
@@ -501,12 +531,12 @@ pub async fn record_sign_in_failure(
     email: &str,
     address: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "WITH gone AS (DELETE FROM sign_in_failures WHERE at < now() - interval '1 day')
          INSERT INTO sign_in_failures (scope, key) VALUES ('account', $1), ('address', $2)",
+        email,
+        address,
     )
-    .bind(email)
-    .bind(address)
     .execute(db)
     .await?;
     Ok(())
@@ -514,10 +544,12 @@ pub async fn record_sign_in_failure(
 
 /// A successful sign-in clears the account's failures.
 pub async fn clear_sign_in_failures(db: &PgPool, email: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1")
-        .bind(email)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sign_in_failures WHERE scope = 'account' AND key = $1",
+        email
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -531,21 +563,20 @@ pub async fn local_times(
     if times.is_empty() {
         return Ok(Vec::new());
     }
-    sqlx::query_scalar(
-        "SELECT to_char(t AT TIME ZONE COALESCE((SELECT time_zone FROM users WHERE id = $1), 'UTC'),
-                        'YYYY-MM-DD HH24:MI')
-         FROM unnest($2::timestamptz[]) WITH ORDINALITY AS x(t, n) ORDER BY n",
+    sqlx::query_scalar!(
+        r#"SELECT to_char(t AT TIME ZONE COALESCE((SELECT time_zone FROM users WHERE id = $1), 'UTC'),
+                        'YYYY-MM-DD HH24:MI') AS "local!"
+         FROM unnest($2::timestamptz[]) WITH ORDINALITY AS x(t, n) ORDER BY n"#,
+        user_id,
+        times,
     )
-    .bind(user_id)
-    .bind(times)
     .fetch_all(db)
     .await
 }
 
 /// The account's time zone (an IANA name such as `Europe/Paris`).
 pub async fn time_zone(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
-        .bind(user_id)
+    sqlx::query_scalar!("SELECT time_zone FROM users WHERE id = $1", user_id)
         .fetch_optional(db)
         .await
         .map(|z| z.unwrap_or_else(|| "UTC".to_owned()))
@@ -557,12 +588,12 @@ pub async fn set_time_zone(
     user_id: Uuid,
     zone: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE users SET time_zone = $2
          WHERE id = $1 AND EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $2)",
+        user_id,
+        zone,
     )
-    .bind(user_id)
-    .bind(zone)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -570,10 +601,10 @@ pub async fn set_time_zone(
 
 /// The time zone names PostgreSQL knows, for the account page's list (region/city names and UTC).
 pub async fn time_zone_names(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT name FROM pg_timezone_names
+    sqlx::query_scalar!(
+        r#"SELECT name AS "name!" FROM pg_timezone_names
          WHERE name = 'UTC' OR (name ~ '^[A-Z][a-z]+/' AND name !~ '^(Etc|SystemV|US|Brazil|Canada|Chile|Mexico)/')
-         ORDER BY name",
+         ORDER BY name"#
     )
     .fetch_all(db)
     .await

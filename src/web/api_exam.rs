@@ -139,7 +139,7 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
         id: a.id,
         exam: exam_code(&a.blueprint_id),
         title: a.title.clone(),
-        mode: a.mode.clone(),
+        mode: a.mode.as_str().to_owned(),
         item_count: a.item_count,
         seconds_left: if a.ended_at.is_some() {
             None
@@ -148,8 +148,8 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
         },
         state: a
             .ended_reason
-            .clone()
-            .unwrap_or_else(|| "in_progress".into()),
+            .map_or("in_progress", |r| r.as_str())
+            .to_owned(),
         answered: slots
             .iter()
             .filter(|s| s.response.is_some())
@@ -392,7 +392,7 @@ async fn leave_sections(
     a: &AttemptRow,
     current: Option<&str>,
 ) -> Result<(), AppError> {
-    if a.mode != "exam" {
+    if !a.mode.is_exam() {
         return Ok(());
     }
     let slots = store::slots(&state.db, a.id).await?;

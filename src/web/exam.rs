@@ -197,9 +197,9 @@ async fn item_page(
         .find(|s| s.position == position + 1)
         .map(|s| s.section_key.clone());
     let leaves_section = slot.section_key.is_some()
-        && attempt.mode == "exam"
+        && attempt.mode.is_exam()
         && next_section.is_some_and(|n| n != slot.section_key);
-    let practice_feedback = (attempt.mode == "practice" && response.is_some()).then(|| {
+    let practice_feedback = (attempt.mode.is_practice() && response.is_some()).then(|| {
         let s = scoring::score(&question, response);
         Feedback {
             earned: s.earned,
@@ -330,7 +330,7 @@ pub async fn save(
                     ) => m.len() < statements.len(),
                     _ => false,
                 })
-                && attempt.mode == "exam";
+                && attempt.mode.is_exam();
             if unanswered {
                 Some(position)
             } else if position >= total {
@@ -600,7 +600,7 @@ pub async fn history(
     let scored: Vec<i32> = attempts
         .iter()
         .rev()
-        .filter(|a| a.mode == "exam")
+        .filter(|a| a.mode.is_exam())
         .filter_map(|a| a.scaled_score)
         .collect();
     let n = scored.len().max(2) as f64 - 1.0;
