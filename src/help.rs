@@ -126,6 +126,25 @@ pub fn slug(heading: &str) -> String {
 /// Order matters: the first rule whose text is found wins.
 const PROBLEM_RULES: &[(&[&str], &str)] = &[
     (&["syntax error"], "syntax-errors"),
+    (
+        &["is not a lexicon term", "is in the keyed answer"],
+        "the-lexicon-retired-renamed-and-deprecated-names",
+    ),
+    (
+        &[
+            "is the author: a second reader",
+            "is not one of the item's references",
+        ],
+        "review-metadata-and-the-review-log",
+    ),
+    (
+        &[
+            "needs a `retires_on` date",
+            "use `retired`",
+            "is still to come on",
+        ],
+        "exams-roots-and-bank-checkstatsstatus",
+    ),
     (&["duplicate key `"], "duplicate-keys"),
     (&["not valid UTF-8"], "text-that-is-not-utf-8"),
     (
