@@ -1,9 +1,8 @@
 //! `AppError`: every failure a handler can have, and how it becomes a response, in one place.
 //! Pages get a calm HTML page; `/api` routes get an RFC 9457 problem document (see `ApiError`).
 
-use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::Serialize;
 
@@ -111,13 +110,14 @@ impl From<askama::Error> for AppError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    title: String,
-    message: String,
-    reference: Option<String>,
-    layout: crate::web::Layout,
+/// What an error page says, carried on the response for the web layer to render with the signed-in header
+/// (`web::error_page`): this module knows nothing of pages, so the import graph has no circle through it.
+#[derive(Debug, Clone)]
+pub struct ErrorPageParts {
+    pub title: String,
+    pub message: String,
+    /// The log's reference id, for a 5xx.
+    pub reference: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -127,19 +127,14 @@ impl IntoResponse for AppError {
         }
         let reference = self.log();
         let status = self.status();
-        let page = ErrorPage {
+        let parts = ErrorPageParts {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             message: self.to_string(),
             reference,
-            layout: crate::web::Layout {
-                user: None,
-                csrf: String::new(),
-            },
         };
-        let mut resp = match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, self.to_string()).into_response(),
-        };
+        // Plain text until the web layer renders the page (it always does for the app's routes).
+        let mut resp = (status, self.to_string()).into_response();
+        resp.extensions_mut().insert(parts);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -528,3 +528,35 @@ async fn static_files_and_probes_are_served_without_the_database() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn error_pages_show_who_is_signed_in() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.sign_up("err@example.com", "Erra").await.status(), 303);
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status(), 404);
+    assert!(missing
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html")));
+    let html = missing.text().await.unwrap();
+    assert_eq!(texts(&html, "[data-testid=account-link]"), vec!["Erra"]);
+    assert_eq!(texts(&html, "h1"), vec!["Not Found"]);
+    // A refusal with a message (400) and a page of another kind (403) carry the header too.
+    let bad = app
+        .post_form("/account", "/account/target-exam", &[("exam", "AI-999")])
+        .await;
+    assert_eq!(bad.status(), 400);
+    let html = bad.text().await.unwrap();
+    assert_eq!(texts(&html, "[data-testid=account-link]"), vec!["Erra"]);
+    assert!(texts(&html, "p.message")[0].contains("AI-999"));
+    let forbidden = app.get("/admin").await;
+    assert_eq!(forbidden.status(), 403);
+    let html = forbidden.text().await.unwrap();
+    assert_eq!(texts(&html, "[data-testid=account-link]"), vec!["Erra"]);
+    // Signed out, the same page has the visitor's header.
+    app.sign_out().await;
+    let html = app.get("/no-such-page").await.text().await.unwrap();
+    assert!(texts(&html, "[data-testid=account-link]").is_empty());
+    assert_eq!(texts(&html, "h1"), vec!["Not Found"]);
+}

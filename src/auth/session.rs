@@ -90,8 +90,10 @@ pub async fn load_session(
             }
         }
     }
-    req.extensions_mut().insert(session);
+    req.extensions_mut().insert(session.clone());
     let mut resp = next.run(req).await;
+    // For the error page renderer outside this layer (web::error_page): the header shows who is signed in.
+    resp.extensions_mut().insert(session);
     if let Some(token) = new_csrf_cookie {
         let cookie = build_cookie(CSRF_COOKIE, token, state.config.secure_cookies, None);
         if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {

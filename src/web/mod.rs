@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_exam;
 pub mod api_packs;
 pub mod auth;
+pub mod error_page;
 pub mod exam;
 pub mod exams;
 pub mod health;
@@ -185,6 +186,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             load_session,
         ))
+        // Outside the session layer: error pages get the header of whoever is signed in.
+        .layer(axum::middleware::map_response(error_page::render))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
