@@ -71,6 +71,7 @@ pub async fn load_session(
         let id_hash = hash_secret(cookie.value());
         match store::users::session_user(&state.db, &id_hash).await {
             Ok(Some((user, csrf))) => {
+                tracing::Span::current().record("user", tracing::field::display(user.id));
                 session.user = Some(user);
                 session.csrf_token = csrf;
                 session.id_hash = Some(id_hash);
