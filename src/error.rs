@@ -26,6 +26,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    /// A 400 that names the fields to fix (the API adds them to the problem document as `errors`).
+    #[error("{0}")]
+    InvalidFields(String, Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
     /// The request body (an upload) is larger than the route takes.
@@ -50,7 +53,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::InvalidFields(..) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -165,6 +168,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// An extension member (RFC 9457 §3.2): the request's fields that are wrong, each with what to fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
 }
 
 impl IntoResponse for ApiError {
@@ -177,6 +183,10 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: self.0.to_string(),
             reference,
+            errors: match &self.0 {
+                AppError::InvalidFields(_, fields) => Some(fields.clone()),
+                _ => None,
+            },
         };
         let mut resp = (status, Json(body)).into_response();
         resp.headers_mut().insert(
@@ -233,5 +243,19 @@ mod tests {
         let resp = ApiError(AppError::Unavailable(anyhow::anyhow!("down"))).into_response();
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "5");
+    }
+}
+
+impl AppError {
+    /// A 400 naming one field of the request.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError::InvalidFields(
+            message.clone(),
+            vec![FieldError {
+                field: field.to_owned(),
+                message,
+            }],
+        )
     }
 }

@@ -57,20 +57,26 @@ pub fn blueprint_for_exam(code: Option<&str>) -> Result<&'static Blueprint, AppE
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "choose the exam the pack is for (`exam`): one of {}",
-                codes()
-            ))
+            AppError::field(
+                "exam",
+                format!(
+                    "choose the exam the pack is for (`exam`): one of {}",
+                    codes()
+                ),
+            )
         })?;
     crate::bank::exam::shipped()
         .iter()
         .find(|(e, bp)| e.code.eq_ignore_ascii_case(code) || bp.id == code)
         .map(|(_, bp)| bp)
         .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "`{code}` is not an exam of the catalogue: use one of {}",
-                codes()
-            ))
+            AppError::field(
+                "exam",
+                format!(
+                    "`{code}` is not an exam of the catalogue: use one of {}",
+                    codes()
+                ),
+            )
         })
 }
 

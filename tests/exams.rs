@@ -263,6 +263,9 @@ async fn packs_are_uploaded_for_one_exam_and_placed_in_its_objectives() {
         detail.contains("AI-103") && detail.contains("AI-102"),
         "{problem}"
     );
+    // The field to fix, as the problem document's `errors` extension member.
+    assert_eq!(problem["errors"][0]["field"], "exam", "{problem}");
+    assert_eq!(problem["errors"][0]["message"], problem["detail"]);
     let made = post("format=gift&name=agents.gift&exam=AI-103")
         .await
         .unwrap();

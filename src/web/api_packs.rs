@@ -223,17 +223,20 @@ pub async fn upload(
     {
         None | Some("" | "auto" | "zip") => None,
         Some(f) => Some(Format::parse(f).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "unknown format `{f}`: use auto, yaml, json, gift, moodle-xml, aiken, csv, qti or zip"
-            ))
+            AppError::field(
+                "format",
+                format!(
+                    "unknown format `{f}`: use auto, yaml, json, gift, moodle-xml, aiken, csv, qti or zip"
+                ),
+            )
         })?),
     };
     let name = q.name.as_deref().map(str::trim).unwrap_or("upload");
     if name.is_empty() || name.chars().count() > 255 {
-        return Err(AppError::BadRequest("the name must have 1 to 255 characters".into()).into());
+        return Err(AppError::field("name", "the name must have 1 to 255 characters").into());
     }
     if bytes.is_empty() {
-        return Err(AppError::BadRequest("the request body (the file) is empty".into()).into());
+        return Err(AppError::field("body", "the request body (the file) is empty").into());
     }
     match packs::upload(&state.db, &user, bp, name, &bytes, format, q.draft_valid).await? {
         UploadOutcome::Imported(summary, left_out) => {

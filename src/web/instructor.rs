@@ -495,7 +495,12 @@ async fn upload_outcome(
             page.notes = upload.notes;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
-        Err(e @ (AppError::BadRequest(_) | AppError::Conflict(_) | AppError::TooLarge(_))) => {
+        Err(
+            e @ (AppError::BadRequest(_)
+            | AppError::InvalidFields(..)
+            | AppError::Conflict(_)
+            | AppError::TooLarge(_)),
+        ) => {
             let mut page = upload_page_for(state, user, session, Some(&exam_code)).await?;
             page.file_name = name.to_owned();
             page.error = Some(e.to_string());
