@@ -265,6 +265,50 @@ pub async fn save(
 }
 
 /// Ends an attempt by the candidate's choice; a second submit (another tab) changes nothing.
+/// Leaving a case-study section locks it, as on the real exam. The one home of the rule, for both ways of
+/// moving:
+/// - the pages move from the item at `from_section` to the item at `to` (None: the review or the end): leaving
+///   the section for anything outside it locks it;
+/// - the API has no "next": touching an item (`to`) in an exam-mode attempt locks every section the candidate
+///   has answered in that is not the touched item's own (`from_section` is then None).
+pub async fn leave_sections(
+    db: &PgPool,
+    attempt: &AttemptRow,
+    from_section: Option<&str>,
+    to: Option<i32>,
+) -> Result<(), AppError> {
+    if let Some(section) = from_section {
+        let to_section = match to {
+            Some(t) => store::slot(db, attempt.id, t)
+                .await?
+                .and_then(|s| s.section_key),
+            None => None,
+        };
+        if to_section.as_deref() != Some(section) {
+            store::lock_section(db, attempt.id, section).await?;
+        }
+        return Ok(());
+    }
+    if !attempt.mode.is_exam() {
+        return Ok(());
+    }
+    let slots = store::slots(db, attempt.id).await?;
+    let current = to
+        .and_then(|t| slots.iter().find(|s| s.position == t))
+        .and_then(|s| s.section_key.as_deref());
+    let mut left: Vec<&str> = slots
+        .iter()
+        .filter(|s| s.response.is_some())
+        .filter_map(|s| s.section_key.as_deref())
+        .filter(|k| Some(*k) != current && !attempt.locked_sections.iter().any(|l| l == k))
+        .collect();
+    left.dedup();
+    for s in left {
+        store::lock_section(db, attempt.id, s).await?;
+    }
+    Ok(())
+}
+
 pub async fn submit(db: &PgPool, attempt: &AttemptRow) -> Result<(), AppError> {
     store::finalize(db, attempt.id, EndReason::Submitted).await?;
     Ok(())

@@ -285,7 +285,7 @@ pub async fn get_item(
         )
         .into());
     }
-    leave_sections(&state, &a, slot.section_key.as_deref()).await?;
+    service::leave_sections(&state.db, &a, None, Some(slot.position)).await?;
     let (q, item) = service::question_at(&state.db, &slot).await?;
     let p = &slot.presentation.0;
     let mut info = ItemInfo {
@@ -386,29 +386,6 @@ async fn open_attempt(
     Ok(a)
 }
 
-/// Touching an item outside a case-study section the candidate has answered in locks that section.
-async fn leave_sections(
-    state: &AppState,
-    a: &AttemptRow,
-    current: Option<&str>,
-) -> Result<(), AppError> {
-    if !a.mode.is_exam() {
-        return Ok(());
-    }
-    let slots = store::slots(&state.db, a.id).await?;
-    let mut sections: Vec<&str> = slots
-        .iter()
-        .filter(|s| s.response.is_some())
-        .filter_map(|s| s.section_key.as_deref())
-        .filter(|k| Some(*k) != current && !a.locked_sections.iter().any(|l| l == k))
-        .collect();
-    sections.dedup();
-    for s in sections {
-        store::lock_section(&state.db, a.id, s).await?;
-    }
-    Ok(())
-}
-
 /// Saves (or, with `null`, clears) the answer of an item. Refused with 422 after the deadline (earlier answers
 /// count), in a locked section, or when it changes an answered yes/no statement.
 #[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/answer", tag = "exam",
@@ -432,7 +409,7 @@ pub async fn put_answer(
     let slot = store::slot(&state.db, id, position)
         .await?
         .ok_or(AppError::NotFound)?;
-    leave_sections(&state, &a, slot.section_key.as_deref()).await?;
+    service::leave_sections(&state.db, &a, None, Some(slot.position)).await?;
     let a = service::load_attempt(&state.db, id, &user).await?;
     let (q, _) = service::question_at(&state.db, &slot).await?;
     service::save(&state.db, &a, &slot, &q, Some(response.as_ref()), None).await?;

@@ -343,18 +343,8 @@ pub async fn save(
         "review" | "end" => None,
         n => n.parse::<i32>().ok().filter(|n| (1..=total).contains(n)),
     };
-    // Leaving a case-study section locks it (exam mode), as on the real exam.
-    if let Some(section) = &slot.section_key {
-        let leaving = match target {
-            Some(t) => {
-                let to = store::slot(&state.db, id, t).await?;
-                to.and_then(|s| s.section_key).as_ref() != Some(section)
-            }
-            None => true,
-        };
-        if leaving {
-            store::lock_section(&state.db, id, section).await?;
-        }
+    if slot.section_key.is_some() {
+        service::leave_sections(&state.db, &attempt, slot.section_key.as_deref(), target).await?;
     }
     let to = match (go, target) {
         ("end", _) => format!("/attempts/{id}/end"),
