@@ -212,6 +212,20 @@ impl IntoResponse for ApiError {
 pub type AppResult<T> = Result<T, AppError>;
 pub type ApiResult<T> = Result<T, ApiError>;
 
+impl AppError {
+    /// A 400 naming one field of the request.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError::InvalidFields(
+            message.clone(),
+            vec![FieldError {
+                field: field.to_owned(),
+                message,
+            }],
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,19 +257,5 @@ mod tests {
         let resp = ApiError(AppError::Unavailable(anyhow::anyhow!("down"))).into_response();
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "5");
-    }
-}
-
-impl AppError {
-    /// A 400 naming one field of the request.
-    pub fn field(field: &str, message: impl Into<String>) -> AppError {
-        let message = message.into();
-        AppError::InvalidFields(
-            message.clone(),
-            vec![FieldError {
-                field: field.to_owned(),
-                message,
-            }],
-        )
     }
 }
