@@ -36,11 +36,12 @@ test:
 test-faults:
 	@tests/faults/run.sh
 
-## Drop the databases the integration tests created (each test makes its own, ai102_test_*).
+## Drop the databases the integration tests created (each test makes its own, ai102_test_*, cloned from
+## the migrated template ai102_tmpl_<hash of the migrations>, which goes too: the next run makes it again).
 clean-test-dbs:
 	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	command -v psql >/dev/null || exit 0; \
-	for d in $$(psql "$$DATABASE_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'ai102\_test\_%'"); do \
+	for d in $$(psql "$$DATABASE_URL" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'ai102\_test\_%' OR datname LIKE 'ai102\_tmpl\_%'"); do \
 	  psql "$$DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$$d\" WITH (FORCE)" >/dev/null; \
 	done
 

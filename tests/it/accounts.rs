@@ -1,8 +1,7 @@
 //! Accounts against the real app and a real PostgreSQL: sign-up, sign-in, sign-out, roles, CSRF, tokens.
 
-mod common;
+use crate::common::*;
 use ai102::auth::Role;
-use common::*;
 
 #[tokio::test]
 async fn health_and_readiness_answer() {

@@ -11,11 +11,10 @@
 //!
 //! The test says so and passes when the fixture file is missing; it skips in no other case.
 
-mod common;
+use crate::common::*;
 use ai102::config::Config;
 use ai102::store;
 use ai102::Application;
-use common::*;
 use sqlx::migrate::Migrator;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::borrow::Cow;

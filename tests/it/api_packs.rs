@@ -1,14 +1,12 @@
 //! Packs over the JSON API: upload (clean, refused with located problems, valid items as a draft), list,
 //! read, publish; who may do what.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
-use common::*;
 use serde_json::Value;
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
-const GIFT: &[u8] = include_bytes!("import/gift/publishable.gift");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
+const GIFT: &[u8] = include_bytes!("../import/gift/publishable.gift");
 
 /// The test pack with one item whose key names no option: a file with exactly one problem.
 fn pack_with_a_problem() -> String {

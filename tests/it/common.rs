@@ -1,11 +1,12 @@
-//! The test harness: the real app on port 0 against a fresh, uniquely named PostgreSQL database.
+//! The test harness: the real app on port 0 against a fresh, uniquely named PostgreSQL database, cloned from
+//! a template migrated once per test run (`template_database`).
 #![allow(dead_code)]
 
 use ai102::config::Config;
 use ai102::Application;
 use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -14,22 +15,110 @@ pub fn database_url() -> String {
     std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run the tests with `make test`")
 }
 
-/// Creates an empty database with a unique name and returns its URL.
-pub async fn fresh_database() -> String {
+/// The URL of database `name` on DATABASE_URL's server.
+fn url_of(name: &str) -> String {
     let base = database_url();
-    let admin = PgPool::connect(&base)
-        .await
-        .expect("cannot connect to DATABASE_URL");
-    let name = format!("ai102_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("cannot create a test database (does the role have CREATEDB?)");
-    admin.close().await;
     let (prefix, _) = base
         .rsplit_once('/')
         .expect("DATABASE_URL has no database name");
     format!("{prefix}/{name}")
+}
+
+/// Creates an empty database with a unique name and returns its URL.
+pub async fn fresh_database() -> String {
+    create_database(None).await
+}
+
+/// Creates a database with a unique name from the migrated template (see [`template_database`]) and
+/// returns its URL: the app's migrate at start finds nothing left to do.
+pub async fn fresh_migrated_database() -> String {
+    let template = template_database().await;
+    create_database(Some(template)).await
+}
+
+async fn create_database(template: Option<&str>) -> String {
+    let admin = PgPool::connect(&database_url())
+        .await
+        .expect("cannot connect to DATABASE_URL");
+    let name = format!("ai102_test_{}", uuid::Uuid::new_v4().simple());
+    let sql = match template {
+        Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
+    sqlx::query(&sql)
+        .execute(&admin)
+        .await
+        .expect("cannot create a test database (does the role have CREATEDB?)");
+    admin.close().await;
+    url_of(&name)
+}
+
+/// The name of the template database for the embedded migrations: `ai102_tmpl_` and the first 12 hex digits
+/// of a SHA-256 over every migration's version and checksum, so a changed or added migration gets a new
+/// template. Not `ai102_test_*`; `make clean-test-dbs` drops `ai102_tmpl_*` too, deliberately.
+pub fn template_name() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for m in ai102::store::MIGRATOR.migrations.iter() {
+        hash.update(m.version.to_be_bytes());
+        hash.update(&m.checksum[..]);
+    }
+    format!("ai102_tmpl_{}", &hex::encode(hash.finalize())[..12])
+}
+
+/// The migrated template database, made once per test binary (and reused across runs while the migrations
+/// are unchanged). Made under a PostgreSQL advisory lock so parallel test binaries do not race: migrated
+/// under a `_wip` name and renamed when complete, so a crash half-way never leaves a half-migrated template.
+pub async fn template_database() -> &'static str {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            // A session-level lock needs one connection, not a pool. The key is arbitrary but fixed.
+            let mut conn = sqlx::PgConnection::connect(&database_url())
+                .await
+                .expect("cannot connect to DATABASE_URL");
+            sqlx::query("SELECT pg_advisory_lock(7102102102)")
+                .execute(&mut conn)
+                .await
+                .expect("advisory lock");
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("look up the template");
+            if !exists {
+                let wip = format!("{name}_wip");
+                for sql in [
+                    format!("DROP DATABASE IF EXISTS {wip} WITH (FORCE)"),
+                    format!("CREATE DATABASE {wip}"),
+                ] {
+                    sqlx::query(&sql).execute(&mut conn).await.expect(
+                        "cannot create the template database (does the role have CREATEDB?)",
+                    );
+                }
+                let db = PgPool::connect(&url_of(&wip))
+                    .await
+                    .expect("connect to the template");
+                ai102::store::migrate(&db)
+                    .await
+                    .expect("the migrations apply to the template");
+                // CREATE DATABASE … TEMPLATE refuses a template anyone is connected to.
+                db.close().await;
+                sqlx::query(&format!("ALTER DATABASE {wip} RENAME TO {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("rename the template");
+            }
+            sqlx::query("SELECT pg_advisory_unlock(7102102102)")
+                .execute(&mut conn)
+                .await
+                .expect("advisory unlock");
+            conn.close().await.ok();
+            name
+        })
+        .await
 }
 
 pub struct TestApp {
@@ -54,7 +143,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-        let database_url = fresh_database().await;
+        let database_url = fresh_migrated_database().await;
         let mut config = Config::for_database(&database_url);
         configure(&mut config);
         let app = Application::build(config).await.expect("the app builds");

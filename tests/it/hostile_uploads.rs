@@ -4,11 +4,9 @@
 //! the file (and the line or entry), or, for Windows-1252 text, read with a note that says so; and a refused
 //! file leaves the database as it was: no pack, item, revision, version, held upload or audit entry.
 
-mod common;
-
+use crate::common::{self, texts, TestApp};
 use ai102::auth::Role;
 use ai102::bank::upload::{MAX_ITEMS, MAX_UPLOAD_BYTES};
-use common::{texts, TestApp};
 use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 

@@ -2,15 +2,13 @@
 //! change, problems and warnings per row, the same over the API; deleting drafts (one, or several after one
 //! confirmation) with an audit entry; a pack an attempt used can only be archived, and its forms keep working.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
 use ai102::store::exam::{create_form, NewForm};
-use common::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 async fn user_id(app: &TestApp, email: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
@@ -207,7 +205,7 @@ async fn the_list_pages_by_50_searches_filters_and_sorts_by_last_change() {
 async fn each_row_counts_problems_and_warnings() {
     let app = TestApp::spawn().await;
     let ines = signed_in(&app, "ines@example.com", Role::Instructor).await;
-    let gift = include_bytes!("import/gift/azure_ai.gift").to_vec();
+    let gift = include_bytes!("../import/gift/azure_ai.gift").to_vec();
     let r = ines.upload("azure_ai.gift", gift, "auto").await;
     assert_eq!(r.status(), 303, "the GIFT file imports as a draft");
     let ines_id = user_id(&app, "ines@example.com").await;

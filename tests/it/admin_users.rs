@@ -1,9 +1,8 @@
 //! The admin's accounts pages and audit log against the real app and a real PostgreSQL: search, role
 //! changes, disabling, password resets, who may do them, and the audit trail they leave.
 
-mod common;
+use crate::common::*;
 use ai102::auth::Role;
-use common::*;
 use scraper::{Html, Selector};
 use uuid::Uuid;
 

@@ -7,17 +7,15 @@
 //!   attempt in progress (pages and JSON API) is scanned, and the same scan finds them once it has ended.
 //! - Markdown and HTML carried by an uploaded pack cannot run script in any page that shows it.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
 use ai102::store::exam::{create_form, NewForm};
-use common::*;
 use reqwest::{Method, StatusCode};
 use std::collections::BTreeSet;
 use std::path::Path;
 use uuid::Uuid;
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 /// Imports `yaml` as a published pack and makes a form drawing all of its 8 questions.
 async fn with_form(app: &TestApp, yaml: &str, slug: &str) -> Uuid {

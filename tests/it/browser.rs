@@ -1,14 +1,10 @@
 //! The real pages in a real browser: headless Chromium through ChromeDriver against the real app and a fresh
 //! PostgreSQL database. A test skips itself, saying why, when Chromium or ChromeDriver is missing outside CI.
 
-mod common;
-#[path = "common/webdriver.rs"]
-mod webdriver;
-
-use common::*;
+use crate::common::*;
+use crate::webdriver::{self, Browser};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use webdriver::Browser;
 
 /// Every item type of the bank, as the item page names it in `section.item[data-type]`.
 const ITEM_TYPES: [&str; 6] = [
@@ -172,7 +168,7 @@ async fn an_instructor_uploads_sees_the_report_previews_edits_and_publishes() {
     sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
 
     let fixture =
-        include_str!("fixtures/exam_pack.yaml").replace("id: test-exam-pack", "id: ines-pack");
+        include_str!("../fixtures/exam_pack.yaml").replace("id: test-exam-pack", "id: ines-pack");
     let dir = std::env::temp_dir().join(format!("ai102-browser-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let bad = dir.join("ines-bad.yaml");
@@ -1625,7 +1621,7 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
             .fetch_one(&app.db)
             .await
             .unwrap();
-    let fixture = include_str!("fixtures/exam_pack.yaml");
+    let fixture = include_str!("../fixtures/exam_pack.yaml");
     for (key, title, status) in [
         ("live-pack", "Live pack", "published"),
         ("draft-a", "Draft A", "draft"),

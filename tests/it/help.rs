@@ -4,11 +4,9 @@
 //!   followed, and its anchor must be an `id` on the page it names. A missing document or anchor fails.
 //! - Every kind of problem `bank check` reports (one file per kind in tests/bank/malformed) has its own section.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
 use ai102::store::exam::{create_form, NewForm};
-use common::*;
 use scraper::{Html, Selector};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -194,13 +192,13 @@ async fn every_help_link_of_every_page_as_each_role_names_a_document_and_an_anch
             }
             "instructor" => {
                 // An upload's report, and the pack page of a GIFT file whose items are not placed yet.
-                let bad = include_str!("import/native/bad_pack.yaml");
+                let bad = include_str!("../import/native/bad_pack.yaml");
                 let r = browser
                     .upload("bad_pack.yaml", bad.as_bytes().to_vec(), "auto")
                     .await;
                 assert_eq!(r.status(), 422);
                 start.push(("the upload report".into(), r.text().await.unwrap()));
-                let gift = include_bytes!("import/gift/azure_ai.gift").to_vec();
+                let gift = include_bytes!("../import/gift/azure_ai.gift").to_vec();
                 let r = browser.upload("azure_ai.gift", gift, "auto").await;
                 let html = if r.status() == 303 {
                     browser.get(&location(&r)).await.text().await.unwrap()

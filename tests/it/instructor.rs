@@ -1,13 +1,11 @@
 //! Instructors' uploads through the real pages: validation reports, all-or-nothing imports, drafts of the
 //! valid items, placing items in the blueprint, editing, versions and publishing, and who may do what.
 
-mod common;
-
+use crate::common::{self, csrf_in, location, texts, TestApp};
 use ai102::auth::Role;
-use common::{csrf_in, location, texts, TestApp};
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
-const BAD_PACK: &str = include_str!("import/native/bad_pack.yaml");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
+const BAD_PACK: &str = include_str!("../import/native/bad_pack.yaml");
 
 impl TestApp {
     async fn instructor(&self, email: &str) {
@@ -272,7 +270,7 @@ async fn uploads_over_the_limit_are_refused_plainly() {
 async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_takes() {
     let app = TestApp::spawn().await;
     app.instructor("ines@example.com").await;
-    let gift = include_bytes!("import/gift/publishable.gift").to_vec();
+    let gift = include_bytes!("../import/gift/publishable.gift").to_vec();
     let r = app.upload("publishable.gift", gift, "auto").await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     let pack_url = pack_path(&r);

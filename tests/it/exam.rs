@@ -2,10 +2,9 @@
 //! clock (late answers refused, auto-end), resuming on another instance, two tabs on two instances, locking,
 //! double submit, bad input.
 
-mod common;
+use crate::common::*;
 use ai102::config::Config;
 use ai102::store::exam::{create_form, NewForm};
-use common::*;
 use std::path::Path;
 use uuid::Uuid;
 

@@ -1,14 +1,13 @@
 //! The analytics pages against the real app and PostgreSQL: the admin dashboard's figures on a small
 //! hand-made data set, the CSV download, who may see what, and the demo seeder.
 
-mod common;
+use crate::common::*;
 use ai102::auth::session::User;
 use ai102::auth::Role;
 use ai102::exam::plan::find_question;
 use ai102::scoring::Response;
 use ai102::store;
 use ai102::store::exam::EndReason;
-use common::*;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -2,8 +2,7 @@
 //! dates; pages, practice, progress, analytics, reports and packs scoped by exam; the target exam; the time
 //! zone of an account.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::path::PathBuf;
 use uuid::Uuid;

@@ -1,15 +1,13 @@
 //! `/metrics`: the Prometheus exposition after real requests, and who may read it.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
 use ai102::store::exam::{create_form, NewForm};
-use common::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 /// Imports the test pack as published and makes a form drawing its 8 questions.
 async fn with_form(app: &TestApp) {

@@ -2,13 +2,11 @@
 //! the candidate cannot tell them apart while the attempt runs, they do not count toward the score, and the
 //! item analysis lists them apart with whether to promote them.
 
-mod common;
-
+use crate::common::*;
 use ai102::auth::Role;
-use common::*;
 use uuid::Uuid;
 
-const PACK: &str = include_str!("fixtures/exam_pack.yaml");
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 /// Three new single-choice questions, to be marked as trial items; their stems say "newer" to be found by.
 const NEW_PACK: &str = r#"

@@ -1,0 +1,26 @@
+//! The integration tests, one binary: one module per area, the harness in `common` (the real app on port 0
+//! against a fresh database cloned from a migrated template) and `webdriver` (headless Chromium).
+//! Filter as before with the module name, e.g. `cargo test --test it -- browser::`.
+
+mod common;
+mod webdriver;
+
+mod accounts;
+mod admin_users;
+mod analytics;
+mod api_packs;
+mod bank_check;
+mod browser;
+mod exam;
+mod exams;
+mod help;
+mod hostile_uploads;
+mod import_text;
+mod import_xml;
+mod instructor;
+mod metrics;
+mod migration_exams;
+mod pack_list;
+mod security;
+mod shipped_bank;
+mod trial_items;
