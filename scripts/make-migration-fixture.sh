@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes tests/fixtures/pre-exams.sql: data written by the schema as it was BEFORE migration 0011_exams
-# (migrations 0001–0010), for tests/migration_exams.rs, which loads it into a database migrated to 0010,
+# (migrations 0001–0010), for tests/it/migration_exams.rs, which loads it into a database migrated to 0010,
 # applies every later migration and checks that nothing was lost.
 #
 # Run by hand, once, when the fixture has to be remade; tests never run it (they only read its output).
@@ -197,7 +197,7 @@ psql -qtA "$DATABASE_URL" -c "SELECT status, count(*) FROM item_reports GROUP BY
 mkdir -p "$(dirname "$OUT")"
 {
   echo "-- Data written by the schema of migrations 0001–0010 (before 0011_exams), by the binary of commit"
-  echo "-- 3046e3e: made by scripts/make-migration-fixture.sh on $(date -u +%Y-%m-%d); read by tests/migration_exams.rs."
+  echo "-- 3046e3e: made by scripts/make-migration-fixture.sh on $(date -u +%Y-%m-%d); read by tests/it/migration_exams.rs."
   echo "-- Data only: load it into a database migrated to 0010, with SET session_replication_role = replica."
   pg_dump --data-only --column-inserts --rows-per-insert=200 --no-owner --no-privileges \
     --exclude-table-data=_sqlx_migrations "$DATABASE_URL" \
