@@ -1,4 +1,5 @@
-//! The exam engine's pure parts: blueprint sampling, an attempt's plan, and reading answers from forms.
+//! The exam engine's pure parts: blueprint sampling, a form's dry run, an attempt's plan, and reading answers from forms.
+pub mod dry_run;
 pub mod form_answer;
 pub mod plan;
 pub mod practice;
