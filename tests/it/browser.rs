@@ -76,6 +76,25 @@ async fn tab_to(browser: &Browser, css: &str) {
     );
 }
 
+/// On a pack's page, places each category (or `*unplaced*`) in an objective with the page's form.
+async fn place_categories(browser: &Browser, placements: &[(&str, &str)]) {
+    for (category, objective) in placements {
+        browser.select_option("#category", category).await;
+        browser.select_option("#objective", objective).await;
+        let place = browser
+            .find("form[data-testid=assign-form] button[type=submit]")
+            .await;
+        browser.click_and_wait(&place).await;
+        assert!(
+            browser
+                .text(&browser.find("[data-testid=pack-message]").await)
+                .await
+                .contains("placed in the blueprint"),
+            "placing {category} in {objective}"
+        );
+    }
+}
+
 /// Fills in and sends the sign-up form, as a visitor would.
 async fn sign_up_through_the_form(browser: &Browser, app: &TestApp, email: &str, name: &str) {
     browser.goto(&app.url("/signup")).await;
@@ -338,24 +357,14 @@ async fn a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes(
     let pack_id = pack_path.rsplit('/').next().unwrap_or_default().to_owned();
 
     // Place the Vision category in one objective, then every other unplaced item in another.
-    for (category, objective) in [
-        ("AI-102/Vision", "vision.analyze"),
-        ("*unplaced*", "nlp.text"),
-    ] {
-        browser.select_option("#category", category).await;
-        browser.select_option("#objective", objective).await;
-        let place = browser
-            .find("form[data-testid=assign-form] button[type=submit]")
-            .await;
-        browser.click_and_wait(&place).await;
-        assert!(
-            browser
-                .text(&browser.find("[data-testid=pack-message]").await)
-                .await
-                .contains("placed in the blueprint"),
-            "placing {category}"
-        );
-    }
+    place_categories(
+        &browser,
+        &[
+            ("AI-102/Vision", "vision.analyze"),
+            ("*unplaced*", "nlp.text"),
+        ],
+    )
+    .await;
     assert_accessible(&browser, "pack page after placing").await;
     let publish = browser.find("button[data-testid=publish]").await;
     browser.click_and_wait(&publish).await;
@@ -1576,24 +1585,14 @@ async fn a_new_candidate_chooses_ai_103_and_an_instructor_uploads_to_it() {
         .current_path()
         .await
         .starts_with("/instructor/packs/"));
-    for (category, objective) in [
-        ("AI-102/Vision", "vision.visual-context"),
-        ("*unplaced*", "text.extract"),
-    ] {
-        browser.select_option("#category", category).await;
-        browser.select_option("#objective", objective).await;
-        let place = browser
-            .find("form[data-testid=assign-form] button[type=submit]")
-            .await;
-        browser.click_and_wait(&place).await;
-        assert!(
-            browser
-                .text(&browser.find("[data-testid=pack-message]").await)
-                .await
-                .contains("placed in the blueprint"),
-            "placing {category} in {objective}"
-        );
-    }
+    place_categories(
+        &browser,
+        &[
+            ("AI-102/Vision", "vision.visual-context"),
+            ("*unplaced*", "text.extract"),
+        ],
+    )
+    .await;
     assert_accessible(&browser, "AI-103 pack page after placing").await;
     let blueprint: String = sqlx::query_scalar(
         "SELECT blueprint_id FROM packs WHERE owner_id = (SELECT id FROM users WHERE email = 'ivo@example.com')",
