@@ -152,6 +152,8 @@ pub async fn users(
 pub struct UserPage {
     pub layout: Layout,
     pub u: UserRow,
+    /// When the account was created, in the admin's time zone.
+    pub joined: String,
     /// What the last action did (after its redirect).
     pub message: Option<String>,
     pub error: Option<String>,
@@ -172,8 +174,13 @@ async fn user_page(
     let u = store::users::by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let joined = store::users::local_times(&state.db, admin.id, &[u.created_at])
+        .await?
+        .pop()
+        .unwrap_or_default();
     Ok(UserPage {
         layout: Layout::from_session(session),
+        joined,
         is_self: u.id == admin.id,
         u,
         message: None,

@@ -58,10 +58,12 @@ pub async fn progress(
     if q.wants_csv() {
         return progress_csv(q.chart(), &p);
     }
-    let labels: Vec<String> = p
-        .attempts
-        .iter()
-        .map(|a| a.started_at.date().to_string())
+    // Dates in the candidate's time zone.
+    let started: Vec<_> = p.attempts.iter().map(|a| a.started_at).collect();
+    let labels: Vec<String> = crate::store::users::local_times(&state.read_db, user.id, &started)
+        .await?
+        .into_iter()
+        .map(|t| t.chars().take(10).collect())
         .collect();
     let scores: Vec<Option<f64>> = p
         .attempts
@@ -80,8 +82,9 @@ pub async fn progress(
     let rows = p
         .attempts
         .iter()
-        .map(|a| ProgressRow {
-            date: a.started_at.date().to_string(),
+        .zip(&labels)
+        .map(|(a, date)| ProgressRow {
+            date: date.clone(),
             title: a.title.clone(),
             score: a.scaled_score,
             passed: a.passed,

@@ -47,6 +47,8 @@ pub struct PackPage {
     pub version: u32,
     pub items: Vec<PackItemView>,
     pub versions: Vec<store::bank::VersionRow>,
+    /// Each version's time, in the viewer's time zone.
+    pub versions_when: Vec<String>,
     pub categories: Vec<(String, usize)>,
     pub unplaced: usize,
     pub objectives: Vec<(String, String)>,
@@ -148,7 +150,10 @@ pub(super) async fn pack_page(
         })
         .collect();
     let versions = store::bank::versions(&state.db, id).await?;
+    let created: Vec<_> = versions.iter().map(|v| v.created_at).collect();
+    let versions_when = store::users::local_times(&state.db, user.id, &created).await?;
     render(&PackPage {
+        versions_when,
         layout: Layout::from_session(session),
         id,
         key: access.pack_key,
