@@ -91,9 +91,11 @@ pub async fn load_session(
             }
         }
     }
+    // Shared, not copied: the error page renderer outside this layer (web::error_page) reads the same session
+    // from the response to show who is signed in.
+    let session = std::sync::Arc::new(session);
     req.extensions_mut().insert(session.clone());
     let mut resp = next.run(req).await;
-    // For the error page renderer outside this layer (web::error_page): the header shows who is signed in.
     resp.extensions_mut().insert(session);
     if let Some(token) = new_csrf_cookie {
         let cookie = build_cookie(CSRF_COOKIE, token, state.config.secure_cookies, None);
@@ -125,9 +127,13 @@ pub fn build_cookie(
 impl<S: Send + Sync> FromRequestParts<S> for Session {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Session>().cloned().ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("session middleware is not installed"))
-        })
+        parts
+            .extensions
+            .get::<std::sync::Arc<Session>>()
+            .map(|s| Session::clone(s))
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("session middleware is not installed"))
+            })
     }
 }
 

@@ -200,18 +200,25 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
 }
 
+/// A calendar date written `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The code of the shipped exam whose blueprint this is (`AI-103`), or the blueprint id itself.
+pub fn code_of_blueprint(blueprint_id: &str) -> String {
+    shipped_exam(blueprint_id)
+        .map(|(e, _)| e.code.clone())
+        .unwrap_or_else(|| blueprint_id.to_owned())
+}
+
 /// `YYYY-MM-DD` for serde (the `time` crate's own serde form is a tuple).
 pub mod ymd {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
 
     pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!(
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        ))
+        s.collect_str(&super::format_date(*d))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {

@@ -599,13 +599,22 @@ pub async fn set_time_zone(
     Ok(done.rows_affected() == 1)
 }
 
-/// The time zone names PostgreSQL knows, for the account page's list (region/city names and UTC).
-pub async fn time_zone_names(db: impl PgExecutor<'_>) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
+/// The time zone names PostgreSQL knows, for the account page's list (region/city names and UTC). Reading
+/// `pg_timezone_names` walks the server's zone files, so each instance reads it once and keeps the list (a
+/// cache it rebuilds at start; the names change only with the server's zone database).
+pub async fn time_zone_names(
+    db: impl PgExecutor<'_>,
+) -> Result<std::sync::Arc<Vec<String>>, sqlx::Error> {
+    static NAMES: std::sync::OnceLock<std::sync::Arc<Vec<String>>> = std::sync::OnceLock::new();
+    if let Some(names) = NAMES.get() {
+        return Ok(names.clone());
+    }
+    let names = sqlx::query_scalar!(
         r#"SELECT name AS "name!" FROM pg_timezone_names
          WHERE name = 'UTC' OR (name ~ '^[A-Z][a-z]+/' AND name !~ '^(Etc|SystemV|US|Brazil|Canada|Chile|Mexico)/')
          ORDER BY name"#
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(NAMES.get_or_init(|| std::sync::Arc::new(names)).clone())
 }

@@ -24,7 +24,7 @@ pub struct AccountPage {
     pub target: Option<String>,
     /// The account's time zone, and the names to choose from.
     pub time_zone: String,
-    pub zones: Vec<String>,
+    pub zones: std::sync::Arc<Vec<String>>,
     /// Each token's last use, in the account's time zone ("never" when unused).
     pub last_used: Vec<String>,
     /// A confirmation after a change on this page.
@@ -32,7 +32,10 @@ pub struct AccountPage {
     pub tokens: Vec<TokenInfo>,
     /// A token just created: shown once, never again.
     pub new_token: Option<String>,
+    /// A refused token name, shown in the tokens section.
     pub error: Option<String>,
+    /// A refused time zone, shown in the time zone section.
+    pub zone_error: Option<String>,
 }
 
 /// The account page's data for `user`.
@@ -67,6 +70,7 @@ async fn account_page(
         tokens,
         new_token,
         error,
+        zone_error: None,
     })
 }
 
@@ -108,7 +112,8 @@ pub async fn set_time_zone(
     let error = format!(
         "`{zone}` is not a time zone name: choose one from the list, such as Europe/Paris."
     );
-    let page = account_page(&state, &user, &session, None, Some(error), None).await?;
+    let mut page = account_page(&state, &user, &session, None, None, None).await?;
+    page.zone_error = Some(error);
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 

@@ -39,10 +39,6 @@ pub struct ExamInfo {
     pub target: bool,
 }
 
-fn ymd(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 /// The exam catalogue: bookable exams first, with status and dates.
 #[utoipa::path(get, path = "/api/v1/exams", tag = "exam",
     responses((status = 200, body = Vec<ExamInfo>), (status = 401, body = Problem)), security(("bearer" = [])))]
@@ -58,11 +54,11 @@ pub async fn list_exams(
             .map(|e| ExamInfo {
                 target: target.as_deref() == Some(e.code.as_str()),
                 status: e.status.as_str().to_owned(),
-                available_from: e.available_from.map(ymd),
-                retires_on: e.retires_on.map(ymd),
+                available_from: e.available_from.map(crate::bank::exam::format_date),
+                retires_on: e.retires_on.map(crate::bank::exam::format_date),
                 successor: e.successor,
                 outline: e.exam.outline.version.clone(),
-                outline_date: e.exam.outline.date.map(ymd),
+                outline_date: e.exam.outline.date.map(crate::bank::exam::format_date),
                 duration_minutes: e.exam.duration_minutes,
                 passing_score: e.exam.passing_score,
                 credential: e.exam.credential,
@@ -71,13 +67,6 @@ pub async fn list_exams(
             })
             .collect(),
     ))
-}
-
-/// The exam code of a blueprint (the shipped catalogue), or the blueprint id itself.
-pub fn exam_code(blueprint_id: &str) -> String {
-    crate::bank::exam::shipped_exam(blueprint_id)
-        .map(|(e, _)| e.code.clone())
-        .unwrap_or_else(|| blueprint_id.to_owned())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,7 +92,7 @@ pub async fn list_forms(
         forms
             .into_iter()
             .map(|f| FormInfo {
-                exam: exam_code(&f.blueprint_id),
+                exam: crate::bank::exam::code_of_blueprint(&f.blueprint_id),
                 slug: f.slug,
                 title: f.title,
                 description: f.description,
@@ -137,7 +126,7 @@ async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, A
     let slots = store::slots(&state.db, a.id).await?;
     Ok(AttemptInfo {
         id: a.id,
-        exam: exam_code(&a.blueprint_id),
+        exam: crate::bank::exam::code_of_blueprint(&a.blueprint_id),
         title: a.title.clone(),
         mode: a.mode.as_str().to_owned(),
         item_count: a.item_count,

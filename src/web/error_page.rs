@@ -23,7 +23,7 @@ pub async fn render(resp: Response) -> Response {
     let Some(parts) = resp.extensions().get::<ErrorPageParts>().cloned() else {
         return resp;
     };
-    let layout = match resp.extensions().get::<Session>() {
+    let layout = match resp.extensions().get::<std::sync::Arc<Session>>() {
         Some(s) => Layout::from_session(s),
         None => Layout {
             user: None,

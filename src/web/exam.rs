@@ -52,8 +52,14 @@ pub async fn forms(
     CurrentUser(user, session): CurrentUser,
     Query(q): Query<ExamQuery>,
 ) -> AppResult<Html<String>> {
-    let (asked, exams) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
-    let only = q.exam.as_deref().filter(|e| !e.is_empty()).map(|_| asked);
+    // Without `?exam=` the page lists every exam: no pick is needed, only the catalogue.
+    let (only, exams) = match q.exam.as_deref().filter(|e| !e.is_empty()) {
+        Some(code) => {
+            let (asked, exams) = super::exams::chosen(&state, Some(user.id), Some(code)).await?;
+            (Some(asked), exams)
+        }
+        None => (None, crate::store::exams::list(&state.db).await?),
+    };
     let target = crate::store::exams::target_of(&state.db, user.id).await?;
     let all_forms = store::list_forms(&state.db).await?;
     let mut shown: Vec<ExamRow> = match &only {
@@ -585,7 +591,7 @@ pub async fn history(
     let when = crate::store::users::local_times(&state.db, user.id, &started).await?;
     let exam_of: Vec<String> = attempts
         .iter()
-        .map(|a| super::api_exam::exam_code(&a.blueprint_id))
+        .map(|a| crate::bank::exam::code_of_blueprint(&a.blueprint_id))
         .collect();
     let scored: Vec<i32> = attempts
         .iter()

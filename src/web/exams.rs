@@ -52,11 +52,14 @@ async fn pick(
     if wanted.is_none() && staff {
         wanted = exams::latest_site_wide(&state.db).await?;
     }
+    if let Some(found) = wanted.and_then(|t| all.iter().find(|e| e.code == t)) {
+        return Ok((found.clone(), all));
+    }
+    // Only now, with no choice to follow, are the question counts worth a query.
     let counts = exams::question_counts(&state.db).await?;
-    let has_items = |e: &&ExamRow| counts.get(&e.blueprint_id).is_some_and(|n| *n > 0);
-    let pick = wanted
-        .and_then(|t| all.iter().find(|e| e.code == t))
-        .or_else(|| all.iter().find(has_items))
+    let pick = all
+        .iter()
+        .find(|e| counts.get(&e.blueprint_id).is_some_and(|n| *n > 0))
         .or_else(|| all.first())
         .cloned()
         .ok_or_else(|| AppError::Unprocessable("no exam is loaded yet".into()))?;

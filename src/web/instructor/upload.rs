@@ -216,7 +216,7 @@ pub(super) async fn upload_outcome(
     draft_valid: bool,
     held: Option<Uuid>,
 ) -> AppResult<Response> {
-    let exam_code = crate::web::api_exam::exam_code(&bp.id);
+    let exam_code = crate::bank::exam::code_of_blueprint(&bp.id);
     match packs::upload(&state.db, user, bp, name, bytes, format, draft_valid).await {
         Ok(UploadOutcome::Imported(summary, _)) => {
             if let Some(h) = held {
