@@ -56,7 +56,7 @@ pub fn resolve(path: Option<&Path>, exam: Option<&str>) -> Result<Target, String
 /// An I/O error reading them.
 pub fn checks(target: &Target, today: Date) -> std::io::Result<Vec<ExamCheck>> {
     match target {
-        Target::Root(r) => root::exam_dirs(r)?
+        Target::Root(r) => super::exam::pack_dirs(r)?
             .iter()
             .map(|d| root::check_exam_dir(d, today))
             .collect(),

@@ -3,7 +3,7 @@
 //! rules themselves are in the pure modules.
 
 use super::check::{check_path, load_blueprint, shipped_blueprint, CheckReport, Problem};
-use super::exam::{check_exam, load_exam, pack_dirs, Exam};
+use super::exam::{check_exam, load_exam, Exam};
 use super::lexicon::{self, Lexicon};
 use super::model::Blueprint;
 use super::review::{self, ReviewStatus};
@@ -97,21 +97,8 @@ pub fn check_exam_dir(dir: &Path, today: Date) -> std::io::Result<ExamCheck> {
     let mut problems = Vec::new();
     // A folder's own blueprint problems are in the report already; the shipped one has none.
     let blueprint = blueprint_for(dir)?.ok();
-    let mut exam = None;
-    let exam_file = dir.join("exam.yaml");
-    if dir.is_dir() && exam_file.is_file() {
-        let name = exam_file.display().to_string();
-        let text = std::fs::read_to_string(&exam_file)?;
-        match load_exam(&name, &text) {
-            Ok(e) => {
-                if let Some(bp) = &blueprint {
-                    problems.extend(check_exam(&name, &text, &e, bp, today));
-                }
-                exam = Some(e);
-            }
-            Err(p) => problems.extend(p),
-        }
-    }
+    let (exam, exam_problems) = exam_of(dir, blueprint.as_ref(), today)?;
+    problems.extend(exam_problems);
     let mut review = None;
     let log_file = dir.join("review-log.yaml");
     if dir.is_dir() && log_file.is_file() {
@@ -146,12 +133,31 @@ pub fn check_exam_dir(dir: &Path, today: Date) -> std::io::Result<ExamCheck> {
     })
 }
 
-/// The exam folders of a bank root (each `exams/<folder>/` with a `pack.yaml`), in name order.
+/// A folder's `exam.yaml` (None when it has none) and its problems: the file's own, and its contradictions with
+/// the blueprint and with its dates on `today`. Both `bank check` and loading a bank read exams through it.
 ///
 /// # Errors
-/// An I/O error listing the folder.
-pub fn exam_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    pack_dirs(root)
+/// An I/O error reading the file.
+pub fn exam_of(
+    dir: &Path,
+    blueprint: Option<&Blueprint>,
+    today: Date,
+) -> std::io::Result<(Option<Exam>, Vec<Problem>)> {
+    let file = dir.join("exam.yaml");
+    if !(dir.is_dir() && file.is_file()) {
+        return Ok((None, Vec::new()));
+    }
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(&file)?;
+    Ok(match load_exam(&name, &text) {
+        Ok(e) => {
+            let problems = blueprint
+                .map(|bp| check_exam(&name, &text, &e, bp, today))
+                .unwrap_or_default();
+            (Some(e), problems)
+        }
+        Err(p) => (None, p),
+    })
 }
 
 /// The folder of exam `code` under the bank root that `path` is in (or `path` itself, when it is no bank):

@@ -700,25 +700,14 @@ pub async fn revisions(
 
 /// The blueprint a pack path is checked against: the folder's own `blueprint.yaml`, else the shipped one.
 pub fn blueprint_for(path: &std::path::Path) -> anyhow::Result<Blueprint> {
-    let own = path.join("blueprint.yaml");
-    let (name, text) = if path.is_dir() && own.is_file() {
-        (own.display().to_string(), std::fs::read_to_string(&own)?)
-    } else {
-        (
-            "question-bank/blueprint.yaml".to_owned(),
-            Blueprint::SHIPPED_YAML.to_owned(),
-        )
-    };
-    crate::bank::load_blueprint(&name, &text).map_err(|problems| {
-        anyhow::anyhow!(
-            "the blueprint has problems:\n{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
+    crate::bank::root::blueprint_for(path)?
+        .map_err(|problems| problems_error("the blueprint has problems", &problems))
+}
+
+/// An error that lists located problems, one a line.
+fn problems_error(what: &str, problems: &[crate::bank::Problem]) -> anyhow::Error {
+    let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    anyhow::anyhow!("{what}:\n{}", lines.join("\n"))
 }
 
 /// Checks a pack file or folder and imports it only when it has no problem at all.
@@ -786,30 +775,14 @@ pub async fn load_bank(db: &PgPool, root: &std::path::Path) -> anyhow::Result<Ve
 
 /// A pack folder's `exam.yaml`, checked against the blueprint beside it and today's date; None when absent.
 pub fn read_exam(dir: &std::path::Path) -> anyhow::Result<Option<crate::bank::exam::Exam>> {
-    let file = dir.join("exam.yaml");
-    if !file.is_file() {
-        return Ok(None);
-    }
-    let name = file.display().to_string();
-    let text = std::fs::read_to_string(&file)?;
-    let fail = |problems: Vec<crate::bank::Problem>| {
-        anyhow::anyhow!(
-            "{name} has problems:\n{}",
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    };
-    let exam = crate::bank::exam::load_exam(&name, &text).map_err(fail)?;
     let blueprint = blueprint_for(dir)?;
     let today = time::OffsetDateTime::now_utc().date();
-    let problems = crate::bank::exam::check_exam(&name, &text, &exam, &blueprint, today);
+    let (exam, problems) = crate::bank::root::exam_of(dir, Some(&blueprint), today)?;
     if !problems.is_empty() {
-        return Err(fail(problems));
+        let name = dir.join("exam.yaml").display().to_string();
+        return Err(problems_error(&format!("{name} has problems"), &problems));
     }
-    Ok(Some(exam))
+    Ok(exam)
 }
 
 /// Revisions never change once written (a trigger refuses updates), so every instance may keep the ones it
