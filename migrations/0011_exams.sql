@@ -4,12 +4,8 @@
 CREATE TABLE exams (
     code           text PRIMARY KEY,
     blueprint_id   text NOT NULL UNIQUE REFERENCES blueprints (id),
-    title          text NOT NULL,
-    status         text NOT NULL CHECK (status IN ('beta', 'live', 'retiring', 'retired')),
-    available_from date,
-    retires_on     date,
-    successor      text,
-    -- The whole exam.yaml, as JSON.
+    -- The whole exam.yaml, as JSON: title, stated status, dates, successor… (the status a page shows is
+    -- derived from the dates on the database's date, `Exam::status_on`).
     content        jsonb NOT NULL,
     updated_at     timestamptz NOT NULL DEFAULT now()
 );

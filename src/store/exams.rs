@@ -4,76 +4,63 @@
 
 use crate::bank::exam::{Exam, ExamStatus};
 use sqlx::PgExecutor;
-use time::Date;
 
-/// One exam as pages use it.
+/// One exam as pages use it: its facts (`exam`, as `exam.yaml` states them) and the status they imply today.
 #[derive(Debug, Clone)]
 pub struct ExamRow {
     pub code: String,
     pub blueprint_id: String,
     pub title: String,
-    /// Derived from the dates on the database's current date.
+    /// Derived from the dates (`Exam::status_on`) on the database's current date.
     pub status: ExamStatus,
-    pub available_from: Option<Date>,
-    pub retires_on: Option<Date>,
-    pub successor: Option<String>,
     pub exam: Exam,
 }
 
 /// Exams in catalogue order (bookable ones first: live, beta, retiring; then retired ones; newest code first
 /// within each), every one for `None`, else the one whose code (any case) or blueprint id is `key`. The one
-/// query that reads the catalogue, so the status the dates imply is written once, in SQL (the same rule as
-/// `Exam::status_on`).
+/// query that reads the catalogue; the status comes from `Exam::status_on` with the database's date, so the
+/// rule is written once.
 async fn select(db: impl PgExecutor<'_>, key: Option<&str>) -> Result<Vec<ExamRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT code, blueprint_id, title, available_from, retires_on, successor, content,
-                s.effective_status AS "effective_status!"
-         FROM exams,
-              LATERAL (SELECT CASE WHEN retires_on IS NOT NULL AND current_date > retires_on THEN 'retired'
-                                   WHEN retires_on IS NOT NULL AND status <> 'beta' THEN 'retiring'
-                                   ELSE status END AS effective_status) s
-         WHERE $1::text IS NULL OR upper(code) = upper($1) OR blueprint_id = $1
-         ORDER BY s.effective_status = 'retired', code DESC"#,
+        r#"SELECT content, current_date AS "today!"
+         FROM exams
+         WHERE $1::text IS NULL OR upper(code) = upper($1) OR blueprint_id = $1"#,
         key,
     )
     .fetch_all(db)
     .await?;
-    rows.into_iter()
+    let mut out = rows
+        .into_iter()
         .map(|r| {
             let exam: Exam =
                 serde_json::from_value(r.content).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             Ok(ExamRow {
-                code: r.code,
-                blueprint_id: r.blueprint_id,
-                title: r.title,
-                status: ExamStatus::parse(&r.effective_status).unwrap_or(exam.status),
-                available_from: r.available_from,
-                retires_on: r.retires_on,
-                successor: r.successor,
+                code: exam.code.clone(),
+                blueprint_id: exam.blueprint.clone(),
+                title: exam.title.clone(),
+                status: exam.status_on(r.today),
                 exam,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    out.sort_by(|a, b| {
+        (a.status == ExamStatus::Retired)
+            .cmp(&(b.status == ExamStatus::Retired))
+            .then_with(|| b.code.cmp(&a.code))
+    });
+    Ok(out)
 }
 
 /// Writes an exam's facts (the blueprint must already be stored). Idempotent.
 pub async fn upsert(db: impl PgExecutor<'_>, exam: &Exam) -> Result<(), sqlx::Error> {
     let content = serde_json::to_value(exam).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query!(
-        "INSERT INTO exams (code, blueprint_id, title, status, available_from, retires_on, successor, content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (code) DO UPDATE SET blueprint_id = EXCLUDED.blueprint_id, title = EXCLUDED.title,
-             status = EXCLUDED.status, available_from = EXCLUDED.available_from,
-             retires_on = EXCLUDED.retires_on, successor = EXCLUDED.successor, content = EXCLUDED.content,
+        "INSERT INTO exams (code, blueprint_id, content) VALUES ($1, $2, $3)
+         ON CONFLICT (code) DO UPDATE SET blueprint_id = EXCLUDED.blueprint_id, content = EXCLUDED.content,
              updated_at = now()
          WHERE exams.content <> EXCLUDED.content",
         exam.code,
         exam.blueprint,
-        exam.title,
-        exam.status.as_str(),
-        exam.available_from,
-        exam.retires_on,
-        exam.successor,
         content,
     )
     .execute(db)

@@ -54,9 +54,9 @@ pub async fn list_exams(
             .map(|e| ExamInfo {
                 target: target.as_deref() == Some(e.code.as_str()),
                 status: e.status.as_str().to_owned(),
-                available_from: e.available_from.map(crate::bank::exam::format_date),
-                retires_on: e.retires_on.map(crate::bank::exam::format_date),
-                successor: e.successor,
+                available_from: e.exam.available_from.map(crate::bank::exam::format_date),
+                retires_on: e.exam.retires_on.map(crate::bank::exam::format_date),
+                successor: e.exam.successor.clone(),
                 outline: e.exam.outline.version.clone(),
                 outline_date: e.exam.outline.date.map(crate::bank::exam::format_date),
                 duration_minutes: e.exam.duration_minutes,

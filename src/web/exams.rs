@@ -70,6 +70,7 @@ async fn pick(
 pub fn banner(e: &ExamRow) -> Option<String> {
     use crate::bank::exam::ExamStatus;
     let successor = e
+        .exam
         .successor
         .as_deref()
         .map(|s| format!(" Its successor is {s}."))
@@ -78,14 +79,16 @@ pub fn banner(e: &ExamRow) -> Option<String> {
         ExamStatus::Retired => Some(format!(
             "{} was retired{} and can no longer be booked.{successor} Practice stays open.",
             e.code,
-            e.retires_on
+            e.exam
+                .retires_on
                 .map(|d| format!(" on {}", long_date(d)))
                 .unwrap_or_default()
         )),
         ExamStatus::Retiring => Some(format!(
             "{} retires{}: book it before then.{successor}",
             e.code,
-            e.retires_on
+            e.exam
+                .retires_on
                 .map(|d| format!(" on {}", long_date(d)))
                 .unwrap_or_default()
         )),
