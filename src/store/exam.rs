@@ -441,22 +441,44 @@ pub async fn attempt_slot(
     .fetch_optional(db)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let slot = (|| {
-        Some(SlotRow {
-            position: r.s_position?,
-            revision_id: r.s_revision_id?,
-            question_key: r.s_question_key.clone()?,
-            section_key: r.s_section_key.clone(),
-            domain: r.s_domain.clone()?,
-            objective: r.s_objective.clone()?,
-            presentation: r.s_presentation.clone()?,
-            max_points: r.s_max_points?,
-            response: r.s_response.clone(),
-            marked: r.s_marked?,
+    // The save path's read: the position's fields are moved out of the row, not copied.
+    let slot = match (
+        r.s_position,
+        r.s_revision_id,
+        r.s_question_key,
+        r.s_domain,
+        r.s_objective,
+        r.s_presentation,
+        r.s_max_points,
+        r.s_marked,
+        r.s_trial,
+    ) {
+        (
+            Some(position),
+            Some(revision_id),
+            Some(question_key),
+            Some(domain),
+            Some(objective),
+            Some(presentation),
+            Some(max_points),
+            Some(marked),
+            Some(trial),
+        ) => Some(SlotRow {
+            position,
+            revision_id,
+            question_key,
+            section_key: r.s_section_key,
+            domain,
+            objective,
+            presentation,
+            max_points,
+            response: r.s_response,
+            marked,
             earned: r.s_earned,
-            trial: r.s_trial?,
-        })
-    })();
+            trial,
+        }),
+        _ => None,
+    };
     let attempt = AttemptRow {
         id: r.id,
         user_id: r.user_id,
