@@ -166,11 +166,13 @@ pub async fn load_attempt_slot(
     id: Uuid,
     user: &User,
     position: i32,
-) -> Result<(AttemptRow, Option<SlotRow>), AppError> {
-    let (a, slot) = store::attempt_slot(db, id, user.id, position)
+    with_next: bool,
+) -> Result<store::AttemptSlot, AppError> {
+    let mut found = store::attempt_slot(db, id, user.id, position, with_next)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((end_if_expired(db, a, user).await?, slot))
+    found.attempt = end_if_expired(db, found.attempt, user).await?;
+    Ok(found)
 }
 
 /// An attempt whose time ran out while nobody was looking is ended and scored before it is shown.

@@ -403,13 +403,26 @@ pub async fn slot(
         .next())
 }
 
-/// The attempt (if it belongs to `user_id`) and one of its positions, in one round trip: the save path's read.
+/// An attempt, one of its positions and, for the item page, the next position's case-study section.
+#[derive(Debug)]
+pub struct AttemptSlot {
+    pub attempt: AttemptRow,
+    pub slot: Option<SlotRow>,
+    /// The section of the position after this one (asked for with `with_next`): `None` when it has none, when
+    /// there is no next position, or when not asked for.
+    pub next_section: Option<String>,
+}
+
+/// The attempt (if it belongs to `user_id`) and one of its positions, in one round trip: the read of the save
+/// path and of the item page (which asks, `with_next`, for the next position's section too; the save does not
+/// pay for it).
 pub async fn attempt_slot(
     db: impl PgExecutor<'_>,
     id: Uuid,
     user_id: Uuid,
     position: i32,
-) -> Result<Option<(AttemptRow, Option<SlotRow>)>, sqlx::Error> {
+    with_next: bool,
+) -> Result<Option<AttemptSlot>, sqlx::Error> {
     // The attempt's columns as in `select_attempts`, the position's as in `select_slots`.
     let row = sqlx::query!(
         r#"SELECT a.id, a.user_id, a.form_id, a.blueprint_id, a.mode AS "mode: AttemptMode", a.title, a.item_count,
@@ -424,7 +437,9 @@ pub async fn attempt_slot(
                 s.domain AS "s_domain?", s.objective AS "s_objective?",
                 s.presentation AS "s_presentation?: Json<Presentation>", s.max_points AS "s_max_points?",
                 s.response AS "s_response?: Json<Response>", s.marked AS "s_marked?", s.earned AS "s_earned?",
-                s.trial AS "s_trial?"
+                s.trial AS "s_trial?",
+                CASE WHEN $4 THEN (SELECT n.section_key FROM attempt_items n
+                                   WHERE n.attempt_id = a.id AND n.position = $3 + 1) END AS next_section
          FROM attempts a
          LEFT JOIN LATERAL (
              SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
@@ -437,6 +452,7 @@ pub async fn attempt_slot(
         id,
         user_id,
         position,
+        with_next,
     )
     .fetch_optional(db)
     .await?;
@@ -499,7 +515,11 @@ pub async fn attempt_slot(
         passed: r.passed,
         result: r.result,
     };
-    Ok(Some((attempt, slot)))
+    Ok(Some(AttemptSlot {
+        attempt,
+        slot,
+        next_section: r.next_section,
+    }))
 }
 
 /// What became of a save.

@@ -2,7 +2,7 @@
 //! Every page works without JavaScript (forms post and redirect); `static/exam.js` only enhances.
 
 use super::reports::{outcome_notices, OutcomeNotice};
-use super::views::{answer_lines, CaseView, ItemView};
+use super::views::{answer_lines, case_view, question_html, CaseView, ItemView};
 use super::Path;
 use super::{markdown, render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser, Session};
@@ -139,7 +139,7 @@ pub struct ItemPage {
     pub position: i32,
     pub total: i32,
     pub item: ItemView,
-    pub case: Option<CaseView>,
+    pub case: Option<std::sync::Arc<CaseView>>,
     pub marked: bool,
     pub leaves_section: bool,
     pub minutes_left: Option<i64>,
@@ -165,26 +165,29 @@ pub async fn item(
     CurrentUser(user, session): CurrentUser,
     Path((id, position)): Path<(Uuid, i32)>,
 ) -> AppResult<HttpResponse> {
-    let attempt = service::load_attempt(&state.db, id, &user).await?;
-    if attempt.ended_at.is_some() {
+    let found = service::load_attempt_slot(&state.db, id, &user, position, true).await?;
+    if found.attempt.ended_at.is_some() {
         return Ok(Redirect::to(&format!("/attempts/{id}/result")).into_response());
     }
-    item_page(&state, &session, attempt, position, None, StatusCode::OK).await
+    item_page(&state, &session, found, None, StatusCode::OK).await
 }
 
+/// The item page, from one read: the attempt, this position and the next position's section (never the other
+/// positions).
 async fn item_page(
     state: &AppState,
     session: &Session,
-    attempt: AttemptRow,
-    position: i32,
+    found: store::AttemptSlot,
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let slots = store::slots(&state.db, attempt.id).await?;
-    let slot = slots
-        .iter()
-        .find(|s| s.position == position)
-        .ok_or(AppError::NotFound)?;
+    let store::AttemptSlot {
+        attempt,
+        slot,
+        next_section,
+    } = found;
+    let slot = slot.ok_or(AppError::NotFound)?;
+    let position = slot.position;
     if slot
         .section_key
         .as_ref()
@@ -196,15 +199,12 @@ async fn item_page(
         ))
         .into_response());
     }
-    let (question, item) = service::question_at(&state.db, slot).await?;
+    let (question, item) = service::question_at(&state.db, &slot).await?;
     let response = slot.response.as_ref().map(|j| &j.0);
-    let next_section = slots
-        .iter()
-        .find(|s| s.position == position + 1)
-        .map(|s| s.section_key.clone());
     let leaves_section = slot.section_key.is_some()
         && attempt.mode.is_exam()
-        && next_section.is_some_and(|n| n != slot.section_key);
+        && position < attempt.item_count
+        && next_section != slot.section_key;
     let practice_feedback = (attempt.mode.is_practice() && response.is_some()).then(|| {
         let s = scoring::score(&question, response);
         Feedback {
@@ -218,9 +218,14 @@ async fn item_page(
     let page = ItemPage {
         layout: Layout::from_session(session),
         position,
-        total: i32::try_from(slots.len()).unwrap_or(0),
-        item: ItemView::new(&question, &slot.presentation.0, response),
-        case: item.case_study().map(CaseView::new),
+        total: attempt.item_count,
+        item: ItemView::new(
+            &question,
+            &question_html(slot.revision_id, &slot.question_key, &question),
+            &slot.presentation.0,
+            response,
+        ),
+        case: item.case_study().map(|c| case_view(slot.revision_id, c)),
         marked: slot.marked,
         leaves_section,
         minutes_left: minutes_left(&attempt),
@@ -240,7 +245,8 @@ pub async fn save(
     headers: HeaderMap,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let (attempt, slot) = service::load_attempt_slot(&state.db, id, &user, position).await?;
+    let store::AttemptSlot { attempt, slot, .. } =
+        service::load_attempt_slot(&state.db, id, &user, position, false).await?;
     let autosave = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
@@ -301,20 +307,12 @@ pub async fn save(
             if autosave {
                 return Err(e);
             }
-            let attempt = service::load_attempt(&state.db, id, &user).await?;
-            if attempt.ended_at.is_some() {
+            let found = service::load_attempt_slot(&state.db, id, &user, position, true).await?;
+            if found.attempt.ended_at.is_some() {
                 return Ok(Redirect::to(&format!("/attempts/{id}/result?late=1")).into_response());
             }
             let status = e.status();
-            return item_page(
-                &state,
-                &session,
-                attempt,
-                position,
-                Some(e.to_string()),
-                status,
-            )
-            .await;
+            return item_page(&state, &session, found, Some(e.to_string()), status).await;
         }
     };
     if autosave {

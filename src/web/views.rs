@@ -4,7 +4,115 @@ use super::markdown;
 use crate::bank::model::{Body, CaseStudy, Choice, Question, YesNo};
 use crate::exam::plan::Presentation;
 use crate::scoring::Response;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::sync::{Arc, OnceLock, RwLock};
+use uuid::Uuid;
+
+/// A question's texts as sanitised HTML, rendered once: exactly what a candidate sees while answering. It holds
+/// the stem, the options, steps and match choices (with their plain text for `<option>` elements), the yes/no
+/// statements and the match slots' labels, and never the key or the explanation (they are not read here).
+#[derive(Debug)]
+pub struct QuestionHtml {
+    stem: String,
+    /// Option, step and match-choice ids: (HTML, plain text).
+    choices: HashMap<String, (String, String)>,
+    /// Yes/no statement and match slot ids: HTML.
+    labels: HashMap<String, String>,
+}
+
+impl QuestionHtml {
+    pub fn new(q: &Question) -> QuestionHtml {
+        let mut choices = HashMap::new();
+        let mut labels = HashMap::new();
+        let mut add_choices = |list: &[Choice]| {
+            for c in list {
+                let rendered = (markdown::inline(&c.text), markdown::plain(&c.text));
+                choices.insert(c.id.clone(), rendered);
+            }
+        };
+        match &q.body {
+            Body::Single { options, .. } | Body::Multiple { options, .. } => add_choices(options),
+            Body::Order { steps, .. } => add_choices(steps),
+            Body::Match { choices, slots, .. } => {
+                add_choices(choices);
+                for s in slots {
+                    labels.insert(s.id.clone(), markdown::inline(&s.text));
+                }
+            }
+            Body::YesNoSeries { statements } => {
+                for s in statements {
+                    labels.insert(s.id.clone(), markdown::inline(&s.text));
+                }
+            }
+            // A hot area's template and slot options are shown as written (escaped by the template).
+            Body::HotArea { .. } => {}
+        }
+        QuestionHtml {
+            stem: markdown::block(&q.common.stem),
+            choices,
+            labels,
+        }
+    }
+
+    fn choice(&self, c: &Choice) -> (String, String) {
+        self.choices
+            .get(&c.id)
+            .cloned()
+            .unwrap_or_else(|| (markdown::inline(&c.text), markdown::plain(&c.text)))
+    }
+
+    fn label(&self, id: &str, text: &str) -> String {
+        self.labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| markdown::inline(text))
+    }
+}
+
+/// A bounded map shared by the requests of one instance: a rebuildable cache of values derived from immutable
+/// inputs (a revision never changes, so neither does its rendering). When full it starts again empty.
+struct Bounded<K, V> {
+    map: OnceLock<RwLock<HashMap<K, Arc<V>>>>,
+    max: usize,
+}
+
+impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
+    const fn new(max: usize) -> Self {
+        Bounded {
+            map: OnceLock::new(),
+            max,
+        }
+    }
+
+    fn get_or_insert_with(&self, key: &K, make: impl FnOnce() -> V) -> Arc<V> {
+        let map = self.map.get_or_init(Default::default);
+        if let Some(hit) = map.read().ok().and_then(|m| m.get(key).cloned()) {
+            return hit;
+        }
+        let value = Arc::new(make());
+        if let Ok(mut m) = map.write() {
+            if m.len() >= self.max {
+                m.clear();
+            }
+            m.insert(key.clone(), value.clone());
+        }
+        value
+    }
+}
+
+static QUESTION_HTML: Bounded<(Uuid, String), QuestionHtml> = Bounded::new(20_000);
+static CASE_HTML: Bounded<Uuid, CaseView> = Bounded::new(2_000);
+
+/// The question `key` of revision `revision`, rendered once per instance.
+pub fn question_html(revision: Uuid, key: &str, q: &Question) -> Arc<QuestionHtml> {
+    QUESTION_HTML.get_or_insert_with(&(revision, key.to_owned()), || QuestionHtml::new(q))
+}
+
+/// The case study of revision `revision`, rendered once per instance.
+pub fn case_view(revision: Uuid, c: &CaseStudy) -> Arc<CaseView> {
+    CASE_HTML.get_or_insert_with(&revision, || CaseView::new(c))
+}
 
 #[derive(Debug, Clone)]
 pub struct OptionView {
@@ -70,7 +178,12 @@ pub struct ItemView {
     pub reuse: bool,
 }
 
-fn choice_options(choices: &[Choice], order: &[String], selected: &[&str]) -> Vec<OptionView> {
+fn choice_options(
+    html: &QuestionHtml,
+    choices: &[Choice],
+    order: &[String],
+    selected: &[&str],
+) -> Vec<OptionView> {
     let by_id: BTreeMap<&str, &Choice> = choices.iter().map(|c| (c.id.as_str(), c)).collect();
     let ids: Vec<&str> = if order.len() == choices.len() {
         order.iter().map(String::as_str).collect()
@@ -79,11 +192,14 @@ fn choice_options(choices: &[Choice], order: &[String], selected: &[&str]) -> Ve
     };
     ids.into_iter()
         .filter_map(|id| by_id.get(id))
-        .map(|c| OptionView {
-            id: c.id.clone(),
-            html: markdown::inline(&c.text),
-            text: markdown::plain(&c.text),
-            checked: selected.contains(&c.id.as_str()),
+        .map(|c| {
+            let (html, text) = html.choice(c);
+            OptionView {
+                id: c.id.clone(),
+                html,
+                text,
+                checked: selected.contains(&c.id.as_str()),
+            }
         })
         .collect()
 }
@@ -118,10 +234,16 @@ pub fn segments(template: &str, slots: &[SlotView]) -> Vec<Segment> {
 }
 
 impl ItemView {
-    pub fn new(q: &Question, presentation: &Presentation, response: Option<&Response>) -> ItemView {
+    /// The view of `q` (whose texts `html` holds rendered) in the attempt's `presentation`, with `response`.
+    pub fn new(
+        q: &Question,
+        html: &QuestionHtml,
+        presentation: &Presentation,
+        response: Option<&Response>,
+    ) -> ItemView {
         let mut v = ItemView {
             kind: q.body.type_name(),
-            stem_html: markdown::block(&q.common.stem),
+            stem_html: html.stem.clone(),
             choose: 1,
             options: vec![],
             statements: vec![],
@@ -137,7 +259,7 @@ impl ItemView {
                     Some(Response::Single(a)) => vec![a.as_str()],
                     _ => vec![],
                 };
-                v.options = choice_options(options, &presentation.order, &sel);
+                v.options = choice_options(html, options, &presentation.order, &sel);
             }
             Body::Multiple {
                 options, choose, ..
@@ -147,7 +269,7 @@ impl ItemView {
                     Some(Response::Multiple(a)) => a.iter().map(String::as_str).collect(),
                     _ => vec![],
                 };
-                v.options = choice_options(options, &presentation.order, &sel);
+                v.options = choice_options(html, options, &presentation.order, &sel);
             }
             Body::YesNoSeries { statements } => {
                 let given = match response {
@@ -167,7 +289,7 @@ impl ItemView {
                     };
                     v.statements.push(StatementView {
                         id: s.id.clone(),
-                        html: markdown::inline(&s.text),
+                        html: html.label(&s.id, &s.text),
                         answer: match answer {
                             Some(YesNo::Yes) => "yes".into(),
                             Some(YesNo::No) => "no".into(),
@@ -182,7 +304,7 @@ impl ItemView {
                     Some(Response::Order(a)) => a.clone(),
                     _ => vec![],
                 };
-                v.options = choice_options(steps, &presentation.order, &[]);
+                v.options = choice_options(html, steps, &presentation.order, &[]);
                 for n in 0..answer.len() {
                     v.positions.push(SlotView {
                         id: (n + 1).to_string(),
@@ -203,11 +325,11 @@ impl ItemView {
                     Some(Response::Match(m)) => m.clone(),
                     _ => BTreeMap::new(),
                 };
-                v.options = choice_options(choices, &presentation.order, &[]);
+                v.options = choice_options(html, choices, &presentation.order, &[]);
                 for s in slots {
                     v.slots.push(SlotView {
                         id: s.id.clone(),
-                        html: markdown::inline(&s.text),
+                        html: html.label(&s.id, &s.text),
                         selected: given.get(&s.id).cloned().unwrap_or_default(),
                         options: v.options.clone(),
                     });

@@ -41,8 +41,12 @@ pub struct PreviewPage {
 /// The candidate's view of a question for the preview: pack order, no answer, and every statement of a
 /// yes/no series open at once (a candidate meets them one by one).
 pub(super) fn preview_item(q: &crate::bank::model::Question) -> crate::web::views::ItemView {
-    let mut item =
-        crate::web::views::ItemView::new(q, &crate::exam::plan::Presentation::default(), None);
+    let mut item = crate::web::views::ItemView::new(
+        q,
+        &crate::web::views::QuestionHtml::new(q),
+        &crate::exam::plan::Presentation::default(),
+        None,
+    );
     for s in &mut item.statements {
         s.state = "current";
     }
