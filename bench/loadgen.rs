@@ -63,6 +63,10 @@ struct Args {
     /// of the load generator and of the whole machine during the save phase is reported (Linux /proc).
     #[arg(long)]
     server_pid: Option<u32>,
+    /// A bare axum server of the same stylesheet (bench/bare_static.rs): its `/static/app.css` is measured in the
+    /// page phases too, as the static-file ceiling.
+    #[arg(long)]
+    bare_static_url: Option<String>,
 }
 
 /// One request as the client saw it.
@@ -301,6 +305,15 @@ async fn main() -> anyhow::Result<()> {
                 })
             }),
         ];
+        let mut phases = phases;
+        if let Some(bare) = args.bare_static_url.clone() {
+            phases.push((
+                "bare_static",
+                Arc::new(move |_, c: &Candidate| {
+                    Some(c.client.get(format!("{bare}/static/app.css")))
+                }),
+            ));
+        }
         for (name, make) in phases {
             let before = args
                 .server_pid
@@ -318,6 +331,7 @@ async fn main() -> anyhow::Result<()> {
     let read = |name: &str| reads.get(name).cloned().unwrap_or(Value::Null);
     let (item_page, healthz) = (read("item_page"), read("healthz"));
     let (static_anonymous, static_signed_in) = (read("static_anonymous"), read("static_signed_in"));
+    let bare_static = read("bare_static");
 
     // Submit: every candidate ends their attempt.
     let phase = Instant::now();
@@ -371,6 +385,7 @@ async fn main() -> anyhow::Result<()> {
             "healthz_per_sec": rate(&healthz),
             "static_per_sec": rate(&static_anonymous),
             "static_signed_in_per_sec": rate(&static_signed_in),
+            "bare_static_per_sec": rate(&bare_static),
         },
         "setup_seconds": round(setup_seconds),
         "start": summarize(&start_samples, 303, start_seconds),
@@ -380,6 +395,7 @@ async fn main() -> anyhow::Result<()> {
         "healthz": healthz,
         "static_anonymous": static_anonymous,
         "static_signed_in": static_signed_in,
+        "bare_static": bare_static,
         "submit": submit,
     });
     println!("{}", serde_json::to_string_pretty(&out)?);

@@ -11,7 +11,10 @@
 #   paced, paced_fast  N candidates pausing ~2 s / ~1 s between saves (the latency at a given load)
 # then stops the server and runs pgbench, 32 clients: bench/save_answer.sql (the save's upsert alone, the
 # ceiling the saves are compared with: `pgbench -n -f bench/save_answer.sql -c 32 -j 2 -T 15`, then again with
-# prepared statements as sqlx sends them) and bench/save_path.sql (every statement of a save, prepared); and
+# prepared statements as sqlx sends them), bench/save_path.sql (every statement of a save, prepared) and
+# bench/page_read.sql (every statement of an exam item page, prepared: the item page's ceiling); the static-file
+# ceiling is bench/bare_static.rs (bare axum, the stylesheet from memory), measured in the closed loop's page
+# phases; bench/targets.py prints issue 18's targets and flags a ratio more than 10 % below the last run; and
 # bench/bank.rs (check and import of a generated 10,000-item pack into `ai102_bench_bank`; then, per upload
 # format (YAML, JSON, GIFT, Moodle XML, Aiken, CSV, QTI 3.0 package), a 10,000-item file read by
 # `read_upload` and imported end to end into a throwaway `ai102_bench_bank_<format>`). Prints a summary and
@@ -67,6 +70,8 @@ PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -
 PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1 || true)
 [ -n "$PGBENCH" ] || PGBENCH=$(command -v pgbench || true)
 LOAD_BEFORE=$(loadavg)
+# The last recorded run, for the regression check at the end (a ratio more than 10 % below it is flagged).
+[ -f "$RESULTS/latest.json" ] && cp "$RESULTS/latest.json" "$WORK/previous.json"
 
 say "building release"
 # Queries are checked against the committed .sqlx/, not against the database (which may be unmigrated).
@@ -97,9 +102,17 @@ curl -fsS "$URL/readyz" >/dev/null || { say "the server is not ready after 60 s"
 loadgen() {
   target/release/examples/loadgen --base-url "$URL" --database-url "$BENCH_DB" --server-pid "$SERVER_PID" "$@"
 }
+# The static-file ceiling: bare axum serving the same stylesheet from memory (bench/bare_static.rs), measured in
+# the closed loop's page phases with the same candidates and connections.
+BARE_PORT=$((PORT + 1))
+target/release/examples/bare_static "127.0.0.1:$BARE_PORT" 2>>"$RESULTS/server.log" &
+BARE_PID=$!
+for _ in $(seq 40); do curl -fsS "http://127.0.0.1:$BARE_PORT/static/app.css" >/dev/null 2>&1 && break; sleep 0.25; done
 say "loadgen: $CANDIDATES candidates back to back (saves ≤ ${SAVE_SECONDS} s; pages ${PAGE_SECONDS} s each)"
 loadgen --label closed_loop --candidates "$CANDIDATES" --save-seconds "$SAVE_SECONDS" \
-  --page-seconds "$PAGE_SECONDS" >"$WORK/closed.json"
+  --page-seconds "$PAGE_SECONDS" --bare-static-url "http://127.0.0.1:$BARE_PORT" >"$WORK/closed.json"
+kill "$BARE_PID" 2>/dev/null || true
+wait "$BARE_PID" 2>/dev/null || true
 say "loadgen: $SMALL candidates back to back"
 loadgen --label closed_loop_small --candidates "$SMALL" --save-seconds 15 --page-seconds 0 >"$WORK/small.json"
 say "loadgen: $CANDIDATES candidates, a save every ~2 s each"
@@ -141,6 +154,9 @@ SQL
   pgb pgbench_prepared.txt 10 -M prepared -f bench/save_answer.sql
   say "pgbench: every statement of a save, prepared, 10 s"
   pgb pgbench_path.txt 10 -M prepared -f bench/save_path.sql
+  say "pgbench: every statement of an item page, prepared, 10 s (the item page's ceiling)"
+  pgb pgbench_page.txt 10 -M prepared -f bench/page_read.sql
+  PAGE_READ_TPS=$(tps pgbench_page.txt)
   TPS=$(tps pgbench.txt)
   TPS_PREPARED=$(tps pgbench_prepared.txt)
   PATH_TPS=$(tps pgbench_path.txt)
@@ -164,6 +180,9 @@ PATH_RATIO=$(ratio "$SAVES" "$PATH_TPS")
 PAGE_RATIO=$(ratio "$(num "$C" item_pages_per_sec)" "$(num "$C" static_per_sec)")
 PAGE_RATIO_SIGNED=$(ratio "$(num "$C" item_pages_per_sec)" "$(num "$C" static_signed_in_per_sec)")
 PAGE_RATIO_HEALTHZ=$(ratio "$(num "$C" item_pages_per_sec)" "$(num "$C" healthz_per_sec)")
+PAGE_READ_RATIO=$(ratio "$(num "$C" item_pages_per_sec)" "${PAGE_READ_TPS:-}")
+STATIC_RATIO=$(ratio "$(num "$C" static_per_sec)" "$(num "$C" bare_static_per_sec)")
+STATIC_SIGNED_RATIO=$(ratio "$(num "$C" static_signed_in_per_sec)" "$(num "$C" bare_static_per_sec)")
 MEM_MB=$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1 | tr -d '"\\')
 PG_VERSION=$("$PSQL" "$DATABASE_URL" -qtAX -c "SHOW server_version" | tr -d '"\\')
@@ -174,8 +193,9 @@ SYNC_COMMIT=$("$PSQL" "$DATABASE_URL" -qtAX -c "SHOW synchronous_commit")
   echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
   echo "  \"command\": \"bench/run.sh\","
   echo "  \"machine\": { \"nproc\": $(nproc), \"memory_mb\": $MEM_MB, \"cpu\": \"$CPU\", \"postgres\": \"$PG_VERSION\", \"synchronous_commit\": \"$SYNC_COMMIT\", \"server_pool\": ${DATABASE_MAX_CONNECTIONS:-20}, \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\" },"
-  echo "  \"ratios\": { \"saves_to_pgbench\": $SAVE_RATIO, \"small_saves_to_pgbench\": $SMALL_RATIO, \"saves_to_pgbench_prepared\": $PREPARED_RATIO, \"saves_to_pgbench_save_path\": $PATH_RATIO, \"item_page_to_static\": $PAGE_RATIO, \"item_page_to_static_signed_in\": $PAGE_RATIO_SIGNED, \"item_page_to_healthz\": $PAGE_RATIO_HEALTHZ },"
-  echo "  \"pgbench\": { \"tps\": $(or_null "$TPS"), \"latency_avg_ms\": $(or_null "${LAT:-}"), \"failed\": $(or_null "${FAILED:-}"), \"tps_prepared\": $(or_null "$TPS_PREPARED"), \"save_path_tps_prepared\": $(or_null "$PATH_TPS"), \"clients\": 32, \"threads\": 2, \"seconds\": $PGBENCH_SECONDS, \"attempts\": $ATTEMPTS, \"scripts\": [\"bench/save_answer.sql\", \"bench/save_path.sql\"] },"
+  echo "  \"ratios\": { \"saves_to_pgbench\": $SAVE_RATIO, \"small_saves_to_pgbench\": $SMALL_RATIO, \"saves_to_pgbench_prepared\": $PREPARED_RATIO, \"saves_to_pgbench_save_path\": $PATH_RATIO, \"item_page_to_static\": $PAGE_RATIO, \"item_page_to_static_signed_in\": $PAGE_RATIO_SIGNED, \"item_page_to_healthz\": $PAGE_RATIO_HEALTHZ, \"item_page_to_pgbench_page_read\": $PAGE_READ_RATIO, \"static_to_bare_static\": $STATIC_RATIO, \"static_signed_in_to_bare_static\": $STATIC_SIGNED_RATIO },"
+  echo "  \"ceilings\": { \"save_upsert\": \"pgbench -n -f bench/save_answer.sql -D attempts=$ATTEMPTS -c 32 -j 2 -T $PGBENCH_SECONDS\", \"save_upsert_prepared\": \"pgbench -n -M prepared -f bench/save_answer.sql -D attempts=$ATTEMPTS -c 32 -j 2 -T 10\", \"save_path_prepared\": \"pgbench -n -M prepared -f bench/save_path.sql -D attempts=$ATTEMPTS -c 32 -j 2 -T 10\", \"item_page_read_prepared\": \"pgbench -n -M prepared -f bench/page_read.sql -D attempts=$ATTEMPTS -c 32 -j 2 -T 10\", \"bare_static\": \"target/release/examples/bare_static, GET /static/app.css by the closed loop's $CANDIDATES candidates for $PAGE_SECONDS s\" },"
+  echo "  \"pgbench\": { \"tps\": $(or_null "$TPS"), \"latency_avg_ms\": $(or_null "${LAT:-}"), \"failed\": $(or_null "${FAILED:-}"), \"tps_prepared\": $(or_null "$TPS_PREPARED"), \"save_path_tps_prepared\": $(or_null "$PATH_TPS"), \"page_read_tps_prepared\": $(or_null "${PAGE_READ_TPS:-}"), \"clients\": 32, \"threads\": 2, \"seconds\": $PGBENCH_SECONDS, \"attempts\": $ATTEMPTS, \"scripts\": [\"bench/save_answer.sql\", \"bench/save_path.sql\", \"bench/page_read.sql\"] },"
   echo "  \"closed_loop\": $(cat "$C"),"
   echo "  \"closed_loop_small\": $(cat "$S"),"
   echo "  \"paced\": $(cat "$P"),"
@@ -205,7 +225,9 @@ exam item page: $(num "$C" item_pages_per_sec)/s (p50 $(num "$C" item_page_p50_m
 bank, $(num "$B" items) items ($(num "$B" questions) questions, $(num "$B" megabytes) MB): check $(num "$B" check_median_seconds) s (median of 5), import $(num "$B" first_seconds) s, idempotent re-import $(num "$B" second_seconds) s
 uploads, one file per format: read_upload (parse + check, median of 3) and the end-to-end import (read_upload + packs::import_read)
 $(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
-target p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
-target saves >= 0.70 of pgbench: $(awk -v r="$SAVE_RATIO" 'BEGIN { print (r != "null" && r + 0 >= 0.7) ? "met" : "missed" }')
-written: $RESULTS/latest.json
+save p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
+ceilings in this run: item-page read ${PAGE_READ_TPS:-n/a} tps (pgbench, prepared, bench/page_read.sql); bare axum static $(num "$C" bare_static_per_sec)/s
+  item page / page-read ceiling: $PAGE_READ_RATIO; static / bare static: $STATIC_RATIO (anonymous), $STATIC_SIGNED_RATIO (signed in)
 EOF
+python3 bench/targets.py "$RESULTS/latest.json" "$WORK/previous.json"
+echo "written: $RESULTS/latest.json"

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod api;
 pub mod api_exam;
 pub mod api_packs;
+pub mod assets;
 pub mod auth;
 pub mod error_page;
 pub mod exam;
@@ -29,7 +30,6 @@ use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -172,7 +172,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
 
-    Router::new()
+    let app = Router::new()
         .merge(pages.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(api.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
         .merge(uploads)
@@ -180,30 +180,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
-        .nest_service("/static", ServeDir::new(static_dir()))
         .fallback(home::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             load_session,
         ))
         // Outside the session layer: error pages get the header of whoever is signed in.
-        .layer(axum::middleware::map_response(error_page::render))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
+        .layer(axum::middleware::map_response(error_page::render));
+    let app = security_headers(app)
         // Outermost but one: times everything below, including the session lookup.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -214,7 +198,33 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(request_span)
                 .on_response(record_response),
         )
-        .with_state(state)
+        .with_state(state);
+    // Static files are the same for everybody and served from memory: only the security headers wrap them (no
+    // session, no request span or metrics, no error page), so a page's stylesheet and scripts cost next to nothing.
+    app.merge(security_headers(
+        Router::new().route("/static/{name}", get(assets::serve)),
+    ))
+}
+
+/// The headers every response carries: the content security policy (unless the handler set its own), no MIME
+/// sniffing, same-origin referrers, no framing.
+fn security_headers<S: Clone + Send + Sync + 'static>(r: Router<S>) -> Router<S> {
+    r.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    ))
 }
 
 /// The span every request runs in, at INFO: its method and route template, and (recorded as they become known)
@@ -248,7 +258,6 @@ fn record_response(
     tracing::debug!(status = resp.status().as_u16(), "request finished");
 }
 
-/// The `static/` folder: beside the binary's working directory, or the crate's (for tests).
 /// The body-limit layer refuses an upload larger than [`UPLOAD_BODY_LIMIT`] from its `Content-Length`, unread,
 /// with a bare 413: say in a page what the limit is (the file's name is in the unread body).
 async fn upload_too_large(response: axum::response::Response) -> axum::response::Response {
@@ -265,15 +274,6 @@ async fn upload_too_large(response: axum::response::Response) -> axum::response:
         "The file is larger than {mib} MiB: uploads take at most {mib} MiB; split the file."
     ))
     .into_response()
-}
-
-fn static_dir() -> std::path::PathBuf {
-    let here = std::path::PathBuf::from("static");
-    if here.is_dir() {
-        here
-    } else {
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("static")
-    }
 }
 
 /// What the base layout needs on every page: who is signed in and the CSRF token for its forms.

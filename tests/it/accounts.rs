@@ -499,6 +499,65 @@ async fn probing_sign_up_for_taken_e_mails_is_stopped_by_the_sign_in_limit() {
     );
 }
 
+/// Pages link the stylesheet and scripts by fingerprinted names, served from memory as immutable, compressed when
+/// the browser accepts it; the plain name still answers, revalidated by its ETag.
+#[tokio::test]
+async fn static_files_are_fingerprinted_immutable_and_precompressed() {
+    let app = TestApp::spawn().await;
+    let home = app.get("/").await.text().await.unwrap();
+    let href = scraper::Html::parse_document(&home)
+        .select(&scraper::Selector::parse("link[rel=stylesheet]").unwrap())
+        .next()
+        .and_then(|l| l.value().attr("href").map(str::to_owned))
+        .expect("the page links a stylesheet");
+    assert!(
+        href.starts_with("/static/app.") && href.ends_with(".css") && href != "/static/app.css",
+        "{href}"
+    );
+    let client = reqwest::Client::new();
+    let url = app.url(&href);
+    let plain = client.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+    let h = plain.headers().clone();
+    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(h["content-type"], "text/css; charset=utf-8");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h.get("set-cookie").is_none());
+    let on_disk = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css")).unwrap();
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), on_disk.as_slice());
+    let br = client
+        .get(&url)
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(br.bytes().await.unwrap().len() < on_disk.len());
+    let gz = client
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let again = client.get(app.url("/static/app.css")).send().await.unwrap();
+    assert_eq!(again.headers()["cache-control"], "no-cache");
+    let etag = again.headers()["etag"].clone();
+    let revalidated = client
+        .get(app.url("/static/app.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    let missing = client
+        .get(app.url("/static/nothing.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
 #[tokio::test]
 async fn static_files_and_probes_are_served_without_the_database() {
     let app = TestApp::spawn().await;

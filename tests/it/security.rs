@@ -195,6 +195,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/help", Rule::Public),
     ("GET", "/help/{name}", Rule::Public),
     ("GET", "/healthz", Rule::Public),
+    ("GET", "/static/{name}", Rule::Public),
     ("GET", "/readyz", Rule::Public),
     // From loopback, as every request here is; other hosts need METRICS_TOKEN (tests/metrics.rs).
     ("GET", "/metrics", Rule::Public),
@@ -453,7 +454,8 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         } else {
             attempt.to_string()
         };
-        path.replace("{id}", &id)
+        path.replace("/static/{name}", "/static/app.css")
+            .replace("{id}", &id)
             .replace("{position}", "1")
             .replace("{slug}", "test-form")
             .replace("{key}", "t-single")
