@@ -87,7 +87,7 @@ pub async fn seed(db: &PgPool, opts: SeedOptions) -> anyhow::Result<SeedSummary>
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let contents = store::bank::revisions(db, &ids).await?;
+    let contents = store::bank::revisions_shared(db, &ids).await?;
     // Demo accounts get a random password nobody knows: they exist for the charts, not to sign in.
     let secret: u128 = rand::random();
     let hash = crate::auth::password::hash(format!("{secret:032x}")).await?;
@@ -160,7 +160,7 @@ fn simulate(
     form: &FormRow,
     user_id: uuid::Uuid,
     items: Vec<PlannedItem<uuid::Uuid>>,
-    contents: &HashMap<uuid::Uuid, Item>,
+    contents: &HashMap<uuid::Uuid, std::sync::Arc<Item>>,
     started: OffsetDateTime,
     theta: f64,
     draw_seed: u64,

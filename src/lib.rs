@@ -34,6 +34,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Request latencies and counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// This instance's rendered questions and case studies (a cache it can rebuild; see web::views::PageCache).
+    pub pages: Arc<web::views::PageCache>,
 }
 
 /// The running service: a bound listener and its router.
@@ -69,6 +71,7 @@ impl Application {
             read_db,
             config: Arc::new(config),
             metrics: Arc::default(),
+            pages: Arc::default(),
         };
         let router = web::router(state.clone());
         Ok(Application {

@@ -56,9 +56,9 @@ pub fn pool_entry(
 }
 
 /// Expands a draw into positions, in exam order.
-pub fn plan<R: Clone>(
+pub fn plan<R: Clone, I: std::borrow::Borrow<Item>>(
     draw: &Draw,
-    items: &HashMap<String, (R, Item)>,
+    items: &HashMap<String, (R, I)>,
     seed: u64,
 ) -> Vec<PlannedItem<R>> {
     let mut out = Vec::new();
@@ -66,6 +66,7 @@ pub fn plan<R: Clone>(
         let Some((revision, item)) = items.get(key) else {
             continue;
         };
+        let item: &Item = item.borrow();
         let section = item.case_study().map(|c| c.id.clone());
         let trial = draw.trial.contains(key);
         for (q, domain) in item.questions() {

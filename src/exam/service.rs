@@ -107,10 +107,10 @@ impl FormPool {
     pub fn plan(
         &self,
         drawn: &Draw,
-        contents: &HashMap<Uuid, Item>,
+        contents: &HashMap<Uuid, std::sync::Arc<Item>>,
         seed: u64,
     ) -> Vec<PlannedItem<Uuid>> {
-        let by_key: HashMap<String, (Uuid, Item)> = self
+        let by_key: HashMap<String, (Uuid, std::sync::Arc<Item>)> = self
             .rows
             .iter()
             .filter(|r| drawn.entries.contains(&r.item_key))
@@ -130,7 +130,7 @@ pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<U
     let seen = store::recently_seen(db, user.id, &form.blueprint_id, AVOID_RECENT).await?;
     let seed: u64 = rand::random();
     let drawn = pool.drawn_keys(&seen, seed)?;
-    let contents = bank::revisions(db, &pool.revisions_of(&drawn)).await?;
+    let contents = bank::revisions_shared(db, &pool.revisions_of(&drawn)).await?;
     let items = pool.plan(&drawn, &contents, seed);
     let minutes = form.duration_minutes + user.extra_time_minutes;
     let id = store::create_attempt(

@@ -793,19 +793,44 @@ const REVISION_CACHE_MAX: usize = 20_000;
 
 /// One revision's content, from the in-process cache or the database.
 pub async fn revision(db: &PgPool, id: Uuid) -> Result<Option<std::sync::Arc<Item>>, sqlx::Error> {
+    Ok(revisions_shared(db, &[id]).await?.remove(&id))
+}
+
+/// Several revisions' contents: the ones this instance has read before from its cache, the rest from the
+/// database in one query (and kept). Starting an attempt reads its 50 revisions this way.
+pub async fn revisions_shared(
+    db: &PgPool,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, std::sync::Arc<Item>>, sqlx::Error> {
     let cache = REVISION_CACHE.get_or_init(Default::default);
-    if let Some(hit) = cache.read().ok().and_then(|c| c.get(&id).cloned()) {
-        return Ok(Some(hit));
-    }
-    let Some(item) = revisions(db, &[id]).await?.remove(&id) else {
-        return Ok(None);
-    };
-    let item = std::sync::Arc::new(item);
-    if let Ok(mut c) = cache.write() {
-        if c.len() >= REVISION_CACHE_MAX {
-            c.clear();
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    if let Ok(c) = cache.read() {
+        for id in ids {
+            match c.get(id) {
+                Some(hit) => {
+                    out.insert(*id, hit.clone());
+                }
+                None => missing.push(*id),
+            }
         }
-        c.insert(id, item.clone());
+    } else {
+        missing.extend_from_slice(ids);
     }
-    Ok(Some(item))
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let fetched = revisions(db, &missing).await?;
+    let mut c = cache.write().ok();
+    for (id, item) in fetched {
+        let item = std::sync::Arc::new(item);
+        if let Some(c) = c.as_mut() {
+            if c.len() >= REVISION_CACHE_MAX {
+                c.clear();
+            }
+            c.insert(id, item.clone());
+        }
+        out.insert(id, item);
+    }
+    Ok(out)
 }

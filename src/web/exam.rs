@@ -2,7 +2,7 @@
 //! Every page works without JavaScript (forms post and redirect); `static/exam.js` only enhances.
 
 use super::reports::{outcome_notices, OutcomeNotice};
-use super::views::{answer_lines, case_view, question_html, CaseView, ItemView};
+use super::views::{answer_lines, CaseView, ItemView};
 use super::Path;
 use super::{markdown, render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser, Session};
@@ -221,11 +221,15 @@ async fn item_page(
         total: attempt.item_count,
         item: ItemView::new(
             &question,
-            &question_html(slot.revision_id, &slot.question_key, &question),
+            &state
+                .pages
+                .question(slot.revision_id, &slot.question_key, &question),
             &slot.presentation.0,
             response,
         ),
-        case: item.case_study().map(|c| case_view(slot.revision_id, c)),
+        case: item
+            .case_study()
+            .map(|c| state.pages.case(slot.revision_id, c)),
         marked: slot.marked,
         leaves_section,
         minutes_left: minutes_left(&attempt),

@@ -6,7 +6,7 @@ use crate::exam::plan::Presentation;
 use crate::scoring::Response;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 /// A question's texts as sanitised HTML, rendered once: exactly what a candidate sees while answering. It holds
@@ -72,26 +72,26 @@ impl QuestionHtml {
 
 /// A bounded map shared by the requests of one instance: a rebuildable cache of values derived from immutable
 /// inputs (a revision never changes, so neither does its rendering). When full it starts again empty.
+#[derive(Debug)]
 struct Bounded<K, V> {
-    map: OnceLock<RwLock<HashMap<K, Arc<V>>>>,
+    map: RwLock<HashMap<K, Arc<V>>>,
     max: usize,
 }
 
 impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
-    const fn new(max: usize) -> Self {
+    fn new(max: usize) -> Self {
         Bounded {
-            map: OnceLock::new(),
+            map: RwLock::new(HashMap::new()),
             max,
         }
     }
 
     fn get_or_insert_with(&self, key: &K, make: impl FnOnce() -> V) -> Arc<V> {
-        let map = self.map.get_or_init(Default::default);
-        if let Some(hit) = map.read().ok().and_then(|m| m.get(key).cloned()) {
+        if let Some(hit) = self.map.read().ok().and_then(|m| m.get(key).cloned()) {
             return hit;
         }
         let value = Arc::new(make());
-        if let Ok(mut m) = map.write() {
+        if let Ok(mut m) = self.map.write() {
             if m.len() >= self.max {
                 m.clear();
             }
@@ -99,19 +99,47 @@ impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
         }
         value
     }
+
+    fn len(&self) -> usize {
+        self.map.read().map(|m| m.len()).unwrap_or(0)
+    }
 }
 
-static QUESTION_HTML: Bounded<(Uuid, String), QuestionHtml> = Bounded::new(20_000);
-static CASE_HTML: Bounded<Uuid, CaseView> = Bounded::new(2_000);
-
-/// The question `key` of revision `revision`, rendered once per instance.
-pub fn question_html(revision: Uuid, key: &str, q: &Question) -> Arc<QuestionHtml> {
-    QUESTION_HTML.get_or_insert_with(&(revision, key.to_owned()), || QuestionHtml::new(q))
+/// One instance's rendered pages' parts, by revision: the questions ([`QuestionHtml`]) and the case studies
+/// ([`CaseView`]). Only what a candidate sees while answering is kept; a revision never changes, so nothing here
+/// goes stale, and a new revision (a new id) is rendered the first time a page needs it.
+#[derive(Debug)]
+pub struct PageCache {
+    questions: Bounded<(Uuid, String), QuestionHtml>,
+    cases: Bounded<Uuid, CaseView>,
 }
 
-/// The case study of revision `revision`, rendered once per instance.
-pub fn case_view(revision: Uuid, c: &CaseStudy) -> Arc<CaseView> {
-    CASE_HTML.get_or_insert_with(&revision, || CaseView::new(c))
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache {
+            questions: Bounded::new(20_000),
+            cases: Bounded::new(2_000),
+        }
+    }
+}
+
+impl PageCache {
+    /// The question `key` of revision `revision`, rendered once per instance.
+    pub fn question(&self, revision: Uuid, key: &str, q: &Question) -> Arc<QuestionHtml> {
+        self.questions
+            .get_or_insert_with(&(revision, key.to_owned()), || QuestionHtml::new(q))
+    }
+
+    /// The case study of revision `revision`, rendered once per instance.
+    pub fn case(&self, revision: Uuid, c: &CaseStudy) -> Arc<CaseView> {
+        self.cases
+            .get_or_insert_with(&revision, || CaseView::new(c))
+    }
+
+    /// How many questions and case studies are held.
+    pub fn sizes(&self) -> (usize, usize) {
+        (self.questions.len(), self.cases.len())
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -587,6 +587,181 @@ fn leaks(body: &str, references: &[&str]) -> Vec<String> {
     found
 }
 
+/// The instance caches (a revision's rendered question and case study) with two instances on one database, both
+/// warm: an attempt's pages never carry the key, the explanation or a reference, in exam or practice mode; a
+/// revision published after the caches filled reaches the next attempt at once on both instances; and neither
+/// instance lets a late answer or an answer to a left case study in.
+#[tokio::test]
+async fn warm_caches_on_two_instances_never_leak_the_key_serve_new_revisions_and_refuse_closed_answers(
+) {
+    let app = TestApp::spawn().await;
+    let yaml = PACK.replace("explanation: ", &format!("explanation: {EXPLAINED} "));
+    with_form(&app, &yaml, "test-form").await;
+    let references: Vec<&str> = PACK
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("references: ["))
+        .map(|l| l.trim_end_matches(']'))
+        .collect();
+    let other = ai102::Application::build(ai102::config::Config::for_database(&app.database_url))
+        .await
+        .expect("a second instance");
+    let b = format!("http://127.0.0.1:{}", other.port());
+    let b_pages = other.state.pages.clone();
+    tokio::spawn(other.run_until_stopped());
+    let instances = [app.address.clone(), b.clone()];
+    app.create_user("cand@example.com", Role::Candidate).await;
+    app.sign_in("cand@example.com", PASSWORD).await;
+    // The browser's cookies are per host, so its session holds on both instances.
+    let page_on = |base: &str, attempt: Uuid, position: i32| {
+        let url = format!("{base}/attempts/{attempt}/items/{position}");
+        let client = app.client.clone();
+        async move {
+            let r = client.get(&url).send().await.expect("GET");
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+
+    // Exam mode: every page three times on each instance (the first fills the caches, the rest read them).
+    let exam = start(&app, "test-form").await;
+    for base in &instances {
+        for _ in 0..3 {
+            for position in 1..=8 {
+                let (status, body) = page_on(base, exam, position).await;
+                assert_eq!(status, StatusCode::OK, "{base} item {position}");
+                let found = leaks(&body, &references);
+                assert!(found.is_empty(), "{base} item {position}: {found:?}");
+            }
+        }
+    }
+    let (questions, cases) = b_pages.sizes();
+    assert!(
+        questions >= 8 && cases >= 1,
+        "the second instance serves from its cache: {questions} questions, {cases} case studies"
+    );
+    // Practice mode, before answering: the same.
+    let r = app
+        .post_form(
+            "/practice",
+            "/practice/start",
+            &[("domain", "knowledge"), ("count", "5")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let practice: Uuid =
+        sqlx::query_scalar("SELECT id FROM attempts WHERE mode = 'practice' AND ended_at IS NULL")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    for base in &instances {
+        for _ in 0..2 {
+            for position in 1..=2 {
+                let (status, body) = page_on(base, practice, position).await;
+                assert_eq!(status, StatusCode::OK);
+                let found = leaks(&body, &references);
+                assert!(found.is_empty(), "practice {base} {position}: {found:?}");
+            }
+        }
+    }
+
+    // Leaving the case study (positions 1 and 2) locks it: refused on both instances, however warm.
+    let token = app.csrf("/exams").await;
+    let save = |base: String, position: i32, fields: Vec<(&'static str, &'static str)>| {
+        let client = app.client.clone();
+        let token = token.clone();
+        async move {
+            let mut form: Vec<(&str, &str)> = fields;
+            form.push(("csrf_token", &token));
+            client
+                .post(format!("{base}/attempts/{exam}/items/{position}"))
+                .header("accept", "application/json")
+                .form(&form)
+                .send()
+                .await
+                .expect("POST")
+                .status()
+        }
+    };
+    assert_eq!(
+        save(b.clone(), 2, vec![("choice", "a"), ("go", "next")]).await,
+        StatusCode::NO_CONTENT
+    );
+    let left = app
+        .post_form(
+            &format!("/attempts/{exam}/items/2"),
+            &format!("/attempts/{exam}/items/2"),
+            &[("choice", "a"), ("go", "next")],
+        )
+        .await;
+    assert_eq!(left.status(), StatusCode::SEE_OTHER);
+    for base in &instances {
+        assert_eq!(
+            save(base.clone(), 1, vec![("choice", "b"), ("go", "stay")]).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{base}: an answer to a left case study"
+        );
+    }
+    // The database's clock ends the attempt: a late answer is refused on both instances.
+    let single: i32 = sqlx::query_scalar(
+        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = 't-single'",
+    )
+    .bind(exam)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        save(b.clone(), single, vec![("choice", "a"), ("go", "stay")]).await,
+        StatusCode::NO_CONTENT,
+        "in time, it is saved"
+    );
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
+        .bind(exam)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    for base in &instances {
+        for position in 3..=8 {
+            assert_eq!(
+                save(
+                    base.clone(),
+                    position,
+                    vec![("choice", "b"), ("go", "stay")]
+                )
+                .await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{base}: a late answer to item {position}"
+            );
+        }
+    }
+    let saved: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM answers WHERE attempt_id = $1 AND response IS NOT NULL",
+    )
+    .bind(exam)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        saved, 2,
+        "only the answers given in time and before leaving are stored"
+    );
+
+    // A new revision, published while both caches hold the old one, reaches the next attempt on both.
+    let revised = yaml.replace("Which option is right?", "Which option is right now?");
+    with_form(&app, &revised, "test-form-2").await;
+    let next = start(&app, "test-form-2").await;
+    let position: i32 = sqlx::query_scalar(
+        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = 't-single'",
+    )
+    .bind(next)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    for base in &instances {
+        let (status, body) = page_on(base, next, position).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Which option is right now?"), "{base}");
+    }
+}
+
 #[tokio::test]
 async fn no_key_explanation_or_reference_reaches_the_candidate_before_the_attempt_ends() {
     let app = TestApp::spawn().await;
