@@ -36,6 +36,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// This instance's rendered questions and case studies (a cache it can rebuild; see web::views::PageCache).
     pub pages: Arc<web::views::PageCache>,
+    /// This instance's forms' pools, checked against the bank's version before each start.
+    pub pools: Arc<exam::service::PoolCache>,
 }
 
 /// The running service: a bound listener and its router.
@@ -72,6 +74,7 @@ impl Application {
             config: Arc::new(config),
             metrics: Arc::default(),
             pages: Arc::default(),
+            pools: Arc::default(),
         };
         let router = web::router(state.clone());
         Ok(Application {

@@ -124,9 +124,54 @@ impl FormPool {
     }
 }
 
+/// The forms' pools an instance has read, each with the bank version (`bank_version`, migration 0012) it was read
+/// at. Before every use the version is read again (one row): a pool read at an older version is read anew, so a
+/// revision published on any instance reaches the next start on every instance. A cache it can rebuild: it
+/// decides what is drawn, never whether an answer may be saved.
+#[derive(Default)]
+pub struct PoolCache {
+    pools: std::sync::RwLock<HashMap<Uuid, (i64, std::sync::Arc<FormPool>)>>,
+}
+
+/// Forms whose pools an instance keeps at most (it starts again empty past that).
+const POOL_CACHE_MAX: usize = 1_000;
+
+impl PoolCache {
+    /// The pool of `form` as the bank is now.
+    pub async fn get(
+        &self,
+        db: &PgPool,
+        form: &FormRow,
+    ) -> Result<std::sync::Arc<FormPool>, AppError> {
+        // Read the version first: a change that commits while the pool is read makes the next start read it again.
+        let version = bank::bank_version(db).await?;
+        let hit = self.pools.read().ok().and_then(|m| {
+            m.get(&form.id)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, p)| p.clone())
+        });
+        if let Some(pool) = hit {
+            return Ok(pool);
+        }
+        let pool = std::sync::Arc::new(FormPool::load(db, form).await?);
+        if let Ok(mut m) = self.pools.write() {
+            if m.len() >= POOL_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(form.id, (version, pool.clone()));
+        }
+        Ok(pool)
+    }
+}
+
 /// Draws a form's items per its blueprint and stores the attempt with its deadline (database time).
-pub async fn start_attempt(db: &PgPool, user: &User, form: &FormRow) -> Result<Uuid, AppError> {
-    let pool = FormPool::load(db, form).await?;
+pub async fn start_attempt(
+    db: &PgPool,
+    pools: &PoolCache,
+    user: &User,
+    form: &FormRow,
+) -> Result<Uuid, AppError> {
+    let pool = pools.get(db, form).await?;
     let seen = store::recently_seen(db, user.id, &form.blueprint_id, AVOID_RECENT).await?;
     let seed: u64 = rand::random();
     let drawn = pool.drawn_keys(&seen, seed)?;

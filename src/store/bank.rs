@@ -667,6 +667,14 @@ pub async fn pool(
         .collect())
 }
 
+/// The bank's version: a counter that every change to packs, items, revisions, forms or blueprints moves
+/// forward (migration 0012's triggers), for the instances' pool caches (exam::service::PoolCache).
+pub async fn bank_version(db: impl sqlx::PgExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!("SELECT version FROM bank_version")
+        .fetch_one(db)
+        .await
+}
+
 /// An existing form keeps drawing from a pack archived after it was made (archived packs are only not offered
 /// for new forms).
 pub async fn form_pool(db: &PgPool, form_id: Uuid) -> Result<Vec<PoolRow>, sqlx::Error> {

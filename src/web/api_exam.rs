@@ -166,7 +166,7 @@ pub async fn start(
     let form = store::form_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = service::start_attempt(&state.db, &user, &form).await?;
+    let id = service::start_attempt(&state.db, &state.pools, &user, &form).await?;
     let a = service::load_attempt(&state.db, id, &user).await?;
     Ok((StatusCode::CREATED, Json(attempt_info(&state, &a).await?)))
 }

@@ -102,7 +102,7 @@ pub async fn start(
     let form = store::form_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = service::start_attempt(&state.db, &user, &form).await?;
+    let id = service::start_attempt(&state.db, &state.pools, &user, &form).await?;
     Ok(Redirect::to(&format!("/attempts/{id}/items/1")))
 }
 

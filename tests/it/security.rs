@@ -744,21 +744,57 @@ async fn warm_caches_on_two_instances_never_leak_the_key_serve_new_revisions_and
         "only the answers given in time and before leaving are stored"
     );
 
-    // A new revision, published while both caches hold the old one, reaches the next attempt on both.
+    // A new revision, published while both instances hold the form's pool and the old revision's page, reaches
+    // the next start of that form on each instance, and its pages on both.
+    let start_on = |base: String| {
+        let client = app.client.clone();
+        let token = token.clone();
+        async move {
+            let r = client
+                .post(format!("{base}/exams/test-form/start"))
+                .form(&[("csrf_token", token.as_str())])
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{base}: start");
+            location(&r)
+                .strip_prefix("/attempts/")
+                .and_then(|s| s.split('/').next())
+                .and_then(|s| s.parse::<Uuid>().ok())
+                .expect("attempt id")
+        }
+    };
+    let single_revision = |attempt: Uuid| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (i32, Uuid)>(
+                "SELECT position, revision_id FROM attempt_items
+                 WHERE attempt_id = $1 AND question_key = 't-single'",
+            )
+            .bind(attempt)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let (_, old_revision) = single_revision(start_on(b.clone()).await).await;
     let revised = yaml.replace("Which option is right?", "Which option is right now?");
     with_form(&app, &revised, "test-form-2").await;
-    let next = start(&app, "test-form-2").await;
-    let position: i32 = sqlx::query_scalar(
-        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = 't-single'",
-    )
-    .bind(next)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    for base in &instances {
-        let (status, body) = page_on(base, next, position).await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(body.contains("Which option is right now?"), "{base}");
+    for starter in &instances {
+        let next = start_on(starter.clone()).await;
+        let (position, revision) = single_revision(next).await;
+        assert_ne!(
+            revision, old_revision,
+            "{starter}: the form's cached pool noticed the new revision"
+        );
+        for base in &instances {
+            let (status, body) = page_on(base, next, position).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                body.contains("Which option is right now?"),
+                "started on {starter}, shown by {base}"
+            );
+        }
     }
 }
 
