@@ -9,9 +9,15 @@ CREATE TABLE bank_version (
 );
 INSERT INTO bank_version DEFAULT VALUES;
 
+-- Once per transaction, however many statements it runs (an import inserts item by item): the transaction-local
+-- setting remembers that this transaction has moved the counter. The row stays locked until commit, and readers
+-- see the new value only once the change is committed.
 CREATE FUNCTION bump_bank_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE bank_version SET version = version + 1;
+    IF current_setting('ai102.bank_version_bumped', true) IS DISTINCT FROM txid_current()::text THEN
+        UPDATE bank_version SET version = version + 1;
+        PERFORM set_config('ai102.bank_version_bumped', txid_current()::text, true);
+    END IF;
     RETURN NULL;
 END
 $$;
