@@ -701,13 +701,20 @@ async fn warm_caches_on_two_instances_never_leak_the_key_serve_new_revisions_and
         );
     }
     // The database's clock ends the attempt: a late answer is refused on both instances.
-    let single: i32 = sqlx::query_scalar(
-        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = 't-single'",
-    )
-    .bind(exam)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let single_revision = |attempt: Uuid| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (i32, Uuid)>(
+                "SELECT position, revision_id FROM attempt_items
+                 WHERE attempt_id = $1 AND question_key = 't-single'",
+            )
+            .bind(attempt)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let (single, _) = single_revision(exam).await;
     assert_eq!(
         save(b.clone(), single, vec![("choice", "a"), ("go", "stay")]).await,
         StatusCode::NO_CONTENT,
@@ -762,19 +769,6 @@ async fn warm_caches_on_two_instances_never_leak_the_key_serve_new_revisions_and
                 .and_then(|s| s.split('/').next())
                 .and_then(|s| s.parse::<Uuid>().ok())
                 .expect("attempt id")
-        }
-    };
-    let single_revision = |attempt: Uuid| {
-        let db = app.db.clone();
-        async move {
-            sqlx::query_as::<_, (i32, Uuid)>(
-                "SELECT position, revision_id FROM attempt_items
-                 WHERE attempt_id = $1 AND question_key = 't-single'",
-            )
-            .bind(attempt)
-            .fetch_one(&db)
-            .await
-            .unwrap()
         }
     };
     let (_, old_revision) = single_revision(start_on(b.clone()).await).await;
