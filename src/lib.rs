@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod bank;
+pub mod cache;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -128,13 +128,19 @@ impl FormPool {
 /// at. Before every use the version is read again (one row): a pool read at an older version is read anew, so a
 /// revision published on any instance reaches the next start on every instance. A cache it can rebuild: it
 /// decides what is drawn, never whether an answer may be saved.
-#[derive(Default)]
 pub struct PoolCache {
-    pools: std::sync::RwLock<HashMap<Uuid, (i64, std::sync::Arc<FormPool>)>>,
+    /// Form id → the bank version the pool was read at, and the pool.
+    pools: crate::cache::Bounded<Uuid, (i64, FormPool)>,
 }
 
-/// Forms whose pools an instance keeps at most (it starts again empty past that).
-const POOL_CACHE_MAX: usize = 1_000;
+impl Default for PoolCache {
+    fn default() -> Self {
+        // Forms whose pools an instance keeps at most.
+        PoolCache {
+            pools: crate::cache::Bounded::new(1_000),
+        }
+    }
+}
 
 impl PoolCache {
     /// The pool of `form` as the bank is now.
@@ -142,24 +148,14 @@ impl PoolCache {
         &self,
         db: &PgPool,
         form: &FormRow,
-    ) -> Result<std::sync::Arc<FormPool>, AppError> {
+    ) -> Result<std::sync::Arc<(i64, FormPool)>, AppError> {
         // Read the version first: a change that commits while the pool is read makes the next start read it again.
         let version = bank::bank_version(db).await?;
-        let hit = self.pools.read().ok().and_then(|m| {
-            m.get(&form.id)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, p)| p.clone())
-        });
-        if let Some(pool) = hit {
-            return Ok(pool);
+        if let Some(hit) = self.pools.get(&form.id).filter(|p| p.0 == version) {
+            return Ok(hit);
         }
-        let pool = std::sync::Arc::new(FormPool::load(db, form).await?);
-        if let Ok(mut m) = self.pools.write() {
-            if m.len() >= POOL_CACHE_MAX {
-                m.clear();
-            }
-            m.insert(form.id, (version, pool.clone()));
-        }
+        let pool = std::sync::Arc::new((version, FormPool::load(db, form).await?));
+        self.pools.insert(form.id, pool.clone());
         Ok(pool)
     }
 }
@@ -171,7 +167,8 @@ pub async fn start_attempt(
     user: &User,
     form: &FormRow,
 ) -> Result<Uuid, AppError> {
-    let pool = pools.get(db, form).await?;
+    let cached = pools.get(db, form).await?;
+    let pool = &cached.1;
     let seen = store::recently_seen(db, user.id, &form.blueprint_id, AVOID_RECENT).await?;
     let seed: u64 = rand::random();
     let drawn = pool.drawn_keys(&seen, seed)?;

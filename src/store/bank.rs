@@ -795,12 +795,19 @@ pub fn read_exam(dir: &std::path::Path) -> anyhow::Result<Option<crate::bank::ex
 
 /// Revisions never change once written (a trigger refuses updates), so every instance may keep the ones it
 /// has read: the answer-save path then reads no item content from the database. Bounded; cleared when full.
-static REVISION_CACHE: std::sync::OnceLock<std::sync::RwLock<HashMap<Uuid, std::sync::Arc<Item>>>> =
+static REVISION_CACHE: std::sync::OnceLock<crate::cache::Bounded<Uuid, Item>> =
     std::sync::OnceLock::new();
-const REVISION_CACHE_MAX: usize = 20_000;
 
-/// One revision's content, from the in-process cache or the database.
+fn revision_cache() -> &'static crate::cache::Bounded<Uuid, Item> {
+    REVISION_CACHE.get_or_init(|| crate::cache::Bounded::new(20_000))
+}
+
+/// One revision's content, from the in-process cache or the database (the save path's read: a hit allocates
+/// nothing).
 pub async fn revision(db: &PgPool, id: Uuid) -> Result<Option<std::sync::Arc<Item>>, sqlx::Error> {
+    if let Some(hit) = revision_cache().get(&id) {
+        return Ok(Some(hit));
+    }
     Ok(revisions_shared(db, &[id]).await?.remove(&id))
 }
 
@@ -810,35 +817,23 @@ pub async fn revisions_shared(
     db: &PgPool,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, std::sync::Arc<Item>>, sqlx::Error> {
-    let cache = REVISION_CACHE.get_or_init(Default::default);
+    let cache = revision_cache();
     let mut out = HashMap::with_capacity(ids.len());
     let mut missing = Vec::new();
-    if let Ok(c) = cache.read() {
-        for id in ids {
-            match c.get(id) {
-                Some(hit) => {
-                    out.insert(*id, hit.clone());
-                }
-                None => missing.push(*id),
+    for id in ids {
+        match cache.get(id) {
+            Some(hit) => {
+                out.insert(*id, hit);
             }
+            None => missing.push(*id),
         }
-    } else {
-        missing.extend_from_slice(ids);
     }
-    if missing.is_empty() {
-        return Ok(out);
-    }
-    let fetched = revisions(db, &missing).await?;
-    let mut c = cache.write().ok();
-    for (id, item) in fetched {
-        let item = std::sync::Arc::new(item);
-        if let Some(c) = c.as_mut() {
-            if c.len() >= REVISION_CACHE_MAX {
-                c.clear();
-            }
-            c.insert(id, item.clone());
+    if !missing.is_empty() {
+        for (id, item) in revisions(db, &missing).await? {
+            let item = std::sync::Arc::new(item);
+            cache.insert(id, item.clone());
+            out.insert(id, item);
         }
-        out.insert(id, item);
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@
 //! Each file is kept as is, gzip-compressed and brotli-compressed (when that is smaller), and a response carries
 //! the best encoding the request's `Accept-Encoding` allows.
 
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
@@ -28,9 +29,10 @@ pub struct Asset {
     pub url: String,
     content_type: &'static str,
     etag: HeaderValue,
-    identity: Vec<u8>,
-    gzip: Option<Vec<u8>>,
-    brotli: Option<Vec<u8>>,
+    // Shared by every response (a clone is a reference count, not a copy).
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
 }
 
 /// The files, by plain name; and the fingerprinted names, each to its plain name.
@@ -71,17 +73,17 @@ fn fingerprinted_name(name: &str, fingerprint: &str) -> String {
     }
 }
 
-fn smaller(compressed: Vec<u8>, than: &[u8]) -> Option<Vec<u8>> {
-    (compressed.len() < than.len()).then_some(compressed)
+fn smaller(compressed: Vec<u8>, than: &[u8]) -> Option<Bytes> {
+    (compressed.len() < than.len()).then(|| Bytes::from(compressed))
 }
 
-fn gzip(data: &[u8]) -> Option<Vec<u8>> {
+fn gzip(data: &[u8]) -> Option<Bytes> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(data).ok()?;
     smaller(enc.finish().ok()?, data)
 }
 
-fn brotli(data: &[u8]) -> Option<Vec<u8>> {
+fn brotli(data: &[u8]) -> Option<Bytes> {
     let mut out = Vec::new();
     {
         let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
@@ -113,7 +115,7 @@ impl Assets {
                     .unwrap_or_else(|_| HeaderValue::from_static("\"0\"")),
                 gzip: gzip(&identity),
                 brotli: brotli(&identity),
-                identity,
+                identity: Bytes::from(identity),
             };
             assets.fingerprinted.insert(url_name, name.clone());
             assets.by_name.insert(name, asset);
@@ -152,11 +154,11 @@ impl Assets {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             let (body, encoding) = match (&asset.brotli, &asset.gzip) {
-                (Some(b), _) if accepts(accept, "br") => (b.as_slice(), Some("br")),
-                (_, Some(g)) if accepts(accept, "gzip") => (g.as_slice(), Some("gzip")),
-                _ => (asset.identity.as_slice(), None),
+                (Some(b), _) if accepts(accept, "br") => (b, Some("br")),
+                (_, Some(g)) if accepts(accept, "gzip") => (g, Some("gzip")),
+                _ => (&asset.identity, None),
             };
-            let mut resp = body.to_vec().into_response();
+            let mut resp = body.clone().into_response();
             let h = resp.headers_mut();
             h.insert(CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
             if let Some(e) = encoding {
@@ -205,13 +207,13 @@ pub fn assets() -> &'static Assets {
     })
 }
 
-/// The URL the pages link to for `static/<name>`: its fingerprinted name (the plain one if it is unknown).
-pub fn url(name: &str) -> &str {
-    assets()
-        .by_name
-        .get(name)
-        .map(|a| a.url.as_str())
-        .unwrap_or(name)
+/// The URL the pages link to for `static/<name>`: its fingerprinted name (`/static/<name>` if it is unknown,
+/// which then answers 404 rather than pointing somewhere else).
+pub fn url(name: &str) -> std::borrow::Cow<'static, str> {
+    match assets().by_name.get(name) {
+        Some(a) => a.url.as_str().into(),
+        None => format!("/static/{name}").into(),
+    }
 }
 
 /// `GET /static/{name}`.

@@ -5,8 +5,7 @@ use crate::bank::model::{Body, CaseStudy, Choice, Question, YesNo};
 use crate::exam::plan::Presentation;
 use crate::scoring::Response;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::Hash;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A question's texts as sanitised HTML, rendered once: exactly what a candidate sees while answering. It holds
@@ -70,55 +69,20 @@ impl QuestionHtml {
     }
 }
 
-/// A bounded map shared by the requests of one instance: a rebuildable cache of values derived from immutable
-/// inputs (a revision never changes, so neither does its rendering). When full it starts again empty.
-#[derive(Debug)]
-struct Bounded<K, V> {
-    map: RwLock<HashMap<K, Arc<V>>>,
-    max: usize,
-}
-
-impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
-    fn new(max: usize) -> Self {
-        Bounded {
-            map: RwLock::new(HashMap::new()),
-            max,
-        }
-    }
-
-    fn get_or_insert_with(&self, key: &K, make: impl FnOnce() -> V) -> Arc<V> {
-        if let Some(hit) = self.map.read().ok().and_then(|m| m.get(key).cloned()) {
-            return hit;
-        }
-        let value = Arc::new(make());
-        if let Ok(mut m) = self.map.write() {
-            if m.len() >= self.max {
-                m.clear();
-            }
-            m.insert(key.clone(), value.clone());
-        }
-        value
-    }
-
-    fn len(&self) -> usize {
-        self.map.read().map(|m| m.len()).unwrap_or(0)
-    }
-}
-
 /// One instance's rendered pages' parts, by revision: the questions ([`QuestionHtml`]) and the case studies
 /// ([`CaseView`]). Only what a candidate sees while answering is kept; a revision never changes, so nothing here
 /// goes stale, and a new revision (a new id) is rendered the first time a page needs it.
 #[derive(Debug)]
 pub struct PageCache {
-    questions: Bounded<(Uuid, String), QuestionHtml>,
-    cases: Bounded<Uuid, CaseView>,
+    questions: crate::cache::Bounded<(Uuid, String), QuestionHtml>,
+    cases: crate::cache::Bounded<Uuid, CaseView>,
 }
 
 impl Default for PageCache {
     fn default() -> Self {
         PageCache {
-            questions: Bounded::new(20_000),
-            cases: Bounded::new(2_000),
+            questions: crate::cache::Bounded::new(20_000),
+            cases: crate::cache::Bounded::new(2_000),
         }
     }
 }
@@ -127,13 +91,12 @@ impl PageCache {
     /// The question `key` of revision `revision`, rendered once per instance.
     pub fn question(&self, revision: Uuid, key: &str, q: &Question) -> Arc<QuestionHtml> {
         self.questions
-            .get_or_insert_with(&(revision, key.to_owned()), || QuestionHtml::new(q))
+            .get_or_insert_with((revision, key.to_owned()), || QuestionHtml::new(q))
     }
 
     /// The case study of revision `revision`, rendered once per instance.
     pub fn case(&self, revision: Uuid, c: &CaseStudy) -> Arc<CaseView> {
-        self.cases
-            .get_or_insert_with(&revision, || CaseView::new(c))
+        self.cases.get_or_insert_with(revision, || CaseView::new(c))
     }
 
     /// How many questions and case studies are held.
