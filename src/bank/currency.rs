@@ -8,7 +8,7 @@
 //! answered *yes*): a term there is always reported. A case study's `mentions` cover its questions too.
 
 use super::check::Problem;
-use super::lexicon::{find_terms, match_at, Found, Lexicon, Term, TermKind};
+use super::lexicon::{find_terms, match_at, Found, Lexicon, Term, TermKind, TextKind};
 use super::model::{Body, Item, Question, YesNo};
 use super::yaml::{self, Node, NodeValue, PathSeg};
 use serde::Serialize;
@@ -61,6 +61,8 @@ pub struct TextField<'a> {
     pub keyed: bool,
     /// The terms the item (and, for a case-study question, its case study) declares.
     pub mentions: Vec<&'a str>,
+    /// Prose, or a template written in a programming language (where only model names are read).
+    pub kind: TextKind,
 }
 
 fn key(name: &str) -> PathSeg {
@@ -80,7 +82,20 @@ fn question_texts<'a>(
     let id = q.common.id.as_str();
     let mut mentions: Vec<&str> = inherited.to_vec();
     mentions.extend(q.common.mentions.iter().map(String::as_str));
+    // A hot-area template written in a programming language is code: only model names are read in it.
+    let code_template = matches!(
+        &q.body,
+        Body::HotArea {
+            template_language: Some(_),
+            ..
+        }
+    );
     let mut push = |path: &[PathSeg], text: &'a str, keyed: bool| {
+        let kind = if code_template && path == [key("template")] {
+            TextKind::Code
+        } else {
+            TextKind::Prose
+        };
         let mut full = base.to_vec();
         full.extend_from_slice(path);
         out.push(TextField {
@@ -89,6 +104,7 @@ fn question_texts<'a>(
             text,
             keyed,
             mentions: mentions.clone(),
+            kind,
         });
     };
     push(&[key("stem")], &q.common.stem, false);
@@ -149,13 +165,9 @@ fn question_texts<'a>(
             }
         }
         Body::HotArea {
-            template,
-            template_language,
-            slots,
+            template, slots, ..
         } => {
-            if template_language.is_none() {
-                push(&[key("template")], template, false);
-            }
+            push(&[key("template")], template, false);
             for (i, s) in slots.iter().enumerate() {
                 for (j, o) in s.options.iter().enumerate() {
                     push(
@@ -171,7 +183,7 @@ fn question_texts<'a>(
 }
 
 /// Every text of an entry of `items:` the currency check reads, with its path and whether it is keyed. A hot-area
-/// template written in a programming language (`template_language`) is code, and is not read.
+/// template written in a programming language (`template_language`) is code, where only model names are read.
 pub fn item_texts(item: &Item) -> Vec<TextField<'_>> {
     let mut out = Vec::new();
     match item.case_study() {
@@ -184,6 +196,7 @@ pub fn item_texts(item: &Item) -> Vec<TextField<'_>> {
                     text,
                     keyed: false,
                     mentions: mentions.clone(),
+                    kind: TextKind::Prose,
                 });
             };
             own(vec![key("title")], c.title.as_str());
@@ -241,7 +254,7 @@ fn message(term: &Term, written: &str, keyed: bool) -> String {
 fn scan<'a>(item: &'a Item, lexicon: &Lexicon) -> Vec<(TextField<'a>, Found)> {
     let mut out = Vec::new();
     for field in item_texts(item) {
-        for found in find_terms(field.text, lexicon) {
+        for found in find_terms(field.text, lexicon, field.kind) {
             let id = lexicon.terms[found.term].id.as_str();
             if !field.keyed && field.mentions.contains(&id) {
                 continue;

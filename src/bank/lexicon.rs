@@ -3,7 +3,9 @@
 //!
 //! Matching is whole-word and case-insensitive; a space in a term matches any run of white space (so a term may
 //! be broken across lines of a block scalar). Fenced and inline code, URLs and Markdown link targets are not
-//! searched.
+//! searched, except for model names (`model: true`): a model is named in code (`model="gpt-4.1"`, a deployment
+//! in a template), so model terms are searched in code too, and match whole model names only (`gpt-image-1` is
+//! not a use inside `gpt-image-1-mini` or `gpt-image-1.5`).
 
 use super::check::Problem;
 use super::yaml::{self, PathSeg};
@@ -53,6 +55,10 @@ pub struct Term {
     /// `Cognitive Services OpenAI User` keep the old name): a use inside one of these is not reported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
+    /// A model name: searched in code spans and code templates too, and matched as a whole model name (a `-` or
+    /// `.` followed by a letter or digit continues the name).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub model: bool,
     /// What to say instead.
     pub replacement: String,
     /// The learn.microsoft.com page that states the status.
@@ -211,8 +217,23 @@ pub struct Found {
 /// The byte ranges of `text` that are not prose: fenced code blocks, inline code spans, URLs and Markdown link
 /// targets (`](…)`, `[ref]: …`).
 pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
+    ranges_not_searched(text, true, true)
+}
+
+/// The byte ranges of prose a model term is not searched in: URLs and Markdown link targets, in code spans too.
+pub fn link_ranges(text: &str) -> Vec<Range<usize>> {
+    ranges_not_searched(text, false, true)
+}
+
+/// The byte ranges of code a model term is not searched in: URLs (code has no Markdown links:
+/// `f[[slot]](model="x")` is a call).
+pub fn url_ranges(text: &str) -> Vec<Range<usize>> {
+    ranges_not_searched(text, false, false)
+}
+
+/// The fenced code blocks of `text`, in text order; an unclosed fence runs to the end.
+fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    // Fenced code blocks, line by line.
     let mut fence: Option<(u8, usize, usize)> = None; // (char, length, start byte)
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
@@ -234,6 +255,15 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
     if let Some((_, _, start)) = fence {
         out.push(start..text.len());
     }
+    out
+}
+
+fn ranges_not_searched(text: &str, skip_code: bool, skip_link_targets: bool) -> Vec<Range<usize>> {
+    let mut out = if skip_code {
+        fenced_blocks(text)
+    } else {
+        Vec::new()
+    };
     let fences = out.clone();
     let mut next_fence = 0;
     let bytes = text.as_bytes();
@@ -248,7 +278,7 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
             }
         }
         match bytes[i] {
-            b'`' => {
+            b'`' if skip_code => {
                 let n = bytes[i..].iter().take_while(|b| **b == b'`').count();
                 let mut j = i + n;
                 let mut closed = None;
@@ -272,7 +302,7 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
                     None => i += n,
                 }
             }
-            b']' if bytes.get(i + 1) == Some(&b'(') => {
+            b']' if skip_link_targets && bytes.get(i + 1) == Some(&b'(') => {
                 let mut depth = 0usize;
                 let mut j = i + 1;
                 while j < bytes.len() {
@@ -291,7 +321,10 @@ pub fn skipped_ranges(text: &str) -> Vec<Range<usize>> {
                 out.push(i + 1..(j + 1).min(bytes.len()));
                 i = j + 1;
             }
-            b']' if bytes.get(i + 1) == Some(&b':') && starts_line_with_bracket(text, i) => {
+            b']' if skip_link_targets
+                && bytes.get(i + 1) == Some(&b':')
+                && starts_line_with_bracket(text, i) =>
+            {
                 let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
                 out.push(i + 2..end);
                 i = end;
@@ -340,6 +373,27 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// Whether a model name continues across `end`: a letter, digit or `_`, or a `-` or `.` followed by one
+/// (`gpt-image-1` goes on in `gpt-image-1-mini` and `gpt-image-1.5`, not in `gpt-image-1.` ending a sentence).
+fn model_name_goes_on(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some(c) if is_word_char(c) => true,
+        Some('-' | '.') => chars.next().is_some_and(is_word_char),
+        _ => false,
+    }
+}
+
+/// Whether a model name started before `start`: the mirror of [`model_name_goes_on`].
+fn model_name_comes_before(before: &str) -> bool {
+    let mut chars = before.chars().rev();
+    match chars.next() {
+        Some(c) if is_word_char(c) => true,
+        Some('-' | '.') => chars.next().is_some_and(is_word_char),
+        _ => false,
+    }
+}
+
 /// Where `word` matches `text` starting at byte `start`: the end of the match. A space in `word` matches one or
 /// more white-space characters; other characters match in any case.
 pub(crate) fn match_at(text: &str, start: usize, word: &str) -> Option<usize> {
@@ -374,8 +428,9 @@ pub(crate) fn match_at(text: &str, start: usize, word: &str) -> Option<usize> {
     Some(end)
 }
 
-/// Where `word` occurs in `text` as whole words, in any case (a space matches any run of white space).
-fn whole_word_uses(text: &str, word: &str) -> Vec<Range<usize>> {
+/// Where `word` occurs in `text` as whole words, in any case (a space matches any run of white space); for a
+/// model name, as a whole model name.
+fn whole_word_uses(text: &str, word: &str, model: bool) -> Vec<Range<usize>> {
     let word = word.trim();
     let Some(first) = word.chars().next() else {
         return Vec::new();
@@ -386,12 +441,18 @@ fn whole_word_uses(text: &str, word: &str) -> Vec<Range<usize>> {
         if !c.to_lowercase().eq(first.to_lowercase()) {
             continue;
         }
+        if model && model_name_comes_before(&text[..start]) {
+            continue;
+        }
         if is_word_char(first) && text[..start].chars().next_back().is_some_and(is_word_char) {
             continue;
         }
         let Some(end) = match_at(text, start, word) else {
             continue;
         };
+        if model && model_name_goes_on(&text[end..]) {
+            continue;
+        }
         if is_word_char(last) && text[end..].chars().next().is_some_and(is_word_char) {
             continue;
         }
@@ -400,20 +461,36 @@ fn whole_word_uses(text: &str, word: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Every use of a lexicon term in `text`, in text order, outside code, URLs and link targets. Where uses overlap
-/// (`Azure AI Foundry Agent Service` holds `Azure AI Foundry`), the longest wins.
-pub fn find_terms(text: &str, lexicon: &Lexicon) -> Vec<Found> {
+/// What a text is: prose (Markdown, where code spans are not searched) or code (a template written in a
+/// programming language, where only model names are searched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    Prose,
+    Code,
+}
+
+/// Every use of a lexicon term in `text`, in text order, outside code (but for model names), URLs and link
+/// targets. Where uses overlap (`Azure AI Foundry Agent Service` holds `Azure AI Foundry`), the longest wins.
+pub fn find_terms(text: &str, lexicon: &Lexicon, kind: TextKind) -> Vec<Found> {
     let skipped = skipped_ranges(text);
+    let links = match kind {
+        TextKind::Prose => link_ranges(text),
+        TextKind::Code => url_ranges(text),
+    };
     let mut found = Vec::new();
     for (term_index, term) in lexicon.terms.iter().enumerate() {
+        if kind == TextKind::Code && !term.model {
+            continue;
+        }
+        let not_searched = if term.model { &links } else { &skipped };
         let excepted: Vec<Range<usize>> = term
             .except
             .iter()
-            .flat_map(|phrase| whole_word_uses(text, phrase))
+            .flat_map(|phrase| whole_word_uses(text, phrase, term.model))
             .collect();
         for word in &term.words {
-            for range in whole_word_uses(text, word) {
-                if overlaps(&skipped, &range)
+            for range in whole_word_uses(text, word, term.model) {
+                if overlaps(not_searched, &range)
                     || excepted
                         .iter()
                         .any(|e| e.start <= range.start && range.end <= e.end)

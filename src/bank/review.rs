@@ -262,7 +262,7 @@ pub fn check_log(log: &LoadedLog, items: &[Item]) -> (ReviewStatus, Vec<Problem>
         ..ReviewStatus::default()
     };
     let mut problems = Vec::new();
-    let mut latest: HashMap<&str, &ReviewEntry> = HashMap::new();
+    let mut latest: HashMap<&str, (usize, &ReviewEntry)> = HashMap::new();
     for (i, e) in log.log.entries.iter().enumerate() {
         if e.author.trim() == e.reader.trim() {
             status.reader_is_author.push(e.item.clone());
@@ -275,30 +275,32 @@ pub fn check_log(log: &LoadedLog, items: &[Item]) -> (ReviewStatus, Vec<Problem>
                 ),
             ));
         }
-        match by_id.get(e.item.as_str()) {
-            None => {
-                if e.verdict != Verdict::Rejected {
-                    status.unknown_items.push(e.item.clone());
-                }
-            }
-            Some(unit) => {
-                if !unit.references.iter().any(|r| r == &e.url) {
-                    status.url_not_a_reference.push(e.item.clone());
-                    problems.push(log.problem(
-                        i,
-                        "url",
-                        format!(
-                            "`{}` is not one of the item's references: the review must rest on a page the item cites",
-                            e.url
-                        ),
-                    ));
-                }
-                latest.insert(e.item.as_str(), e);
-            }
+        if by_id.contains_key(e.item.as_str()) {
+            latest.insert(e.item.as_str(), (i, e));
+        } else if e.verdict != Verdict::Rejected {
+            status.unknown_items.push(e.item.clone());
+        }
+    }
+    // Only the latest entry of an item must rest on one of its references: an earlier one read the item as it
+    // was then, and an edit may have changed its references since.
+    let mut latest_in_order: Vec<(usize, &ReviewEntry)> = latest.values().copied().collect();
+    latest_in_order.sort_by_key(|(i, _)| *i);
+    for (i, e) in latest_in_order {
+        let unit = by_id[e.item.as_str()];
+        if !unit.references.iter().any(|r| r == &e.url) {
+            status.url_not_a_reference.push(e.item.clone());
+            problems.push(log.problem(
+                i,
+                "url",
+                format!(
+                    "`{}` is not one of the item's references: the review must rest on a page the item cites",
+                    e.url
+                ),
+            ));
         }
     }
     for (id, unit) in &units {
-        match latest.get(id.as_str()) {
+        match latest.get(id.as_str()).map(|(_, e)| e) {
             None => status.no_entry.push(id.clone()),
             Some(e) if e.hash.is_empty() => status.unstamped.push(id.clone()),
             Some(e) if e.hash != unit.hash => status.stale.push(id.clone()),

@@ -215,3 +215,45 @@ fn many_uses_in_a_large_text_are_all_located_in_one_pass() {
         )
     );
 }
+
+#[test]
+fn a_code_template_is_read_for_model_names_at_their_line_and_column() {
+    const CODE_PACK: &str = r#"pack: { id: t, title: T, version: 1, blueprint: ai102 }
+items:
+  - id: q3
+    type: hot_area
+    domain: plan
+    objective: plan.secure
+    stem: Complete the code.
+    template_language: python
+    template: |
+      # LUIS is only named in a comment of code
+      r = client.responses.[[method]](model="gpt-4", input=q)
+    slots:
+      - id: method
+        options:
+          - { id: a, text: "create" }
+          - { id: b, text: "generate" }
+        answer: a
+    explanation: E
+    references: [https://learn.microsoft.com/x]
+"#;
+    let lexicon = load_lexicon(
+        "lexicon.yaml",
+        &format!(
+            "{LEXICON}  - id: gpt-4\n    kind: retired\n    model: true\n    words: [\"gpt-4\"]\n    \
+             replacement: \"a current model\"\n    source: https://learn.microsoft.com/models\n"
+        ),
+    )
+    .expect("the test lexicon loads");
+    let bp = shipped_blueprint().expect("blueprint");
+    let sources = vec![("p.yaml".to_owned(), CODE_PACK.to_owned())];
+    let report = crate::bank::check_sources(&sources, &bp);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.items.len(), 1);
+    let (_, warnings) = check_sources(&sources, &report.items, &lexicon);
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert_eq!(warnings[0].term, "gpt-4");
+    assert_eq!(warnings[0].field, "template");
+    assert_eq!((warnings[0].line, warnings[0].column), (11, 46));
+}

@@ -24,6 +24,19 @@ terms:
     words: ["Azure AI Foundry Agent Service"]
     replacement: "Foundry Agent Service"
     source: https://learn.microsoft.com/agents
+  - id: gpt-image-1
+    kind: retired
+    model: true
+    words: ["gpt-image-1"]
+    date: 2026-10-23
+    replacement: "gpt-image-2"
+    source: https://learn.microsoft.com/models
+  - id: gpt-4
+    kind: retired
+    model: true
+    words: ["gpt-4"]
+    replacement: "a current model"
+    source: https://learn.microsoft.com/models
 "#;
 
 fn lexicon() -> Lexicon {
@@ -32,8 +45,12 @@ fn lexicon() -> Lexicon {
 
 /// The terms found in `text`, as (id, the words as written).
 fn found(text: &str) -> Vec<(String, String)> {
+    found_in(text, TextKind::Prose)
+}
+
+fn found_in(text: &str, kind: TextKind) -> Vec<(String, String)> {
     let lex = lexicon();
-    find_terms(text, &lex)
+    find_terms(text, &lex, kind)
         .into_iter()
         .map(|f| (lex.terms[f.term].id.clone(), text[f.range].to_owned()))
         .collect()
@@ -143,7 +160,7 @@ proptest::proptest! {
         text in "([A-Za-z ]|LUIS|luis|QnA|Maker|Azure AI Foundry|`|```\n|\\]\\(|\\)|\\]:|\\[|https://|\n|é|İ|\u{1F600}){0,40}"
     ) {
         let lex = lexicon();
-        let found = find_terms(&text, &lex);
+        let found = find_terms(&text, &lex, TextKind::Prose);
         for pair in found.windows(2) {
             proptest::prop_assert!(pair[0].range.end <= pair[1].range.start);
         }
@@ -172,14 +189,62 @@ terms:
     )
     .expect("loads");
     let text = "Assign Cognitive Services OpenAI User, not a Cognitive Services key.";
-    let found: Vec<&str> = find_terms(text, &lex)
+    let found: Vec<&str> = find_terms(text, &lex, TextKind::Prose)
         .into_iter()
         .map(|f| &text[f.range])
         .collect();
     assert_eq!(found, vec!["Cognitive Services"]);
     assert_eq!(
-        find_terms("the cognitive services openai user role", &lex).len(),
+        find_terms(
+            "the cognitive services openai user role",
+            &lex,
+            TextKind::Prose
+        )
+        .len(),
         0,
         "the exception ignores case as the words do"
+    );
+}
+
+#[test]
+fn a_model_name_is_found_in_code_but_not_in_a_url() {
+    assert_eq!(
+        found("Deploy `gpt-image-1` and call it:\n```python\nclient.images.generate(model=\"gpt-image-1\")\n```\n"),
+        vec![pair("gpt-image-1", "gpt-image-1"), pair("gpt-image-1", "gpt-image-1")]
+    );
+    assert_eq!(
+        found("See https://learn.microsoft.com/azure/gpt-4/gpt-image-1 and [the page](https://x.test/gpt-4)."),
+        vec![]
+    );
+}
+
+#[test]
+fn a_model_name_matches_the_whole_name_only() {
+    assert_eq!(
+        found("gpt-image-1-mini, gpt-image-1.5, gpt-4o, gpt-4.1 and my-gpt-4 are other models"),
+        vec![]
+    );
+    assert_eq!(
+        found("It used gpt-image-1. Then gpt-4-32k? No: gpt-4, and GPT-IMAGE-1."),
+        vec![
+            pair("gpt-image-1", "gpt-image-1"),
+            pair("gpt-4", "gpt-4"),
+            pair("gpt-image-1", "GPT-IMAGE-1"),
+        ]
+    );
+}
+
+#[test]
+fn a_code_template_is_read_for_model_names_only() {
+    let code =
+        "# LUIS was here\nclient.responses.[[m]](model=\"gpt-4\", input=q)  # Azure AI Foundry\n";
+    assert_eq!(found_in(code, TextKind::Code), vec![pair("gpt-4", "gpt-4")]);
+    // Read as prose, `](…)` is a link target, which is not searched.
+    assert_eq!(
+        found_in(code, TextKind::Prose),
+        vec![
+            pair("luis", "LUIS"),
+            pair("azure-ai-foundry", "Azure AI Foundry"),
+        ]
     );
 }

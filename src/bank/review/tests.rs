@@ -257,3 +257,35 @@ fn review_ages_list_questions_never_or_long_ago_reviewed_oldest_first() {
     assert_eq!(due, vec!["q3", "cs-2", "q2", "cs-1"]);
     assert_eq!(ages.due[1].days, Some(701));
 }
+
+#[test]
+fn only_the_latest_entry_must_rest_on_a_reference() {
+    let items = items();
+    let entry = |url: &str| {
+        format!(
+            "  - item: q1\n    hash: \"{}\"\n    author: writer-1\n    reader: reader-1\n    verdict: ok\n    \
+             url: {url}\n    date: 2026-12-01\n",
+            hash_of(&items, "q1")
+        )
+    };
+    // A page q1 cited once, then the page it cites now: the history is not a problem.
+    let text = format!(
+        "entries:\n{}{}",
+        entry("https://learn.microsoft.com/moved"),
+        entry("https://learn.microsoft.com/b")
+    );
+    let log = load_log("review-log.yaml", &text).expect("loads");
+    let (status, problems) = check_log(&log, &items);
+    assert!(status.url_not_a_reference.is_empty(), "{problems:?}");
+    // The other way round, the latest entry is the one reported, at its own line.
+    let text = format!(
+        "entries:\n{}{}",
+        entry("https://learn.microsoft.com/b"),
+        entry("https://learn.microsoft.com/moved")
+    );
+    let log = load_log("review-log.yaml", &text).expect("loads");
+    let (status, problems) = check_log(&log, &items);
+    assert_eq!(status.url_not_a_reference, vec!["q1"]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, 14, "{problems:?}");
+}
