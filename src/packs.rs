@@ -189,8 +189,9 @@ pub async fn import_read_for(
             read.problems.len()
         ));
     }
-    let summary = store::import_pack_as(
-        db,
+    let mut tx = db.begin().await?;
+    let summary = store::import_pack_in(
+        &mut tx,
         &pack,
         bp,
         &ImportOptions {
@@ -208,7 +209,7 @@ pub async fn import_read_for(
     )
     .await?;
     store::audit(
-        db,
+        &mut *tx,
         user.map(|u| (u.id, u.email.as_str())),
         "pack.upload",
         &pack.meta.id,
@@ -217,6 +218,7 @@ pub async fn import_read_for(
             "ready": ready}),
     )
     .await?;
+    tx.commit().await?;
     Ok(summary)
 }
 
@@ -289,10 +291,12 @@ async fn save_pack(
     user: &User,
     pack: &Pack,
     source: &str,
+    audit: store::Audit<'_>,
 ) -> Result<ImportSummary, AppError> {
     let bp = blueprint_of(&pack.meta.blueprint)?;
-    Ok(store::import_pack_as(
-        db,
+    let mut tx = db.begin().await?;
+    let summary = store::import_pack_in(
+        &mut tx,
         pack,
         bp,
         &ImportOptions {
@@ -305,7 +309,10 @@ async fn save_pack(
             actor: Some(user.id),
         },
     )
-    .await?)
+    .await?;
+    audit.write(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(summary)
 }
 
 /// Places every item of a category (or every item without a domain, for `category == None`) in a domain
@@ -352,14 +359,12 @@ pub async fn assign(
             user,
             &pack,
             &format!("placed {n} item(s) in {objective}"),
-        )
-        .await?;
-        store::audit(
-            db,
-            Some((user.id, user.email.as_str())),
-            "pack.assign",
-            &pack.meta.id,
-            serde_json::json!({"category": category, "objective": objective, "items": n}),
+            store::Audit {
+                actor: Some((user.id, user.email.as_str())),
+                action: "pack.assign",
+                target: &pack.meta.id,
+                detail: serde_json::json!({"category": category, "objective": objective, "items": n}),
+            },
         )
         .await?;
     }
@@ -422,13 +427,18 @@ pub async fn edit_item(
         return Ok(Err(problems));
     };
     pack.items[index] = edited;
-    let summary = save_pack(db, user, &pack, &format!("edited {item_key}")).await?;
-    store::audit(
+    let target = format!("{}/{item_key}", pack.meta.id);
+    let summary = save_pack(
         db,
-        Some((user.id, user.email.as_str())),
-        "item.edit",
-        &format!("{}/{item_key}", pack.meta.id),
-        serde_json::json!({}),
+        user,
+        &pack,
+        &format!("edited {item_key}"),
+        store::Audit {
+            actor: Some((user.id, user.email.as_str())),
+            action: "item.edit",
+            target: &target,
+            detail: serde_json::json!({}),
+        },
     )
     .await?;
     Ok(Ok(summary))
@@ -466,13 +476,17 @@ pub async fn set_status(
             return Ok(Err(problems));
         }
     }
-    store::set_status(db, pack_id, status).await?;
-    store::audit(
+    let action = format!("pack.{status}");
+    store::set_status(
         db,
-        Some((user.id, user.email.as_str())),
-        &format!("pack.{status}"),
-        &key,
-        serde_json::json!({}),
+        pack_id,
+        status,
+        store::Audit {
+            actor: Some((user.id, user.email.as_str())),
+            action: &action,
+            target: &key,
+            detail: serde_json::json!({}),
+        },
     )
     .await?;
     Ok(Ok(()))

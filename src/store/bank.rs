@@ -111,13 +111,26 @@ pub async fn import_pack_as(
     blueprint: &Blueprint,
     opts: &ImportOptions<'_>,
 ) -> Result<ImportSummary, sqlx::Error> {
-    let (owner, status) = (opts.owner, opts.status);
     let mut tx = db.begin().await?;
+    let summary = import_pack_in(&mut tx, pack, blueprint, opts).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// [`import_pack_as`] inside the caller's transaction, so that what records the import (an audit entry) is
+/// written with it or not at all.
+pub async fn import_pack_in(
+    tx: &mut Transaction<'_, Postgres>,
+    pack: &Pack,
+    blueprint: &Blueprint,
+    opts: &ImportOptions<'_>,
+) -> Result<ImportSummary, sqlx::Error> {
+    let (owner, status) = (opts.owner, opts.status);
     // Instances starting together must not import the same pack twice at once.
     sqlx::query!("SELECT pg_advisory_xact_lock(hashtext($1))", pack.meta.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    upsert_blueprint(&mut tx, blueprint).await?;
+    upsert_blueprint(tx, blueprint).await?;
     let meta = serde_json::to_value(&pack.meta).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let pack_id = sqlx::query_scalar!(
         "INSERT INTO packs (id, pack_key, title, version, blueprint_id, meta, owner_id, status)
@@ -134,14 +147,14 @@ pub async fn import_pack_as(
         owner,
         status,
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if !opts.ready {
         sqlx::query!(
             "UPDATE packs SET status = 'draft' WHERE id = $1 AND status = 'published'",
             pack_id
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
 
@@ -151,7 +164,7 @@ pub async fn import_pack_as(
          WHERE i.pack_id = $1",
         pack_id,
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     let known: HashMap<String, Known> = existing
         .into_iter()
@@ -202,7 +215,7 @@ pub async fn import_pack_as(
                     kind,
                     position,
                 )
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 summary.added += 1;
                 (id, Some(1), false)
@@ -228,7 +241,7 @@ pub async fn import_pack_as(
                 &domains,
                 &objectives,
             )
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if touch {
@@ -239,7 +252,7 @@ pub async fn import_pack_as(
                 kind,
                 revision,
             )
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         present.push(key);
@@ -249,7 +262,7 @@ pub async fn import_pack_as(
         pack_id,
         &present,
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     summary.retired = usize::try_from(retired.rows_affected()).unwrap_or(usize::MAX);
     if let Some(categories) = opts.categories {
@@ -265,14 +278,14 @@ pub async fn import_pack_as(
             &keys,
             &cats,
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     let first = sqlx::query_scalar!(
         r#"SELECT NOT EXISTS (SELECT 1 FROM pack_versions WHERE pack_id = $1) AS "first!""#,
         pack_id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if first || summary.added + summary.changed + summary.retired > 0 {
         sqlx::query!(
@@ -291,10 +304,9 @@ pub async fn import_pack_as(
             count(summary.unchanged),
             opts.actor,
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(summary)
 }
 
@@ -414,16 +426,23 @@ pub async fn versions(db: &PgPool, pack_id: Uuid) -> Result<Vec<VersionRow>, sql
     .await
 }
 
-/// Sets a pack's status (draft, published, archived).
-pub async fn set_status(db: &PgPool, pack_id: Uuid, status: &str) -> Result<(), sqlx::Error> {
+/// Sets a pack's status (draft, published, archived), with its audit entry in the same transaction.
+pub async fn set_status(
+    db: &PgPool,
+    pack_id: Uuid,
+    status: &str,
+    audit: Audit<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query!(
         "UPDATE packs SET status = $2, updated_at = now() WHERE id = $1",
         pack_id,
         status
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    audit.write(&mut *tx).await?;
+    tx.commit().await
 }
 
 /// Keeps an upload between its validation report and the instructor's choice.
@@ -472,6 +491,21 @@ pub async fn drop_upload(db: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// An admin's or instructor's action, for the audit log: written in the transaction of the change it records,
+/// so that the log never holds a change that did not happen, nor misses one that did.
+pub struct Audit<'a> {
+    pub actor: Option<(Uuid, &'a str)>,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub detail: serde_json::Value,
+}
+
+impl Audit<'_> {
+    pub async fn write(self, db: impl sqlx::PgExecutor<'_>) -> Result<(), sqlx::Error> {
+        audit(db, self.actor, self.action, self.target, self.detail).await
+    }
 }
 
 /// Records an admin's or instructor's action in the audit log.

@@ -713,6 +713,15 @@ pub struct NewForm<'a> {
 
 /// Creates a form over packs; `Ok(None)` when the slug is taken.
 pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sqlx::Error> {
+    create_form_audited(db, f, None).await
+}
+
+/// [`create_form`] with its audit entry, written in the same transaction (not at all when the slug is taken).
+pub async fn create_form_audited(
+    db: &PgPool,
+    f: NewForm<'_>,
+    audit: Option<bank::Audit<'_>>,
+) -> Result<Option<Uuid>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
         "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, trial_items, position)
@@ -739,6 +748,9 @@ pub async fn create_form(db: &PgPool, f: NewForm<'_>) -> Result<Option<Uuid>, sq
     )
     .execute(&mut *tx)
     .await?;
+    if let Some(audit) = audit {
+        audit.write(&mut *tx).await?;
+    }
     tx.commit().await?;
     Ok(Some(id))
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod admin_users;
 mod analytics;
 mod api_packs;
+mod audit;
 mod bank_check;
 mod browser;
 mod exam;

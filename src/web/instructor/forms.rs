@@ -189,7 +189,7 @@ pub async fn form_create(
         page.error = Some("The chosen packs cannot fill this form: see the dry run.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let created = store::exam::create_form(
+    let created = store::exam::create_form_audited(
         &state.db,
         store::exam::NewForm {
             slug: &page.slug,
@@ -204,6 +204,12 @@ pub async fn form_create(
             pack_ids: &chosen,
             trial_items,
         },
+        Some(store::bank::Audit {
+            actor: Some((user.id, user.email.as_str())),
+            action: "form.create",
+            target: &page.slug,
+            detail: serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen, "trial_items": trial_items}),
+        }),
     )
     .await?;
     if created.is_none() {
@@ -213,13 +219,5 @@ pub async fn form_create(
         ));
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    store::bank::audit(
-        &state.db,
-        Some((user.id, user.email.as_str())),
-        "form.create",
-        &page.slug,
-        serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen, "trial_items": trial_items}),
-    )
-    .await?;
     Ok(Redirect::to("/exams").into_response())
 }

@@ -1,0 +1,382 @@
+//! Every audited action writes its change and its audit entry in one transaction. A failure injected after the
+//! change (a trigger that refuses the action's audit entry, the last write of each action) must leave neither:
+//! the tables are compared before and after. With the trigger gone, the same action goes through and leaves
+//! its entry, so the test can tell the two apart.
+
+use crate::common::*;
+use ai102::auth::session::User;
+use ai102::auth::Role;
+use ai102::store::users::Actor;
+use uuid::Uuid;
+
+const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
+const GIFT: &[u8] = include_bytes!("../import/gift/publishable.gift");
+
+/// Everything an audited action may change (sessions aside: signing in is not audited).
+const TABLES: &[&str] = &[
+    "users",
+    "packs",
+    "pack_versions",
+    "items",
+    "item_revisions",
+    "exam_forms",
+    "form_packs",
+    "item_reports",
+    "uploads",
+    "audit_log",
+];
+
+/// A digest of each table's rows.
+async fn tables(app: &TestApp) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let digest: String = sqlx::query_scalar(&format!(
+            "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {table} t"
+        ))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        out.push((*table, digest));
+    }
+    out
+}
+
+/// From now on, the audit log refuses every entry of `action`, as a failing disk or a lost connection would
+/// after the change was written.
+async fn refuse_audit(app: &TestApp, action: &str) {
+    sqlx::query(
+        "CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'injected failure: audit entry % refused', NEW.action; END $$",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW
+         WHEN (NEW.action = '{action}') EXECUTE FUNCTION refuse_audit()"
+    ))
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+async fn allow_audit(app: &TestApp) {
+    sqlx::query("DROP TRIGGER refuse_audit ON audit_log")
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn entries(app: &TestApp, action: &str) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) FROM audit_log WHERE action = '{action}'"
+    ))
+    .await
+}
+
+/// Runs `act` with `action`'s audit entry refused, and checks that nothing was written and that `act` said
+/// so; then runs the same `act` again with the log working (nothing was written, so it has the same change to
+/// make), and checks that it wrote its entry.
+macro_rules! atomic {
+    ($app:expr, $action:expr, $act:expr, $failed:expr) => {{
+        let app: &TestApp = $app;
+        let before = tables(app).await;
+        let entries_before = entries(app, $action).await;
+        refuse_audit(app, $action).await;
+        let outcome = $act;
+        assert!(
+            $failed(&outcome),
+            "{}: the refused entry must fail the action: {outcome:?}",
+            $action
+        );
+        assert_eq!(
+            tables(app).await,
+            before,
+            "{}: a change was written without its audit entry",
+            $action
+        );
+        allow_audit(app).await;
+        let outcome = $act;
+        assert!(
+            !$failed(&outcome),
+            "{}: the action fails even with the log working: {outcome:?}",
+            $action
+        );
+        assert_eq!(
+            entries(app, $action).await,
+            entries_before + 1,
+            "{}: one entry once the log works",
+            $action
+        );
+    }};
+}
+
+fn http_failed(status: &reqwest::StatusCode) -> bool {
+    status.is_server_error()
+}
+
+fn err<T, E>(r: &Result<T, E>) -> bool {
+    r.is_err()
+}
+
+async fn user(app: &TestApp, email: &str) -> User {
+    let (id, role): (Uuid, String) = sqlx::query_as("SELECT id, role FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    User {
+        id,
+        email: email.to_owned(),
+        display_name: email.to_owned(),
+        role: match role.as_str() {
+            "admin" => Role::Admin,
+            "instructor" => Role::Instructor,
+            _ => Role::Candidate,
+        },
+        extra_time_minutes: 0,
+    }
+}
+
+async fn pack_id(app: &TestApp, key: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = $1")
+        .bind(key)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", Role::Instructor).await;
+    assert_eq!(
+        app.sign_in("ines@example.com", PASSWORD).await.status(),
+        303
+    );
+
+    // An upload: the pack, its items and revisions, its version and its entry.
+    atomic!(
+        &app,
+        "pack.upload",
+        app.upload("exam_pack.yaml", PACK.as_bytes().to_vec(), "auto")
+            .await
+            .status(),
+        http_failed
+    );
+    let exam_pack = pack_id(&app, "test-exam-pack").await;
+    let pack_url = format!("/instructor/packs/{exam_pack}");
+
+    // Publishing, and going back to draft.
+    for status in ["published", "draft", "published"] {
+        atomic!(
+            &app,
+            &format!("pack.{status}"),
+            app.post_form(
+                &pack_url,
+                &format!("{pack_url}/status"),
+                &[("status", status)]
+            )
+            .await
+            .status(),
+            http_failed
+        );
+    }
+
+    // Editing an item: a new revision and its version.
+    let edit_url = format!("{pack_url}/items/t-single/edit");
+    let current = texts(
+        &app.get(&edit_url).await.text().await.unwrap(),
+        "textarea#text",
+    )
+    .remove(0);
+    let edited = current.replace("Which option is right?", "Which option is the right one?");
+    assert_ne!(edited, current);
+    atomic!(
+        &app,
+        "item.edit",
+        app.post_form(&edit_url, &edit_url, &[("text", &edited)])
+            .await
+            .status(),
+        http_failed
+    );
+
+    // Placing a category of a GIFT file in an objective.
+    let r = app.upload("publishable.gift", GIFT.to_vec(), "auto").await;
+    assert_eq!(r.status(), 303);
+    let gift_url = location(&r)
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    atomic!(
+        &app,
+        "pack.assign",
+        app.post_form(
+            &gift_url,
+            &format!("{gift_url}/assign"),
+            &[
+                ("category", "AI-102/Vision"),
+                ("objective", "vision.analyze")
+            ],
+        )
+        .await
+        .status(),
+        http_failed
+    );
+
+    // A form over the published pack.
+    let exam_pack_id = exam_pack.to_string();
+    atomic!(
+        &app,
+        "form.create",
+        {
+            app.post_form(
+                "/instructor/forms/new",
+                "/instructor/forms",
+                &[
+                    ("title", "Drill"),
+                    ("slug", "drill"),
+                    ("pack", &exam_pack_id),
+                    ("item_count", "3"),
+                    ("duration", "15"),
+                    ("case_studies", "0"),
+                    ("cut_percent", "70"),
+                    ("action", "create"),
+                ],
+            )
+            .await
+            .status()
+        },
+        http_failed
+    );
+
+    // Trial items: marking one, and promoting it back.
+    let ines = user(&app, "ines@example.com").await;
+    for (action, trial) in [("item.trial", true), ("item.promote", false)] {
+        atomic!(
+            &app,
+            action,
+            ai102::store::bank::set_trial(
+                &app.db,
+                (ines.id, ines.email.as_str()),
+                exam_pack,
+                "t-single",
+                trial
+            )
+            .await,
+            err
+        );
+    }
+
+    // A candidate's report on t-single's first revision, fixed (the item was edited since), and one on t-order,
+    // rejected.
+    app.create_user("cand@example.com", Role::Candidate).await;
+    let report = |key: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let id = Uuid::new_v4();
+            sqlx::query(
+                "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
+                 SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
+                 FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = 1
+                 JOIN users u ON u.email = 'cand@example.com'
+                 WHERE i.pack_id = $2 AND i.item_key = $3",
+            )
+            .bind(id)
+            .bind(exam_pack)
+            .bind(key)
+            .execute(&db)
+            .await
+            .unwrap();
+            id
+        }
+    };
+    for (action, key) in [("report.fixed", "t-single"), ("report.rejected", "t-order")] {
+        let id = report(key).await;
+        atomic!(
+            &app,
+            action,
+            {
+                let actor = (ines.id, ines.email.as_str());
+                if action == "report.fixed" {
+                    ai102::store::reports::mark_fixed(&app.db, id, actor, key)
+                        .await
+                        .map(|r| r.is_some())
+                } else {
+                    ai102::store::reports::reject(&app.db, id, actor, key, "not a typo").await
+                }
+            },
+            |r: &Result<bool, sqlx::Error>| !matches!(r, Ok(true))
+        );
+    }
+
+    // Deleting a draft pack: its items, revisions and versions go, with one entry.
+    let gift_pack: Uuid = sqlx::query_scalar("SELECT id FROM packs WHERE id <> $1")
+        .bind(exam_pack)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let before = tables(&app).await;
+    refuse_audit(&app, "pack.delete").await;
+    let refused = ai102::packs::delete_drafts(&app.db, &ines, &[gift_pack]).await;
+    assert!(
+        refused.is_err(),
+        "the refused entry fails the deletion: {refused:?}"
+    );
+    assert_eq!(tables(&app).await, before, "pack.delete without its entry");
+    allow_audit(&app).await;
+    let deleted = ai102::packs::delete_drafts(&app.db, &ines, &[gift_pack]).await;
+    assert!(
+        matches!(deleted, Ok(Ok(ref keys)) if keys.len() == 1),
+        "{deleted:?}"
+    );
+    assert_eq!(entries(&app, "pack.delete").await, 1);
+}
+
+#[tokio::test]
+async fn an_admins_change_to_an_account_and_its_audit_entry_are_written_together_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    app.create_user("ada@example.com", Role::Admin).await;
+    app.create_user("cand@example.com", Role::Candidate).await;
+    let ada = user(&app, "ada@example.com").await;
+    let cand = user(&app, "cand@example.com").await;
+    let actor = || Actor {
+        id: ada.id,
+        email: "ada@example.com",
+    };
+    use ai102::store::users;
+    atomic!(
+        &app,
+        "user.extra_time_changed",
+        users::set_extra_time(&app.db, actor(), cand.id, 15).await,
+        err
+    );
+    atomic!(
+        &app,
+        "user.role_changed",
+        users::change_role(&app.db, actor(), cand.id, Role::Instructor).await,
+        err
+    );
+    // Disabling, then enabling again.
+    for (action, disabled) in [("user.disabled", true), ("user.enabled", false)] {
+        atomic!(
+            &app,
+            action,
+            users::set_disabled(&app.db, actor(), cand.id, disabled).await,
+            err
+        );
+    }
+    atomic!(
+        &app,
+        "user.password_reset",
+        users::reset_password(
+            &app.db,
+            actor(),
+            cand.id,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+        )
+        .await,
+        err
+    );
+}
