@@ -184,14 +184,18 @@ async fn import(server_url: &str, name: &str, dir: &Path) -> anyhow::Result<serd
     ai102::store::migrate(&db).await?;
 
     let t = Instant::now();
-    let (first, _) = ai102::store::bank::import_path(&db, dir, None, "published").await?;
+    let (first, _) =
+        ai102::store::bank::import_path(&db, dir, None, ai102::store::bank::PackStatus::Published)
+            .await?;
     let first_seconds = t.elapsed().as_secs_f64();
     eprintln!(
         "bank_bench: first import {first_seconds:.2} s ({} added)",
         first.added
     );
     let t = Instant::now();
-    let (second, _) = ai102::store::bank::import_path(&db, dir, None, "published").await?;
+    let (second, _) =
+        ai102::store::bank::import_path(&db, dir, None, ai102::store::bank::PackStatus::Published)
+            .await?;
     let second_seconds = t.elapsed().as_secs_f64();
     eprintln!(
         "bank_bench: second import {second_seconds:.2} s ({} unchanged)",

@@ -487,15 +487,15 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                 let s = ai102::packs::import_read(&db, None, &name, upload, !draft).await?;
                 let status = store::bank::pack_by_id(&db, s.pack_id)
                     .await?
-                    .map(|p| p.status)
-                    .unwrap_or_default();
+                    .map(|p| p.status);
                 println!(
-                    "imported {name} ({status}): {} added, {} changed, {} unchanged, {} retired{}",
+                    "imported {name} ({}): {} added, {} changed, {} unchanged, {} retired{}",
+                    status.map_or("gone", store::bank::PackStatus::as_str),
                     s.added,
                     s.changed,
                     s.unchanged,
                     s.retired,
-                    if status == "published" || draft {
+                    if status.is_some_and(store::bank::PackStatus::is_published) || draft {
                         ""
                     } else {
                         "; place its items in the blueprint before publishing"
@@ -531,7 +531,11 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                     }
                 };
             }
-            let status = if draft { "draft" } else { "published" };
+            let status = if draft {
+                store::bank::PackStatus::Draft
+            } else {
+                store::bank::PackStatus::Published
+            };
             match store::bank::import_path(&db, &path, None, status).await {
                 Ok((s, pack)) => {
                     println!(

@@ -9,7 +9,7 @@ use crate::bank::model::{Blueprint, Item, Pack, PackFile};
 use crate::bank::upload::{self, Upload};
 use crate::bank::Problem;
 use crate::error::AppError;
-use crate::store::bank::{self as store, ImportOptions, ImportSummary, PackAccess};
+use crate::store::bank::{self as store, ImportOptions, ImportSummary, PackAccess, PackStatus};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -197,9 +197,9 @@ pub async fn import_read_for(
         &ImportOptions {
             owner: user.map(|u| u.id),
             status: if publish && ready {
-                "published"
+                PackStatus::Published
             } else {
-                "draft"
+                PackStatus::Draft
             },
             ready,
             categories: Some(&read.categories),
@@ -301,7 +301,7 @@ async fn save_pack(
         bp,
         &ImportOptions {
             owner: None,
-            status: "draft",
+            status: PackStatus::Draft,
             // Edits pass the checker and placing only adds a domain: neither makes an item unready.
             ready: true,
             categories: None,
@@ -463,14 +463,11 @@ pub async fn set_status(
     db: &PgPool,
     user: &User,
     pack_id: Uuid,
-    status: &str,
+    status: PackStatus,
 ) -> Result<Result<(), Vec<Problem>>, AppError> {
-    if !matches!(status, "draft" | "published" | "archived") {
-        return Err(AppError::BadRequest(format!("unknown status `{status}`")));
-    }
     let (_, pack, _) = writable_pack(db, user, pack_id).await?;
     let key = pack.meta.id.clone();
-    if status == "published" {
+    if status.is_published() {
         let (_, problems) = check_for_publishing(pack).await?;
         if !problems.is_empty() {
             return Ok(Err(problems));

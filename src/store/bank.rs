@@ -1,7 +1,7 @@
 //! Packs, items and revisions in PostgreSQL; importing a checked pack is idempotent and append-only.
 
 use crate::bank::model::{Blueprint, Item, Pack};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
@@ -71,7 +71,7 @@ pub async fn import_pack(
     pack: &Pack,
     blueprint: &Blueprint,
     owner: Option<Uuid>,
-    status: &str,
+    status: PackStatus,
 ) -> Result<ImportSummary, sqlx::Error> {
     import_pack_as(
         db,
@@ -89,12 +89,64 @@ pub async fn import_pack(
     .await
 }
 
+/// Where a pack is in its life: a draft (only its instructor sees it), published (forms and practice draw on
+/// it), or archived (kept for the attempts that used it, drawn on by nothing). Stored as its lower-case name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+pub enum PackStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl PackStatus {
+    pub const ALL: [PackStatus; 3] = [
+        PackStatus::Draft,
+        PackStatus::Published,
+        PackStatus::Archived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackStatus::Draft => "draft",
+            PackStatus::Published => "published",
+            PackStatus::Archived => "archived",
+        }
+    }
+
+    /// The status named `s` (`draft`, `published`, `archived`), or `None`.
+    pub fn parse(s: &str) -> Option<PackStatus> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn is_published(self) -> bool {
+        self == PackStatus::Published
+    }
+
+    pub fn is_draft(self) -> bool {
+        self == PackStatus::Draft
+    }
+
+    pub fn is_archived(self) -> bool {
+        self == PackStatus::Archived
+    }
+}
+
+impl std::fmt::Display for PackStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How a pack is imported: by whom, in which status (for a new pack), from what, and the source's
 /// categories of its items (item id → category; `None` keeps the categories items already have).
 pub struct ImportOptions<'a> {
     pub owner: Option<Uuid>,
     /// The status of a new pack; an existing pack keeps its own (but see `ready`).
-    pub status: &'a str,
+    pub status: PackStatus,
     /// Every item is ready to publish. When not, a published pack goes back to draft in the same
     /// transaction, so that no exam ever draws an item that lacks its domain, key or reference.
     pub ready: bool,
@@ -145,7 +197,7 @@ pub async fn import_pack_in(
         pack.meta.blueprint,
         meta,
         owner,
-        status,
+        status.as_str(),
     )
     .fetch_one(&mut **tx)
     .await?;
@@ -320,13 +372,13 @@ pub struct PackAccess {
     pub id: Uuid,
     pub pack_key: String,
     pub owner_id: Option<Uuid>,
-    pub status: String,
+    pub status: PackStatus,
 }
 
 pub async fn pack_by_key(db: &PgPool, key: &str) -> Result<Option<PackAccess>, sqlx::Error> {
     sqlx::query_as!(
         PackAccess,
-        "SELECT id, pack_key, owner_id, status FROM packs WHERE pack_key = $1",
+        r#"SELECT id, pack_key, owner_id, status AS "status: PackStatus" FROM packs WHERE pack_key = $1"#,
         key
     )
     .fetch_optional(db)
@@ -336,7 +388,7 @@ pub async fn pack_by_key(db: &PgPool, key: &str) -> Result<Option<PackAccess>, s
 pub async fn pack_by_id(db: &PgPool, id: Uuid) -> Result<Option<PackAccess>, sqlx::Error> {
     sqlx::query_as!(
         PackAccess,
-        "SELECT id, pack_key, owner_id, status FROM packs WHERE id = $1",
+        r#"SELECT id, pack_key, owner_id, status AS "status: PackStatus" FROM packs WHERE id = $1"#,
         id
     )
     .fetch_optional(db)
@@ -430,14 +482,14 @@ pub async fn versions(db: &PgPool, pack_id: Uuid) -> Result<Vec<VersionRow>, sql
 pub async fn set_status(
     db: &PgPool,
     pack_id: Uuid,
-    status: &str,
+    status: PackStatus,
     audit: Audit<'_>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query!(
         "UPDATE packs SET status = $2, updated_at = now() WHERE id = $1",
         pack_id,
-        status
+        status.as_str()
     )
     .execute(&mut *tx)
     .await?;
@@ -538,7 +590,7 @@ pub struct PackRow {
     pub blueprint_id: String,
     pub title: String,
     pub version: i32,
-    pub status: String,
+    pub status: PackStatus,
     pub items: i64,
     pub questions: i64,
     /// The listing user may open and change it (their own pack, or any for an admin).
@@ -549,7 +601,7 @@ pub struct PackRow {
 pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Error> {
     sqlx::query_as!(
         PackRow,
-        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
+        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status AS "status: PackStatus",
                 count(i.id) AS "items!", COALESCE(sum(cardinality(r.domains)), 0)::bigint AS "questions!",
                 true AS "owned!"
          FROM packs p
@@ -566,7 +618,7 @@ pub async fn pack_row(db: &PgPool, id: Uuid) -> Result<Option<PackRow>, sqlx::Er
 pub async fn list_packs(db: &PgPool, owner: Option<Uuid>) -> Result<Vec<PackRow>, sqlx::Error> {
     sqlx::query_as!(
         PackRow,
-        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status,
+        r#"SELECT p.id, p.pack_key, p.blueprint_id, p.title, p.version, p.status AS "status: PackStatus",
                 count(i.id) AS "items!", COALESCE(sum(cardinality(r.domains)), 0)::bigint AS "questions!",
                 ($1::uuid IS NULL OR p.owner_id IS NOT DISTINCT FROM $1) AS "owned!"
          FROM packs p
@@ -757,7 +809,7 @@ pub async fn import_path(
     db: &PgPool,
     path: &std::path::Path,
     owner: Option<Uuid>,
-    status: &str,
+    status: PackStatus,
 ) -> anyhow::Result<(ImportSummary, Pack)> {
     let report = crate::bank::check_path(path)?;
     if !report.is_clean() {
@@ -795,7 +847,7 @@ pub async fn load_bank(db: &PgPool, root: &std::path::Path) -> anyhow::Result<Ve
     let mut out = Vec::new();
     for dir in crate::bank::exam::pack_dirs(root)? {
         let exam = read_exam(&dir)?;
-        let (summary, pack) = import_path(db, &dir, None, "published").await?;
+        let (summary, pack) = import_path(db, &dir, None, PackStatus::Published).await?;
         if let Some(exam) = &exam {
             crate::store::exams::upsert(db, exam).await?;
             crate::store::exam::ensure_default_forms(

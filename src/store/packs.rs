@@ -1,6 +1,7 @@
 //! The instructor's list of packs (a page at a time, searched, filtered and sorted) and deleting packs: a
 //! draft no attempt used goes whole, in one transaction with its audit entry; a used pack can only be archived.
 
+use super::bank::PackStatus;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -79,8 +80,8 @@ impl Sort {
 pub struct PackFilter {
     /// Part of the title or the pack key, any case; empty for every pack.
     pub text: String,
-    /// draft, published or archived; `None` for every status.
-    pub status: Option<String>,
+    /// `None` for every status.
+    pub status: Option<PackStatus>,
     pub owner: OwnerFilter,
     /// The exam's blueprint id; `None` for every exam.
     pub blueprint: Option<String>,
@@ -104,7 +105,7 @@ pub struct PackListRow {
     pub exam_code: Option<String>,
     pub title: String,
     pub version: i32,
-    pub status: String,
+    pub status: PackStatus,
     /// Live entries (questions and case studies).
     pub items: i64,
     pub questions: i64,
@@ -149,7 +150,7 @@ pub async fn search(
         viewer.admin,
         viewer.id,
         pattern,
-        filter.status,
+        filter.status.map(PackStatus::as_str),
         owner,
         filter.blueprint,
     )
@@ -178,7 +179,7 @@ pub async fn search(
     .bind(viewer.admin)
     .bind(viewer.id)
     .bind(&pattern)
-    .bind(&filter.status)
+    .bind(filter.status.map(PackStatus::as_str))
     .bind(owner)
     .bind(&filter.blueprint)
     .bind(limit)
@@ -194,7 +195,7 @@ pub struct DeletionPlan {
     pub id: Uuid,
     pub pack_key: String,
     pub title: String,
-    pub status: String,
+    pub status: PackStatus,
     pub owner_id: Option<Uuid>,
     /// Entries, live or retired.
     pub items: i64,
@@ -215,7 +216,7 @@ impl DeletionPlan {
                  revisions they used stay.",
                 self.pack_key, self.attempts
             ))
-        } else if self.status != "draft" {
+        } else if !self.status.is_draft() {
             Some(format!(
                 "`{}` is {}: only drafts can be deleted (set it back to draft first, or archive it).",
                 self.pack_key, self.status
@@ -233,7 +234,7 @@ pub async fn deletion_plans(
 ) -> Result<Vec<DeletionPlan>, sqlx::Error> {
     sqlx::query_as!(
         DeletionPlan,
-        r#"SELECT p.id, p.pack_key, p.title, p.status, p.owner_id,
+        r#"SELECT p.id, p.pack_key, p.title, p.status AS "status: PackStatus", p.owner_id,
                 (SELECT count(*) FROM items i WHERE i.pack_id = p.id) AS "items!",
                 (SELECT count(*) FROM item_revisions r JOIN items i ON i.id = r.item_id
                   WHERE i.pack_id = p.id) AS "revisions!",

@@ -8,7 +8,7 @@ use crate::bank::import::Format;
 use crate::bank::upload::MAX_UPLOAD_BYTES;
 use crate::error::{ApiError, ApiResult, AppError, Problem};
 use crate::packs::{self, UploadOutcome};
-use crate::store::bank::PackRow;
+use crate::store::bank::{PackRow, PackStatus};
 use crate::{store, AppState};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -27,8 +27,7 @@ pub struct PackInfo {
     pub key: String,
     pub title: String,
     pub version: i32,
-    /// draft, published or archived
-    pub status: String,
+    pub status: PackStatus,
     /// Live entries (questions and case studies).
     pub items: i64,
     pub questions: i64,
@@ -453,14 +452,6 @@ pub async fn get(
     }))
 }
 
-#[derive(Deserialize, ToSchema, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub enum PackStatus {
-    Draft,
-    Published,
-    Archived,
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct StatusBody {
     pub status: PackStatus,
@@ -487,12 +478,7 @@ pub async fn set_status(
             "the body must be {{\"status\": \"draft\" | \"published\" | \"archived\"}}: {e}"
         ))
     })?;
-    let status = match body.status {
-        PackStatus::Draft => "draft",
-        PackStatus::Published => "published",
-        PackStatus::Archived => "archived",
-    };
-    match packs::set_status(&state.db, &user, id, status).await? {
+    match packs::set_status(&state.db, &user, id, body.status).await? {
         Ok(()) => Ok(Json(pack_info(&state, id).await?).into_response()),
         Err(problems) => {
             let n = problems.len();

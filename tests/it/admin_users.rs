@@ -631,9 +631,14 @@ async fn extra_time_set_by_an_admin_lengthens_the_candidates_next_exam_and_is_au
     let app = app_with_admin().await;
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     ai102::store::exam::create_form(
         &app.db,
         ai102::store::exam::NewForm {

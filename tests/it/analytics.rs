@@ -16,9 +16,14 @@ use uuid::Uuid;
 /// `t-yesno` the only `vision` one, 3 points) owned by `owner`, and a form that draws all of it.
 async fn with_owned_form(app: &TestApp, owner: Uuid) -> store::exam::FormRow {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = store::bank::import_path(&app.db, &path, Some(owner), "published")
-        .await
-        .unwrap();
+    let (summary, _) = store::bank::import_path(
+        &app.db,
+        &path,
+        Some(owner),
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     store::exam::create_form(
         &app.db,
         store::exam::NewForm {

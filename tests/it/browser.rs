@@ -1635,9 +1635,14 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
                 .replace("title: Exam engine test pack", &format!("title: {title}")),
         )
         .unwrap();
-        ai102::store::bank::import_path(&app.db, &file, Some(ines), status)
-            .await
-            .unwrap();
+        ai102::store::bank::import_path(
+            &app.db,
+            &file,
+            Some(ines),
+            ai102::store::bank::PackStatus::parse(status).unwrap(),
+        )
+        .await
+        .unwrap();
         let _ = std::fs::remove_file(&file);
     }
     sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;

@@ -12,9 +12,14 @@ use uuid::Uuid;
 /// that draws all of its 8 questions.
 async fn with_test_form(app: &TestApp, minutes: i32) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     create_form(
         &app.db,
         NewForm {
@@ -974,9 +979,14 @@ async fn with_owned_test_form(app: &TestApp, owner: &str) -> Uuid {
         .await
         .unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, Some(owner), "published")
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        Some(owner),
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     create_form(
         &app.db,
         NewForm {

@@ -113,9 +113,14 @@ async fn follow_help_links(
 async fn every_help_link_of_every_page_as_each_role_names_a_document_and_an_anchor_that_exist() {
     let app = TestApp::spawn().await;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     create_form(
         &app.db,
         NewForm {

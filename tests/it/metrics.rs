@@ -13,9 +13,14 @@ const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 async fn with_form(app: &TestApp) {
     let path = std::env::temp_dir().join(format!("ai102-metrics-{}.yaml", Uuid::new_v4()));
     std::fs::write(&path, PACK).unwrap();
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .unwrap();
     let _ = std::fs::remove_file(&path);
     create_form(
         &app.db,

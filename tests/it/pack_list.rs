@@ -25,9 +25,14 @@ async fn pack(app: &TestApp, key: &str, title: &str, owner: Option<Uuid>, status
         .replace("id: test-exam-pack", &format!("id: {key}"))
         .replace("title: Exam engine test pack", &format!("title: {title}"));
     std::fs::write(&file, yaml).unwrap();
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &file, owner, status)
-        .await
-        .unwrap();
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &file,
+        owner,
+        ai102::store::bank::PackStatus::parse(status).unwrap(),
+    )
+    .await
+    .unwrap();
     let _ = std::fs::remove_file(&file);
     summary.pack_id
 }

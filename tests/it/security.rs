@@ -21,9 +21,14 @@ const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 async fn with_form(app: &TestApp, yaml: &str, slug: &str) -> Uuid {
     let path = std::env::temp_dir().join(format!("ai102-security-{}.yaml", Uuid::new_v4()));
     std::fs::write(&path, yaml).expect("write the pack");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .expect("the pack imports");
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .expect("the pack imports");
     let _ = std::fs::remove_file(&path);
     create_form(
         &app.db,
@@ -486,10 +491,14 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
                     PACK.replace("id: test-exam-pack", &format!("id: {key}")),
                 )
                 .expect("write the pack");
-                let (doomed, _) =
-                    ai102::store::bank::import_path(&app.db, &file, Some(instructor_id), "draft")
-                        .await
-                        .expect("a fresh draft");
+                let (doomed, _) = ai102::store::bank::import_path(
+                    &app.db,
+                    &file,
+                    Some(instructor_id),
+                    ai102::store::bank::PackStatus::Draft,
+                )
+                .await
+                .expect("a fresh draft");
                 let _ = std::fs::remove_file(&file);
                 url_path.replace(&pack.to_string(), &doomed.pack_id.to_string())
             } else {

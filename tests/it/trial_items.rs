@@ -48,9 +48,14 @@ items:
 async fn import(app: &TestApp, yaml: &str) -> Uuid {
     let path = std::env::temp_dir().join(format!("ai102-trial-{}.yaml", Uuid::new_v4()));
     std::fs::write(&path, yaml).expect("write the pack");
-    let (summary, _) = ai102::store::bank::import_path(&app.db, &path, None, "published")
-        .await
-        .expect("the pack imports");
+    let (summary, _) = ai102::store::bank::import_path(
+        &app.db,
+        &path,
+        None,
+        ai102::store::bank::PackStatus::Published,
+    )
+    .await
+    .expect("the pack imports");
     let _ = std::fs::remove_file(&path);
     summary.pack_id
 }

@@ -42,7 +42,7 @@ pub(super) async fn published_packs(state: &AppState, user: &User) -> AppResult<
     Ok(store::bank::list_packs(&state.db, owner)
         .await?
         .into_iter()
-        .filter(|p| p.status == "published")
+        .filter(|p| p.status.is_published())
         .collect())
 }
 

@@ -73,12 +73,11 @@ impl PackListQuery {
         use crate::store::packs::{OwnerFilter, PackFilter, Sort};
         let status = match self.status.trim() {
             "" => None,
-            s @ ("draft" | "published" | "archived") => Some(s.to_owned()),
-            s => {
-                return Err(AppError::BadRequest(format!(
+            s => Some(crate::store::bank::PackStatus::parse(s).ok_or_else(|| {
+                AppError::BadRequest(format!(
                     "unknown status `{s}`: use draft, published or archived"
-                )))
-            }
+                ))
+            })?),
         };
         let owner = OwnerFilter::parse(self.owner.trim()).ok_or_else(|| {
             AppError::BadRequest(format!("unknown owner `{}`: use mine or site", self.owner))
@@ -133,7 +132,7 @@ pub async fn index(
         packs_view.push(PackListView {
             counts: packs::problem_count(&state.db, row.id, row.updated_at).await?,
             changed,
-            deletable: row.owned && row.status == "draft",
+            deletable: row.owned && row.status.is_draft(),
             row,
         });
     }

@@ -9,6 +9,7 @@ use crate::bank::Problem;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::packs;
+use crate::store::bank::PackStatus;
 use crate::web::Path;
 use crate::web::{render, Layout};
 use crate::{store, AppState};
@@ -43,7 +44,7 @@ pub struct PackPage {
     pub id: Uuid,
     pub key: String,
     pub title: String,
-    pub status: String,
+    pub status: PackStatus,
     pub version: u32,
     pub items: Vec<PackItemView>,
     pub versions: Vec<store::bank::VersionRow>,
@@ -230,10 +231,16 @@ pub async fn set_status(
     Path(id): Path<Uuid>,
     crate::auth::session::CsrfForm(form): crate::auth::session::CsrfForm<StatusForm>,
 ) -> AppResult<Response> {
-    match packs::set_status(&state.db, &user, id, &form.status).await? {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/instructor/packs/{id}?status={}", form.status)).into_response(),
-        ),
+    let status = PackStatus::parse(&form.status).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "unknown status `{}`: use draft, published or archived",
+            form.status
+        ))
+    })?;
+    match packs::set_status(&state.db, &user, id, status).await? {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/instructor/packs/{id}?status={status}")).into_response())
+        }
         Err(problems) => {
             let n = problems.len();
             let page = pack_page(
