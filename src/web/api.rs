@@ -220,24 +220,30 @@ impl Modify for ProblemResponses {
     }
 }
 
-/// The OpenAPI document, generated from the handlers' annotations.
+/// The OpenAPI document's frame: its paths come from the router (`web::router`'s `routes!`, from each handler's
+/// `#[utoipa::path]`), and the modifiers run once they are in ([`publish_document`]).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ai102 API", description = "The AI-102 practice-exam platform's JSON API. Authenticate with a personal API token from your account page: `Authorization: Bearer ai102_…`."),
-    paths(me, list_tokens, super::api_exam::list_exams, super::api_exam::list_forms, super::api_exam::start, super::api_exam::get_attempt,
-        super::api_exam::get_item, super::api_exam::put_answer, super::api_exam::put_mark, super::api_exam::submit,
-        super::api_exam::result, super::api_packs::upload, super::api_packs::list, super::api_packs::get, super::api_packs::delete,
-        super::api_packs::set_status),
     components(schemas(Me, TokenInfo, Problem)),
-    modifiers(&BearerAuth, &ProblemResponses),
     tags((name = "account", description = "Who you are and your tokens"),
         (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
         (name = "packs", description = "Instructors' question packs: upload, list, read, publish, delete drafts"))
 )]
 pub struct ApiDoc;
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    let mut doc = ApiDoc::openapi();
+/// The document `GET /api/openapi.json` serves: the same for every router built in this process.
+static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+
+/// Completes the document of the router's routes (bearer security, problem responses, OpenAPI 3.1) and keeps
+/// it for [`openapi_json`].
+pub fn publish_document(mut doc: utoipa::openapi::OpenApi) {
+    BearerAuth.modify(&mut doc);
+    ProblemResponses.modify(&mut doc);
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
-    Json(doc)
+    let _ = DOCUMENT.set(doc);
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(DOCUMENT.get().cloned().unwrap_or_else(ApiDoc::openapi))
 }

@@ -32,6 +32,9 @@ use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Default request body limit; routes that take uploads set their own.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -126,36 +129,24 @@ pub fn router(state: AppState) -> Router {
         .route("/attempts/{id}/submit", post(exam::submit))
         .route("/attempts/{id}/result", get(exam::result));
 
-    let api = Router::new()
-        .route("/api/openapi.json", get(api::openapi_json))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/tokens", get(api::list_tokens))
-        .route("/api/v1/exams", get(api_exam::list_exams))
-        .route("/api/v1/forms", get(api_exam::list_forms))
-        .route("/api/v1/forms/{slug}/attempts", post(api_exam::start))
-        .route("/api/v1/attempts/{id}", get(api_exam::get_attempt))
-        .route(
-            "/api/v1/attempts/{id}/items/{position}",
-            get(api_exam::get_item),
-        )
-        .route(
-            "/api/v1/attempts/{id}/items/{position}/answer",
-            axum::routing::put(api_exam::put_answer),
-        )
-        .route(
-            "/api/v1/attempts/{id}/items/{position}/mark",
-            axum::routing::put(api_exam::put_mark),
-        )
-        .route("/api/v1/attempts/{id}/submit", post(api_exam::submit))
-        .route("/api/v1/attempts/{id}/result", get(api_exam::result))
-        .route(
-            "/api/v1/packs/{id}",
-            get(api_packs::get).delete(api_packs::delete),
-        )
-        .route(
-            "/api/v1/packs/{id}/status",
-            axum::routing::put(api_packs::set_status),
-        );
+    // Each API route is declared once, by its handler's `#[utoipa::path]`: `routes!` puts it in the router
+    // and in the OpenAPI document alike (handlers of one path go in one `routes!`).
+    let (api, api_doc) = OpenApiRouter::with_openapi(api::ApiDoc::openapi())
+        .routes(routes!(api::me))
+        .routes(routes!(api::list_tokens))
+        .routes(routes!(api_exam::list_exams))
+        .routes(routes!(api_exam::list_forms))
+        .routes(routes!(api_exam::start))
+        .routes(routes!(api_exam::get_attempt))
+        .routes(routes!(api_exam::get_item))
+        .routes(routes!(api_exam::put_answer))
+        .routes(routes!(api_exam::put_mark))
+        .routes(routes!(api_exam::submit))
+        .routes(routes!(api_exam::result))
+        .routes(routes!(api_packs::get, api_packs::delete))
+        .routes(routes!(api_packs::set_status))
+        .split_for_parts();
+    let api = api.route("/api/openapi.json", get(api::openapi_json));
 
     // Uploads take larger bodies than every other route.
     let uploads = Router::new()
@@ -165,12 +156,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(upload_too_large));
     // The API's upload takes the file as the body; the extractor enforces the limit and answers a
     // problem document (the limit layer's 413 would be plain text).
-    let api_uploads = Router::new()
-        .route(
-            "/api/v1/packs",
-            get(api_packs::list).post(api_packs::upload),
-        )
-        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
+    let (api_uploads, api_uploads_doc) = OpenApiRouter::new()
+        .routes(routes!(api_packs::list, api_packs::upload))
+        .split_for_parts();
+    let api_uploads = api_uploads.layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
+    api::publish_document(api_doc.merge_from(api_uploads_doc));
 
     let app = Router::new()
         .merge(pages.layer(RequestBodyLimitLayer::new(BODY_LIMIT)))
