@@ -317,15 +317,7 @@ async fn api_tokens_authenticate_the_json_api_and_can_be_revoked() {
     assert_ne!(stored, token.as_bytes(), "only a hash is stored");
 
     let api = reqwest::Client::new();
-    let me: serde_json::Value = api
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.api(&token).get_json("/api/v1/me").await;
     assert_eq!(me["email"], "ivy@example.com");
     assert_eq!(me["role"], "candidate");
 
@@ -361,15 +353,7 @@ async fn api_tokens_authenticate_the_json_api_and_can_be_revoked() {
         .post_form("/account", &format!("/account/tokens/{id}/revoke"), &[])
         .await;
     assert_eq!(revoked.status(), 303);
-    assert_eq!(
-        api.get(app.url("/api/v1/me"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(app.api(&token).get("/api/v1/me").await.status(), 401);
 }
 
 #[tokio::test]

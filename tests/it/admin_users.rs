@@ -27,14 +27,6 @@ async fn create_named(app: &TestApp, email: &str, name: &str, role: Role) -> Uui
         .expect("new user")
 }
 
-async fn user_id(app: &TestApp, email: &str) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
 async fn role_of(app: &TestApp, email: &str) -> String {
     sqlx::query_scalar("SELECT role FROM users WHERE email = $1")
         .bind(email)
@@ -629,35 +621,12 @@ async fn the_audit_log_filters_by_actor_action_target_and_dates_newest_first() {
 #[tokio::test]
 async fn extra_time_set_by_an_admin_lengthens_the_candidates_next_exam_and_is_audited() {
     let app = app_with_admin().await;
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    ai102::store::exam::create_form(
-        &app.db,
-        ai102::store::exam::NewForm {
-            slug: "timed",
-            title: "Timed form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 40,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let pack = app.import_test_pack().await;
+    TestForm::new("timed")
+        .title("Timed form")
+        .minutes(40)
+        .create(&app, &[pack])
+        .await;
     let id = create_named(&app, "ella@example.com", "Ella", Role::Candidate).await;
 
     // Out of range: refused with a message, nothing changes.

@@ -8,41 +8,20 @@ use ai102::exam::plan::find_question;
 use ai102::scoring::Response;
 use ai102::store;
 use ai102::store::exam::EndReason;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Imports the test pack (8 questions, 15 points; `t-single` is the only `plan` question, 1 point;
 /// `t-yesno` the only `vision` one, 3 points) owned by `owner`, and a form that draws all of it.
 async fn with_owned_form(app: &TestApp, owner: Uuid) -> store::exam::FormRow {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = store::bank::import_path(
-        &app.db,
-        &path,
-        Some(owner),
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    store::exam::create_form(
-        &app.db,
-        store::exam::NewForm {
-            slug: "test-form",
-            title: "Test form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 30,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let pack = app
+        .import_pack(TEST_PACK, Some(owner), store::bank::PackStatus::Published)
+        .await;
+    TestForm::new("test-form")
+        .minutes(30)
+        .create(app, &[pack])
+        .await;
     store::exam::form_by_slug(&app.db, "test-form")
         .await
         .unwrap()
@@ -50,19 +29,7 @@ async fn with_owned_form(app: &TestApp, owner: Uuid) -> store::exam::FormRow {
 }
 
 async fn user(app: &TestApp, email: &str, role: Role) -> User {
-    app.create_user(email, role).await;
-    let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    User {
-        id,
-        email: email.into(),
-        display_name: "Test user".into(),
-        role,
-        extra_time_minutes: 0,
-    }
+    new_user(app, email, role).await
 }
 
 /// Starts an attempt and answers the questions in `right` with their key (the others are left blank).
@@ -88,16 +55,7 @@ async fn attempt(app: &TestApp, who: &User, form: &store::exam::FormRow, right: 
     id
 }
 
-const ALL: [&str; 8] = [
-    "t-single",
-    "t-multiple",
-    "t-yesno",
-    "t-order",
-    "t-match",
-    "t-hot",
-    "cs-test-q1",
-    "cs-test-q2",
-];
+const ALL: [&str; 8] = TEST_PACK_QUESTIONS;
 
 struct World {
     app: TestApp,

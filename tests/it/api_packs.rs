@@ -43,22 +43,17 @@ impl Api<'_> {
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.app.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
+        self.app.api(&self.token).get(path).await
     }
 
     async fn set_status(&self, id: &str, status: &str) -> reqwest::Response {
-        self.client
-            .put(self.app.url(&format!("/api/v1/packs/{id}/status")))
-            .bearer_auth(&self.token)
-            .json(&serde_json::json!({ "status": status }))
-            .send()
+        self.app
+            .api(&self.token)
+            .put(
+                &format!("/api/v1/packs/{id}/status"),
+                &serde_json::json!({ "status": status }),
+            )
             .await
-            .unwrap()
     }
 }
 

@@ -272,28 +272,8 @@ async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_a
     // A candidate's report on t-single's first revision, fixed (the item was edited since), and one on t-order,
     // rejected.
     app.create_user("cand@example.com", Role::Candidate).await;
-    let report = |key: &'static str| {
-        let db = app.db.clone();
-        async move {
-            let id = Uuid::new_v4();
-            sqlx::query(
-                "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
-                 SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
-                 FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = 1
-                 JOIN users u ON u.email = 'cand@example.com'
-                 WHERE i.pack_id = $2 AND i.item_key = $3",
-            )
-            .bind(id)
-            .bind(exam_pack)
-            .bind(key)
-            .execute(&db)
-            .await
-            .unwrap();
-            id
-        }
-    };
     for (action, key) in [("report.fixed", "t-single"), ("report.rejected", "t-order")] {
-        let id = report(key).await;
+        let id = report_typo(&app, "cand@example.com", exam_pack, key, Some(1)).await;
         atomic!(
             &app,
             action,

@@ -2,6 +2,7 @@
 //! reported once with its file, line, item and message; a clean pack of every type (tests/bank/valid/); and a
 //! folder with its own blueprint (tests/bank/custom-blueprint/).
 
+use crate::common::ITEM_TYPES;
 use ai102::bank::check::{check_path, Problem};
 use ai102::bank::model::{Body, Item};
 use ai102::bank::stats::stats;
@@ -482,14 +483,7 @@ fn the_valid_pack_of_every_type_has_no_problem() {
         .flat_map(|item| item.questions())
         .map(|(q, _)| q.body.type_name())
         .collect();
-    for t in [
-        "single",
-        "multiple",
-        "yes_no_series",
-        "order",
-        "match",
-        "hot_area",
-    ] {
+    for t in ITEM_TYPES {
         assert!(types.contains(&t), "the valid pack lacks a {t} question");
     }
     assert!(pack.items.iter().any(|i| matches!(i, Item::CaseStudy(_))));

@@ -6,16 +6,6 @@ use crate::webdriver::{self, Browser};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-/// Every item type of the bank, as the item page names it in `section.item[data-type]`.
-const ITEM_TYPES: [&str; 6] = [
-    "single",
-    "multiple",
-    "yes_no_series",
-    "order",
-    "match",
-    "hot_area",
-];
-
 fn screenshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("docs/screenshots")
@@ -1620,30 +1610,14 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
             .fetch_one(&app.db)
             .await
             .unwrap();
-    let fixture = include_str!("../fixtures/exam_pack.yaml");
     for (key, title, status) in [
         ("live-pack", "Live pack", "published"),
         ("draft-a", "Draft A", "draft"),
         ("draft-b", "Draft B", "draft"),
     ] {
-        let file =
-            std::env::temp_dir().join(format!("ai102-browser-{}.yaml", uuid::Uuid::new_v4()));
-        std::fs::write(
-            &file,
-            fixture
-                .replace("id: test-exam-pack", &format!("id: {key}"))
-                .replace("title: Exam engine test pack", &format!("title: {title}")),
-        )
-        .unwrap();
-        ai102::store::bank::import_path(
-            &app.db,
-            &file,
-            Some(ines),
-            ai102::store::bank::PackStatus::parse(status).unwrap(),
-        )
-        .await
-        .unwrap();
-        let _ = std::fs::remove_file(&file);
+        let status = ai102::store::bank::PackStatus::parse(status).expect("a status");
+        app.import_pack(&test_pack_as(key, title), Some(ines), status)
+            .await;
     }
     sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
 

@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 use ai102::config::Config;
+use ai102::store::bank::PackStatus;
 use ai102::Application;
 use reqwest::redirect::Policy;
 use scraper::{Html, Selector};
 use sqlx::{Connection, PgPool};
+use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -285,6 +287,278 @@ impl TestApp {
             .fetch_one(&self.db)
             .await
             .expect("count")
+    }
+
+    /// Imports `yaml`, a pack file's text, for `owner` (`None`: a site pack) in `status`, as `ai102 bank
+    /// import` does; returns the pack's id.
+    pub async fn import_pack(&self, yaml: &str, owner: Option<Uuid>, status: PackStatus) -> Uuid {
+        let path = std::env::temp_dir().join(format!("ai102-test-pack-{}.yaml", Uuid::new_v4()));
+        std::fs::write(&path, yaml).expect("write the pack");
+        let imported = ai102::store::bank::import_path(&self.db, &path, owner, status).await;
+        let _ = std::fs::remove_file(&path);
+        imported.expect("the pack imports").0.pack_id
+    }
+
+    /// Submits an attempt from its end page, as the candidate's "Submit" does.
+    pub async fn submit_attempt(&self, attempt: impl std::fmt::Display) -> reqwest::Response {
+        self.post_form(
+            &format!("/attempts/{attempt}/end"),
+            &format!("/attempts/{attempt}/submit"),
+            &[],
+        )
+        .await
+    }
+
+    /// The test pack ([`TEST_PACK`]) as a published site pack; returns its id.
+    pub async fn import_test_pack(&self) -> Uuid {
+        self.import_pack(TEST_PACK, None, PackStatus::Published)
+            .await
+    }
+}
+
+/// The test pack: one question of each type and a two-question case study (8 questions, 15 points).
+pub const TEST_PACK: &str = include_str!("../fixtures/exam_pack.yaml");
+
+/// Requests to the JSON API with a bearer token.
+pub struct Api<'a> {
+    app: &'a TestApp,
+    token: &'a str,
+    client: reqwest::Client,
+}
+
+impl TestApp {
+    /// The JSON API as the holder of `token` calls it.
+    pub fn api<'a>(&'a self, token: &'a str) -> Api<'a> {
+        Api {
+            app: self,
+            token,
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+impl Api<'_> {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the API answers")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.send(reqwest::Method::POST, path, None).await
+    }
+
+    pub async fn put(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// `GET path`'s JSON body.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.expect("a JSON body")
+    }
+
+    /// `POST path`'s JSON body.
+    pub async fn post_json(&self, path: &str) -> serde_json::Value {
+        self.post(path).await.json().await.expect("a JSON body")
+    }
+}
+
+/// The id of the account with this e-mail.
+pub async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .unwrap_or_else(|e| panic!("no account {email}: {e}"))
+}
+
+/// Every item type, as the bank and the item page (`section.item[data-type]`) name them.
+pub const ITEM_TYPES: [&str; 6] = [
+    "single",
+    "multiple",
+    "yes_no_series",
+    "order",
+    "match",
+    "hot_area",
+];
+
+/// The test pack's questions: six of one type each, then the case study's two.
+pub const TEST_PACK_QUESTIONS: [&str; 8] = [
+    "t-single",
+    "t-multiple",
+    "t-yesno",
+    "t-order",
+    "t-match",
+    "t-hot",
+    "cs-test-q1",
+    "cs-test-q2",
+];
+
+/// A new account with `role`, as the session would know it.
+pub async fn new_user(
+    app: &TestApp,
+    email: &str,
+    role: ai102::auth::Role,
+) -> ai102::auth::session::User {
+    app.create_user(email, role).await;
+    ai102::auth::session::User {
+        id: user_id(app, email).await,
+        email: email.into(),
+        display_name: "Test user".into(),
+        role,
+        extra_time_minutes: 0,
+    }
+}
+
+/// A candidate's "typo" report (by `email`) on `question` of `pack`, at its revision `revision` (`None`: the
+/// current one); returns the report's id.
+pub async fn report_typo(
+    app: &TestApp,
+    email: &str,
+    pack: Uuid,
+    question: &str,
+    revision: Option<i32>,
+) -> Uuid {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
+         SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
+         FROM items i JOIN item_revisions r ON r.item_id = i.id
+              AND r.revision = COALESCE($5, i.current_revision)
+         JOIN users u ON u.email = $4
+         WHERE i.pack_id = $2 AND i.item_key = $3",
+    )
+    .bind(id)
+    .bind(pack)
+    .bind(question)
+    .bind(email)
+    .bind(revision)
+    .execute(&app.db)
+    .await
+    .expect("the report");
+    id
+}
+
+/// Marks item `position` of `attempt` for review through the page and the API, and reads it through the API:
+/// the bodies of the three answers, named `POST <page>`, `API <position>` and `API <position>/mark`.
+pub async fn mark_item_everywhere(
+    app: &TestApp,
+    token: &str,
+    attempt: impl std::fmt::Display,
+    position: usize,
+) -> Vec<(String, String)> {
+    let page = format!("/attempts/{attempt}/items/{position}");
+    let r = app
+        .post_form(
+            &page,
+            &page,
+            &[("mark_present", "1"), ("mark", "1"), ("go", "stay")],
+        )
+        .await;
+    let mut bodies = vec![(format!("POST {page}"), r.text().await.expect("body"))];
+    let item = format!("/api/v1/attempts/{attempt}/items/{position}");
+    let api = app.api(token);
+    let read = api.get(&item).await;
+    bodies.push((format!("API {position}"), read.text().await.expect("body")));
+    let mark = api
+        .put(
+            &format!("{item}/mark"),
+            &serde_json::json!({ "marked": true }),
+        )
+        .await;
+    bodies.push((
+        format!("API {position}/mark"),
+        mark.text().await.expect("body"),
+    ));
+    bodies
+}
+
+/// The test pack under another pack id and title.
+pub fn test_pack_as(key: &str, title: &str) -> String {
+    TEST_PACK
+        .replace("id: test-exam-pack", &format!("id: {key}"))
+        .replace("title: Exam engine test pack", &format!("title: {title}"))
+}
+
+/// An exam form for a test: by default it draws all 8 questions of the test pack (one case study), lasts 60
+/// minutes, has a cut of 70 %, no trial items and no owner.
+pub struct TestForm<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub minutes: i32,
+    pub items: i32,
+    pub case_studies: i32,
+    pub trial_items: i32,
+    pub owner: Option<Uuid>,
+}
+
+impl<'a> TestForm<'a> {
+    pub fn new(slug: &'a str) -> Self {
+        TestForm {
+            slug,
+            title: "Test form",
+            minutes: 60,
+            items: 8,
+            case_studies: 1,
+            trial_items: 0,
+            owner: None,
+        }
+    }
+
+    pub fn title(self, title: &'a str) -> Self {
+        TestForm { title, ..self }
+    }
+
+    pub fn minutes(self, minutes: i32) -> Self {
+        TestForm { minutes, ..self }
+    }
+
+    pub fn owner(self, owner: Uuid) -> Self {
+        TestForm {
+            owner: Some(owner),
+            ..self
+        }
+    }
+
+    /// Creates the form over `packs`; returns its id.
+    pub async fn create(self, app: &TestApp, packs: &[Uuid]) -> Uuid {
+        ai102::store::exam::create_form(
+            &app.db,
+            ai102::store::exam::NewForm {
+                slug: self.slug,
+                title: self.title,
+                description: "",
+                blueprint_id: "ai102",
+                item_count: self.items,
+                duration_minutes: self.minutes,
+                case_studies: self.case_studies,
+                cut_fraction: 0.7,
+                owner_id: self.owner,
+                pack_ids: packs,
+                trial_items: self.trial_items,
+            },
+        )
+        .await
+        .expect("the form")
+        .expect("a new slug")
     }
 }
 

@@ -4,41 +4,17 @@
 
 use crate::common::*;
 use ai102::config::Config;
-use ai102::store::exam::{create_form, NewForm};
-use std::path::Path;
+
 use uuid::Uuid;
 
 /// Imports the small test pack (one question of each type and a two-question case study) and makes a form
 /// that draws all of its 8 questions.
 async fn with_test_form(app: &TestApp, minutes: i32) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    create_form(
-        &app.db,
-        NewForm {
-            slug: "test-form",
-            title: "Test form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: minutes,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let pack = app.import_test_pack().await;
+    TestForm::new("test-form")
+        .minutes(minutes)
+        .create(app, &[pack])
+        .await;
 }
 
 async fn start(app: &TestApp) -> Uuid {
@@ -170,13 +146,7 @@ async fn every_item_type_is_scored_with_partial_credit() {
         let r = answer(&app, id, key, &fields).await;
         assert_eq!(r.status(), 303, "{key} saved");
     }
-    let submit = app
-        .post_form(
-            &format!("/attempts/{id}/end"),
-            &format!("/attempts/{id}/submit"),
-            &[],
-        )
-        .await;
+    let submit = app.submit_attempt(id).await;
     assert_eq!(submit.status(), 303);
     let (raw, max, scaled, passed): (f64, f64, i32, bool) = sqlx::query_as(
         "SELECT raw_score, max_score, scaled_score, passed FROM attempts WHERE id = $1",
@@ -692,23 +662,12 @@ async fn the_json_api_runs_a_whole_attempt() {
     with_test_form(&app, 30).await;
     app.sign_up("api@example.com", "Api").await;
     let token = app.api_token("api@example.com").await;
-    let api = reqwest::Client::new();
-    let forms: serde_json::Value = api
-        .get(app.url("/api/v1/forms"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let forms: serde_json::Value = app.api(&token).get_json("/api/v1/forms").await;
     assert_eq!(forms[0]["slug"], "test-form");
-    let started = api
-        .post(app.url("/api/v1/forms/test-form/attempts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let started = app
+        .api(&token)
+        .post("/api/v1/forms/test-form/attempts")
+        .await;
     assert_eq!(started.status(), 201);
     let attempt: serde_json::Value = started.json().await.unwrap();
     let id = attempt["id"].as_str().unwrap().to_owned();
@@ -716,15 +675,10 @@ async fn the_json_api_runs_a_whole_attempt() {
     assert!(attempt["seconds_left"].as_i64().unwrap() > 1700);
     // Walk every item: no key is ever sent while the attempt runs.
     for n in 1..=8 {
-        let item: serde_json::Value = api
-            .get(app.url(&format!("/api/v1/attempts/{id}/items/{n}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let item: serde_json::Value = app
+            .api(&token)
+            .get_json(&format!("/api/v1/attempts/{id}/items/{n}"))
+            .await;
         let text = item.to_string();
         assert!(
             !text.contains("\"answer\"") || item["response"].is_null(),
@@ -739,68 +693,54 @@ async fn the_json_api_runs_a_whole_attempt() {
                 .find(|o| o["text"] == "Right")
                 .unwrap()["id"]
                 .clone();
-            let r = api
-                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/answer")))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"type": "single", "answer": right}))
-                .send()
-                .await
-                .unwrap();
+            let r = app
+                .api(&token)
+                .put(
+                    &format!("/api/v1/attempts/{id}/items/{n}/answer"),
+                    &serde_json::json!({"type": "single", "answer": right}),
+                )
+                .await;
             assert_eq!(r.status(), 204);
-            let bad = api
-                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/answer")))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"type": "single", "answer": "nope"}))
-                .send()
-                .await
-                .unwrap();
+            let bad = app
+                .api(&token)
+                .put(
+                    &format!("/api/v1/attempts/{id}/items/{n}/answer"),
+                    &serde_json::json!({"type": "single", "answer": "nope"}),
+                )
+                .await;
             assert_eq!(bad.status(), 400);
             assert_eq!(bad.headers()["content-type"], "application/problem+json");
-            let mark = api
-                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/mark")))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"marked": true}))
-                .send()
-                .await
-                .unwrap();
+            let mark = app
+                .api(&token)
+                .put(
+                    &format!("/api/v1/attempts/{id}/items/{n}/mark"),
+                    &serde_json::json!({"marked": true}),
+                )
+                .await;
             assert_eq!(mark.status(), 204);
         }
     }
-    let state: serde_json::Value = api
-        .get(app.url(&format!("/api/v1/attempts/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: serde_json::Value = app
+        .api(&token)
+        .get_json(&format!("/api/v1/attempts/{id}"))
+        .await;
     assert_eq!(state["answered"].as_array().unwrap().len(), 1);
     assert_eq!(state["marked"].as_array().unwrap().len(), 1);
-    let early = api
-        .get(app.url(&format!("/api/v1/attempts/{id}/result")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let early = app
+        .api(&token)
+        .get(&format!("/api/v1/attempts/{id}/result"))
+        .await;
     assert_eq!(early.status(), 422);
-    let done: serde_json::Value = api
-        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done: serde_json::Value = app
+        .api(&token)
+        .post_json(&format!("/api/v1/attempts/{id}/submit"))
+        .await;
     assert_eq!(done["result"]["raw"], 1.0);
     assert_eq!(done["attempt"]["state"], "submitted");
-    let again = api
-        .post(app.url(&format!("/api/v1/attempts/{id}/submit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let again = app
+        .api(&token)
+        .post(&format!("/api/v1/attempts/{id}/submit"))
+        .await;
     assert_eq!(
         again.status(),
         200,
@@ -810,12 +750,10 @@ async fn the_json_api_runs_a_whole_attempt() {
     let other = app.other_browser();
     other.sign_up("other@example.com", "Other").await;
     let other_token = app.api_token("other@example.com").await;
-    let r = api
-        .get(app.url(&format!("/api/v1/attempts/{id}")))
-        .bearer_auth(&other_token)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(&other_token)
+        .get(&format!("/api/v1/attempts/{id}"))
+        .await;
     assert_eq!(r.status(), 404);
 }
 
@@ -882,12 +820,7 @@ async fn a_reported_problem_reaches_the_instructor_queue() {
     with_test_form(&app, 30).await;
     candidate(&app).await;
     let id = start(&app).await;
-    app.post_form(
-        &format!("/attempts/{id}/end"),
-        &format!("/attempts/{id}/submit"),
-        &[],
-    )
-    .await;
+    app.submit_attempt(id).await;
     let result = format!("/attempts/{id}/result");
     let bad = app
         .post_form(
@@ -973,40 +906,20 @@ async fn a_reported_problem_reaches_the_instructor_queue() {
 
 /// Imports the test pack owned by `owner` (an instructor's e-mail) and makes the test form of it.
 async fn with_owned_test_form(app: &TestApp, owner: &str) -> Uuid {
-    let owner: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(owner)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        Some(owner),
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    create_form(
-        &app.db,
-        NewForm {
-            slug: "test-form",
-            title: "Test form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 30,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: Some(owner),
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    summary.pack_id
+    let owner = user_id(app, owner).await;
+    let pack = app
+        .import_pack(
+            TEST_PACK,
+            Some(owner),
+            ai102::store::bank::PackStatus::Published,
+        )
+        .await;
+    TestForm::new("test-form")
+        .minutes(30)
+        .owner(owner)
+        .create(app, &[pack])
+        .await;
+    pack
 }
 
 async fn report_id(app: &TestApp, question: &str) -> Uuid {
@@ -1037,12 +950,7 @@ async fn a_report_is_fixed_or_rejected_by_the_packs_instructor_and_the_reporter_
     let email = format!("c{}@example.com", Uuid::new_v4().simple());
     assert_eq!(app.sign_up(&email, "Candidate").await.status(), 303);
     let id = start(&app).await;
-    app.post_form(
-        &format!("/attempts/{id}/end"),
-        &format!("/attempts/{id}/submit"),
-        &[],
-    )
-    .await;
+    app.submit_attempt(id).await;
     let result = format!("/attempts/{id}/result");
     for (key, kind, comment) in [
         ("t-single", "wrong_key", "B looks right to me"),

@@ -6,7 +6,6 @@
 
 use crate::common::*;
 use ai102::auth::Role;
-use ai102::store::exam::{create_form, NewForm};
 use scraper::{Html, Selector};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -112,34 +111,8 @@ async fn follow_help_links(
 #[tokio::test]
 async fn every_help_link_of_every_page_as_each_role_names_a_document_and_an_anchor_that_exist() {
     let app = TestApp::spawn().await;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exam_pack.yaml");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    create_form(
-        &app.db,
-        NewForm {
-            slug: "test-form",
-            title: "Test form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 60,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let pack = app.import_test_pack().await;
+    TestForm::new("test-form").create(&app, &[pack]).await;
 
     let mut pages_of: Vec<(&str, TestApp, Vec<String>)> =
         vec![("anonymous", app.other_browser(), Vec::new())];
@@ -179,13 +152,7 @@ async fn every_help_link_of_every_page_as_each_role_names_a_document_and_an_anch
                     .and_then(|s| s.split('/').next())
                     .and_then(|s| s.parse().ok())
                     .expect("an attempt");
-                let r = browser
-                    .post_form(
-                        &format!("/attempts/{attempt}/end"),
-                        &format!("/attempts/{attempt}/submit"),
-                        &[],
-                    )
-                    .await;
+                let r = browser.submit_attempt(attempt).await;
                 assert_eq!(r.status(), 303);
                 let result = format!("/attempts/{attempt}/result");
                 let html = browser.get(&result).await.text().await.unwrap();

@@ -1,7 +1,7 @@
 //! Instructors' uploads through the real pages: validation reports, all-or-nothing imports, drafts of the
 //! valid items, placing items in the blueprint, editing, versions and publishing, and who may do what.
 
-use crate::common::{self, csrf_in, location, texts, TestApp};
+use crate::common::{self, csrf_in, location, texts, TestApp, TEST_PACK_QUESTIONS};
 use ai102::auth::Role;
 
 const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
@@ -462,17 +462,7 @@ async fn every_item_of_a_pack_can_be_previewed_with_its_key_and_explanation() {
         .iter()
         .filter(|l| !l.ends_with("/edit"))
         .filter_map(|l| l.rsplit('/').next())
-        .find(|k| {
-            ![
-                "t-single",
-                "t-multiple",
-                "t-yesno",
-                "t-order",
-                "t-match",
-                "t-hot",
-            ]
-            .contains(k)
-        })
+        .find(|k| !TEST_PACK_QUESTIONS[..6].contains(k))
         .expect("the case study's link")
         .to_owned();
     let html = app

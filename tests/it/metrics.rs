@@ -2,45 +2,16 @@
 
 use crate::common::*;
 use ai102::auth::Role;
-use ai102::store::exam::{create_form, NewForm};
 use serde_json::Value;
 use std::collections::HashMap;
-use uuid::Uuid;
-
-const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 /// Imports the test pack as published and makes a form drawing its 8 questions.
 async fn with_form(app: &TestApp) {
-    let path = std::env::temp_dir().join(format!("ai102-metrics-{}.yaml", Uuid::new_v4()));
-    std::fs::write(&path, PACK).unwrap();
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .unwrap();
-    let _ = std::fs::remove_file(&path);
-    create_form(
-        &app.db,
-        NewForm {
-            slug: "test-form",
-            title: "Metrics form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 60,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let pack = app.import_test_pack().await;
+    TestForm::new("test-form")
+        .title("Metrics form")
+        .create(app, &[pack])
+        .await;
 }
 
 async fn token_for(app: &TestApp, email: &str) -> String {
@@ -64,37 +35,26 @@ async fn metrics_count_requests_by_route_template_answer_saves_and_attempts_in_p
     let app = TestApp::spawn().await;
     with_form(&app).await;
     let token = token_for(&app, "cand@example.com").await;
-    let api = reqwest::Client::new();
-    let attempt: Value = api
-        .post(app.url("/api/v1/forms/test-form/attempts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let attempt: Value = app
+        .api(&token)
+        .post_json("/api/v1/forms/test-form/attempts")
+        .await;
     let id = attempt["id"].as_str().unwrap().to_owned();
     // Answer the first single-choice question outside the case study.
     let mut answered = false;
     for n in 1..=8 {
-        let item: Value = api
-            .get(app.url(&format!("/api/v1/attempts/{id}/items/{n}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let item: Value = app
+            .api(&token)
+            .get_json(&format!("/api/v1/attempts/{id}/items/{n}"))
+            .await;
         if item["type"] == "single" && item["case_study"].is_null() {
-            let r = api
-                .put(app.url(&format!("/api/v1/attempts/{id}/items/{n}/answer")))
-                .bearer_auth(&token)
-                .json(&serde_json::json!({"type": "single", "answer": item["options"][0]["id"]}))
-                .send()
-                .await
-                .unwrap();
+            let r = app
+                .api(&token)
+                .put(
+                    &format!("/api/v1/attempts/{id}/items/{n}/answer"),
+                    &serde_json::json!({"type": "single", "answer": item["options"][0]["id"]}),
+                )
+                .await;
             assert_eq!(r.status(), 204);
             answered = true;
             break;
@@ -102,12 +62,7 @@ async fn metrics_count_requests_by_route_template_answer_saves_and_attempts_in_p
     }
     assert!(answered, "the form has a single-choice question");
     for _ in 0..2 {
-        let r = api
-            .get(app.url(&format!("/api/v1/attempts/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = app.api(&token).get(&format!("/api/v1/attempts/{id}")).await;
         assert_eq!(r.status(), 200);
     }
     assert_eq!(app.get("/no/such/page").await.status(), 404);

@@ -4,37 +4,14 @@
 
 use crate::common::*;
 use ai102::auth::Role;
-use ai102::store::exam::{create_form, NewForm};
 use serde_json::Value;
 use uuid::Uuid;
 
-const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
-
-async fn user_id(app: &TestApp, email: &str) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .expect("user id")
-}
-
 /// Imports the test pack under another key and title, for `owner` (`None`: a site pack), in `status`.
 async fn pack(app: &TestApp, key: &str, title: &str, owner: Option<Uuid>, status: &str) -> Uuid {
-    let file = std::env::temp_dir().join(format!("ai102-pack-list-{}.yaml", Uuid::new_v4()));
-    let yaml = PACK
-        .replace("id: test-exam-pack", &format!("id: {key}"))
-        .replace("title: Exam engine test pack", &format!("title: {title}"));
-    std::fs::write(&file, yaml).unwrap();
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &file,
-        owner,
-        ai102::store::bank::PackStatus::parse(status).unwrap(),
-    )
-    .await
-    .unwrap();
-    let _ = std::fs::remove_file(&file);
-    summary.pack_id
+    let status = ai102::store::bank::PackStatus::parse(status).expect("a status");
+    app.import_pack(&test_pack_as(key, title), owner, status)
+        .await
 }
 
 async fn signed_in(app: &TestApp, email: &str, role: Role) -> TestApp {
@@ -217,18 +194,7 @@ async fn each_row_counts_problems_and_warnings() {
     let clean = pack(&app, "clean", "Clean", Some(ines_id), "draft").await;
     // A candidate's open report on the clean pack is counted apart.
     app.create_user("cand@example.com", Role::Candidate).await;
-    sqlx::query(
-        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
-         SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
-         FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         JOIN users u ON u.email = 'cand@example.com'
-         WHERE i.pack_id = $2 AND i.item_key = 't-single'",
-    )
-    .bind(Uuid::new_v4())
-    .bind(clean)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    report_typo(&app, "cand@example.com", clean, "t-single", None).await;
     let html = ines
         .get("/instructor?sort=title")
         .await
@@ -325,25 +291,11 @@ async fn the_api_lists_the_same_pages_with_a_total_and_links() {
 /// A published pack with a form, used by one attempt of a candidate.
 async fn used_pack(app: &TestApp, owner: Uuid) -> Uuid {
     let id = pack(app, "used", "Used pack", Some(owner), "published").await;
-    create_form(
-        &app.db,
-        NewForm {
-            slug: "used-form",
-            title: "Used form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 60,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: Some(owner),
-            pack_ids: &[id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    TestForm::new("used-form")
+        .title("Used form")
+        .owner(owner)
+        .create(app, &[id])
+        .await;
     let cand = signed_in(app, "cand@example.com", Role::Candidate).await;
     let r = cand
         .post_form("/exams", "/exams/used-form/start", &[])
@@ -466,12 +418,9 @@ async fn a_pack_an_attempt_used_can_only_be_archived_and_its_form_keeps_working(
 
     let token = app.api_token("ines@example.com").await;
     let r = app
-        .client
-        .delete(app.url(&format!("/api/v1/packs/{used}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .api(&token)
+        .delete(&format!("/api/v1/packs/{used}"))
+        .await;
     assert_eq!(r.status(), 409);
     let problem: Value = r.json().await.unwrap();
     assert!(
@@ -480,12 +429,9 @@ async fn a_pack_an_attempt_used_can_only_be_archived_and_its_form_keeps_working(
     );
     // A published pack is not a draft: 409 too, and a mixed choice deletes nothing.
     let r = app
-        .client
-        .delete(app.url(&format!("/api/v1/packs/{published}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .api(&token)
+        .delete(&format!("/api/v1/packs/{published}"))
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(app.count("SELECT count(*) FROM packs").await, 2);
     assert_eq!(

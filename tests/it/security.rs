@@ -19,45 +19,14 @@ const PACK: &str = include_str!("../fixtures/exam_pack.yaml");
 
 /// Imports `yaml` as a published pack and makes a form drawing all of its 8 questions.
 async fn with_form(app: &TestApp, yaml: &str, slug: &str) -> Uuid {
-    let path = std::env::temp_dir().join(format!("ai102-security-{}.yaml", Uuid::new_v4()));
-    std::fs::write(&path, yaml).expect("write the pack");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .expect("the pack imports");
-    let _ = std::fs::remove_file(&path);
-    create_form(
-        &app.db,
-        NewForm {
-            slug,
-            title: "Security form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 8,
-            duration_minutes: 60,
-            case_studies: 1,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[summary.pack_id],
-            trial_items: 0,
-        },
-    )
-    .await
-    .expect("the form")
-    .expect("a new form");
-    summary.pack_id
-}
-
-async fn user_id(app: &TestApp, email: &str) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .expect("user id")
+    let pack = app
+        .import_pack(yaml, None, ai102::store::bank::PackStatus::Published)
+        .await;
+    TestForm::new(slug)
+        .title("Security form")
+        .create(app, &[pack])
+        .await;
+    pack
 }
 
 /// Starts an attempt at a form through the page and returns its id.
@@ -450,19 +419,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .await
             .expect("the instructor's upload");
     // The candidate's problem report on an item of the instructor's pack.
-    let report = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO item_reports (id, item_id, revision_id, question_key, user_id, kind, comment)
-         SELECT $1, i.id, r.id, i.item_key, u.id, 'typo', 'a typo'
-         FROM items i JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
-         JOIN users u ON u.email = 'cand@example.com'
-         WHERE i.pack_id = $2 AND i.item_key = 't-single'",
-    )
-    .bind(report)
-    .bind(pack)
-    .execute(&app.db)
-    .await
-    .expect("the report");
+    let report = report_typo(&app, "cand@example.com", pack, "t-single", None).await;
     app.create_user("someone@example.com", Role::Candidate)
         .await;
     let someone = user_id(&app, "someone@example.com").await;
@@ -852,33 +809,7 @@ async fn no_key_explanation_or_reference_reaches_the_candidate_before_the_attemp
             page.clone(),
             app.get(&page).await.text().await.expect("body"),
         ));
-        let r = app
-            .post_form(
-                &page,
-                &page,
-                &[("mark_present", "1"), ("mark", "1"), ("go", "stay")],
-            )
-            .await;
-        bodies.push((format!("POST {page}"), r.text().await.expect("body")));
-        for suffix in ["", "/mark"] {
-            let url = app.url(&format!(
-                "/api/v1/attempts/{attempt}/items/{position}{suffix}"
-            ));
-            let r = if suffix.is_empty() {
-                api.get(url).bearer_auth(&token).send().await
-            } else {
-                api.put(url)
-                    .bearer_auth(&token)
-                    .json(&serde_json::json!({ "marked": true }))
-                    .send()
-                    .await
-            }
-            .expect("API");
-            bodies.push((
-                format!("API {position}{suffix}"),
-                r.text().await.expect("body"),
-            ));
-        }
+        bodies.extend(mark_item_everywhere(&app, &token, attempt, position).await);
     }
     for path in ["review", "end", "result"] {
         let page = format!("/attempts/{attempt}/{path}");
@@ -919,13 +850,7 @@ async fn no_key_explanation_or_reference_reaches_the_candidate_before_the_attemp
     );
 
     // Once the attempt has ended the same scan finds them: it can fail.
-    let r = app
-        .post_form(
-            &format!("/attempts/{attempt}/end"),
-            &format!("/attempts/{attempt}/submit"),
-            &[],
-        )
-        .await;
+    let r = app.submit_attempt(attempt).await;
     assert_eq!(r.status(), 303);
     let result = app
         .get(&format!("/attempts/{attempt}/result"))
@@ -1119,13 +1044,7 @@ async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
             candidate.get(&page).await.text().await.expect("body"),
         ));
     }
-    candidate
-        .post_form(
-            &format!("/attempts/{attempt}/end"),
-            &format!("/attempts/{attempt}/submit"),
-            &[],
-        )
-        .await;
+    candidate.submit_attempt(attempt).await;
     let page = format!("/attempts/{attempt}/result");
     bodies.push((
         page.clone(),

@@ -1,6 +1,7 @@
 //! The shipped AI-102 bank stays clean and complete: no problems, ≥ 300 questions, every domain within its
 //! blueprint weight range, every objective with ≥ 3 questions, every type present, ≥ 4 case studies of 4–6.
 
+use crate::common::ITEM_TYPES;
 use ai102::bank::model::Item;
 use std::path::Path;
 
@@ -35,14 +36,7 @@ fn the_shipped_bank_covers_the_blueprint() {
         "objectives under 3 questions: {:?}",
         stats.thin_objectives
     );
-    for t in [
-        "single",
-        "multiple",
-        "yes_no_series",
-        "order",
-        "match",
-        "hot_area",
-    ] {
+    for t in ITEM_TYPES {
         assert!(
             stats.by_type.get(t).copied().unwrap_or(0) > 0,
             "no {t} questions"

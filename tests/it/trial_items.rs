@@ -46,18 +46,8 @@ items:
 "#;
 
 async fn import(app: &TestApp, yaml: &str) -> Uuid {
-    let path = std::env::temp_dir().join(format!("ai102-trial-{}.yaml", Uuid::new_v4()));
-    std::fs::write(&path, yaml).expect("write the pack");
-    let (summary, _) = ai102::store::bank::import_path(
-        &app.db,
-        &path,
-        None,
-        ai102::store::bank::PackStatus::Published,
-    )
-    .await
-    .expect("the pack imports");
-    let _ = std::fs::remove_file(&path);
-    summary.pack_id
+    app.import_pack(yaml, None, ai102::store::bank::PackStatus::Published)
+        .await
 }
 
 /// The form's packs, a form over them with `trial` trial items made on the instructor's page (after a dry
@@ -197,33 +187,7 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
             [format!("Item {position} of 10")]
         );
         bodies.push((page.clone(), html));
-        let r = app
-            .post_form(
-                &page,
-                &page,
-                &[("mark_present", "1"), ("mark", "1"), ("go", "stay")],
-            )
-            .await;
-        bodies.push((format!("POST {page}"), r.text().await.expect("body")));
-        for suffix in ["", "/mark"] {
-            let url = app.url(&format!(
-                "/api/v1/attempts/{attempt}/items/{position}{suffix}"
-            ));
-            let r = if suffix.is_empty() {
-                api.get(url).bearer_auth(&token).send().await
-            } else {
-                api.put(url)
-                    .bearer_auth(&token)
-                    .json(&serde_json::json!({ "marked": true }))
-                    .send()
-                    .await
-            }
-            .expect("API");
-            bodies.push((
-                format!("API {position}{suffix}"),
-                r.text().await.expect("body"),
-            ));
-        }
+        bodies.extend(mark_item_everywhere(&app, &token, attempt, position).await);
     }
     for path in ["review", "end"] {
         let page = format!("/attempts/{attempt}/{path}");
@@ -277,13 +241,7 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
         let r = app.post_form(&page, &page, &all).await;
         assert_eq!(r.status(), 303, "{key} saved");
     }
-    let r = app
-        .post_form(
-            &format!("/attempts/{attempt}/end"),
-            &format!("/attempts/{attempt}/submit"),
-            &[],
-        )
-        .await;
+    let r = app.submit_attempt(attempt).await;
     assert_eq!(r.status(), 303);
 
     let (raw, max, scaled, passed): (f64, f64, i32, bool) = sqlx::query_as(
