@@ -1,7 +1,13 @@
-//! A small W3C WebDriver client over reqwest: Debian's ChromeDriver and headless Chromium, one browser per
-//! test, with the few commands the browser tests need and bounded waits instead of sleeps.
+//! The browser tests' WebDriver client: fantoccini over Debian's ChromeDriver and headless Chromium, one
+//! browser per test, with the commands the tests need and bounded waits instead of sleeps. ChromeDriver's own
+//! extensions (the computed accessible name, DevTools commands) go through fantoccini's `issue_cmd`.
 #![allow(dead_code)]
 
+use fantoccini::actions::{
+    InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT,
+};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -19,37 +25,36 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The pause between two polls of a wait.
 const POLL: Duration = Duration::from_millis(50);
 
-/// The key under which W3C WebDriver returns an element reference.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// A reference to an element of the current page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An element of the current page (equal to another reference to the same element).
+#[derive(Debug, Clone)]
 pub struct Element {
+    inner: fantoccini::elements::Element,
     id: String,
 }
 
 impl Element {
+    fn new(inner: fantoccini::elements::Element) -> Element {
+        let id = inner.element_id().to_string();
+        Element { inner, id }
+    }
+
+    /// The W3C element reference, to pass the element to a script.
     fn to_json(&self) -> Value {
-        json!({ ELEMENT_KEY: self.id })
+        serde_json::to_value(&self.inner).expect("an element reference")
     }
 }
 
-/// A WebDriver error: its W3C code (`no such element`, ...) and message.
-#[derive(Debug, Clone)]
-pub struct WdError {
-    pub code: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for WdError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+impl PartialEq for Element {
+    fn eq(&self, other: &Element) -> bool {
+        self.id == other.id
     }
 }
+
+impl Eq for Element {}
 
 /// A headless Chromium driven through its own ChromeDriver; both end when this is dropped.
 pub struct Browser {
-    http: reqwest::Client,
+    client: Client,
     port: u16,
     session: String,
     driver: Child,
@@ -68,6 +73,35 @@ pub fn missing_browser() -> Option<String> {
             missing.join(" and ")
         )
     })
+}
+
+/// A ChromeDriver command fantoccini has no method for: `method` on the session's `path`, with a JSON body.
+#[derive(Debug)]
+struct SessionCommand {
+    method: http::Method,
+    path: String,
+    body: Option<Value>,
+}
+
+impl WebDriverCompatibleCommand for SessionCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            self.method.clone(),
+            self.body.as_ref().map(ToString::to_string),
+        )
+    }
 }
 
 impl Browser {
@@ -93,7 +127,7 @@ impl Browser {
     /// Starts ChromeDriver on a free port and opens a fresh headless Chromium session, with extra switches.
     pub async fn launch(switches: &[&str]) -> Browser {
         let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
+        let mut driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -103,18 +137,7 @@ impl Browser {
         let profile =
             std::env::temp_dir().join(format!("ai102-chromium-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&profile).expect("a temporary Chromium profile");
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("http client");
-        let mut browser = Browser {
-            http,
-            port,
-            session: String::new(),
-            driver,
-            profile,
-        };
-        browser.wait_for_driver().await;
+        wait_for_driver(&mut driver, port).await;
         let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -124,135 +147,69 @@ impl Browser {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--no-first-run".to_owned(),
-            format!("--user-data-dir={}", browser.profile.display()),
+            format!("--user-data-dir={}", profile.display()),
             "--window-size=1280,900".to_owned(),
         ];
         args.extend(switches.iter().map(|s| (*s).to_owned()));
         let capabilities = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "pageLoadStrategy": "normal",
-                    "goog:chromeOptions": {
-                        "binary": CHROMIUM,
-                        "args": args,
-                    },
-                },
-            },
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "timeouts": { "implicit": 0, "pageLoad": 30_000, "script": 10_000 },
+            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
         });
-        let created = browser
-            .command(reqwest::Method::POST, "/session", Some(capabilities))
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("an object")
+        };
+        // ChromeDriver listens on plain HTTP on 127.0.0.1: no TLS connector needed.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("ChromeDriver could not start Chromium: {e}"));
-        browser.session = created["sessionId"]
-            .as_str()
-            .expect("a session id")
-            .to_owned();
-        browser
-            .session_command(
-                reqwest::Method::POST,
-                "/timeouts",
-                Some(json!({ "implicit": 0, "pageLoad": 30_000, "script": 10_000 })),
-            )
+        let session = client
+            .session_id()
             .await
-            .expect("timeouts");
-        browser
-    }
-
-    /// Polls ChromeDriver's `/status` until it is ready.
-    async fn wait_for_driver(&mut self) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(Some(status)) = self.driver.try_wait() {
-                panic!("{CHROMEDRIVER} exited at start with {status}");
-            }
-            let ready = self
-                .command(reqwest::Method::GET, "/status", None)
-                .await
-                .ok()
-                .and_then(|v| v["ready"].as_bool())
-                .unwrap_or(false);
-            if ready {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "ChromeDriver was not ready within {WAIT:?}"
-            );
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// Sends one WebDriver command and returns its `value`, or the W3C error.
-    async fn command(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, WdError> {
-        let url = format!("http://127.0.0.1:{}{path}", self.port);
-        let mut request = self.http.request(method, &url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.map_err(|e| WdError {
-            code: "transport".into(),
-            message: e.to_string(),
-        })?;
-        let ok = response.status().is_success();
-        let body: Value = response.json().await.map_err(|e| WdError {
-            code: "transport".into(),
-            message: e.to_string(),
-        })?;
-        let value = body.get("value").cloned().unwrap_or(Value::Null);
-        if ok {
-            Ok(value)
-        } else {
-            Err(WdError {
-                code: value["error"]
-                    .as_str()
-                    .unwrap_or("unknown error")
-                    .to_owned(),
-                message: value["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            })
+            .expect("the session id")
+            .expect("a session");
+        Browser {
+            client,
+            port,
+            session,
+            driver,
+            profile,
         }
     }
 
     async fn session_command(
         &self,
-        method: reqwest::Method,
+        method: http::Method,
         path: &str,
         body: Option<Value>,
-    ) -> Result<Value, WdError> {
-        self.command(method, &format!("/session/{}{path}", self.session), body)
+    ) -> Value {
+        self.client
+            .issue_cmd(SessionCommand {
+                method,
+                path: path.to_owned(),
+                body,
+            })
             .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Value {
-        self.session_command(reqwest::Method::POST, path, Some(body))
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.session_command(reqwest::Method::GET, path, None)
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     /// Opens a URL and waits for the page to load.
     pub async fn goto(&self, url: &str) {
-        self.post("/url", json!({ "url": url })).await;
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     pub async fn current_url(&self) -> String {
-        self.get("/url").await.as_str().expect("a URL").to_owned()
+        self.client
+            .current_url()
+            .await
+            .expect("the current URL")
+            .to_string()
     }
 
     /// The path (and query) of the current URL.
@@ -266,24 +223,25 @@ impl Browser {
 
     /// The elements matching a CSS selector now, without waiting (an empty list when there are none).
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
-        let found = self
-            .post(
-                "/elements",
-                json!({ "using": "css selector", "value": css }),
-            )
-            .await;
-        elements(&found)
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
+            .into_iter()
+            .map(Element::new)
+            .collect()
     }
 
     /// The elements matching a CSS selector inside `parent`, without waiting.
     pub async fn find_all_in(&self, parent: &Element, css: &str) -> Vec<Element> {
-        let found = self
-            .post(
-                &format!("/element/{}/elements", parent.id),
-                json!({ "using": "css selector", "value": css }),
-            )
-            .await;
-        elements(&found)
+        parent
+            .inner
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find `{css}` in an element: {e}"))
+            .into_iter()
+            .map(Element::new)
+            .collect()
     }
 
     /// The first element matching a CSS selector now, if any.
@@ -328,22 +286,28 @@ impl Browser {
     }
 
     pub async fn click(&self, element: &Element) {
-        self.post(&format!("/element/{}/click", element.id), json!({}))
-            .await;
+        element
+            .inner
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click: {e}"));
     }
 
     /// Types text into an input (appending to what is there).
     pub async fn send_keys(&self, element: &Element, text: &str) {
-        self.post(
-            &format!("/element/{}/value", element.id),
-            json!({ "text": text }),
-        )
-        .await;
+        element
+            .inner
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("send keys: {e}"));
     }
 
     pub async fn clear(&self, element: &Element) {
-        self.post(&format!("/element/{}/clear", element.id), json!({}))
-            .await;
+        element
+            .inner
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear: {e}"));
     }
 
     /// Clears an input found by CSS and types `text` into it.
@@ -355,33 +319,38 @@ impl Browser {
 
     /// The rendered text of an element, whitespace collapsed.
     pub async fn text(&self, element: &Element) -> String {
-        let raw = self.get(&format!("/element/{}/text", element.id)).await;
-        raw.as_str()
-            .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
+        let raw = element
+            .inner
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text: {e}"));
+        raw.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// An attribute of an element, as written in the HTML.
     pub async fn attribute(&self, element: &Element, name: &str) -> Option<String> {
-        let value = self
-            .get(&format!("/element/{}/attribute/{name}", element.id))
-            .await;
-        value.as_str().map(str::to_owned)
+        element
+            .inner
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("attribute {name}: {e}"))
     }
 
-    /// A DOM property of an element (e.g. `checked`, `value`).
+    /// A DOM property of an element (e.g. `checked`, `value`), as JSON.
     pub async fn property(&self, element: &Element, name: &str) -> Value {
-        self.get(&format!("/element/{}/property/{name}", element.id))
-            .await
+        self.execute(
+            "return arguments[0][arguments[1]];",
+            vec![element.to_json(), json!(name)],
+        )
+        .await
     }
 
     pub async fn is_displayed(&self, element: &Element) -> bool {
-        self.get(&format!("/element/{}/displayed", element.id))
+        element
+            .inner
+            .is_displayed()
             .await
-            .as_bool()
-            .unwrap_or(false)
+            .unwrap_or_else(|e| panic!("displayed: {e}"))
     }
 
     /// Picks the option with `value` in the select matched by `select_css`, by clicking it as a user would.
@@ -404,8 +373,10 @@ impl Browser {
 
     /// Runs a synchronous script in the page (`arguments` are the `args`) and returns its result.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
-        self.post("/execute/sync", json!({ "script": script, "args": args }))
+        self.client
+            .execute(script, args)
             .await
+            .unwrap_or_else(|e| panic!("execute: {e}"))
     }
 
     /// Clicks an element that submits a form or follows a link, and waits until the next page has loaded
@@ -418,13 +389,10 @@ impl Browser {
         loop {
             // While the page changes the script may fail; that only means "not yet".
             let loaded = self
-                .session_command(
-                    reqwest::Method::POST,
-                    "/execute/sync",
-                    Some(json!({
-                        "script": "return document.readyState === 'complete' && !window.__ai102_previous_page;",
-                        "args": [],
-                    })),
+                .client
+                .execute(
+                    "return document.readyState === 'complete' && !window.__ai102_previous_page;",
+                    vec![],
                 )
                 .await
                 .ok()
@@ -445,9 +413,7 @@ impl Browser {
 
     /// Saves a PNG screenshot of the window, creating the folder if needed.
     pub async fn screenshot(&self, path: &Path) {
-        let encoded = self.get("/screenshot").await;
-        let png = base64_decode(encoded.as_str().expect("base64 screenshot"))
-            .expect("the screenshot is valid base64");
+        let png = self.client.screenshot().await.expect("a screenshot");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).expect("the screenshot folder");
@@ -482,8 +448,10 @@ axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag2
 impl Browser {
     /// Runs a script that ends by calling its last argument (`execute/async`) and returns what it passed.
     pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
-        self.post("/execute/async", json!({ "script": script, "args": args }))
+        self.client
+            .execute_async(script, args)
             .await
+            .unwrap_or_else(|e| panic!("execute_async: {e}"))
     }
 
     /// Waits up to `WAIT` until a script returns `true` (`what` says what is awaited when it never does).
@@ -543,80 +511,101 @@ impl Browser {
 
     /// The accessible name of an element, as the browser computes it for assistive technology.
     pub async fn computed_label(&self, element: &Element) -> String {
-        self.get(&format!("/element/{}/computedlabel", element.id))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.session_command(
+            http::Method::GET,
+            &format!("element/{}/computedlabel", element.id),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
     }
 
     /// The element that has the focus.
     pub async fn active_element(&self) -> Element {
-        let value = self.get("/element/active").await;
-        Element {
-            id: value[ELEMENT_KEY]
-                .as_str()
-                .expect("an active element")
-                .to_owned(),
-        }
+        Element::new(
+            self.client
+                .active_element()
+                .await
+                .expect("an active element"),
+        )
     }
 
     /// Presses keys one after the other, as a keyboard would (WebDriver key codes, e.g. `\u{E004}` for Tab).
     pub async fn press_keys(&self, keys: &[&str]) {
-        let mut actions = Vec::new();
+        let mut actions = KeyActions::new("keyboard".into());
         for key in keys {
-            actions.push(json!({ "type": "keyDown", "value": key }));
-            actions.push(json!({ "type": "keyUp", "value": key }));
+            let value = key.chars().next().expect("a key");
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
         }
-        self.post(
-            "/actions",
-            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
-        )
-        .await;
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("keys: {e}"));
         self.release_actions().await;
     }
 
     /// Drags `from` onto `to` with the mouse: press on the first, move in steps, release on the second.
     pub async fn drag_and_drop(&self, from: &Element, to: &Element) {
-        let origin = |e: &Element| json!({ ELEMENT_KEY: e.id });
-        let actions = json!([
-            { "type": "pointerMove", "duration": 0, "origin": origin(from), "x": 0, "y": 0 },
-            { "type": "pointerDown", "button": 0 },
-            { "type": "pointerMove", "duration": 100, "origin": "pointer", "x": 5, "y": 5 },
-            { "type": "pointerMove", "duration": 200, "origin": origin(to), "x": 0, "y": 0 },
-            { "type": "pointerUp", "button": 0 },
-        ]);
-        self.post(
-            "/actions",
-            json!({ "actions": [{
-                "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
-                "actions": actions,
-            }] }),
-        )
-        .await;
+        let actions = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: from.inner.clone(),
+                duration: Some(Duration::ZERO),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(100)),
+                x: 5.0,
+                y: 5.0,
+            })
+            .then(PointerAction::MoveToElement {
+                element: to.inner.clone(),
+                duration: Some(Duration::from_millis(200)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("drag: {e}"));
         self.release_actions().await;
     }
 
     async fn release_actions(&self) {
-        self.session_command(reqwest::Method::DELETE, "/actions", None)
+        self.client
+            .release_actions()
             .await
-            .unwrap_or_else(|e| panic!("DELETE /actions: {e}"));
+            .unwrap_or_else(|e| panic!("release actions: {e}"));
     }
 
     /// Resizes the window (CSS pixels), e.g. to a phone's width.
     pub async fn set_window_size(&self, width: u32, height: u32) {
-        self.post("/window/rect", json!({ "width": width, "height": height }))
-            .await;
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("window size: {e}"));
     }
 
-    /// Emulates the system's colour scheme (`light` or `dark`) for `prefers-color-scheme`.
+    /// Emulates the system's colour scheme (`light` or `dark`) for `prefers-color-scheme`, through ChromeDriver's
+    /// DevTools command.
     pub async fn emulate_color_scheme(&self, scheme: &str) {
-        self.post(
-            "/goog/cdp/execute",
-            json!({
+        self.session_command(
+            http::Method::POST,
+            "goog/cdp/execute",
+            Some(json!({
                 "cmd": "Emulation.setEmulatedMedia",
                 "params": { "features": [{ "name": "prefers-color-scheme", "value": scheme }] },
-            }),
+            })),
         )
         .await;
     }
@@ -624,7 +613,7 @@ impl Browser {
 
 impl Drop for Browser {
     /// Ends the session (so ChromeDriver closes Chromium), then stops ChromeDriver and removes the profile.
-    /// Synchronous on purpose: it also runs when a test panics.
+    /// Synchronous on purpose: it also runs when a test panics, outside any runtime.
     fn drop(&mut self) {
         if !self.session.is_empty() {
             let _ = delete_session(self.port, &self.session);
@@ -632,6 +621,38 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Polls ChromeDriver's `/status` until it says it is ready.
+async fn wait_for_driver(driver: &mut Child, port: u16) {
+    let deadline = Instant::now() + WAIT;
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(Some(status)) = driver.try_wait() {
+            panic!("{CHROMEDRIVER} exited at start with {status}");
+        }
+        let ready = match http
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+        {
+            Ok(r) => r
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v["value"]["ready"].as_bool())
+                .unwrap_or(false),
+            Err(_) => false,
+        };
+        if ready {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "ChromeDriver was not ready within {WAIT:?}"
+        );
+        tokio::time::sleep(POLL).await;
     }
 }
 
@@ -649,78 +670,10 @@ fn delete_session(port: u16, session: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-fn elements(found: &Value) -> Vec<Element> {
-    found
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| e[ELEMENT_KEY].as_str())
-                .map(|id| Element { id: id.to_owned() })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A port that was free a moment ago (ChromeDriver binds it right after).
 fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
-}
-
-/// Decodes standard base64 (RFC 4648, `=` padding, whitespace ignored).
-pub fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
-    fn sextet(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let symbols: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-    let data = symbols
-        .strip_suffix(b"==")
-        .or_else(|| symbols.strip_suffix(b"="))
-        .unwrap_or(&symbols);
-    if !symbols.len().is_multiple_of(4) || data.len() % 4 == 1 {
-        return Err(format!("bad base64 length {}", symbols.len()));
-    }
-    let mut out = Vec::with_capacity(data.len() * 3 / 4);
-    for chunk in data.chunks(4) {
-        let mut bits = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            let v = sextet(c).ok_or_else(|| format!("bad base64 symbol {:?}", c as char))?;
-            bits |= v << (18 - 6 * i);
-        }
-        let bytes = bits.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Ok(out)
-}
-
-#[test]
-fn base64_decode_matches_the_rfc_4648_examples() {
-    let cases = [
-        ("", ""),
-        ("Zg==", "f"),
-        ("Zm8=", "fo"),
-        ("Zm9v", "foo"),
-        ("Zm9vYg==", "foob"),
-        ("Zm9vYmE=", "fooba"),
-        ("Zm9vYmFy", "foobar"),
-    ];
-    for (encoded, plain) in cases {
-        assert_eq!(
-            base64_decode(encoded).unwrap(),
-            plain.as_bytes(),
-            "{encoded}"
-        );
-    }
-    assert_eq!(base64_decode("/+8=").unwrap(), vec![0xff, 0xef]);
-    assert!(base64_decode("Zm9").is_err());
-    assert!(base64_decode("Zm9*").is_err());
 }
