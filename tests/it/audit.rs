@@ -312,6 +312,20 @@ async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_a
         "{deleted:?}"
     );
     assert_eq!(entries(&app, "pack.delete").await, 1);
+
+    // Last, archiving the published pack (nothing after this needs it published).
+    atomic!(
+        &app,
+        "pack.archived",
+        app.post_form(
+            &pack_url,
+            &format!("{pack_url}/status"),
+            &[("status", "archived")]
+        )
+        .await
+        .status(),
+        http_failed
+    );
 }
 
 #[tokio::test]
