@@ -265,6 +265,16 @@ impl Item {
     }
 }
 
+/// Every question type, as packs name it ([`Body::type_name`]), in the order the format lists them.
+pub const QUESTION_TYPES: [&str; 6] = [
+    "single",
+    "multiple",
+    "yes_no_series",
+    "order",
+    "match",
+    "hot_area",
+];
+
 impl Body {
     /// The type's name as written in packs.
     pub fn type_name(&self) -> &'static str {

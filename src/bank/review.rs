@@ -283,11 +283,12 @@ pub fn check_log(log: &LoadedLog, items: &[Item]) -> (ReviewStatus, Vec<Problem>
     }
     // Only the latest entry of an item must rest on one of its references: an earlier one read the item as it
     // was then, and an edit may have changed its references since.
-    let mut latest_in_order: Vec<(usize, &ReviewEntry)> = latest.values().copied().collect();
-    latest_in_order.sort_by_key(|(i, _)| *i);
-    for (i, e) in latest_in_order {
+    for (i, e) in log.log.entries.iter().enumerate() {
+        let Some(&(latest_index, _)) = latest.get(e.item.as_str()) else {
+            continue;
+        };
         let unit = by_id[e.item.as_str()];
-        if !unit.references.iter().any(|r| r == &e.url) {
+        if latest_index == i && !unit.references.iter().any(|r| r == &e.url) {
             status.url_not_a_reference.push(e.item.clone());
             problems.push(log.problem(
                 i,

@@ -12,15 +12,7 @@ use std::fmt::Write as _;
 /// Objectives with fewer scored questions than this are listed as thin by [`stats`].
 pub const DEFAULT_MIN_PER_OBJECTIVE: usize = 3;
 
-/// The question types, in the order the format lists them.
-const TYPES: &[&str] = &[
-    "single",
-    "multiple",
-    "yes_no_series",
-    "order",
-    "match",
-    "hot_area",
-];
+use super::model::QUESTION_TYPES as TYPES;
 
 /// A pack's statistics. Counts are of scored questions: a case study counts as its questions.
 #[derive(Debug, Clone, PartialEq, Serialize)]

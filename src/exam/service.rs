@@ -15,15 +15,8 @@ use sqlx::PgPool;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// The item types a form shows at least once when its pool has them.
-const ALL_TYPES: [&str; 6] = [
-    "single",
-    "multiple",
-    "yes_no_series",
-    "order",
-    "match",
-    "hot_area",
-];
+// The item types a form shows at least once when its pool has them: every one.
+use crate::bank::model::QUESTION_TYPES as ALL_TYPES;
 
 /// How many recent exam attempts' items a new attempt avoids where the bank allows.
 pub const AVOID_RECENT: i64 = 3;

@@ -232,18 +232,33 @@ impl Modify for ProblemResponses {
 )]
 pub struct ApiDoc;
 
-/// The document `GET /api/openapi.json` serves: the same for every router built in this process.
-static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+/// The document `GET /api/openapi.json` serves, serialised once: the same for every router built in this
+/// process.
+static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Completes the document of the router's routes (bearer security, problem responses, OpenAPI 3.1) and keeps
-/// it for [`openapi_json`].
+/// it, serialised, for [`openapi_json`].
 pub fn publish_document(mut doc: utoipa::openapi::OpenApi) {
     BearerAuth.modify(&mut doc);
     ProblemResponses.modify(&mut doc);
     doc.openapi = utoipa::openapi::OpenApiVersion::Version31;
-    let _ = DOCUMENT.set(doc);
+    if let Ok(json) = serde_json::to_string(&doc) {
+        let _ = DOCUMENT.set(json);
+    }
 }
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(DOCUMENT.get().cloned().unwrap_or_else(ApiDoc::openapi))
+/// `GET /api/openapi.json`: the document [`publish_document`] kept when the router was built.
+pub async fn openapi_json() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match DOCUMENT.get() {
+        Some(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json.as_str(),
+        )
+            .into_response(),
+        None => {
+            crate::error::AppError::internal(anyhow::anyhow!("the OpenAPI document was not built"))
+                .into_response()
+        }
+    }
 }

@@ -4,7 +4,6 @@
 //! its entry, so the test can tell the two apart.
 
 use crate::common::*;
-use ai102::auth::session::User;
 use ai102::auth::Role;
 use ai102::store::users::Actor;
 use uuid::Uuid;
@@ -119,25 +118,6 @@ fn err<T, E>(r: &Result<T, E>) -> bool {
     r.is_err()
 }
 
-async fn user(app: &TestApp, email: &str) -> User {
-    let (id, role): (Uuid, String) = sqlx::query_as("SELECT id, role FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    User {
-        id,
-        email: email.to_owned(),
-        display_name: email.to_owned(),
-        role: match role.as_str() {
-            "admin" => Role::Admin,
-            "instructor" => Role::Instructor,
-            _ => Role::Candidate,
-        },
-        extra_time_minutes: 0,
-    }
-}
-
 async fn pack_id(app: &TestApp, key: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM packs WHERE pack_key = $1")
         .bind(key)
@@ -149,7 +129,7 @@ async fn pack_id(app: &TestApp, key: &str) -> Uuid {
 #[tokio::test]
 async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_at_all() {
     let app = TestApp::spawn().await;
-    app.create_user("ines@example.com", Role::Instructor).await;
+    let ines = new_user(&app, "ines@example.com", Role::Instructor).await;
     assert_eq!(
         app.sign_in("ines@example.com", PASSWORD).await.status(),
         303
@@ -252,7 +232,6 @@ async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_a
     );
 
     // Trial items: marking one, and promoting it back.
-    let ines = user(&app, "ines@example.com").await;
     for (action, trial) in [("item.trial", true), ("item.promote", false)] {
         atomic!(
             &app,
@@ -331,10 +310,8 @@ async fn an_instructors_change_and_its_audit_entry_are_written_together_or_not_a
 #[tokio::test]
 async fn an_admins_change_to_an_account_and_its_audit_entry_are_written_together_or_not_at_all() {
     let app = TestApp::spawn().await;
-    app.create_user("ada@example.com", Role::Admin).await;
-    app.create_user("cand@example.com", Role::Candidate).await;
-    let ada = user(&app, "ada@example.com").await;
-    let cand = user(&app, "cand@example.com").await;
+    let ada = new_user(&app, "ada@example.com", Role::Admin).await;
+    let cand = new_user(&app, "cand@example.com", Role::Candidate).await;
     let actor = || Actor {
         id: ada.id,
         email: "ada@example.com",

@@ -391,14 +391,7 @@ pub async fn user_id(app: &TestApp, email: &str) -> Uuid {
 }
 
 /// Every item type, as the bank and the item page (`section.item[data-type]`) name them.
-pub const ITEM_TYPES: [&str; 6] = [
-    "single",
-    "multiple",
-    "yes_no_series",
-    "order",
-    "match",
-    "hot_area",
-];
+pub use ai102::bank::model::QUESTION_TYPES as ITEM_TYPES;
 
 /// The test pack's questions: six of one type each, then the case study's two.
 pub const TEST_PACK_QUESTIONS: [&str; 8] = [
