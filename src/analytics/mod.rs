@@ -4,9 +4,12 @@
 
 #![warn(missing_docs)]
 
+pub mod booking;
 pub mod dashboard;
+pub mod deck;
 pub mod item_stats;
 mod math;
 pub mod readiness;
 pub mod rollup;
+pub mod study_plan;
 pub mod synth;
