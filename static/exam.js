@@ -27,7 +27,9 @@
     tick();
   }
   var form = document.getElementById("item-form");
-  if (form && window.fetch && window.FormData) {
+  // Practice sets are not autosaved: an answer is checked when the candidate asks (Check answer or Next), so
+  // that it is rated once, with how sure they said they were.
+  if (form && form.getAttribute("data-autosave") !== "off" && window.fetch && window.FormData) {
     // The status has its own fixed-width place in the bar, so that "Saved" appearing moves nothing that
     // the candidate may be about to click (such as "Mark for review").
     var status = form.querySelector(".autosave") || document.createElement("span");

@@ -204,7 +204,11 @@ mod tests {
     fn an_expired_mock_with_answers_counts() {
         let mut expired = mock(3, 50, 60.0);
         expired.answered = 20;
-        let b = booking(&[mock(1, 50, 85.0), mock(2, 50, 85.0), expired], Some(750), 700);
+        let b = booking(
+            &[mock(1, 50, 85.0), mock(2, 50, 85.0), expired],
+            Some(750),
+            700,
+        );
         assert_eq!(titles(&b), ["Mock 2", "Mock 3"]);
         assert!(!b.pair_met && !b.met);
     }

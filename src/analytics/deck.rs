@@ -7,11 +7,11 @@
 //! minutes apart as in a flashcard app's learning steps.
 
 use rs_fsrs::{Parameters, FSRS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// How sure the candidate said they were, before the key was shown (practice and review sessions only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     /// "Not sure" in a practice set.

@@ -147,7 +147,13 @@ fn naive(d: Date) -> chrono::NaiveDate {
 }
 
 /// The plan as an iCalendar file: one all-day event per planned mock, and one for the exam itself.
-pub fn ics(exam_code: &str, exam_title: &str, exam_date: Date, mocks: &[PlannedMock], owner: &str) -> String {
+pub fn ics(
+    exam_code: &str,
+    exam_title: &str,
+    exam_date: Date,
+    mocks: &[PlannedMock],
+    owner: &str,
+) -> String {
     use icalendar::{Calendar, Component, EventLike};
     let mut cal = Calendar::new();
     cal.name(&format!("{exam_code} study plan"));

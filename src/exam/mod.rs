@@ -5,3 +5,4 @@ pub mod plan;
 pub mod practice;
 pub mod sampling;
 pub mod service;
+pub mod study;

@@ -1,8 +1,43 @@
-//! Practice sets (pure): the candidate picks domains, objectives, unseen or missed items, case studies or not,
-//! and how many questions; the set is drawn at random from what matches.
+//! Practice sets (pure): the candidate picks domains, objectives, where to draw from (everything, the questions
+//! due for review, the ones they missed, or the ones never seen), case studies or not, and how many questions;
+//! the set is drawn at random from what matches.
 
 use super::sampling::shuffle_ids;
 use std::collections::HashSet;
+
+/// Which questions a practice set draws from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Source {
+    /// Every published question of the exam.
+    #[default]
+    All,
+    /// The questions of the review deck due today: a review session.
+    Due,
+    /// The questions missed in the last five finished attempts.
+    Missed,
+    /// The questions never shown to the candidate.
+    NotSeen,
+}
+
+impl Source {
+    /// Every source, in the order the practice page offers them.
+    pub const ALL: [Source; 4] = [Source::All, Source::Due, Source::Missed, Source::NotSeen];
+
+    /// The name in forms and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::All => "all",
+            Source::Due => "due",
+            Source::Missed => "missed",
+            Source::NotSeen => "not_seen",
+        }
+    }
+
+    /// Reads a form's or the API's value.
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
 
 /// What the candidate asked for.
 #[derive(Debug, Clone, Default)]
@@ -11,8 +46,7 @@ pub struct PracticeSpec {
     pub domains: Vec<String>,
     /// Empty: every objective of the chosen domains.
     pub objectives: Vec<String>,
-    pub only_unseen: bool,
-    pub only_missed: bool,
+    pub source: Source,
     pub include_case_studies: bool,
     pub count: usize,
 }
@@ -27,11 +61,11 @@ pub struct Candidate<'a> {
 }
 
 /// The item keys of a practice set (at most `count` questions; a case study counts as its questions and is
-/// kept whole), in a random order from `seed`.
+/// kept whole), in a random order from `seed`. `keys` is the set the source names: the due, the missed or the
+/// seen questions (unused for [`Source::All`]).
 pub fn select(
     pool: &[Candidate<'_>],
-    seen: &HashSet<String>,
-    missed: &HashSet<String>,
+    keys: &HashSet<String>,
     spec: &PracticeSpec,
     seed: u64,
 ) -> Vec<String> {
@@ -40,8 +74,11 @@ pub fn select(
             && (spec.domains.is_empty() || c.domains.iter().any(|d| spec.domains.contains(d)))
             && (spec.objectives.is_empty()
                 || c.objectives.iter().any(|o| spec.objectives.contains(o)))
-            && (!spec.only_unseen || !seen.contains(c.key))
-            && (!spec.only_missed || missed.contains(c.key))
+            && match spec.source {
+                Source::All => true,
+                Source::Due | Source::Missed => keys.contains(c.key),
+                Source::NotSeen => !keys.contains(c.key),
+            }
     };
     let eligible: Vec<String> = pool
         .iter()
@@ -109,40 +146,46 @@ mod tests {
             count: 10,
             ..Default::default()
         };
-        let mut got = select(&pool, &none, &none, &all, 1);
+        let mut got = select(&pool, &none, &all, 1);
         got.sort();
         assert_eq!(got, s(&["a", "b", "cs"]));
         let no_cases = PracticeSpec {
             count: 10,
             ..Default::default()
         };
-        assert!(!select(&pool, &none, &none, &no_cases, 1).contains(&"cs".to_owned()));
+        assert!(!select(&pool, &none, &no_cases, 1).contains(&"cs".to_owned()));
         let nlp = PracticeSpec {
             domains: s(&["nlp"]),
             count: 10,
             ..Default::default()
         };
-        assert_eq!(select(&pool, &none, &none, &nlp, 1), s(&["b"]));
+        assert_eq!(select(&pool, &none, &nlp, 1), s(&["b"]));
         let seen: HashSet<String> = ["a".to_owned()].into();
         let unseen = PracticeSpec {
-            only_unseen: true,
+            source: Source::NotSeen,
             count: 10,
             ..Default::default()
         };
-        assert_eq!(select(&pool, &seen, &none, &unseen, 1), s(&["b"]));
-        let missed = PracticeSpec {
-            only_missed: true,
-            count: 10,
-            ..Default::default()
-        };
-        assert_eq!(select(&pool, &none, &seen, &missed, 1), s(&["a"]));
+        assert_eq!(select(&pool, &seen, &unseen, 1), s(&["b"]));
+        for source in [Source::Missed, Source::Due] {
+            let only = PracticeSpec {
+                source,
+                count: 10,
+                ..Default::default()
+            };
+            assert_eq!(select(&pool, &seen, &only, 1), s(&["a"]));
+            assert!(select(&pool, &none, &only, 1).is_empty());
+        }
+        for x in Source::ALL {
+            assert_eq!(Source::parse(x.as_str()), Some(x));
+        }
         let one = PracticeSpec {
             include_case_studies: true,
             count: 1,
             ..Default::default()
         };
         assert_eq!(
-            select(&pool, &none, &none, &one, 3).len(),
+            select(&pool, &none, &one, 3).len(),
             1,
             "a case study that would overflow is skipped"
         );

@@ -3,6 +3,7 @@
 
 use super::plan::{cover_types, find_question, plan, pool_entry, PlannedItem, TypedEntry};
 use super::sampling::{draw, Draw, FormSpec};
+use crate::analytics::deck::Confidence;
 use crate::auth::session::User;
 use crate::bank::model::{Body, Item, Question};
 use crate::error::AppError;
@@ -180,6 +181,7 @@ pub async fn start_attempt(
             cut_fraction: form.cut_fraction,
             minutes: Some(minutes),
             items: &items,
+            review_session: false,
         },
     )
     .await?;
@@ -237,6 +239,8 @@ pub async fn question_at(
 }
 
 /// Saves a response (or clears it) and/or the mark for review, with the reasons for a refusal spelt out.
+/// In practice, the first answer to an item also says how sure the candidate was and reviews the item's card
+/// in their review deck ([`review_practice_answer`]); a review session refuses an answer without it.
 pub async fn save(
     db: &PgPool,
     attempt: &AttemptRow,
@@ -244,7 +248,18 @@ pub async fn save(
     question: &Question,
     response: Option<Option<&Response>>,
     marked: Option<bool>,
+    confidence: Option<Confidence>,
 ) -> Result<Option<Response>, AppError> {
+    if attempt.review_session
+        && slot.response.is_none()
+        && matches!(response, Some(Some(_)))
+        && confidence.is_none()
+    {
+        return Err(AppError::Unprocessable(
+            "Say how sure you are (guessed, fairly sure or certain) before checking your answer."
+                .into(),
+        ));
+    }
     let statements_lock =
         attempt.mode.is_exam() && matches!(question.body, Body::YesNoSeries { .. });
     // A yes/no page sends only the statement being answered: add it to the ones already answered
@@ -277,7 +292,12 @@ pub async fn save(
     )
     .await?;
     match outcome {
-        SaveOutcome::Saved => Ok(merged),
+        SaveOutcome::Saved => {
+            if let (true, Some(Some(r))) = (attempt.mode.is_practice(), response) {
+                review_practice_answer(db, attempt, slot, question, r, confidence).await?;
+            }
+            Ok(merged)
+        }
         SaveOutcome::Closed => {
             // Make sure the attempt is ended and scored now that its time is over.
             store::finalize(db, attempt.id, EndReason::Expired).await?;
@@ -299,6 +319,38 @@ pub async fn save(
             },
         )),
     }
+}
+
+/// A practice answer's part in the study loop: its confidence is kept, and its first answer in the attempt
+/// rates the item's card (joining the deck when wrong, partly right or guessed). Trial items are never in
+/// practice sets.
+async fn review_practice_answer(
+    db: &PgPool,
+    attempt: &AttemptRow,
+    slot: &SlotRow,
+    question: &Question,
+    response: &Response,
+    confidence: Option<Confidence>,
+) -> Result<(), AppError> {
+    if let Some(c) = confidence {
+        crate::store::study::set_confidence(db, attempt.id, slot.position, c).await?;
+    }
+    if slot.response.is_some() || slot.trial {
+        return Ok(());
+    }
+    let score = scoring::score(question, Some(response));
+    crate::store::study::review(
+        db,
+        attempt.user_id,
+        attempt.id,
+        &attempt.blueprint_id,
+        slot.revision_id,
+        score.earned,
+        score.max,
+        confidence,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Ends an attempt by the candidate's choice; a second submit (another tab) changes nothing.
@@ -359,16 +411,13 @@ pub async fn start_practice(
     blueprint_id: &str,
     spec: &super::practice::PracticeSpec,
 ) -> Result<Uuid, AppError> {
+    use super::practice::Source;
     let rows = store::published_pool(db, blueprint_id).await?;
-    let seen = if spec.only_unseen {
-        store::ever_seen(db, user.id, blueprint_id).await?
-    } else {
-        Default::default()
-    };
-    let missed = if spec.only_missed {
-        store::missed(db, user.id, blueprint_id, 5).await?
-    } else {
-        Default::default()
+    let keys = match spec.source {
+        Source::All => Default::default(),
+        Source::NotSeen => store::ever_seen(db, user.id, blueprint_id).await?,
+        Source::Missed => store::missed(db, user.id, blueprint_id, 5).await?,
+        Source::Due => crate::store::study::due_keys(db, user.id, blueprint_id).await?,
     };
     let candidates: Vec<super::practice::Candidate<'_>> = rows
         .iter()
@@ -380,11 +429,12 @@ pub async fn start_practice(
         })
         .collect();
     let seed: u64 = rand::random();
-    let keys = super::practice::select(&candidates, &seen, &missed, spec, seed);
+    let keys = super::practice::select(&candidates, &keys, spec, seed);
     if keys.is_empty() {
-        return Err(AppError::Unprocessable(
-            "No questions match these choices. Widen the domains or objectives, or untick \"only unseen\" / \"only missed\".".into(),
-        ));
+        return Err(AppError::Unprocessable(match spec.source {
+            Source::Due => "Nothing is due for review today in these domains and objectives.".into(),
+            _ => "No questions match these choices. Widen the domains or objectives, or draw from all questions.".into(),
+        }));
     }
     let wanted: Vec<Uuid> = rows
         .iter()
@@ -415,11 +465,16 @@ pub async fn start_practice(
             form_id: None,
             blueprint_id,
             mode: AttemptMode::Practice,
-            title: "Practice",
+            title: if spec.source == Source::Due {
+                "Review session"
+            } else {
+                "Practice"
+            },
             seed,
             cut_fraction: scoring::DEFAULT_CUT,
             minutes: None,
             items: &items,
+            review_session: spec.source == Source::Due,
         },
     )
     .await?;

@@ -208,6 +208,8 @@ pub struct NewAttempt<'a> {
     /// None: untimed.
     pub minutes: Option<i32>,
     pub items: &'a [PlannedItem<Uuid>],
+    /// A practice set drawn from the review deck.
+    pub review_session: bool,
 }
 
 /// Stores an attempt and its items in one transaction; the deadline comes from the database's clock.
@@ -216,9 +218,9 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     let mut tx = db.begin().await?;
     sqlx::query!(
         "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline,
-                               blueprint_id)
+                               blueprint_id, review_session)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10)",
+                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10, $11)",
         id,
         a.user_id,
         a.form_id,
@@ -229,6 +231,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
         a.cut_fraction,
         a.minutes,
         a.blueprint_id,
+        a.review_session,
     )
     .execute(&mut *tx)
     .await?;
@@ -296,6 +299,8 @@ pub struct AttemptRow {
     pub scaled_score: Option<i32>,
     pub passed: Option<bool>,
     pub result: Option<Json<scoring::ExamResult>>,
+    /// A practice set drawn from the review deck: it asks how sure the candidate is before the key.
+    pub review_session: bool,
 }
 
 impl AttemptRow {
@@ -318,7 +323,7 @@ async fn select_attempts(
                 CASE WHEN deadline IS NULL THEN NULL
                      ELSE GREATEST(0, floor(extract(epoch FROM deadline - now())))::bigint END AS seconds_left,
                 COALESCE(deadline <= now(), false) AS "expired!", scaled_score, passed,
-                result AS "result: Json<scoring::ExamResult>"
+                result AS "result: Json<scoring::ExamResult>", review_session
          FROM attempts WHERE user_id = $1 AND ($2::uuid IS NULL OR id = $2)
          ORDER BY started_at DESC LIMIT 200"#,
         user_id,
@@ -364,6 +369,8 @@ pub struct SlotRow {
     pub earned: Option<f64>,
     /// An unscored trial item. Never shown to the candidate, in any form, while the attempt runs.
     pub trial: bool,
+    /// How sure the candidate said they were (practice and review sessions only).
+    pub confidence: Option<String>,
 }
 
 /// An attempt's positions in order, every one for `None`, else the one at `position`. (The save path reads
@@ -378,7 +385,7 @@ async fn select_slots(
         r#"SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
                 ai.presentation AS "presentation: Json<Presentation>", ai.max_points,
                 an.response AS "response: Json<Response>", COALESCE(an.marked, false) AS "marked!", an.earned,
-                ai.trial
+                ai.trial, an.confidence
          FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          WHERE ai.attempt_id = $1 AND ($2::int IS NULL OR ai.position = $2) ORDER BY ai.position"#,
         attempt_id,
@@ -431,20 +438,20 @@ pub async fn attempt_slot(
                 CASE WHEN a.deadline IS NULL THEN NULL
                      ELSE GREATEST(0, floor(extract(epoch FROM a.deadline - now())))::bigint END AS seconds_left,
                 COALESCE(a.deadline <= now(), false) AS "expired!", a.scaled_score, a.passed,
-                a.result AS "result: Json<scoring::ExamResult>",
+                a.result AS "result: Json<scoring::ExamResult>", a.review_session,
                 s.position AS "s_position?", s.revision_id AS "s_revision_id?",
                 s.question_key AS "s_question_key?", s.section_key AS "s_section_key?",
                 s.domain AS "s_domain?", s.objective AS "s_objective?",
                 s.presentation AS "s_presentation?: Json<Presentation>", s.max_points AS "s_max_points?",
                 s.response AS "s_response?: Json<Response>", s.marked AS "s_marked?", s.earned AS "s_earned?",
-                s.trial AS "s_trial?",
+                s.trial AS "s_trial?", s.confidence AS "s_confidence?",
                 CASE WHEN $4 THEN (SELECT n.section_key FROM attempt_items n
                                    WHERE n.attempt_id = a.id AND n.position = $3 + 1) END AS next_section
          FROM attempts a
          LEFT JOIN LATERAL (
              SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
                     ai.presentation, ai.max_points, an.response, COALESCE(an.marked, false) AS marked, an.earned,
-                    ai.trial
+                    ai.trial, an.confidence
              FROM attempt_items ai
              LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
              WHERE ai.attempt_id = a.id AND ai.position = $3) s ON true
@@ -492,6 +499,7 @@ pub async fn attempt_slot(
             marked,
             earned: r.s_earned,
             trial,
+            confidence: r.s_confidence,
         }),
         _ => None,
     };
@@ -514,6 +522,7 @@ pub async fn attempt_slot(
         scaled_score: r.scaled_score,
         passed: r.passed,
         result: r.result,
+        review_session: r.review_session,
     };
     Ok(Some(AttemptSlot {
         attempt,
@@ -675,6 +684,10 @@ pub async fn finalize(
     )
     .execute(&mut *tx)
     .await?;
+    // What the candidate missed or marked in a mock joins their review deck, with the score (migration 0013).
+    sqlx::query!("SELECT review_deck_join($1)", attempt_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(true)
 }

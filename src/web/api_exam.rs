@@ -1,7 +1,8 @@
 //! The mock exam over the JSON API: list forms, start an attempt, get an item, save an answer, mark, submit,
 //! result. The same rules as the pages (exam::service): database clock, locks, one result per attempt.
 
-use super::api::{ApiJson, ApiPath, ApiUser};
+use super::api::{ApiJson, ApiPath, ApiQuery, ApiUser};
+use crate::analytics::deck::Confidence;
 use crate::bank::model::{Body, Choice};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::exam::plan::Presentation;
@@ -122,7 +123,10 @@ pub struct AttemptInfo {
     pub locked_sections: Vec<String>,
 }
 
-async fn attempt_info(state: &AppState, a: &AttemptRow) -> Result<AttemptInfo, AppError> {
+pub(super) async fn attempt_info(
+    state: &AppState,
+    a: &AttemptRow,
+) -> Result<AttemptInfo, AppError> {
     let slots = store::slots(&state.db, a.id).await?;
     Ok(AttemptInfo {
         id: a.id,
@@ -378,7 +382,7 @@ async fn open_attempt(
 /// Saves (or, with `null`, clears) the answer of an item. Refused with 422 after the deadline (earlier answers
 /// count), in a locked section, or when it changes an answered yes/no statement.
 #[utoipa::path(put, path = "/api/v1/attempts/{id}/items/{position}/answer", tag = "exam",
-    params(("id" = Uuid, Path), ("position" = i32, Path, minimum = 1, description = "1-based")),
+    params(("id" = Uuid, Path), ("position" = i32, Path, minimum = 1, description = "1-based"), AnswerQuery),
     request_body(content = Object, description = "`{\"type\": \"single\", \"answer\": \"a\"}`; see docs/scoring.md for every type's shape, or null to clear"),
     responses((status = 204, description = "saved"), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
@@ -386,6 +390,7 @@ pub async fn put_answer(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiPath((id, position)): ApiPath<(Uuid, i32)>,
+    ApiQuery(query): ApiQuery<AnswerQuery>,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
     // Whose attempt it is comes first: another user's attempt is 404 whatever the body holds.
@@ -401,9 +406,28 @@ pub async fn put_answer(
     service::leave_sections(&state.db, &a, None, Some(slot.position)).await?;
     let a = service::load_attempt(&state.db, id, &user).await?;
     let (q, _) = service::question_at(&state.db, &slot).await?;
-    service::save(&state.db, &a, &slot, &q, Some(response.as_ref()), None).await?;
+    service::save(
+        &state.db,
+        &a,
+        &slot,
+        &q,
+        Some(response.as_ref()),
+        None,
+        query.confidence,
+    )
+    .await?;
     state.metrics.answer_saved();
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How sure the candidate is of a practice answer (practice sets and review sessions; a review session
+/// refuses an answer without it). Ignored in a timed mock.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnswerQuery {
+    #[serde(default)]
+    #[param(value_type = Option<String>, example = "fairly_sure")]
+    pub confidence: Option<Confidence>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -427,7 +451,7 @@ pub async fn put_mark(
         .await?
         .ok_or(AppError::NotFound)?;
     let (q, _) = service::question_at(&state.db, &slot).await?;
-    service::save(&state.db, &a, &slot, &q, None, Some(body.marked)).await?;
+    service::save(&state.db, &a, &slot, &q, None, Some(body.marked), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

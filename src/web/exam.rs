@@ -5,6 +5,7 @@ use super::reports::{outcome_notices, OutcomeNotice};
 use super::views::{answer_lines, CaseView, ItemView};
 use super::Path;
 use super::{markdown, render, Layout};
+use crate::analytics::deck::Confidence;
 use crate::auth::session::{CsrfForm, CurrentUser, Session};
 use crate::error::{AppError, AppResult};
 use crate::exam::form_answer::response_from_form;
@@ -145,6 +146,10 @@ pub struct ItemPage {
     pub minutes_left: Option<i64>,
     pub error: Option<String>,
     pub practice_feedback: Option<Feedback>,
+    /// Practice and review sessions: the choices of "how sure are you?", asked before the key is shown.
+    pub confidences: &'static [Confidence],
+    /// What the candidate said, once the answer is checked.
+    pub said_confidence: Option<&'static str>,
 }
 
 /// Practice mode: the verdict and explanation right after an answer.
@@ -235,6 +240,16 @@ async fn item_page(
         minutes_left: minutes_left(&attempt),
         error,
         practice_feedback,
+        confidences: if attempt.mode.is_practice() {
+            &Confidence::ALL
+        } else {
+            &[]
+        },
+        said_confidence: slot
+            .confidence
+            .as_deref()
+            .and_then(Confidence::parse)
+            .map(Confidence::label),
         attempt,
     };
     Ok((status, render(&page)?).into_response())
@@ -291,6 +306,14 @@ pub async fn save(
         } else {
             Some(response.as_ref())
         };
+    let confidence = match field("confidence").filter(|v| !v.is_empty()) {
+        Some(v) => Some(Confidence::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{v}` is not a confidence: guessed, fairly_sure or certain"
+            ))
+        })?),
+        None => None,
+    };
     let saved = match service::save(
         &state.db,
         &attempt,
@@ -298,6 +321,7 @@ pub async fn save(
         &question,
         response_change,
         marked,
+        confidence,
     )
     .await
     {

@@ -29,6 +29,8 @@ pub struct HomePage {
     pub exams: Vec<ExamCard>,
     /// The signed-in person's target exam, or the first bookable one.
     pub lead: Option<String>,
+    /// Questions of the lead exam's review deck due today (signed in only).
+    pub due_today: Option<i64>,
 }
 
 pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {
@@ -54,7 +56,19 @@ pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<
         });
     }
     let lead = target.or_else(|| exams.first().map(|c| c.exam.code.clone()));
+    let due_today = match (&session.user, &lead) {
+        (Some(u), Some(code)) => match exams.iter().find(|c| &c.exam.code == code) {
+            Some(c) => Some(
+                crate::store::study::due_count(&state.db, u.id, &c.exam.blueprint_id)
+                    .await?
+                    .today,
+            ),
+            None => None,
+        },
+        _ => None,
+    };
     render(&HomePage {
+        due_today,
         layout: Layout::from_session(&session),
         notices,
         exams,

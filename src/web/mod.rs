@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod api;
 pub mod api_exam;
 pub mod api_packs;
+pub mod api_study;
 pub mod assets;
 pub mod auth;
 pub mod error_page;
@@ -19,6 +20,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod practice;
 pub mod reports;
+pub mod study;
 pub mod views;
 
 use crate::auth::session::{load_session, Session, User};
@@ -77,6 +79,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/analytics", get(analytics::admin))
         .route("/instructor/analytics", get(analytics::instructor))
         .route("/progress", get(analytics::progress))
+        .route("/progress/plan", post(study::set_plan))
+        .route("/progress/plan.ics", get(study::plan_ics))
+        .route("/progress/objectives/{id}", get(study::objective))
         .route("/instructor", get(instructor::index))
         .route("/instructor/reports", get(reports::queue))
         .route("/instructor/reports/{id}/fix", post(reports::fix))
@@ -143,6 +148,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api_exam::put_mark))
         .routes(routes!(api_exam::submit))
         .routes(routes!(api_exam::result))
+        .routes(routes!(api_study::due))
+        .routes(routes!(api_study::start_session))
+        .routes(routes!(api_study::plan))
         .routes(routes!(api_packs::get, api_packs::delete))
         .routes(routes!(api_packs::set_status))
         .split_for_parts();

@@ -5,7 +5,7 @@ use super::{render, Layout};
 use crate::auth::session::{CsrfForm, CurrentUser};
 use crate::bank::model::Blueprint;
 use crate::error::{AppError, AppResult};
-use crate::exam::practice::PracticeSpec;
+use crate::exam::practice::{PracticeSpec, Source};
 use crate::exam::service;
 use crate::store::exam as store;
 use crate::store::exams::ExamRow;
@@ -25,23 +25,34 @@ pub struct PracticePage {
     pub banner: Option<String>,
     pub blueprint: Blueprint,
     pub error: Option<String>,
+    /// Cards of the review deck due today, and in the deck.
+    pub due: crate::store::study::DueCount,
+    /// The source ticked: `all`, or the one asked for in the address (`?source=due`).
+    pub source: String,
+    /// An objective ticked in advance (`?objective=…`, from an objective's page).
+    pub objective: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct ExamQuery {
     #[serde(default)]
     pub exam: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub objective: Option<String>,
 }
 
 async fn practice_page(
     state: &AppState,
     user: &crate::auth::session::User,
     session: &crate::auth::session::Session,
-    requested: Option<&str>,
+    q: &ExamQuery,
     error: Option<String>,
 ) -> AppResult<PracticePage> {
-    let (exam, exams) = super::exams::chosen(state, Some(user.id), requested).await?;
+    let (exam, exams) = super::exams::chosen(state, Some(user.id), q.exam.as_deref()).await?;
     let blueprint = store::blueprint(&state.db, &exam.blueprint_id).await?;
+    let due = crate::store::study::due_count(&state.db, user.id, &exam.blueprint_id).await?;
     Ok(PracticePage {
         layout: Layout::from_session(session),
         banner: super::exams::banner(&exam),
@@ -49,6 +60,15 @@ async fn practice_page(
         exams,
         blueprint,
         error,
+        due,
+        source: q
+            .source
+            .as_deref()
+            .and_then(Source::parse)
+            .unwrap_or_default()
+            .as_str()
+            .to_owned(),
+        objective: q.objective.clone(),
     })
 }
 
@@ -57,7 +77,7 @@ pub async fn page(
     CurrentUser(user, session): CurrentUser,
     Query(q): Query<ExamQuery>,
 ) -> AppResult<Html<String>> {
-    render(&practice_page(&state, &user, &session, q.exam.as_deref(), None).await?)
+    render(&practice_page(&state, &user, &session, &q, None).await?)
 }
 
 pub async fn start(
@@ -79,11 +99,27 @@ pub async fn start(
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .filter(|n| (1..=100).contains(n))
         .ok_or_else(|| AppError::BadRequest("choose how many questions: 1 to 100".into()))?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    // `source` (all, due, missed, not_seen); the earlier checkboxes `only_unseen` and `only_missed` still work.
+    let source = match field("source") {
+        Some(v) => Source::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`{v}` is not a source of questions: all, due, missed or not_seen"
+            ))
+        })?,
+        None if has("only_unseen") => Source::NotSeen,
+        None if has("only_missed") => Source::Missed,
+        None => Source::All,
+    };
     let spec = PracticeSpec {
         domains: all("domain"),
         objectives: all("objective"),
-        only_unseen: has("only_unseen"),
-        only_missed: has("only_missed"),
+        source,
         include_case_studies: has("case_studies"),
         count,
     };
@@ -95,7 +131,12 @@ pub async fn start(
     match service::start_practice(&state.db, &user, &exam.blueprint_id, &spec).await {
         Ok(id) => Ok(Redirect::to(&format!("/attempts/{id}/items/1")).into_response()),
         Err(AppError::Unprocessable(msg)) => {
-            let page = practice_page(&state, &user, &session, Some(&exam.code), Some(msg)).await?;
+            let q = ExamQuery {
+                exam: Some(exam.code.clone()),
+                source: Some(spec.source.as_str().to_owned()),
+                objective: None,
+            };
+            let page = practice_page(&state, &user, &session, &q, Some(msg)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e),

@@ -24,4 +24,5 @@ mod migration_exams;
 mod pack_list;
 mod security;
 mod shipped_bank;
+mod study;
 mod trial_items;

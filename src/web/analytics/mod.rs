@@ -102,6 +102,19 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A line of percentages (0–100) over attempts, for an objective's page.
+pub fn percent_line_chart(title: &str, labels: &[String], values: &[Option<f64>]) -> String {
+    charts::line_chart(
+        title,
+        "chart-objective",
+        labels,
+        ("accuracy (%)", values),
+        100.0,
+        None,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::charts::bar_chart;

@@ -32,6 +32,38 @@ pub struct WeakRow {
     pub percent: String,
 }
 
+/// One of the two mocks of the booking rule, formatted.
+pub struct PairRow {
+    pub title: String,
+    pub date: String,
+    pub percent: String,
+    pub met: bool,
+    pub new_items: usize,
+    pub scored_items: usize,
+    pub may_reflect_memory: bool,
+}
+
+/// The booking rule's checklist, formatted.
+pub struct BookingView {
+    pub pair: Vec<PairRow>,
+    pub pair_met: bool,
+    pub weak_domains: Vec<(String, String)>,
+    pub domains_met: bool,
+    pub has_last: bool,
+    pub readiness_met: bool,
+    pub met: bool,
+}
+
+/// The plan to the exam date, formatted.
+pub struct PlanView {
+    pub exam_date: String,
+    pub days_left: i64,
+    pub next_mock: Option<String>,
+    pub mocks: Vec<String>,
+    pub objectives: Vec<(String, String, String, Vec<String>)>,
+    pub reviews: Vec<(String, usize)>,
+}
+
 #[derive(Template)]
 #[template(path = "analytics/progress.html")]
 pub struct ProgressPage {
@@ -46,6 +78,14 @@ pub struct ProgressPage {
     /// `Some((probability, low, high, predicted))` as formatted text, or the "too little data" sentence.
     pub readiness: Result<(String, String, String, u32, String), String>,
     pub trend_svg: String,
+    /// Review deck: due today and in the deck.
+    pub due: crate::store::study::DueCount,
+    pub booking: BookingView,
+    /// The exam date set for this exam (YYYY-MM-DD), when it is the target exam.
+    pub target_date: String,
+    pub plan: Option<PlanView>,
+    /// A refused exam date, said on the page.
+    pub plan_error: Option<String>,
 }
 
 pub async fn progress(
@@ -58,6 +98,86 @@ pub async fn progress(
     if q.wants_csv() {
         return progress_csv(q.chart(), &p);
     }
+    let page = progress_page(&state, &user, &session, exam, exams, p, None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The progress page; `plan_error` says why an exam date was refused.
+pub async fn progress_page(
+    state: &AppState,
+    user: &crate::auth::session::User,
+    session: &crate::auth::session::Session,
+    exam: ExamRow,
+    exams: Vec<ExamRow>,
+    p: Progress,
+    plan_error: Option<String>,
+) -> AppResult<ProgressPage> {
+    use crate::exam::study;
+    let due = crate::store::study::due_count(&state.db, user.id, &exam.blueprint_id).await?;
+    let status = study::booking_status(&state.db, user.id, &exam.blueprint_id).await?;
+    let b = &status.booking;
+    let ended: Vec<_> = b.pair.iter().map(|m| m.ended_at).collect();
+    let ended = crate::store::users::local_times(&state.db, user.id, &ended).await?;
+    let booking = BookingView {
+        pair: b
+            .pair
+            .iter()
+            .zip(ended)
+            .map(|(m, date)| PairRow {
+                title: m.title.clone(),
+                date: date.chars().take(10).collect(),
+                percent: format!("{:.0} %", m.percent),
+                met: m.percent >= crate::analytics::booking::PAIR_PERCENT - 1e-9,
+                new_items: m.new_items,
+                scored_items: m.scored_items,
+                may_reflect_memory: m.may_reflect_memory,
+            })
+            .collect(),
+        pair_met: b.pair_met,
+        weak_domains: b
+            .weak_domains
+            .iter()
+            .map(|(d, pct)| (d.clone(), format!("{pct:.0} %")))
+            .collect(),
+        domains_met: b.domains_met,
+        has_last: !b.pair.is_empty(),
+        readiness_met: b.readiness_met,
+        met: b.met,
+    };
+    let blueprint = crate::store::exam::blueprint(&state.db, &exam.blueprint_id).await?;
+    let target = crate::store::study::target(&state.db, user.id).await?;
+    let is_target = target
+        .exam
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(&exam.code));
+    let plan = study::plan(&state.db, user.id, &exam, &blueprint)
+        .await?
+        .map(|plan| PlanView {
+            exam_date: plan.exam_date.to_string(),
+            days_left: plan.days_left,
+            next_mock: plan.mocks.first().map(|m| m.date.to_string()),
+            mocks: plan.mocks.iter().map(|m| m.date.to_string()).collect(),
+            objectives: plan
+                .objectives
+                .iter()
+                .take(8)
+                .map(|o| {
+                    (
+                        o.id.clone(),
+                        o.title.clone(),
+                        o.accuracy
+                            .map(|a| format!("{:.0} %", a * 100.0))
+                            .unwrap_or_else(|| "not seen".into()),
+                        o.learn.clone(),
+                    )
+                })
+                .collect(),
+            reviews: plan
+                .reviews
+                .iter()
+                .map(|r| (r.date.to_string(), r.due))
+                .collect(),
+        });
     // Dates in the candidate's time zone.
     let started: Vec<_> = p.attempts.iter().map(|a| a.started_at).collect();
     let labels: Vec<String> = crate::store::users::local_times(&state.read_db, user.id, &started)
@@ -113,8 +233,17 @@ pub async fn progress(
             if *needed == 1 { "" } else { "s" }
         )),
     };
-    let page = ProgressPage {
-        layout: Layout::from_session(&session),
+    Ok(ProgressPage {
+        due,
+        booking,
+        target_date: if is_target {
+            target.date.map(|d| d.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        plan,
+        plan_error,
+        layout: Layout::from_session(session),
         banner: crate::web::exams::banner(&exam),
         exam,
         exams,
@@ -133,8 +262,7 @@ pub async fn progress(
             .collect(),
         readiness,
         trend_svg,
-    };
-    Ok(render(&page)?.into_response())
+    })
 }
 
 pub(super) fn progress_csv(chart: &str, p: &Progress) -> AppResult<Response> {

@@ -1,0 +1,413 @@
+//! The study loop's SQL: the review deck (cards, what is due, reviews), the exam date a candidate aims at, and
+//! what the booking rule and the plan read. Scheduling itself is pure (`analytics::deck`).
+//!
+//! A card counts only while its item is live: in a published pack of the exam, not retired, not a trial item
+//! (the joins on `items` and `packs` below). So a retired item leaves the deck, and a new revision takes its
+//! place, since cards are keyed by item.
+
+use crate::analytics::booking::FinishedAttempt;
+use crate::analytics::deck::{self, Card, Confidence, Rating};
+use sqlx::{PgExecutor, PgPool};
+use std::collections::HashSet;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// What is due for a candidate in one exam.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DueCount {
+    /// Due by the end of today, in the account's time zone (overdue included).
+    pub today: i64,
+    /// Every card of the exam's deck.
+    pub deck: i64,
+}
+
+/// How many cards are due today, and in the deck, for the exam with this blueprint.
+pub async fn due_count(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+) -> Result<DueCount, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE d.due < ((date_trunc('day', now() AT TIME ZONE u.time_zone)
+                                               + interval '1 day') AT TIME ZONE u.time_zone)) AS "today!",
+                  count(*) AS "deck!"
+         FROM review_deck d
+         JOIN users u ON u.id = d.user_id
+         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
+         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
+         WHERE d.user_id = $1 AND d.blueprint_id = $2"#,
+        user_id,
+        blueprint_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(DueCount {
+        today: r.today,
+        deck: r.deck,
+    })
+}
+
+/// The pool keys (`store::exam::pool_key`) of the cards due by the end of today.
+pub async fn due_keys(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT p.pack_key, i.item_key
+         FROM review_deck d
+         JOIN users u ON u.id = d.user_id
+         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
+         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
+         WHERE d.user_id = $1 AND d.blueprint_id = $2
+           AND d.due < ((date_trunc('day', now() AT TIME ZONE u.time_zone) + interval '1 day')
+                        AT TIME ZONE u.time_zone)"#,
+        user_id,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| super::exam::pool_key(&r.pack_key, &r.item_key))
+        .collect())
+}
+
+/// The day (in the account's time zone) each live card of the exam's deck is due, and today's date there.
+pub async fn due_dates(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+) -> Result<Vec<Date>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT (d.due AT TIME ZONE u.time_zone)::date AS "day!"
+         FROM review_deck d
+         JOIN users u ON u.id = d.user_id
+         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
+         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
+         WHERE d.user_id = $1 AND d.blueprint_id = $2"#,
+        user_id,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// What became of an answer's review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reviewed {
+    /// The card was rated (and joined the deck if it was not in it).
+    Rated { rating: Rating, due: OffsetDateTime },
+    /// Not in the deck and answered right and sure: nothing to review.
+    NotJoined,
+    /// This attempt already rated the card (one attempt rates a card once).
+    AlreadyRated,
+}
+
+/// Reviews the card of the item of `revision_id` after a practice answer in `attempt_id`: the rating from the
+/// points and the confidence (`analytics::deck::rating`), the next due date by FSRS, at the database's time.
+/// An item not in the deck joins it when the answer was wrong, partly right or guessed.
+#[allow(clippy::too_many_arguments)]
+pub async fn review(
+    db: &PgPool,
+    user_id: Uuid,
+    attempt_id: Uuid,
+    blueprint_id: &str,
+    revision_id: Uuid,
+    earned: f64,
+    max: f64,
+    confidence: Option<Confidence>,
+) -> Result<Reviewed, sqlx::Error> {
+    let rating = deck::rating(earned, max, confidence);
+    let mut tx = db.begin().await?;
+    let r = sqlx::query!(
+        r#"SELECT r.item_id, now() AS "now!", d.due AS "due?", d.stability AS "stability?",
+                  d.difficulty AS "difficulty?", d.elapsed_days AS "elapsed_days?",
+                  d.scheduled_days AS "scheduled_days?", d.reps AS "reps?", d.lapses AS "lapses?",
+                  d.state AS "state?", d.last_review, d.last_attempt
+         FROM item_revisions r
+         LEFT JOIN review_deck d ON d.item_id = r.item_id AND d.user_id = $2
+         WHERE r.id = $1"#,
+        revision_id,
+        user_id,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let card = match (r.due, r.state) {
+        (Some(due), Some(state)) => {
+            if r.last_attempt == Some(attempt_id) {
+                return Ok(Reviewed::AlreadyRated);
+            }
+            Card {
+                due,
+                stability: r.stability.unwrap_or(0.0),
+                difficulty: r.difficulty.unwrap_or(0.0),
+                elapsed_days: r.elapsed_days.unwrap_or(0),
+                scheduled_days: r.scheduled_days.unwrap_or(0),
+                reps: r.reps.unwrap_or(0),
+                lapses: r.lapses.unwrap_or(0),
+                state,
+                last_review: r.last_review,
+            }
+        }
+        _ if !deck::joins(rating) => return Ok(Reviewed::NotJoined),
+        _ => Card::new(r.now),
+    };
+    let reason = if earned + 1e-9 >= max {
+        "not_sure"
+    } else {
+        "missed"
+    };
+    let next = deck::review(&card, rating, r.now);
+    sqlx::query!(
+        "INSERT INTO review_deck (user_id, item_id, blueprint_id, reason, due, stability, difficulty,
+                                  elapsed_days, scheduled_days, reps, lapses, state, last_review, last_attempt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (user_id, item_id) DO UPDATE SET due = EXCLUDED.due, stability = EXCLUDED.stability,
+             difficulty = EXCLUDED.difficulty, elapsed_days = EXCLUDED.elapsed_days,
+             scheduled_days = EXCLUDED.scheduled_days, reps = EXCLUDED.reps, lapses = EXCLUDED.lapses,
+             state = EXCLUDED.state, last_review = EXCLUDED.last_review, last_attempt = EXCLUDED.last_attempt
+         WHERE review_deck.last_attempt IS DISTINCT FROM EXCLUDED.last_attempt",
+        user_id,
+        r.item_id,
+        blueprint_id,
+        reason,
+        next.due,
+        next.stability,
+        next.difficulty,
+        next.elapsed_days,
+        next.scheduled_days,
+        next.reps,
+        next.lapses,
+        next.state,
+        next.last_review,
+        attempt_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Reviewed::Rated {
+        rating,
+        due: next.due,
+    })
+}
+
+/// Records how sure the candidate said they were of a practice answer.
+pub async fn set_confidence(
+    db: impl PgExecutor<'_>,
+    attempt_id: Uuid,
+    position: i32,
+    confidence: Confidence,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE answers SET confidence = $3 WHERE attempt_id = $1 AND position = $2",
+        attempt_id,
+        position,
+        confidence.as_str(),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Fills the deck from attempts that ended before it existed (migration 0013 runs it once); answers how many
+/// cards it added.
+pub async fn backfill(db: impl PgExecutor<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT review_deck_backfill() AS "added!""#)
+        .fetch_one(db)
+        .await
+}
+
+/// The exam a candidate aims at, its date, and today's date in their time zone.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub exam: Option<String>,
+    pub date: Option<Date>,
+    pub today: Date,
+    pub time_zone: String,
+}
+
+pub async fn target(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Target, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT target_exam, target_date, (now() AT TIME ZONE time_zone)::date AS "today!", time_zone
+         FROM users WHERE id = $1"#,
+        user_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(Target {
+        exam: r.target_exam,
+        date: r.target_date,
+        today: r.today,
+        time_zone: r.time_zone,
+    })
+}
+
+/// Sets (or, with None, clears) the date of the candidate's target exam. The rules (not in the past, not
+/// after the exam retires) are checked by the caller against [`target`]'s `today`.
+pub async fn set_target_date(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    date: Option<Date>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET target_date = $2 WHERE id = $1",
+        user_id,
+        date
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A candidate's finished exam-mode attempts of one exam, as the booking rule reads them (domains and new
+/// items left empty: [`progress`](super::analytics::progress_in) has the domains, [`new_items`] counts the
+/// new items of the two that matter).
+pub async fn finished_mocks(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+) -> Result<Vec<(Uuid, FinishedAttempt)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT a.id, a.title, a.ended_at AS "ended_at!", COALESCE(a.raw_score, 0) AS "raw!",
+                  COALESCE(a.max_score, 0) AS "max!",
+                  (SELECT count(*) FROM attempt_items ai WHERE ai.attempt_id = a.id AND NOT ai.trial) AS "scored!",
+                  (SELECT count(*) FROM answers an JOIN attempt_items ai USING (attempt_id, position)
+                   WHERE an.attempt_id = a.id AND NOT ai.trial AND an.response IS NOT NULL) AS "answered!"
+         FROM attempts a
+         WHERE a.user_id = $1 AND a.blueprint_id = $2 AND a.mode = 'exam' AND a.ended_at IS NOT NULL
+         ORDER BY a.ended_at"#,
+        user_id,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                FinishedAttempt {
+                    title: r.title,
+                    ended_at: r.ended_at,
+                    exam_mode: true,
+                    scored_items: usize::try_from(r.scored).unwrap_or(0),
+                    answered: usize::try_from(r.answered).unwrap_or(0),
+                    raw: r.raw,
+                    max: r.max,
+                    domains: Vec::new(),
+                    new_items: 0,
+                },
+            )
+        })
+        .collect())
+}
+
+/// For each attempt, how many of its scored items the candidate had never been shown before it started.
+pub async fn new_items(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    attempt_ids: &[Uuid],
+) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT ai.attempt_id, count(*) FILTER (WHERE NOT EXISTS (
+                    SELECT 1 FROM attempts b JOIN attempt_items bi ON bi.attempt_id = b.id
+                    JOIN item_revisions br ON br.id = bi.revision_id
+                    WHERE b.user_id = $1 AND b.started_at < a.started_at AND br.item_id = r.item_id)) AS "new!"
+         FROM attempt_items ai
+         JOIN attempts a ON a.id = ai.attempt_id
+         JOIN item_revisions r ON r.id = ai.revision_id
+         WHERE ai.attempt_id = ANY($2) AND NOT ai.trial AND a.user_id = $1
+         GROUP BY ai.attempt_id"#,
+        user_id,
+        attempt_ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.attempt_id, r.new)).collect())
+}
+
+/// Points earned and available per objective, over the candidate's finished attempts of the exam (mocks and
+/// practice, trial items left out).
+pub async fn objective_points(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+) -> Result<Vec<(String, f64, f64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT ai.objective, COALESCE(sum(an.earned), 0)::float8 AS "earned!",
+                  sum(ai.max_points)::float8 AS "max!"
+         FROM attempts a
+         JOIN attempt_items ai ON ai.attempt_id = a.id AND NOT ai.trial
+         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE a.user_id = $1 AND a.blueprint_id = $2 AND a.ended_at IS NOT NULL
+         GROUP BY ai.objective"#,
+        user_id,
+        blueprint_id,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.objective, r.earned, r.max))
+        .collect())
+}
+
+/// One finished attempt's points on one objective, for the objective's page.
+#[derive(Debug, Clone)]
+pub struct ObjectiveAttempt {
+    pub ended_at: OffsetDateTime,
+    pub title: String,
+    pub practice: bool,
+    pub earned: f64,
+    pub max: f64,
+}
+
+/// The candidate's finished attempts that drew the objective, oldest first, with their points on it.
+pub async fn objective_history(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    blueprint_id: &str,
+    objective: &str,
+) -> Result<Vec<ObjectiveAttempt>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT a.ended_at AS "ended_at!", a.title, a.mode = 'practice' AS "practice!",
+                  COALESCE(sum(an.earned), 0)::float8 AS "earned!", sum(ai.max_points)::float8 AS "max!"
+         FROM attempts a
+         JOIN attempt_items ai ON ai.attempt_id = a.id AND NOT ai.trial AND ai.objective = $3
+         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE a.user_id = $1 AND a.blueprint_id = $2 AND a.ended_at IS NOT NULL
+         GROUP BY a.id
+         ORDER BY a.ended_at"#,
+        user_id,
+        blueprint_id,
+        objective,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ObjectiveAttempt {
+            ended_at: r.ended_at,
+            title: r.title,
+            practice: r.practice,
+            earned: r.earned,
+            max: r.max,
+        })
+        .collect())
+}
+
+/// The date of an instant in the account's time zone.
+pub async fn local_date(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<Date, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT ($2::timestamptz AT TIME ZONE time_zone)::date AS "day!" FROM users WHERE id = $1"#,
+        user_id,
+        at,
+    )
+    .fetch_one(db)
+    .await
+}
