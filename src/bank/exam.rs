@@ -495,4 +495,25 @@ mod tests {
             assert!(problems.is_empty(), "{dir}: {problems:?}");
         }
     }
+
+    /// The study plan links every objective to Microsoft Learn (question-bank/exams/*/blueprint.yaml).
+    #[test]
+    fn every_shipped_objective_has_learn_pages() {
+        for (exam, bp) in shipped() {
+            for d in &bp.domains {
+                for o in &d.objectives {
+                    assert!(
+                        !o.learn.is_empty()
+                            && o.learn
+                                .iter()
+                                .all(|u| u.starts_with("https://learn.microsoft.com/")),
+                        "{} {}: {:?}",
+                        exam.code,
+                        o.id,
+                        o.learn
+                    );
+                }
+            }
+        }
+    }
 }
