@@ -7,6 +7,7 @@
 # free loopback port with the shipped bank, then runs bench/loadgen.rs four times:
 #   closed_loop        N candidates saving back to back (the throughput), then the item page, /healthz and
 #                      /static/app.css (anonymous and signed in) for BENCH_PAGE_SECONDS each
+# and bench/study.rs (the progress page of a candidate with 200 attempts and 5,000 review cards, 20 warm requests)
 #   closed_loop_small  fewer candidates back to back (the same work with a shorter queue)
 #   paced, paced_fast  N candidates pausing ~2 s / ~1 s between saves (the latency at a given load)
 # then stops the server and runs pgbench, 32 clients: bench/save_answer.sql (the save's upsert alone, the
@@ -120,6 +121,8 @@ loadgen --label paced --candidates "$CANDIDATES" --think-ms 2000 --save-seconds 
 say "loadgen: $CANDIDATES candidates, a save every ~1 s each"
 loadgen --label paced_fast --candidates "$CANDIDATES" --think-ms 1000 --save-seconds 20 --page-seconds 0 \
   >"$WORK/paced_fast.json"
+say "study: the progress page of a candidate with 200 attempts and 5,000 review cards, 20 warm requests"
+target/release/examples/study_bench --database-url "$BENCH_DB" --base-url "$URL" --runs 20 >"$WORK/study.json"
 stop_server
 
 TPS=
@@ -200,7 +203,8 @@ SYNC_COMMIT=$("$PSQL" "$DATABASE_URL" -qtAX -c "SHOW synchronous_commit")
   echo "  \"closed_loop_small\": $(cat "$S"),"
   echo "  \"paced\": $(cat "$P"),"
   echo "  \"paced_fast\": $(cat "$F"),"
-  echo "  \"bank\": $(cat "$B")"
+  echo "  \"bank\": $(cat "$B"),"
+  echo "  \"study\": $(cat "$WORK/study.json")"
   echo "}"
 } >"$RESULTS/latest.json"
 
@@ -226,6 +230,7 @@ bank, $(num "$B" items) items ($(num "$B" questions) questions, $(num "$B" megab
 uploads, one file per format: read_upload (parse + check, median of 3) and the end-to-end import (read_upload + packs::import_read)
 $(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
 save p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
+study loop: /progress of a candidate with $(num "$WORK/study.json" attempts) attempts and $(num "$WORK/study.json" deck_cards) review cards: p50 $(num "$WORK/study.json" progress_p50_ms) ms, p95 $(num "$WORK/study.json" progress_p95_ms) ms over 20 warm requests (target p95 < 100 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/study.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/study.json" healthz_p50_ms) ms
 ceilings in this run: item-page read ${PAGE_READ_TPS:-n/a} tps (pgbench, prepared, bench/page_read.sql); bare axum static $(num "$C" bare_static_per_sec)/s
   item page / page-read ceiling: $PAGE_READ_RATIO; static / bare static: $STATIC_RATIO (anonymous), $STATIC_SIGNED_RATIO (signed in)
 EOF

@@ -39,8 +39,8 @@ pub const DOCS: &[Doc] = &[
     },
     Doc {
         name: "readiness",
-        title: "Readiness",
-        summary: "How your chance of passing the next mock exam is estimated, and its limits.",
+        title: "Readiness and the study loop",
+        summary: "How your chance of passing the next mock is estimated, the booking rule, spaced review of what you missed, and the plan to your exam date.",
         audience: Audience::Everyone,
         markdown: include_str!("../docs/readiness.md"),
     },

@@ -16,19 +16,21 @@ use std::collections::{BTreeMap, HashMap};
 use time::Date;
 use uuid::Uuid;
 
-/// The booking rule's checklist for one exam, with the readiness estimate it shows.
+/// The booking rule's checklist for one exam.
 pub struct BookingStatus {
     pub booking: Booking,
-    pub readiness: ReadinessEstimate,
+    /// When the last full-length mock that counts ended (the plan's next mock waits two days after it).
+    pub last_counted: Option<time::OffsetDateTime>,
 }
 
-/// Applies the booking rule to the candidate's mocks of the exam with this blueprint.
+/// Applies the booking rule to the candidate's mocks of the exam with this blueprint; `progress` is the
+/// candidate's progress in that exam (its domains per attempt and the readiness estimate).
 pub async fn booking_status(
     db: &PgPool,
     user_id: Uuid,
     blueprint_id: &str,
+    progress: &progress_store::Progress,
 ) -> Result<BookingStatus, AppError> {
-    let progress = progress_store::progress_in(db, user_id, Some(blueprint_id)).await?;
     let domains: HashMap<Uuid, Vec<(String, f64)>> = progress
         .attempts
         .iter()
@@ -61,8 +63,12 @@ pub async fn booking_status(
     };
     let attempts: Vec<_> = mocks.into_iter().map(|(_, m)| m).collect();
     Ok(BookingStatus {
+        last_counted: attempts
+            .iter()
+            .filter(|m| m.counts())
+            .map(|m| m.ended_at)
+            .max(),
         booking: booking::booking(&attempts, predicted, PASSING_SCORE),
-        readiness: progress.readiness,
     })
 }
 
@@ -194,12 +200,15 @@ pub async fn standings(
     Ok(out)
 }
 
-/// The plan to the candidate's exam date, when the exam is their target and the date is set.
+/// The plan to the candidate's exam date, when the exam is their target and the date is set. `last_mock`: when
+/// their last full-length mock that counts ended ([`BookingStatus::last_counted`]; read here when None is
+/// not known).
 pub async fn plan(
     db: &PgPool,
     user_id: Uuid,
     exam: &ExamRow,
     blueprint: &Blueprint,
+    last_mock: Option<Option<time::OffsetDateTime>>,
 ) -> Result<Option<Plan>, AppError> {
     let target = store::target(db, user_id).await?;
     let (Some(code), Some(exam_date)) = (target.exam.as_deref(), target.date) else {
@@ -209,14 +218,21 @@ pub async fn plan(
         return Ok(None);
     }
     let today = target.today;
-    let due = store::due_dates(db, user_id, &exam.blueprint_id).await?;
-    let reviews: BTreeMap<Date, usize> = study_plan::reviews_per_day(today, exam_date, &due);
-    let last_taken = store::finished_mocks(db, user_id, &exam.blueprint_id)
+    let due: Vec<Date> = store::due_by_day(db, user_id, &exam.blueprint_id)
         .await?
-        .iter()
-        .filter(|(_, m)| m.counts())
-        .map(|(_, m)| m.ended_at)
-        .max();
+        .into_iter()
+        .flat_map(|(day, n)| std::iter::repeat_n(day, usize::try_from(n).unwrap_or(0)))
+        .collect();
+    let reviews: BTreeMap<Date, usize> = study_plan::reviews_per_day(today, exam_date, &due);
+    let last_taken = match last_mock {
+        Some(known) => known,
+        None => store::finished_mocks(db, user_id, &exam.blueprint_id)
+            .await?
+            .iter()
+            .filter(|(_, m)| m.counts())
+            .map(|(_, m)| m.ended_at)
+            .max(),
+    };
     let last_taken = match last_taken {
         Some(t) => Some(crate::store::study::local_date(db, user_id, t).await?),
         None => None,

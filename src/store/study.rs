@@ -73,24 +73,26 @@ pub async fn due_keys(
         .collect())
 }
 
-/// The day (in the account's time zone) each live card of the exam's deck is due, and today's date there.
-pub async fn due_dates(
+/// How many live cards of the exam's deck fall due on each day (in the account's time zone), by day.
+pub async fn due_by_day(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     blueprint_id: &str,
-) -> Result<Vec<Date>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT (d.due AT TIME ZONE u.time_zone)::date AS "day!"
+) -> Result<Vec<(Date, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT (d.due AT TIME ZONE u.time_zone)::date AS "day!", count(*) AS "n!"
          FROM review_deck d
          JOIN users u ON u.id = d.user_id
          JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
          JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
-         WHERE d.user_id = $1 AND d.blueprint_id = $2"#,
+         WHERE d.user_id = $1 AND d.blueprint_id = $2
+         GROUP BY 1 ORDER BY 1"#,
         user_id,
         blueprint_id,
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.day, r.n)).collect())
 }
 
 /// What became of an answer's review.
@@ -260,20 +262,22 @@ pub async fn set_target_date(
     Ok(())
 }
 
-/// A candidate's finished exam-mode attempts of one exam, as the booking rule reads them (domains and new
-/// items left empty: [`progress`](super::analytics::progress_in) has the domains, [`new_items`] counts the
+/// A candidate's finished exam-mode attempts of one exam, as the booking rule reads them (`answered` is 1 for
+/// a mock with any answer, 0 for one abandoned without; domains and new items left empty: [`progress`](super::analytics::progress_in) has the domains, [`new_items`] counts the
 /// new items of the two that matter).
 pub async fn finished_mocks(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
     blueprint_id: &str,
 ) -> Result<Vec<(Uuid, FinishedAttempt)>, sqlx::Error> {
+    // The rule needs only whether a mock has an answer at all (an abandoned one has none): `answered` is 0 or 1.
     let rows = sqlx::query!(
         r#"SELECT a.id, a.title, a.ended_at AS "ended_at!", COALESCE(a.raw_score, 0) AS "raw!",
                   COALESCE(a.max_score, 0) AS "max!",
-                  (SELECT count(*) FROM attempt_items ai WHERE ai.attempt_id = a.id AND NOT ai.trial) AS "scored!",
-                  (SELECT count(*) FROM answers an JOIN attempt_items ai USING (attempt_id, position)
-                   WHERE an.attempt_id = a.id AND NOT ai.trial AND an.response IS NOT NULL) AS "answered!"
+                  a.item_count - (SELECT count(*) FROM attempt_items t WHERE t.attempt_id = a.id AND t.trial)
+                      AS "scored!",
+                  EXISTS (SELECT 1 FROM answers an WHERE an.attempt_id = a.id AND an.response IS NOT NULL)
+                      AS "answered!"
          FROM attempts a
          WHERE a.user_id = $1 AND a.blueprint_id = $2 AND a.mode = 'exam' AND a.ended_at IS NOT NULL
          ORDER BY a.ended_at"#,
@@ -292,7 +296,7 @@ pub async fn finished_mocks(
                     ended_at: r.ended_at,
                     exam_mode: true,
                     scored_items: usize::try_from(r.scored).unwrap_or(0),
-                    answered: usize::try_from(r.answered).unwrap_or(0),
+                    answered: usize::from(r.answered),
                     raw: r.raw,
                     max: r.max,
                     domains: Vec::new(),
@@ -310,15 +314,23 @@ pub async fn new_items(
     attempt_ids: &[Uuid],
 ) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT ai.attempt_id, count(*) FILTER (WHERE NOT EXISTS (
-                    SELECT 1 FROM attempts b JOIN attempt_items bi ON bi.attempt_id = b.id
-                    JOIN item_revisions br ON br.id = bi.revision_id
-                    WHERE b.user_id = $1 AND b.started_at < a.started_at AND br.item_id = r.item_id)) AS "new!"
-         FROM attempt_items ai
-         JOIN attempts a ON a.id = ai.attempt_id
-         JOIN item_revisions r ON r.id = ai.revision_id
-         WHERE ai.attempt_id = ANY($2) AND NOT ai.trial AND a.user_id = $1
-         GROUP BY ai.attempt_id"#,
+        r#"WITH mine AS (
+             SELECT ai.attempt_id, a.started_at, r.item_id
+             FROM attempt_items ai
+             JOIN attempts a ON a.id = ai.attempt_id AND a.user_id = $1
+             JOIN item_revisions r ON r.id = ai.revision_id
+             WHERE ai.attempt_id = ANY($2) AND NOT ai.trial
+         ), earlier AS (
+             SELECT DISTINCT m.attempt_id, m.item_id
+             FROM attempts b
+             JOIN attempt_items bi ON bi.attempt_id = b.id
+             JOIN item_revisions r ON r.id = bi.revision_id
+             JOIN mine m ON m.item_id = r.item_id AND b.started_at < m.started_at
+             WHERE b.user_id = $1
+         )
+         SELECT m.attempt_id AS "attempt_id!", count(*) FILTER (WHERE e.item_id IS NULL) AS "new!"
+         FROM mine m LEFT JOIN earlier e ON e.attempt_id = m.attempt_id AND e.item_id = m.item_id
+         GROUP BY m.attempt_id"#,
         user_id,
         attempt_ids,
     )

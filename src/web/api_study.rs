@@ -1,6 +1,6 @@
 //! The study loop in the JSON API: the due count, a review session, and the plan to the exam date.
 
-use super::api::{ApiQuery, ApiUser};
+use super::api::{ApiJson, ApiQuery, ApiUser};
 use super::api_exam::{attempt_info, AttemptInfo};
 use crate::error::{ApiResult, AppError, Problem};
 use crate::exam::practice::{PracticeSpec, Source};
@@ -89,9 +89,10 @@ pub async fn start_session(
 }
 
 /// The plan to the exam date: days left, objectives to work on, reviews due per day, and the full mocks to
-/// sit (the same as `/progress/plan.ics`). 404 when no exam date is set for this exam.
+/// sit (the same as `/progress/plan.ics`). 422 when no exam date is set for this exam.
 #[utoipa::path(get, path = "/api/v1/plan", tag = "study", params(ExamParam),
-    responses((status = 200, body = study::Plan), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = study::Plan), (status = 401, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn plan(
     State(state): State<AppState>,
@@ -100,8 +101,49 @@ pub async fn plan(
 ) -> ApiResult<Json<study::Plan>> {
     let (exam, _) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
     let blueprint = crate::store::exam::blueprint(&state.db, &exam.blueprint_id).await?;
-    let plan = study::plan(&state.db, user.id, &exam, &blueprint)
+    let plan = study::plan(&state.db, user.id, &exam, &blueprint, None)
+        .await?
+        .ok_or_else(|| {
+            AppError::Unprocessable(format!(
+                "No {} exam date is set: set it with PUT /api/v1/plan (or on the progress page) to get a plan.",
+                exam.code
+            ))
+        })?;
+    Ok(Json(plan))
+}
+
+/// The exam a candidate aims at and its date.
+#[derive(Deserialize, ToSchema)]
+pub struct PlanDate {
+    /// The exam's code, e.g. `AI-103`; it becomes the account's target exam.
+    pub exam: String,
+    /// `YYYY-MM-DD` in the account's time zone; empty to clear it. Not in the past, not after the exam
+    /// retires.
+    pub date: String,
+}
+
+/// Sets the exam date (and the target exam), and answers the plan to it. 422 for a date in the past or
+/// after the exam retires, with the reason; 400 for a date that is not `YYYY-MM-DD`.
+#[utoipa::path(put, path = "/api/v1/plan", tag = "study", request_body = PlanDate,
+    responses((status = 200, body = study::Plan), (status = 204, description = "the date was cleared"),
+              (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_plan(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<PlanDate>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let exam = crate::store::exams::find(&state.db, body.exam.trim())
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(plan))
+    study::set_target(&state.db, user.id, &exam, &body.date).await?;
+    let blueprint = crate::store::exam::blueprint(&state.db, &exam.blueprint_id).await?;
+    Ok(
+        match study::plan(&state.db, user.id, &exam, &blueprint, None).await? {
+            Some(plan) => Json(plan).into_response(),
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
+    )
 }

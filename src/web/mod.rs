@@ -150,7 +150,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api_exam::result))
         .routes(routes!(api_study::due))
         .routes(routes!(api_study::start_session))
-        .routes(routes!(api_study::plan))
+        .routes(routes!(api_study::plan, api_study::set_plan))
         .routes(routes!(api_packs::get, api_packs::delete))
         .routes(routes!(api_packs::set_status))
         .split_for_parts();

@@ -71,7 +71,7 @@ pub async fn plan_ics(
 ) -> AppResult<Response> {
     let (exam, _) = super::exams::chosen(&state, Some(user.id), q.exam.as_deref()).await?;
     let blueprint = crate::store::exam::blueprint(&state.db, &exam.blueprint_id).await?;
-    let plan = study::plan(&state.db, user.id, &exam, &blueprint)
+    let plan = study::plan(&state.db, user.id, &exam, &blueprint, None)
         .await?
         .ok_or_else(|| {
             AppError::Unprocessable(format!(

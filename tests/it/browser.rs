@@ -1722,3 +1722,222 @@ async fn an_instructor_follows_a_problem_to_its_help_filters_to_drafts_and_delet
         1
     );
 }
+
+/// The key of a standalone single-answer question at `position` of the attempt, if it is one.
+async fn single_key(app: &TestApp, attempt: &str, position: usize) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT r.content->>'answer' FROM attempt_items ai JOIN item_revisions r ON r.id = ai.revision_id
+         WHERE ai.attempt_id = $1::uuid AND ai.position = $2 AND ai.section_key IS NULL
+           AND r.content->>'type' = 'single'",
+    )
+    .bind(attempt.trim_start_matches("/attempts/"))
+    .bind(i32::try_from(position).unwrap())
+    .fetch_optional(&app.db)
+    .await
+    .unwrap()
+    .flatten()
+}
+
+/// A full-length mock answered entirely right through the JSON API (each answer the question's own key), then
+/// submitted: the seeded history of step 4.
+async fn seed_a_perfect_mock(app: &TestApp, token: &str, slug: &str) {
+    let api = app.api(token);
+    let started = api.post(&format!("/api/v1/forms/{slug}/attempts")).await;
+    assert_eq!(started.status(), 201);
+    let id: uuid::Uuid = started.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let slots = ai102::store::exam::slots(&app.db, id).await.unwrap();
+    let ids: Vec<uuid::Uuid> = slots.iter().map(|s| s.revision_id).collect();
+    let items = ai102::store::bank::revisions(&app.db, &ids).await.unwrap();
+    for s in &slots {
+        let q = ai102::exam::plan::find_question(&items[&s.revision_id], &s.question_key)
+            .expect("the slot's question");
+        let key = serde_json::to_value(ai102::scoring::Response::key(q)).unwrap();
+        let r = api
+            .put(
+                &format!("/api/v1/attempts/{id}/items/{}/answer", s.position),
+                &key,
+            )
+            .await;
+        assert_eq!(r.status(), 204, "answer {}", s.position);
+    }
+    assert_eq!(
+        api.post(&format!("/api/v1/attempts/{id}/submit"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_reviews_what_they_missed_sets_an_exam_date_and_meets_the_booking_rule() {
+    let Some(browser) = Browser::launch_or_skip(
+        "a_candidate_reviews_what_they_missed_sets_an_exam_date_and_meets_the_booking_rule",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    sign_up_through_the_form(&browser, &app, "sam@example.com", "Sam").await;
+
+    // 1. A quick AI-103 mock, every standalone single-answer question answered wrongly, the rest left alone.
+    browser.goto(&app.url("/exams?exam=AI-103")).await;
+    let attempt = start_form(&browser, &app, "ai103-quick-15").await;
+    let mut missed = 0;
+    loop {
+        let (page, _) = browser
+            .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
+            .await;
+        if page == 1 {
+            break;
+        }
+        let (position, _) = counter(
+            &browser
+                .text(&browser.find("[data-testid=counter]").await)
+                .await,
+        );
+        if let Some(key) = single_key(&app, &attempt, position).await {
+            let wrong = browser
+                .find(&format!(
+                    "input[type=radio][name=choice]:not([value='{key}'])"
+                ))
+                .await;
+            browser.click(&wrong).await;
+            missed += 1;
+        }
+        let next = browser.find("button[name=go][value=next]").await;
+        browser.click_and_wait(&next).await;
+    }
+    assert!(missed >= 1, "the quick form has single-answer questions");
+    let end = browser.find(&format!("a[href='{attempt}/end']")).await;
+    browser.click_and_wait(&end).await;
+    let end_now = browser
+        .find(&format!(
+            "form[action='{attempt}/submit'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&end_now).await;
+    browser.goto(&app.url("/progress?exam=AI-103")).await;
+    assert_accessible(&browser, "progress page with questions due").await;
+    let due = browser
+        .text(&browser.find("[data-testid=due-count]").await)
+        .await;
+    assert!(
+        due.contains(&format!("{missed} question")),
+        "the {missed} missed questions are due: {due}"
+    );
+    browser.goto(&app.url("/")).await;
+    let home = browser
+        .text(&browser.find("[data-testid=home-due]").await)
+        .await;
+    assert!(home.contains(&format!("{missed} question")), "{home}");
+
+    // 2. A review session: say how sure, check, read the key; the due count falls to zero.
+    browser
+        .goto(&app.url("/practice?exam=AI-103&source=due"))
+        .await;
+    assert_accessible(&browser, "practice page, drawing from the questions due").await;
+    let start = browser
+        .find("form[action='/practice/start'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&start).await;
+    let session = browser.current_path().await;
+    let session = session.trim_end_matches("/items/1").to_owned();
+    for position in 1..=missed {
+        assert!(browser.try_find("[data-testid=confidence]").await.is_some());
+        if position == 1 {
+            assert_accessible(&browser, "review session item, before checking").await;
+        }
+        let key = single_key(&app, &session, position)
+            .await
+            .expect("a missed single-answer question");
+        browser
+            .click(
+                &browser
+                    .find(&format!("input[type=radio][name=choice][value='{key}']"))
+                    .await,
+            )
+            .await;
+        browser
+            .click(&browser.find("input[name=confidence][value=certain]").await)
+            .await;
+        browser
+            .click_and_wait(&browser.find("button[name=go][value=stay]").await)
+            .await;
+        let feedback = browser
+            .text(&browser.find("[data-testid=feedback]").await)
+            .await;
+        assert!(feedback.starts_with("Correct"), "{feedback}");
+        assert!(feedback.contains("You said: Certain"), "{feedback}");
+        if position == 1 {
+            assert_accessible(&browser, "review session item, with its feedback").await;
+            browser
+                .screenshot(&screenshot_path("review-session.png"))
+                .await;
+        }
+        if position < missed {
+            browser
+                .click_and_wait(&browser.find("button[name=go][value=next]").await)
+                .await;
+        }
+    }
+    browser.goto(&app.url("/progress?exam=AI-103")).await;
+    let due = browser
+        .text(&browser.find("[data-testid=due-count]").await)
+        .await;
+    assert!(due.starts_with("0 questions due today"), "{due}");
+
+    // 3. An exam date three weeks away, and the plan to it.
+    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(21);
+    browser
+        .execute(
+            "document.getElementById('exam-date').value = arguments[0];",
+            vec![date.to_string().into()],
+        )
+        .await;
+    let save = browser
+        .find("form[action='/progress/plan'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&save).await;
+    let days = browser
+        .text(&browser.find("[data-testid=days-left]").await)
+        .await;
+    assert!(days.contains("21 days left"), "{days}");
+    assert!(browser.try_find("[data-testid=plan-ics]").await.is_some());
+    let objectives = browser.find_all("[data-testid=plan-objectives] li").await;
+    assert!(!objectives.is_empty());
+    assert_accessible(&browser, "progress page with a plan").await;
+    browser.screenshot(&screenshot_path("study-plan.png")).await;
+    // An objective's page, from the plan.
+    let first = browser.find("[data-testid=plan-objectives] li a").await;
+    browser.click_and_wait(&first).await;
+    assert!(browser
+        .current_path()
+        .await
+        .starts_with("/progress/objectives/"));
+    assert!(browser
+        .try_find("[data-testid=objective-learn]")
+        .await
+        .is_some());
+    assert_accessible(&browser, "objective page").await;
+
+    // 4. Two full-length mocks at 100 %, seeded through the API: the checklist says the rule is met.
+    let token = app.api_token("sam@example.com").await;
+    seed_a_perfect_mock(&app, &token, "ai103-full").await;
+    seed_a_perfect_mock(&app, &token, "ai103-full").await;
+    browser.goto(&app.url("/progress?exam=AI-103")).await;
+    let met = browser
+        .text(&browser.find("[data-testid=booking-met]").await)
+        .await;
+    assert!(met.contains("You meet the booking rule"), "{met}");
+    assert!(met.contains("does not say you will pass"), "{met}");
+    assert_eq!(browser.find_all("[data-testid=pair-mock]").await.len(), 2);
+    assert_accessible(&browser, "progress page, booking rule met").await;
+    browser
+        .screenshot(&screenshot_path("booking-rule.png"))
+        .await;
+}

@@ -287,7 +287,7 @@ async fn data_written_before_the_exams_migration_is_kept_and_every_page_renders(
         .collect();
     assert_eq!(
         added,
-        vec!["bank_version", "exams"],
+        vec!["bank_version", "exams", "review_deck"],
         "tables added by the migrations"
     );
     for (t, was) in &before {
@@ -304,6 +304,40 @@ async fn data_written_before_the_exams_migration_is_kept_and_every_page_renders(
     for (a, b) in scores_before.iter().zip(&scores_after) {
         assert_eq!(a, b, "attempt {}: its score changed", a.0);
     }
+
+    // 0013 filled the review deck from the attempts already finished: every item answered wrongly or marked
+    // in a mock, or answered wrongly in practice, is a card, due within the coming week, spread over days.
+    let expected = scalar_i64(
+        &db,
+        "SELECT count(DISTINCT (a.user_id, r.item_id)) FROM attempts a
+         JOIN attempt_items ai ON ai.attempt_id = a.id JOIN item_revisions r ON r.id = ai.revision_id
+         JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
+         WHERE a.ended_at IS NOT NULL AND NOT ai.trial
+           AND ((an.response IS NOT NULL AND COALESCE(an.earned, 0) < ai.max_points)
+                OR (a.mode = 'exam' AND an.marked))",
+    )
+    .await;
+    let cards = scalar_i64(&db, "SELECT count(*) FROM review_deck").await;
+    println!("review deck after the migration: {cards} cards");
+    assert_eq!(
+        cards, expected,
+        "the deck holds every missed or marked item once"
+    );
+    assert!(cards > 0, "the fixture's attempts have missed items");
+    assert_eq!(
+        scalar_i64(
+            &db,
+            "SELECT count(*) FROM review_deck WHERE due < now() - interval '1 hour'
+                OR due > now() + interval '7 days'"
+        )
+        .await,
+        0,
+        "due within the coming week"
+    );
+    assert!(
+        scalar_i64(&db, "SELECT count(DISTINCT due::date) FROM review_deck").await > 1 || cards < 2,
+        "due dates are spread over days"
+    );
 
     // Existing data is AI-102's.
     assert_eq!(

@@ -207,6 +207,10 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/exams", Rule::SignedIn),
     ("POST", "/account/tokens/{id}/revoke", Rule::Owner),
     ("GET", "/progress", Rule::SignedIn),
+    ("POST", "/progress/plan", Rule::SignedIn),
+    // Without an exam date: 422, past the access check.
+    ("GET", "/progress/plan.ics", Rule::SignedIn),
+    ("GET", "/progress/objectives/{id}", Rule::SignedIn),
     ("GET", "/exams", Rule::SignedIn),
     ("POST", "/exams/{slug}/start", Rule::SignedIn),
     ("GET", "/attempts", Rule::SignedIn),
@@ -285,6 +289,12 @@ const RULES: &[(&str, &str, Rule)] = &[
         Rule::Owner,
     ),
     ("GET", "/api/v1/attempts/{id}/result", Rule::Owner),
+    ("GET", "/api/v1/review/due", Rule::SignedIn),
+    // Nothing due, or no exam date: 422, past the access check.
+    ("POST", "/api/v1/review/sessions", Rule::SignedIn),
+    ("GET", "/api/v1/plan", Rule::SignedIn),
+    // An empty body: 422, past the access check.
+    ("PUT", "/api/v1/plan", Rule::SignedIn),
     ("GET", "/api/v1/packs", Rule::Instructor),
     ("POST", "/api/v1/packs", Rule::Instructor),
     ("GET", "/api/v1/packs/{id}", Rule::PackOwner),
@@ -435,6 +445,8 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             pack.to_string()
         } else if path.starts_with("/admin/users/") {
             someone.to_string()
+        } else if path.starts_with("/progress/objectives/") {
+            "plan.secure".to_owned()
         } else {
             attempt.to_string()
         };

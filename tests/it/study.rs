@@ -474,7 +474,19 @@ async fn the_exam_date_is_refused_in_the_past_or_after_retirement_and_the_plan_d
     assert_eq!(plan["mocks"][0]["uid"], Value::String(mocks[0].0.clone()));
     let due: Value = api.get_json("/api/v1/review/due?exam=AI-103").await;
     assert_eq!(due["due_today"], 0);
-    assert_eq!(api.get("/api/v1/plan?exam=AI-102").await.status(), 404);
+    assert_eq!(api.get("/api/v1/plan?exam=AI-102").await.status(), 422);
     let none = api.post("/api/v1/review/sessions?exam=AI-103").await;
     assert_eq!(none.status(), 422);
+    // A script sets the date through the API, with the same rules.
+    let past = serde_json::json!({"exam": "AI-103", "date": (today - time::Duration::days(2)).to_string()});
+    let r = api.put("/api/v1/plan", &past).await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("in the past"),
+        "{problem}"
+    );
+    let later = serde_json::json!({"exam": "AI-103", "date": (today + time::Duration::days(30)).to_string()});
+    let plan: Value = api.put("/api/v1/plan", &later).await.json().await.unwrap();
+    assert_eq!(plan["days_left"], 30);
 }

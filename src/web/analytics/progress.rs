@@ -114,7 +114,7 @@ pub async fn progress_page(
 ) -> AppResult<ProgressPage> {
     use crate::exam::study;
     let due = crate::store::study::due_count(&state.db, user.id, &exam.blueprint_id).await?;
-    let status = study::booking_status(&state.db, user.id, &exam.blueprint_id).await?;
+    let status = study::booking_status(&state.db, user.id, &exam.blueprint_id, &p).await?;
     let b = &status.booking;
     let ended: Vec<_> = b.pair.iter().map(|m| m.ended_at).collect();
     let ended = crate::store::users::local_times(&state.db, user.id, &ended).await?;
@@ -150,34 +150,40 @@ pub async fn progress_page(
         .exam
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case(&exam.code));
-    let plan = study::plan(&state.db, user.id, &exam, &blueprint)
-        .await?
-        .map(|plan| PlanView {
-            exam_date: plan.exam_date.to_string(),
-            days_left: plan.days_left,
-            next_mock: plan.mocks.first().map(|m| m.date.to_string()),
-            mocks: plan.mocks.iter().map(|m| m.date.to_string()).collect(),
-            objectives: plan
-                .objectives
-                .iter()
-                .take(8)
-                .map(|o| {
-                    (
-                        o.id.clone(),
-                        o.title.clone(),
-                        o.accuracy
-                            .map(|a| format!("{:.0} %", a * 100.0))
-                            .unwrap_or_else(|| "not seen".into()),
-                        o.learn.clone(),
-                    )
-                })
-                .collect(),
-            reviews: plan
-                .reviews
-                .iter()
-                .map(|r| (r.date.to_string(), r.due))
-                .collect(),
-        });
+    let plan = study::plan(
+        &state.db,
+        user.id,
+        &exam,
+        &blueprint,
+        Some(status.last_counted),
+    )
+    .await?
+    .map(|plan| PlanView {
+        exam_date: plan.exam_date.to_string(),
+        days_left: plan.days_left,
+        next_mock: plan.mocks.first().map(|m| m.date.to_string()),
+        mocks: plan.mocks.iter().map(|m| m.date.to_string()).collect(),
+        objectives: plan
+            .objectives
+            .iter()
+            .take(8)
+            .map(|o| {
+                (
+                    o.id.clone(),
+                    o.title.clone(),
+                    o.accuracy
+                        .map(|a| format!("{:.0} %", a * 100.0))
+                        .unwrap_or_else(|| "not seen".into()),
+                    o.learn.clone(),
+                )
+            })
+            .collect(),
+        reviews: plan
+            .reviews
+            .iter()
+            .map(|r| (r.date.to_string(), r.due))
+            .collect(),
+    });
     // Dates in the candidate's time zone.
     let started: Vec<_> = p.attempts.iter().map(|a| a.started_at).collect();
     let labels: Vec<String> = crate::store::users::local_times(&state.read_db, user.id, &started)
