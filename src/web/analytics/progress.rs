@@ -181,6 +181,7 @@ pub async fn progress_page(
         reviews: plan
             .reviews
             .iter()
+            .filter(|r| r.due > 0)
             .map(|r| (r.date.to_string(), r.due))
             .collect(),
     });
