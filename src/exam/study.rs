@@ -168,17 +168,12 @@ pub async fn set_target(
 }
 
 /// The objectives of the blueprint with the candidate's standing on each: weight from the domain's range
-/// (midpoint) shared among its objectives, accuracy from every finished attempt.
-pub async fn standings(
-    db: &PgPool,
-    user_id: Uuid,
+/// (midpoint) shared among its objectives, accuracy from every finished mock (`progress`).
+pub fn standings(
+    progress: &progress_store::Progress,
     blueprint: &Blueprint,
-) -> Result<Vec<ObjectiveStanding>, AppError> {
-    let points: HashMap<String, (f64, f64)> = store::objective_points(db, user_id, &blueprint.id)
-        .await?
-        .into_iter()
-        .map(|(o, e, m)| (o, (e, m)))
-        .collect();
+) -> Vec<ObjectiveStanding> {
+    let points = &progress.objectives;
     let mut out = Vec::new();
     for d in &blueprint.domains {
         let n = d.objectives.len().max(1) as f64;
@@ -197,18 +192,26 @@ pub async fn standings(
             });
         }
     }
-    Ok(out)
+    out
 }
 
-/// The plan to the candidate's exam date, when the exam is their target and the date is set. `last_mock`: when
-/// their last full-length mock that counts ended ([`BookingStatus::last_counted`]; read here when None is
-/// not known).
+/// What the plan reads that the progress page has already read: the candidate's progress in the exam, and
+/// when their last full-length mock that counts ended ([`BookingStatus::last_counted`]).
+pub struct Known<'a> {
+    pub progress: &'a progress_store::Progress,
+    pub last_mock: Option<time::OffsetDateTime>,
+    /// Cards due per day ([`store::due_by_day`]).
+    pub due_by_day: &'a [(Date, i64)],
+}
+
+/// The plan to the candidate's exam date, when the exam is their target and the date is set. `known`: what the
+/// caller has already read (read here when None).
 pub async fn plan(
     db: &PgPool,
     user_id: Uuid,
     exam: &ExamRow,
     blueprint: &Blueprint,
-    last_mock: Option<Option<time::OffsetDateTime>>,
+    known: Option<Known<'_>>,
 ) -> Result<Option<Plan>, AppError> {
     let target = store::target(db, user_id).await?;
     let (Some(code), Some(exam_date)) = (target.exam.as_deref(), target.date) else {
@@ -218,21 +221,34 @@ pub async fn plan(
         return Ok(None);
     }
     let today = target.today;
-    let due: Vec<Date> = store::due_by_day(db, user_id, &exam.blueprint_id)
-        .await?
-        .into_iter()
-        .flat_map(|(day, n)| std::iter::repeat_n(day, usize::try_from(n).unwrap_or(0)))
+    let read;
+    let known = match known {
+        Some(k) => k,
+        None => {
+            let progress =
+                progress_store::progress_in(db, user_id, Some(&exam.blueprint_id)).await?;
+            let last_mock = store::finished_mocks(db, user_id, &exam.blueprint_id)
+                .await?
+                .iter()
+                .filter(|(_, m)| m.counts())
+                .map(|(_, m)| m.ended_at)
+                .max();
+            let due = store::due_by_day(db, user_id, &exam.blueprint_id).await?;
+            read = (progress, last_mock, due);
+            Known {
+                progress: &read.0,
+                last_mock: read.1,
+                due_by_day: &read.2,
+            }
+        }
+    };
+    let due: Vec<Date> = known
+        .due_by_day
+        .iter()
+        .flat_map(|&(day, n)| std::iter::repeat_n(day, usize::try_from(n).unwrap_or(0)))
         .collect();
     let reviews: BTreeMap<Date, usize> = study_plan::reviews_per_day(today, exam_date, &due);
-    let last_taken = match last_mock {
-        Some(known) => known,
-        None => store::finished_mocks(db, user_id, &exam.blueprint_id)
-            .await?
-            .iter()
-            .filter(|(_, m)| m.counts())
-            .map(|(_, m)| m.ended_at)
-            .max(),
-    };
+    let last_taken = known.last_mock;
     let last_taken = match last_taken {
         Some(t) => Some(crate::store::study::local_date(db, user_id, t).await?),
         None => None,
@@ -240,7 +256,7 @@ pub async fn plan(
     let dates = study_plan::mock_dates(today, exam_date, last_taken, &reviews);
     let mocks: Vec<PlannedMock> =
         study_plan::planned_mocks(&dates, &exam.code, &user_id.simple().to_string());
-    let objectives = study_plan::objectives_to_work_on(standings(db, user_id, blueprint).await?);
+    let objectives = study_plan::objectives_to_work_on(standings(known.progress, blueprint));
     Ok(Some(Plan {
         exam: exam.code.clone(),
         exam_date,

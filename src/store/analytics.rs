@@ -623,6 +623,8 @@ pub struct Progress {
     pub domains: Vec<String>,
     pub readiness: ReadinessEstimate,
     pub weakest: Vec<readiness::WeakObjective>,
+    /// Points earned and at stake per objective over every finished mock (the study plan's accuracy).
+    pub objectives: BTreeMap<String, (f64, f64)>,
 }
 
 /// How many recent attempts feed the weakest objectives.
@@ -681,6 +683,7 @@ pub async fn progress_in(
     let recent: HashSet<Uuid> = ids.iter().rev().take(WEAK_FROM_ATTEMPTS).copied().collect();
     let mut per_domain: HashMap<(Uuid, String), (f64, f64)> = HashMap::new();
     let mut objective_rows = Vec::new();
+    let mut objectives: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut all_domains = std::collections::BTreeSet::new();
     for r in points {
         let (earned, max) = (r.earned, r.max);
@@ -688,6 +691,9 @@ pub async fn progress_in(
         let e = per_domain.entry((r.attempt_id, r.domain)).or_default();
         e.0 += earned;
         e.1 += max;
+        let o = objectives.entry(r.objective.clone()).or_default();
+        o.0 += earned;
+        o.1 += max;
         if recent.contains(&r.attempt_id) {
             objective_rows.push(ObjectivePoints {
                 objective: r.objective,
@@ -715,5 +721,6 @@ pub async fn progress_in(
         weakest: readiness::weakest_objectives(&objective_rows, readiness::DEFAULT_SMOOTHING, 3),
         domains: all_domains.into_iter().collect(),
         attempts,
+        objectives,
     })
 }

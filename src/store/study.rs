@@ -339,32 +339,6 @@ pub async fn new_items(
     Ok(rows.into_iter().map(|r| (r.attempt_id, r.new)).collect())
 }
 
-/// Points earned and available per objective, over the candidate's finished attempts of the exam (mocks and
-/// practice, trial items left out).
-pub async fn objective_points(
-    db: impl PgExecutor<'_>,
-    user_id: Uuid,
-    blueprint_id: &str,
-) -> Result<Vec<(String, f64, f64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT ai.objective, COALESCE(sum(an.earned), 0)::float8 AS "earned!",
-                  sum(ai.max_points)::float8 AS "max!"
-         FROM attempts a
-         JOIN attempt_items ai ON ai.attempt_id = a.id AND NOT ai.trial
-         LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-         WHERE a.user_id = $1 AND a.blueprint_id = $2 AND a.ended_at IS NOT NULL
-         GROUP BY ai.objective"#,
-        user_id,
-        blueprint_id,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.objective, r.earned, r.max))
-        .collect())
-}
-
 /// One finished attempt's points on one objective, for the objective's page.
 #[derive(Debug, Clone)]
 pub struct ObjectiveAttempt {

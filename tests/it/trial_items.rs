@@ -252,6 +252,16 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
     .await
     .expect("scores");
     assert_eq!((raw, max, scaled, passed), (15.0, 15.0, 1000, true));
+    // Every trial item was answered wrongly, yet none joins the candidate's review deck (nor does a scored one:
+    // they were all right).
+    let cards: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM review_deck d JOIN attempts a ON a.user_id = d.user_id WHERE a.id = $1",
+    )
+    .bind(attempt)
+    .fetch_one(&app.db)
+    .await
+    .expect("the deck");
+    assert_eq!(cards, 0, "trial items never join the review deck");
     // The trial items' points are kept for their statistics.
     let trial_earned: Vec<Option<f64>> = sqlx::query_scalar(
         "SELECT an.earned FROM answers an JOIN attempt_items ai USING (attempt_id, position)

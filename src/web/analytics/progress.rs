@@ -113,7 +113,18 @@ pub async fn progress_page(
     plan_error: Option<String>,
 ) -> AppResult<ProgressPage> {
     use crate::exam::study;
-    let due = crate::store::study::due_count(&state.db, user.id, &exam.blueprint_id).await?;
+    // One read of the deck by day gives the due count and the plan's reviews per day.
+    let due_by_day =
+        crate::store::study::due_by_day(&state.db, user.id, &exam.blueprint_id).await?;
+    let target = crate::store::study::target(&state.db, user.id).await?;
+    let due = crate::store::study::DueCount {
+        today: due_by_day
+            .iter()
+            .filter(|(day, _)| *day <= target.today)
+            .map(|(_, n)| n)
+            .sum(),
+        deck: due_by_day.iter().map(|(_, n)| n).sum(),
+    };
     let status = study::booking_status(&state.db, user.id, &exam.blueprint_id, &p).await?;
     let b = &status.booking;
     let ended: Vec<_> = b.pair.iter().map(|m| m.ended_at).collect();
@@ -145,7 +156,6 @@ pub async fn progress_page(
         met: b.met,
     };
     let blueprint = crate::store::exam::blueprint(&state.db, &exam.blueprint_id).await?;
-    let target = crate::store::study::target(&state.db, user.id).await?;
     let is_target = target
         .exam
         .as_deref()
@@ -155,7 +165,11 @@ pub async fn progress_page(
         user.id,
         &exam,
         &blueprint,
-        Some(status.last_counted),
+        Some(study::Known {
+            progress: &p,
+            last_mock: status.last_counted,
+            due_by_day: &due_by_day,
+        }),
     )
     .await?
     .map(|plan| PlanView {
