@@ -39,7 +39,8 @@ pub struct Upload {
     pub categories: HashMap<String, String>,
     /// Everything wrong, located; an item named here is not in `items` when it was refused.
     pub problems: Vec<Problem>,
-    /// Things worth saying that are not problems (e.g. "read as Windows-1252").
+    /// Things worth saying that are not problems (e.g. "read as Windows-1252", partial credit dropped), each
+    /// a located [`import::Note`] as text (`file:line:column: [item] message`).
     pub notes: Vec<String>,
 }
 
@@ -65,6 +66,8 @@ impl Upload {
         self.items
             .extend(report.items.into_iter().map(|i| Item::Question(i.question)));
         self.problems.extend(report.problems);
+        self.notes
+            .extend(report.notes.iter().map(ToString::to_string));
     }
 
     fn add_categories(&mut self, imported: &[Imported]) {
@@ -246,6 +249,9 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
                 upload.items = pack.items;
                 upload.problems.extend(pack.report.problems);
                 upload.notes.extend(pack.notes);
+                upload
+                    .notes
+                    .extend(pack.report.notes.iter().map(ToString::to_string));
             }
             Err(p) => upload.problems.push(p),
         }
