@@ -1,5 +1,6 @@
 //! Small text helpers shared by the text-format importers (GIFT, Aiken, CSV): file stems for ids, short
 //! previews that name a question in a problem, feedback folded into an explanation, and links in feedback.
+//! (Turning a source's text format into our Markdown is `super::markup`'s.)
 
 /// A file's name without folders or extensions (`dir/questions.gift.txt` → `questions`), for
 /// `<file stem>-<n>` ids.
@@ -58,20 +59,22 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// One option's feedback, to fold into an explanation.
+/// One option's feedback, to fold into an explanation: the option's text and its feedback, both already our
+/// Markdown.
 pub struct OptionFeedback<'a> {
     pub text: &'a str,
     pub correct: bool,
     pub feedback: &'a str,
 }
 
-/// The explanation of an imported question: the general feedback, then a Markdown list saying for each
-/// option that has feedback whether it is right or wrong and why.
+/// The explanation of an imported question (all texts already our Markdown): the general feedback, then a
+/// Markdown list saying for each option that has feedback whether it is right or wrong and why. Line breaks
+/// and paragraphs of an option's text or feedback are kept, indented into its list item.
 pub fn explanation(general: &str, options: &[OptionFeedback<'_>]) -> String {
     let mut out = general.trim().to_owned();
     let mut first = true;
     for o in options {
-        let feedback = one_line(o.feedback);
+        let feedback = o.feedback.trim();
         if feedback.is_empty() {
             continue;
         }
@@ -84,7 +87,26 @@ pub fn explanation(general: &str, options: &[OptionFeedback<'_>]) -> String {
             out.push('\n');
         }
         let verdict = if o.correct { "Correct" } else { "Incorrect" };
-        out.push_str(&format!("- {verdict}: {} — {feedback}", one_line(o.text)));
+        out.push_str(&format!(
+            "- {verdict}: {} — {}",
+            in_list_item(o.text.trim()),
+            in_list_item(feedback)
+        ));
+    }
+    out
+}
+
+/// Markdown made to stay inside a list item (`- `): every line after the first indented by two spaces.
+pub fn in_list_item(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    for (i, line) in md.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str("  ");
+            }
+        }
+        out.push_str(line);
     }
     out
 }
@@ -120,20 +142,6 @@ pub fn links(text: &str) -> Vec<String> {
     found
 }
 
-/// `&`, `<` and `>` as entities: plain-text sources (Aiken, plain CSV cells) shown literally in Markdown.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +172,7 @@ mod tests {
                 OptionFeedback {
                     text: "A",
                     correct: true,
-                    feedback: "Yes\n  indeed",
+                    feedback: "Yes\\\nindeed\n\nSecond paragraph.",
                 },
                 OptionFeedback {
                     text: "B",
@@ -180,7 +188,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "General.\n\n- Correct: A — Yes indeed\n- Incorrect: C — No."
+            "General.\n\n- Correct: A — Yes\\\n  indeed\n\n  Second paragraph.\n- Incorrect: C — No."
         );
     }
 
