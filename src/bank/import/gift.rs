@@ -23,6 +23,10 @@ use super::{
 use crate::bank::model::{Body, Choice, Question};
 use std::collections::{BTreeMap, HashSet};
 
+/// The format of a GIFT question's text without a marker (Moodle's default); its answers and feedback take
+/// the question text's format unless they have a marker of their own.
+pub const DEFAULT_TEXT_FORMAT: TextFormat = TextFormat::Moodle;
+
 /// Reads a GIFT file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
     parse_at_most(file, text, usize::MAX)
@@ -452,7 +456,7 @@ impl Reader<'_> {
         // The stem, with `_____` where the answers stand in the middle of a sentence; text after the answers
         // that is only punctuation (`X.{…}";`) is kept after the stem.
         let (format, before_units) = strip_format(&body[..open]);
-        let format = format.unwrap_or(TextFormat::Moodle);
+        let format = format.unwrap_or(DEFAULT_TEXT_FORMAT);
         let before = string(before_units);
         let after = string(trim(&body[close + 1..]));
         let before_end = before.trim_end();

@@ -113,8 +113,9 @@ pub fn in_list_item(md: &str) -> String {
 
 /// The http(s) links in feedback, in order of appearance, each once: an imported question's references.
 pub fn links(text: &str) -> Vec<String> {
+    let text = unescaped(text);
     let mut found: Vec<String> = Vec::new();
-    let mut rest = text;
+    let mut rest = text.as_str();
     while let Some(at) = rest.find("http") {
         let candidate = &rest[at..];
         let scheme = if candidate.starts_with("https://") {
@@ -140,6 +141,35 @@ pub fn links(text: &str) -> Vec<String> {
         rest = &candidate[end.max(scheme)..];
     }
     found
+}
+
+/// Text with the escapes `super::markup` writes undone (`\_` and `&#95;` → `_`), so that links are found
+/// whole.
+fn unescaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\\' {
+            if let Some(n) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
+                out.push(n);
+                rest = &rest[1 + n.len_utf8()..];
+                continue;
+            }
+        }
+        if let Some(reference) = rest.strip_prefix("&#") {
+            let digits = reference.chars().take_while(char::is_ascii_digit).count();
+            if digits > 0 && reference[digits..].starts_with(';') {
+                if let Some(ch) = reference[..digits].parse().ok().and_then(char::from_u32) {
+                    out.push(ch);
+                    rest = &reference[digits + 1..];
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -198,5 +228,7 @@ mod tests {
             r#"See <a href="https://x.test/a">https://x.test/a</a>, or http://y.test/b. httpfoo"#,
         );
         assert_eq!(l, ["https://x.test/a", "http://y.test/b"]);
+        let l = links(r"see https://x.test/a\_b and https://y.test/c&#95;d&#41;");
+        assert_eq!(l, ["https://x.test/a_b", "https://y.test/c_d"]);
     }
 }
