@@ -22,6 +22,9 @@ mod text;
 
 pub use markup::TextFormat;
 
+#[cfg(test)]
+mod candidate_view_tests;
+
 /// The formats `bank check`/`bank import` and the upload page take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
