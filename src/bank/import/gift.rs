@@ -212,6 +212,8 @@ struct Meta {
     /// The id as written, and its line.
     id: Option<(String, usize)>,
     tags: Vec<String>,
+    /// `[ref:…]`: references (our exporter writes them; Moodle ignores them).
+    references: Vec<String>,
     /// `(line, column, marker)` of `[name:…]` markers we do not know.
     unknown: Vec<(usize, usize, String)>,
 }
@@ -320,6 +322,7 @@ struct Head {
     /// The question text's format, which its answers and feedback take unless they name their own.
     format: TextFormat,
     tags: Vec<String>,
+    references: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -338,14 +341,16 @@ impl Reader<'_> {
     }
 
     /// A comment line (`comment` is what follows `//`, which ends at `column`): Moodle 4's `[id:…]` and
-    /// `[tag:…]` are kept for the next question; other `[name:…]` markers are noted when that question is read.
+    /// `[tag:…]`, and our exporter's `[ref:…]`, are kept for the next question; other `[name:…]` markers are
+    /// noted when that question is read.
     fn comment(&mut self, line: usize, column: usize, comment: &str) {
         for (at, name, value) in markers(comment) {
             let column = column + comment[..at].chars().count();
             match name.as_str() {
                 "id" if !value.is_empty() => self.meta.id = Some((value, line)),
                 "tag" if !value.is_empty() => self.meta.tags.push(value),
-                "id" | "tag" => {}
+                "ref" if !value.is_empty() => self.meta.references.push(value),
+                "id" | "tag" | "ref" => {}
                 other => self
                     .meta
                     .unknown
@@ -496,7 +501,7 @@ impl Reader<'_> {
                 *line,
                 *column,
                 Some(&id),
-                format!("the comment marker `{marker}` of GIFT question \"{name}\" is not one we know (`[id:…]`, `[tag:…]`): it was left out"),
+                format!("the comment marker `{marker}` of GIFT question \"{name}\" is not one we know (`[id:…]`, `[tag:…]`, `[ref:…]`): it was left out"),
             ));
         }
         let head = Head {
@@ -508,6 +513,7 @@ impl Reader<'_> {
             stem,
             format,
             tags: meta.tags,
+            references: meta.references,
         };
         self.answers(head, answers, body.get(open));
     }
@@ -595,7 +601,13 @@ impl Reader<'_> {
                     );
                 }
                 let mut common = imported_common(id, head.stem, explanation_text);
-                common.references = links(&feedback_text);
+                // Our exporter's `[ref:…]` comments are the references when there are any; else the links of
+                // the feedback are.
+                common.references = if head.references.is_empty() {
+                    links(&feedback_text)
+                } else {
+                    head.references
+                };
                 common.tags = head.tags;
                 self.report.items.push(Imported {
                     question: Question { common, body },

@@ -294,7 +294,8 @@ fn refused_type(qtype: &str) -> String {
     }
 }
 
-fn is_moodle_grade(fraction: f64) -> bool {
+/// True when `fraction` (in percent, either sign) is one of the grades Moodle accepts.
+pub(crate) fn is_moodle_grade(fraction: f64) -> bool {
     MOODLE_GRADES
         .iter()
         .any(|g| (fraction.abs() - g).abs() < 0.0005)
