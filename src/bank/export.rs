@@ -75,6 +75,16 @@ fn entries(pack: &Pack, target: &str) -> (Vec<(Question, Option<String>)>, Vec<N
     (out, notes)
 }
 
+/// Writes the pack in a format for Moodle named as `bank export --format` names it (`gift`, `moodle-xml`);
+/// `None` for any other name.
+pub fn export_for_moodle(pack: &Pack, format: &str) -> Option<Exported> {
+    match format {
+        "gift" => Some(export_gift(pack)),
+        "moodle-xml" | "moodle" | "xml" => Some(export_moodle_xml(pack)),
+        _ => None,
+    }
+}
+
 /// Writes the pack as a GIFT file (see [`gift::write`]).
 pub fn export_gift(pack: &Pack) -> Exported {
     let (questions, mut notes) = entries(pack, "GIFT");
