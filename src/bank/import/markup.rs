@@ -92,21 +92,44 @@ pub fn plain_to_markdown(text: &str) -> String {
     out
 }
 
+/// Where a line's block mark stands, if it starts with one Markdown would read: a heading's `#`s followed by
+/// a space, a quote's `>`, a list's `-` or `+` followed by a space, a line of only `-` or `=` (a setext
+/// underline or a rule), or a list number's `.` or `)` after up to 9 digits and before a space. `chars` is
+/// the line from its first non-space character.
+fn block_mark(chars: &[char]) -> Option<usize> {
+    let spaced = |i: usize| chars.get(i).is_none_or(|c| c.is_whitespace());
+    let only = |m: char| chars.iter().all(|&c| c == m || c == ' ' || c == '\t');
+    match chars.first()? {
+        '#' => {
+            let run = chars.iter().take_while(|&&c| c == '#').count();
+            spaced(run).then_some(0)
+        }
+        '>' => Some(0),
+        '-' | '+' if spaced(1) => Some(0),
+        '-' if only('-') => Some(0),
+        '=' if only('=') => Some(0),
+        c if c.is_ascii_digit() => {
+            let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+            ((1..=9).contains(&digits)
+                && matches!(chars.get(digits), Some('.' | ')'))
+                && spaced(digits + 1))
+            .then_some(digits)
+        }
+        _ => None,
+    }
+}
+
 /// A line of plain text, escaped (see [`plain_to_markdown`]).
 fn escape_plain_line(line: &str, out: &mut String) {
     let chars: Vec<char> = line.chars().collect();
-    // A list number (`1.` or `1)`) at the start: escape its mark.
-    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
-    let number_mark = (1..=9).contains(&digits) && matches!(chars.get(digits), Some('.' | ')'));
+    let mark = block_mark(&chars);
     for (i, &c) in chars.iter().enumerate() {
         let escape = match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' | '|' => true,
             '&' => chars
                 .get(i + 1)
                 .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
-            '#' | '>' | '-' | '+' | '=' => i == 0,
-            '.' | ')' => number_mark && i == digits,
-            _ => false,
+            _ => mark == Some(i),
         };
         if escape {
             out.push('\\');
@@ -193,6 +216,21 @@ pub fn html_to_markdown(html: &str) -> String {
             line_start = false;
             continue;
         }
+        if line_start {
+            // A block mark at the start of the line: as a reference (digits first for a list number).
+            let line_end = chars[i..]
+                .iter()
+                .position(|&c| c == '\n' || c == '\r' || c == '<')
+                .map_or(chars.len(), |p| i + p);
+            if let Some(at) = block_mark(&chars[i..line_end]) {
+                out.extend(&chars[i..i + at]);
+                let mark = chars[i + at];
+                out.push_str(&format!("&#{};", u32::from(mark)));
+                i += at + 1;
+                line_start = false;
+                continue;
+            }
+        }
         let reference = match c {
             '\\' => Some("&#92;"),
             '`' => Some("&#96;"),
@@ -203,38 +241,12 @@ pub fn html_to_markdown(html: &str) -> String {
             '~' => Some("&#126;"),
             '|' => Some("&#124;"),
             '>' => Some("&gt;"),
-            '#' if line_start => Some("&#35;"),
-            '-' if line_start => Some("&#45;"),
-            '+' if line_start => Some("&#43;"),
-            '=' if line_start => Some("&#61;"),
             _ => None,
         };
-        if let Some(r) = reference {
-            out.push_str(r);
-            i += 1;
-            line_start = false;
-            continue;
+        match reference {
+            Some(r) => out.push_str(r),
+            None => out.push(c),
         }
-        if line_start && c.is_ascii_digit() {
-            // A list number at the start of a line: its digits, then its mark as a reference.
-            let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-            out.extend(&chars[i..i + digits]);
-            i += digits;
-            match chars.get(i) {
-                Some('.') if digits <= 9 => {
-                    out.push_str("&#46;");
-                    i += 1;
-                }
-                Some(')') if digits <= 9 => {
-                    out.push_str("&#41;");
-                    i += 1;
-                }
-                _ => {}
-            }
-            line_start = false;
-            continue;
-        }
-        out.push(c);
         line_start = false;
         i += 1;
     }
