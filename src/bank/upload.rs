@@ -257,9 +257,9 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
         }
         return upload;
     }
-    let (text, note) = import::decode_text(bytes);
+    let (text, note) = import::decode(file_name, bytes);
     if let Some(n) = note {
-        upload.notes.push(format!("{file_name}: {n}"));
+        upload.notes.push(n.to_string());
     }
     // The importers stop at the question past the limit: 100,000 tiny questions are refused without being read.
     let mut report = match format {

@@ -263,8 +263,7 @@ impl Reader<'_> {
                 1,
                 None,
                 format!(
-                    "Aiken description \"{name}\" skipped: {}, so it is not a question",
-                    skip.why
+                    "Aiken description \"{name}\" skipped: a description has no answers, so it is not a question"
                 ),
             ));
             return;

@@ -155,6 +155,7 @@ pub fn html_to_markdown(html: &str) -> String {
     let chars: Vec<char> = html.chars().collect();
     let mut i = 0;
     let mut pre = 0usize;
+    let mut markup = Markup::new();
     // At the start of a line: nothing but spaces seen on it yet.
     let mut line_start = true;
     while i < chars.len() {
@@ -194,7 +195,7 @@ pub fn html_to_markdown(html: &str) -> String {
             continue;
         }
         if c == '<' {
-            if let Some(end) = markup_end(&chars, i) {
+            if let Some(end) = markup.end(&chars, i) {
                 let tag: String = chars[i..end].iter().collect();
                 match tag_name(&tag) {
                     Some((name, closing)) if name.eq_ignore_ascii_case("pre") => {
@@ -253,43 +254,78 @@ pub fn html_to_markdown(html: &str) -> String {
     out.trim_end().to_owned()
 }
 
-/// Where the tag, comment or declaration starting at `chars[at] == '<'` ends (one past its `>`), or `None`
-/// when the `<` opens none (`a < b`, `<3`).
-fn markup_end(chars: &[char], at: usize) -> Option<usize> {
-    let next = *chars.get(at + 1)?;
-    if next == '!' || next == '?' {
-        let rest: String = chars[at..chars.len().min(at + 4)].iter().collect();
-        if rest == "<!--" {
-            let mut k = at + 4;
-            while k + 2 < chars.len() {
-                if chars[k] == '-' && chars[k + 1] == '-' && chars[k + 2] == '>' {
-                    return Some(k + 3);
-                }
-                k += 1;
-            }
+/// The next place at or after a position where a pattern starts, remembered: the positions asked about only
+/// grow, so each character is looked at once in all (a file of `<<<<` or `<!--<!--` stays linear).
+struct Next {
+    from: usize,
+    found: Option<usize>,
+}
+
+impl Next {
+    fn new() -> Next {
+        // Nothing known yet: the first question searches.
+        Next {
+            from: usize::MAX,
+            found: None,
+        }
+    }
+
+    fn at(
+        &mut self,
+        chars: &[char],
+        from: usize,
+        matches: impl Fn(&[char], usize) -> bool,
+    ) -> Option<usize> {
+        let known = from >= self.from && self.found.is_none_or(|f| f >= from);
+        if !known {
+            self.from = from;
+            self.found = (from..chars.len()).find(|&k| matches(chars, k));
+        }
+        self.found
+    }
+}
+
+/// Finds where markup starting at a `<` ends.
+struct Markup {
+    gt: Next,
+    lt: Next,
+    comment_end: Next,
+}
+
+impl Markup {
+    fn new() -> Markup {
+        Markup {
+            gt: Next::new(),
+            lt: Next::new(),
+            comment_end: Next::new(),
+        }
+    }
+
+    /// Where the tag, comment or declaration starting at `chars[at] == '<'` ends (one past its `>`), or
+    /// `None` when the `<` opens none (`a < b`, `<3`, a `<` with another `<` before any `>`). Quotes in
+    /// attributes are not looked at: a `>` inside one ends the tag (the sanitiser sees the same).
+    fn end(&mut self, chars: &[char], at: usize) -> Option<usize> {
+        let next = *chars.get(at + 1)?;
+        if next == '!' && chars.get(at + 2) == Some(&'-') && chars.get(at + 3) == Some(&'-') {
+            let end = self.comment_end.at(chars, at + 4, |c, k| {
+                c[k] == '-' && c.get(k + 1) == Some(&'-') && c.get(k + 2) == Some(&'>')
+            })?;
+            return Some(end + 3);
+        }
+        let name_start = match next {
+            '!' | '?' => at + 2,
+            '/' => at + 2,
+            _ => at + 1,
+        };
+        if !matches!(next, '!' | '?') && !chars.get(name_start)?.is_ascii_alphabetic() {
             return None;
         }
-        return chars[at..]
-            .iter()
-            .position(|&c| c == '>')
-            .map(|p| at + p + 1);
-    }
-    let name_start = if next == '/' { at + 2 } else { at + 1 };
-    if !chars.get(name_start)?.is_ascii_alphabetic() {
-        return None;
-    }
-    let mut quote: Option<char> = None;
-    for (k, &c) in chars.iter().enumerate().skip(name_start) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '>') => return Some(k + 1),
-            (None, '<') => return None,
-            _ => {}
+        let gt = self.gt.at(chars, name_start, |c, k| c[k] == '>')?;
+        match self.lt.at(chars, name_start, |c, k| c[k] == '<') {
+            Some(lt) if lt < gt => None,
+            _ => Some(gt + 1),
         }
     }
-    None
 }
 
 /// A tag's name and whether it closes (`</p>`): `None` for comments and declarations.
@@ -454,6 +490,24 @@ mod tests {
         assert_eq!(
             markdown::block(&md),
             "<p>Use <b>*this*</b>:</p>\n<p># not a heading</p>"
+        );
+    }
+
+    #[test]
+    fn html_conversion_is_linear_in_hostile_text() {
+        for unit in ["<", "<a", "<!--", "<!", "<a \"", "a<b "] {
+            let text = unit.repeat(200_000);
+            let started = std::time::Instant::now();
+            let md = html_to_markdown(&text);
+            assert!(!md.contains('<') || md.contains("&lt;"), "{unit}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{unit}"
+            );
+        }
+        assert_eq!(
+            html_to_markdown("<a href=\"x\">y</a> <!-- c --> <3"),
+            "<a href=\"x\">y</a> <!-- c --> &lt;3"
         );
     }
 
