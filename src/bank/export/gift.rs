@@ -23,19 +23,21 @@ pub fn write(file: &str, entries: &[Entry<'_>]) -> Exported {
     for entry in sorted {
         let q = entry.question;
         let Some(answers) = answers(q) else {
+            let why = match &q.body {
+                Body::YesNoSeries { .. } => "GIFT has no yes/no series question".to_owned(),
+                Body::Order { steps, answer } => format!(
+                    "its answer orders {} of its {} steps, and a GIFT ordering question orders them all",
+                    answer.len(),
+                    steps.len()
+                ),
+                _ => "GIFT has no hot-area question (drop-downs in a text)".to_owned(),
+            };
             out.notes.push(note(
                 file,
                 0,
                 0,
                 Some(&q.common.id),
-                format!(
-                    "the {} item was left out: GIFT has no {} question",
-                    q.body.type_name(),
-                    match q.body {
-                        Body::YesNoSeries { .. } => "yes/no series",
-                        _ => "hot-area (drop-downs in a text)",
-                    }
-                ),
+                format!("the {} item was left out: {why}", q.body.type_name()),
             ));
             continue;
         };
@@ -103,6 +105,7 @@ fn answers(q: &Question) -> Option<String> {
                 let _ = writeln!(s, "~%{sign}{w}%{}", answer_text(&o.text));
             }
         }
+        Body::Order { steps, answer } if answer.len() < steps.len() => return None,
         Body::Order { steps, answer } => {
             // qtype_ordering: `>` then one item per line, in the right order.
             s.push_str(">\n");
@@ -163,11 +166,11 @@ fn text(md: &str) -> String {
     out
 }
 
-/// An answer's text: [`text`], behind a `[markdown]` marker when it starts with `[` or `%` (which would read
-/// as a format marker or a weight).
+/// An answer's text: [`text`], behind a `[markdown]` marker when it starts with `[`, `%` or `//` (which would
+/// read as a format marker, a weight or, on a line of its own, a comment).
 fn answer_text(md: &str) -> String {
     let t = text(md);
-    if t.starts_with(['[', '%']) {
+    if t.starts_with(['[', '%']) || t.starts_with("//") {
         format!("[markdown]{t}")
     } else {
         t

@@ -40,8 +40,13 @@ pub fn write(file: &str, entries: &[Entry<'_>]) -> Exported {
                 0,
                 0,
                 Some(&c.id),
-                match q.body {
+                match &q.body {
                     Body::YesNoSeries { .. } => "the yes_no_series item was left out: Moodle has no yes/no series question".to_owned(),
+                    Body::Order { steps, answer } => format!(
+                        "the order item was left out: its answer orders {} of its {} steps, which our importer cannot read back from an ordering question",
+                        answer.len(),
+                        steps.len()
+                    ),
                     _ => "the hot_area item was left out: Moodle's gapselect (select missing words) could hold its drop-downs, but neither our exporter nor our importer reads that type yet".to_owned(),
                 },
             ));
@@ -137,6 +142,7 @@ fn body(q: &Question, notes: &mut Vec<String>) -> Option<(&'static str, String)>
             }
             "multichoice"
         }
+        Body::Order { steps, answer: key } if key.len() < steps.len() => return None,
         Body::Order { steps, answer: key } => {
             // qtype_ordering: each item's fraction is its place in the right order.
             s.push_str("    <layouttype>VERTICAL</layouttype>\n    <selecttype>ALL</selecttype>\n    <selectcount>0</selectcount>\n    <gradingtype>ABSOLUTE_POSITION</gradingtype>\n");
