@@ -349,6 +349,52 @@ mod tests {
     }
 
     #[test]
+    fn unsupported_questions_are_each_refused_at_their_line_and_a_description_is_a_note() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let gift = "::Intro::These questions are about Azure AI.\n\n::Essay::Explain RAG. {}\n\n\
+                    ::Pi::What is pi? {#3.14:0.01}\n\n::Short::Which region? {=East US}\n";
+        let u = read_upload("q.gift", gift.as_bytes(), None, &bp);
+        assert!(u.items.is_empty());
+        let at: Vec<(usize, usize, Option<&str>)> = u
+            .problems
+            .iter()
+            .map(|p| (p.line, p.column, p.item.as_deref()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (3, 1, Some("essay")),
+                (5, 1, Some("pi")),
+                (7, 1, Some("short"))
+            ]
+        );
+        assert_eq!(u.notes.len(), 1);
+        assert!(
+            u.notes[0].starts_with("q.gift:1:1: GIFT description \"Intro\" skipped"),
+            "{:?}",
+            u.notes
+        );
+    }
+
+    #[test]
+    fn import_notes_reach_the_upload_as_located_text() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let u = read_upload("q.gift", b"Q? {=a ~%50%b}", None, &bp);
+        assert!(u.is_clean());
+        assert_eq!(u.notes.len(), 1);
+        assert!(
+            u.notes[0].starts_with("q.gift:1:9: [q-1] GIFT question"),
+            "{:?}",
+            u.notes
+        );
+        let u = read_upload("q.gift", b"caf\xe9? {=a ~b}", None, &bp);
+        assert_eq!(
+            u.notes,
+            ["q.gift: the file is not UTF-8 (byte 3); it was read as Windows-1252"]
+        );
+    }
+
+    #[test]
     fn formats_are_found_by_name_then_content() {
         assert_eq!(detect("p.yaml", b"items: []"), Some(Format::Native));
         assert_eq!(
