@@ -93,7 +93,13 @@ pub fn clean_category(path: &str) -> String {
 pub fn detect(file_name: &str, bytes: &[u8]) -> Option<Format> {
     let lower = file_name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
+    // A UTF-16 file (with its byte-order mark) is looked at decoded.
+    let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    let decoded = utf16.then(|| import::decode_text(bytes).0);
+    let head = match &decoded {
+        Some(text) => text.chars().take(4096).collect(),
+        None => String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string(),
+    };
     match ext {
         "yaml" | "yml" | "json" => return Some(Format::Native),
         "gift" => return Some(Format::Gift),
@@ -119,7 +125,10 @@ pub fn detect(file_name: &str, bytes: &[u8]) -> Option<Format> {
     if ext == "xml" {
         return None;
     }
-    let text = String::from_utf8_lossy(bytes);
+    let text = match &decoded {
+        Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
+        None => String::from_utf8_lossy(bytes),
+    };
     if text
         .lines()
         .any(|l| l.trim_start().to_ascii_uppercase().starts_with("ANSWER:"))
@@ -392,6 +401,24 @@ mod tests {
             u.notes,
             ["q.gift: the file is not UTF-8 (byte 3); it was read as Windows-1252"]
         );
+    }
+
+    #[test]
+    fn a_utf16_file_is_found_and_read() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<quiz><question type=\"truefalse\">\
+                   <name><text>Summer</text></name><questiontext><text>Été ?</text></questiontext>\
+                   <answer fraction=\"100\"><text>true</text></answer><answer fraction=\"0\"><text>false</text></answer>\
+                   </question></quiz>";
+        let bytes: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(xml.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(detect("q.xml", &bytes), Some(Format::MoodleXml));
+        let u = read_upload("q.xml", &bytes, None, &bp);
+        assert!(u.is_clean(), "{:?}", u.problems);
+        assert_eq!(u.items[0].id(), "summer");
+        assert_eq!(u.items[0].questions()[0].0.common.stem, "Été ?");
     }
 
     #[test]
