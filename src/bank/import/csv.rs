@@ -82,6 +82,8 @@ struct Row {
     references: Vec<String>,
     /// What the row had that is left out.
     dropped: Vec<String>,
+    /// Moodle's `defaultmark`, as written.
+    mark: Option<String>,
 }
 
 impl Dialect {
@@ -195,6 +197,16 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
         match build(&row) {
             Ok(body) => {
                 let id = unique_id(id, &mut taken);
+                let points = body.elements();
+                if let Some(mark) = row
+                    .mark
+                    .as_ref()
+                    .filter(|m| m.parse::<f64>().ok() != Some(f64::from(points)))
+                {
+                    row.dropped.push(format!(
+                        "the `defaultmark` {mark} was left out: the item is worth {points} point(s) here, one per correct element"
+                    ));
+                }
                 for dropped in &row.dropped {
                     report.notes.push(note(
                         file,
@@ -334,6 +346,7 @@ fn read_row(dialect: &Dialect, cell: &dyn Fn(Option<usize>) -> String) -> Row {
                 explanation: c("explanation"),
                 references: split(c("reference"), &[';', ' ', '\n']),
                 dropped: Vec::new(),
+                mark: None,
             }
         }
         Dialect::Moodle {
@@ -359,14 +372,9 @@ fn read_row(dialect: &Dialect, cell: &dyn Fn(Option<usize>) -> String) -> Row {
                     ));
                 }
             }
-            let mark = cell(*mark);
-            if !mark.is_empty() && mark.parse::<f64>().ok() != Some(1.0) {
-                dropped.push(format!(
-                    "the `defaultmark` {mark} was left out: an item's points are one per correct element unless `points` is set"
-                ));
-            }
             Row {
                 dropped,
+                mark: Some(cell(*mark)).filter(|m| !m.is_empty()),
                 title: nonempty(cell(Some(*title))),
                 stem: cell(Some(*text)),
                 options,
@@ -611,6 +619,25 @@ mod tests {
         assert!(r.problems[1]
             .message
             .contains("answer `Z`, which names no option (its options are A, B)"));
+    }
+
+    #[test]
+    fn moodle_feedback_and_marks_that_cannot_be_kept_are_noted_and_a_bom_is_dropped() {
+        let r = parse(
+            "m.csv",
+            "\u{FEFF}questionname,questiontext,A,B,Answer 1,correctfeedback,incorrectfeedback,defaultmark\n\
+             q1,One?,x,y,A,Your answer is correct.,See the docs.,1\n\
+             q2,Two?,x,y,B,Your answer is correct.,Your answer is incorrect.,3\n",
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let notes: Vec<String> = r.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "m.csv:2:1: [q1] CSV row 1 (question \"q1\"): the `incorrectfeedback` \"See the docs.\" was left out: an item has one explanation, shown after the exam",
+                "m.csv:3:1: [q2] CSV row 2 (question \"q2\"): the `defaultmark` 3 was left out: the item is worth 1 point(s) here, one per correct element",
+            ]
+        );
     }
 
     #[test]

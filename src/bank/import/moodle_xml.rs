@@ -117,7 +117,7 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                 let id = unique_id(id, &mut taken);
                 let mut common = imported_common(id.clone(), stem, explanation);
                 common.tags = tags(q);
-                ctx.notes.extend(dropped(q));
+                ctx.notes.extend(dropped(q, body.elements()));
                 for message in ctx.notes {
                     report.notes.push(note(
                         file,
@@ -553,9 +553,10 @@ fn explanation(general: &str, feedback: &[(String, bool, String)]) -> String {
 }
 
 /// What a question has that no item of ours holds, said in notes: hints, combined feedback other than Moodle's
-/// generic texts, a default grade other than 1. (Penalties, numbering and shuffling are about how Moodle
-/// shows and retries a question; docs/importing-xml.md lists them as ignored.)
-fn dropped(q: &Element) -> Vec<String> {
+/// generic texts, a default grade other than the points the item has here (one per correct element).
+/// (Penalties, numbering and shuffling are about how Moodle shows and retries a question;
+/// docs/importing-xml.md lists them as ignored.)
+fn dropped(q: &Element, points: u32) -> Vec<String> {
     let mut out = Vec::new();
     let hints = q
         .children_named("hint")
@@ -588,10 +589,10 @@ fn dropped(q: &Element) -> Vec<String> {
         if grade
             .trim()
             .parse::<f64>()
-            .is_ok_and(|g| (g - 1.0).abs() > 1e-9)
+            .is_ok_and(|g| (g - f64::from(points)).abs() > 1e-9)
         {
             out.push(format!(
-                "the default grade {} was left out: an item's points are one per correct element unless `points` is set",
+                "the default grade {} was left out: the item is worth {points} point(s) here, one per correct element",
                 grade.trim()
             ));
         }
@@ -853,6 +854,48 @@ Rw==</file></questiontext>
             "{}",
             p.message
         );
+    }
+
+    #[test]
+    fn what_cannot_be_kept_is_a_located_note_and_descriptions_are_skipped() {
+        let text = quiz(
+            r#"<question type="description"><name><text>Intro</text></name><questiontext><text>About Vision.</text></questiontext></question>
+<question type="multichoice">
+<name><text>Partial</text></name>
+<idnumber>VIS 1</idnumber>
+<questiontext format="plain_text"><text>Which *one*?</text></questiontext>
+<defaultgrade>2.0000000</defaultgrade>
+<correctfeedback format="html"><text>Your answer is correct.</text></correctfeedback>
+<incorrectfeedback format="html"><text><![CDATA[<p>Read the OCR page.</p>]]></text></incorrectfeedback>
+<single>true</single>
+<answer fraction="100" format="wiki_like"><text>Read</text></answer>
+<answer fraction="50"><text>Half</text></answer>
+<hint format="html"><text>Think of text.</text></hint>
+</question>
+"#,
+        );
+        let report = parse("n.xml", &text);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let q = &report.items[0].question;
+        assert_eq!(q.common.id, "vis-1");
+        assert_eq!(q.common.stem, "Which \\*one\\*?");
+        let notes: Vec<String> = report.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(notes.len(), 7, "{notes:#?}");
+        assert!(notes[0].starts_with("n.xml:3:1: the description `Intro` was skipped"));
+        for (note, part) in notes[1..].iter().zip([
+            "the text format `wiki_like` of `<answer>` is not one we know",
+            "the 50% credit of answer b \"Half\" was left out",
+            "the idnumber `VIS 1` is written `vis-1`",
+            "1 hint(s) were left out",
+            "the `<incorrectfeedback>` \"Read the OCR page.\" was left out",
+            "the default grade 2.0000000 was left out: the item is worth 1 point(s) here",
+        ]) {
+            assert!(
+                note.starts_with("n.xml:4:1: [vis-1] question `Partial`: "),
+                "{note}"
+            );
+            assert!(note.contains(part), "{note} lacks {part}");
+        }
     }
 
     #[test]
