@@ -133,17 +133,22 @@ enum BankCommand {
         /// yaml, gift, moodle-xml, aiken, csv or qti (default: found from the file).
         #[arg(long)]
         format: Option<String>,
+        /// Import only the questions that can be taken, as a draft, when the file has problems (each refused
+        /// question is printed); without it, a file with any problem imports nothing.
+        #[arg(long)]
+        valid_only: bool,
         /// PostgreSQL connection URL.
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
     /// Print the JSON Schema of a pack file.
     Schema,
-    /// Write a pack from the database as our YAML or as a QTI 3.0 content package (.zip).
+    /// Write a pack from the database as our YAML, a QTI 3.0 content package (.zip), or for Moodle as GIFT or
+    /// Moodle XML (items the format cannot hold are left out, each with a note).
     Export {
         /// The pack's id (e.g. ai102-core).
         pack: String,
-        /// yaml or qti3.
+        /// yaml, qti3, gift or moodle-xml.
         #[arg(long, default_value = "yaml")]
         format: String,
         /// Where to write it.
@@ -182,10 +187,11 @@ fn exit(ok: bool) -> ExitCode {
     }
 }
 
-/// A file in another format than ours (or a zip): read through the upload path.
+/// A file in another format than ours (or a zip; or, with `any_file`, any file): read through the upload path.
 fn foreign(
     path: &std::path::Path,
     format: Option<&str>,
+    any_file: bool,
 ) -> anyhow::Result<Option<ai102::bank::upload::Upload>> {
     use ai102::bank::import::Format;
     let format = match format {
@@ -201,7 +207,7 @@ fn foreign(
     let lower = name.to_ascii_lowercase();
     let native_name =
         lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json");
-    if format == Some(Format::Native) || (format.is_none() && native_name) {
+    if !any_file && (format == Some(Format::Native) || (format.is_none() && native_name)) {
         return Ok(None);
     }
     let meta = std::fs::metadata(path)?;
@@ -412,7 +418,7 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
             let shown = path
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(commands::DEFAULT_ROOT));
-            if let Some(upload) = foreign(&shown, format.as_deref())? {
+            if let Some(upload) = foreign(&shown, format.as_deref(), false)? {
                 for p in &upload.problems {
                     println!("{p}");
                 }
@@ -467,24 +473,44 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
             path,
             draft,
             format,
+            valid_only,
             database_url,
         } => {
             let db = store::connect(&database_url, 2).await?;
             store::migrate(&db).await?;
-            if let Some(upload) = foreign(&path, format.as_deref())? {
+            if let Some(upload) = foreign(&path, format.as_deref(), valid_only)? {
                 for p in &upload.problems {
                     eprintln!("{p}");
                 }
-                if !upload.is_clean() {
+                for n in &upload.notes {
+                    eprintln!("note: {n}");
+                }
+                let clean = upload.is_clean();
+                // --valid-only: the questions that can be taken, as `draft_valid` does on the upload page.
+                let take_valid = valid_only && !upload.items.is_empty();
+                if !clean && !take_valid {
                     eprintln!(
-                        "{}: {} problem(s); nothing was imported",
+                        "{}: {} problem(s); nothing was imported{}",
                         path.display(),
-                        upload.problems.len()
+                        upload.problems.len(),
+                        if valid_only {
+                            " (no question could be taken)"
+                        } else {
+                            " (--valid-only imports the questions that can be taken, as a draft)"
+                        }
                     );
                     return Ok(ExitCode::from(1));
                 }
+                if !clean {
+                    eprintln!(
+                        "{}: {} problem(s), their questions left out; importing the rest as a draft",
+                        path.display(),
+                        upload.problems.len()
+                    );
+                }
                 let name = path.display().to_string();
-                let s = ai102::packs::import_read(&db, None, &name, upload, !draft).await?;
+                let publish = !draft && clean;
+                let s = ai102::packs::import_read(&db, None, &name, upload, publish).await?;
                 let status = store::bank::pack_by_id(&db, s.pack_id)
                     .await?
                     .map(|p| p.status);
@@ -569,7 +595,16 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                 eprintln!("no pack with the id `{pack}`");
                 return Ok(ExitCode::from(1));
             };
-            let bytes = ai102::packs::export(&p, &format).map_err(|e| anyhow::anyhow!(e))?;
+            let bytes = match ai102::bank::export::export_for_moodle(&p, &format) {
+                Some(exported) => {
+                    for n in &exported.notes {
+                        eprintln!("note: {n}");
+                    }
+                    exported.text.into_bytes()
+                }
+                None => ai102::packs::export(&p, &format)
+                    .map_err(|e| anyhow::anyhow!("{e} (or, for Moodle, gift or moodle-xml)"))?,
+            };
             std::fs::write(&output, bytes)?;
             println!(
                 "wrote {} ({format}, {} items) to {}",

@@ -3,9 +3,19 @@
 //! importer ([`crate::bank::import::qti::import_qti_pack`]) gets the pack back unchanged: Markdown sources in
 //! `data-ai102-*` attributes next to their rendered HTML, and the rest as JSON in the manifest's metadata.
 //! See docs/importing-xml.md.
+//!
+//! Also here, for Moodle: [`export_gift`] ([`gift`]) and [`export_moodle_xml`] ([`moodle_xml`]), which write
+//! the types the target format can express and leave every other item out with a located note.
+
+pub mod gift;
+pub mod moodle_xml;
+
+#[cfg(test)]
+mod round_trip_tests;
 
 use crate::bank::import::qti::xml::{self, escape, escape_attr};
 use crate::bank::import::qti::{CaseMeta, ItemMeta};
+use crate::bank::import::{note, Note};
 use crate::bank::model::{Body, CaseStudyItem, Item, Pack, Question, ScoringRule, YesNo};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -14,6 +24,98 @@ const ITEM_NS: &str = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0";
 const CP_NS: &str = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1";
 const AI102_NS: &str = "https://github.com/ai102/qti-metadata";
 const RP: &str = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates";
+
+/// One question to write to a text format, with the category it is filed under.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub question: &'a Question,
+    pub category: Option<&'a str>,
+}
+
+/// A file written for another tool, and a note for each item it could not hold (which item and why).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exported {
+    pub text: String,
+    pub notes: Vec<Note>,
+}
+
+/// The category an item of ours is filed under in Moodle: its domain, then its objective (`genai/genai.openai`);
+/// none for an item not yet placed.
+pub fn category_of(q: &Question) -> Option<String> {
+    let domain = q.common.domain.as_deref().filter(|d| !d.is_empty())?;
+    Some(if q.common.objective.is_empty() {
+        domain.to_owned()
+    } else {
+        format!("{domain}/{}", q.common.objective)
+    })
+}
+
+/// The pack's questions as entries with their categories (see [`category_of`]); a case study is left out with a
+/// note naming it (`target` names the format), since neither GIFT nor Moodle XML keeps questions together with
+/// their scenario.
+fn entries(pack: &Pack, target: &str) -> (Vec<(Question, Option<String>)>, Vec<Note>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for item in &pack.items {
+        match item {
+            Item::Question(q) => out.push((q.clone(), category_of(q))),
+            Item::CaseStudy(CaseStudyItem::CaseStudy(c)) => notes.push(note(
+                &pack.meta.id,
+                0,
+                0,
+                Some(&c.id),
+                format!(
+                    "the case study \"{}\" and its {} question(s) were left out: {target} has no case studies (a scenario whose questions are kept together)",
+                    c.title,
+                    c.questions.len()
+                ),
+            )),
+        }
+    }
+    (out, notes)
+}
+
+/// Writes the pack in a format for Moodle named as `bank export --format` names it (`gift`, `moodle-xml`);
+/// `None` for any other name.
+pub fn export_for_moodle(pack: &Pack, format: &str) -> Option<Exported> {
+    match format {
+        "gift" => Some(export_gift(pack)),
+        "moodle-xml" | "moodle" | "xml" => Some(export_moodle_xml(pack)),
+        _ => None,
+    }
+}
+
+/// Writes the pack as a GIFT file (see [`gift::write`]).
+pub fn export_gift(pack: &Pack) -> Exported {
+    let (questions, mut notes) = entries(pack, "GIFT");
+    let list: Vec<Entry<'_>> = questions
+        .iter()
+        .map(|(question, category)| Entry {
+            question,
+            category: category.as_deref(),
+        })
+        .collect();
+    let mut out = gift::write(&pack.meta.id, &list);
+    notes.append(&mut out.notes);
+    out.notes = notes;
+    out
+}
+
+/// Writes the pack as a Moodle XML file (see [`moodle_xml::write`]).
+pub fn export_moodle_xml(pack: &Pack) -> Exported {
+    let (questions, mut notes) = entries(pack, "Moodle XML");
+    let list: Vec<Entry<'_>> = questions
+        .iter()
+        .map(|(question, category)| Entry {
+            question,
+            category: category.as_deref(),
+        })
+        .collect();
+    let mut out = moodle_xml::write(&pack.meta.id, &list);
+    notes.append(&mut out.notes);
+    out.notes = notes;
+    out
+}
 
 /// Writes the pack as a QTI 3.0 content package (zip bytes).
 ///

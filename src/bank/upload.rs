@@ -39,7 +39,8 @@ pub struct Upload {
     pub categories: HashMap<String, String>,
     /// Everything wrong, located; an item named here is not in `items` when it was refused.
     pub problems: Vec<Problem>,
-    /// Things worth saying that are not problems (e.g. "read as Windows-1252").
+    /// Things worth saying that are not problems (e.g. "read as Windows-1252", partial credit dropped), each
+    /// a located [`import::Note`] as text (`file:line:column: [item] message`).
     pub notes: Vec<String>,
 }
 
@@ -65,6 +66,8 @@ impl Upload {
         self.items
             .extend(report.items.into_iter().map(|i| Item::Question(i.question)));
         self.problems.extend(report.problems);
+        self.notes
+            .extend(report.notes.iter().map(ToString::to_string));
     }
 
     fn add_categories(&mut self, imported: &[Imported]) {
@@ -90,7 +93,13 @@ pub fn clean_category(path: &str) -> String {
 pub fn detect(file_name: &str, bytes: &[u8]) -> Option<Format> {
     let lower = file_name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
+    // A UTF-16 file (with its byte-order mark) is looked at decoded.
+    let utf16 = bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF");
+    let decoded = utf16.then(|| import::decode_text(bytes).0);
+    let head = match &decoded {
+        Some(text) => text.chars().take(4096).collect(),
+        None => String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string(),
+    };
     match ext {
         "yaml" | "yml" | "json" => return Some(Format::Native),
         "gift" => return Some(Format::Gift),
@@ -116,7 +125,10 @@ pub fn detect(file_name: &str, bytes: &[u8]) -> Option<Format> {
     if ext == "xml" {
         return None;
     }
-    let text = String::from_utf8_lossy(bytes);
+    let text = match &decoded {
+        Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
+        None => String::from_utf8_lossy(bytes),
+    };
     if text
         .lines()
         .any(|l| l.trim_start().to_ascii_uppercase().starts_with("ANSWER:"))
@@ -246,14 +258,17 @@ fn read_foreign(file_name: &str, bytes: &[u8], format: Format) -> Upload {
                 upload.items = pack.items;
                 upload.problems.extend(pack.report.problems);
                 upload.notes.extend(pack.notes);
+                upload
+                    .notes
+                    .extend(pack.report.notes.iter().map(ToString::to_string));
             }
             Err(p) => upload.problems.push(p),
         }
         return upload;
     }
-    let (text, note) = import::decode_text(bytes);
+    let (text, note) = import::decode(file_name, bytes);
     if let Some(n) = note {
-        upload.notes.push(format!("{file_name}: {n}"));
+        upload.notes.push(n.to_string());
     }
     // The importers stop at the question past the limit: 100,000 tiny questions are refused without being read.
     let mut report = match format {
@@ -340,6 +355,70 @@ mod tests {
             "{:?}",
             upload.notes
         );
+    }
+
+    #[test]
+    fn unsupported_questions_are_each_refused_at_their_line_and_a_description_is_a_note() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let gift = "::Intro::These questions are about Azure AI.\n\n::Essay::Explain RAG. {}\n\n\
+                    ::Pi::What is pi? {#3.14:0.01}\n\n::Short::Which region? {=East US}\n";
+        let u = read_upload("q.gift", gift.as_bytes(), None, &bp);
+        assert!(u.items.is_empty());
+        let at: Vec<(usize, usize, Option<&str>)> = u
+            .problems
+            .iter()
+            .map(|p| (p.line, p.column, p.item.as_deref()))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (3, 1, Some("essay")),
+                (5, 1, Some("pi")),
+                (7, 1, Some("short"))
+            ]
+        );
+        assert_eq!(u.notes.len(), 1);
+        assert!(
+            u.notes[0].starts_with("q.gift:1:1: GIFT description \"Intro\" skipped"),
+            "{:?}",
+            u.notes
+        );
+    }
+
+    #[test]
+    fn import_notes_reach_the_upload_as_located_text() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let u = read_upload("q.gift", b"Q? {=a ~%50%b}", None, &bp);
+        assert!(u.is_clean());
+        assert_eq!(u.notes.len(), 1);
+        assert!(
+            u.notes[0].starts_with("q.gift:1:9: [q-1] GIFT question"),
+            "{:?}",
+            u.notes
+        );
+        let u = read_upload("q.gift", b"caf\xe9? {=a ~b}", None, &bp);
+        assert_eq!(
+            u.notes,
+            ["q.gift: the file is not UTF-8 (byte 3); it was read as Windows-1252"]
+        );
+    }
+
+    #[test]
+    fn a_utf16_file_is_found_and_read() {
+        let bp = crate::bank::check::shipped_blueprint().expect("shipped blueprint");
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<quiz><question type=\"truefalse\">\
+                   <name><text>Summer</text></name><questiontext><text>Été ?</text></questiontext>\
+                   <answer fraction=\"100\"><text>true</text></answer><answer fraction=\"0\"><text>false</text></answer>\
+                   </question></quiz>";
+        let bytes: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(xml.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(detect("q.xml", &bytes), Some(Format::MoodleXml));
+        let u = read_upload("q.xml", &bytes, None, &bp);
+        assert!(u.is_clean(), "{:?}", u.problems);
+        assert_eq!(u.items[0].id(), "summer");
+        assert_eq!(u.items[0].questions()[0].0.common.stem, "Été ?");
     }
 
     #[test]

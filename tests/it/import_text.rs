@@ -66,13 +66,19 @@ fn refusals(report: &ImportReport, needle: &str) -> usize {
         .count()
 }
 
-/// The text of the single correct option, or of the correct options of a multiple-choice item.
+/// What a candidate reads of an option or stem: its Markdown rendered as the item page does, as plain text.
+fn shown(md: &str) -> String {
+    ai102::web::markdown::plain(md)
+}
+
+/// The text a candidate reads of the single correct option, or of the correct options of a multiple-choice
+/// item.
 fn correct(item: &Imported) -> Vec<String> {
     let text = |options: &[Choice], id: &str| {
         options
             .iter()
             .find(|o| o.id == id)
-            .map(|o| o.text.clone())
+            .map(|o| shown(&o.text))
             .unwrap()
     };
     match &item.question.body {
@@ -118,7 +124,7 @@ fn every_shared_gift_fixture_imports_as_expected() {
                 let Body::Single { options, .. } = &r.items[0].question.body else {
                     panic!()
                 };
-                let texts: Vec<&str> = options.iter().map(|o| o.text.as_str()).collect();
+                let texts: Vec<String> = options.iter().map(|o| shown(&o.text)).collect();
                 assert_eq!(texts, ["~", "=", "#", "{", "}", ":", "\\"]);
                 assert_eq!(correct(&r.items[0]), ["\\"]);
             }
@@ -150,7 +156,8 @@ fn every_shared_gift_fixture_imports_as_expected() {
             }
             "formatExamples.gift" => {
                 assert_eq!(r.items.len(), 1);
-                assert_eq!(correct(&r.items[0]), ["<p>The east.</p>"]);
+                // [html]: kept as HTML, which the candidate reads as its text.
+                assert_eq!(correct(&r.items[0]), ["The east."]);
                 assert!(r.items[0]
                     .question
                     .common
@@ -158,9 +165,15 @@ fn every_shared_gift_fixture_imports_as_expected() {
                     .contains("- Correct: <p>The east.</p> — <b>Awesome!</b>"));
             }
             "markdown.gift" => {
+                // Four descriptions: skipped with notes, not refused.
                 assert!(r.items.is_empty());
-                assert_eq!(refusals(&r, "GIFT description question"), 4);
-                assert_eq!(lines(&r), [1, 3, 6, 11]);
+                assert!(r.problems.is_empty());
+                let at: Vec<usize> = r.notes.iter().map(|n| n.line).collect();
+                assert_eq!(at, [1, 3, 6, 11]);
+                assert!(r
+                    .notes
+                    .iter()
+                    .all(|n| n.message.starts_with("GIFT description")));
             }
             "mcHTMLComment.gift" => {
                 assert_eq!(r.items.len(), 1);
@@ -174,15 +187,24 @@ fn every_shared_gift_fixture_imports_as_expected() {
             "multiLineFeedback1.gift" => {
                 assert_eq!(t, counts(&[("single", 2)]));
                 assert_eq!(correct(&r.items[0]), ["right answer"]);
-                assert!(r.items[0].question.common.explanation.starts_with(
-                    "Global feedback split\non multiple lines\n\n- Incorrect: wrong answer"
-                ));
+                // Moodle auto-format: each line break of the feedback is kept as a `<br>`.
+                let e = &r.items[0].question.common.explanation;
+                assert!(
+                    e.starts_with(
+                        "Global feedback split<br>\non multiple lines\n\n- Incorrect: wrong answer"
+                    ),
+                    "{e}"
+                );
+                assert!(
+                    e.contains("comment on this wrong answer<br>\n  on multiple lines"),
+                    "{e}"
+                );
                 assert!(correct(&r.items[1])[0].contains("ContrôleurAbonnement"));
             }
             "multichoice.gift" => {
                 assert_eq!(t, counts(&[("multiple", 2), ("single", 2)]));
                 assert!(r.problems.is_empty());
-                assert_eq!(correct(&r.items[1]), ["<p>Teaching with Moodle</p>"]);
+                assert_eq!(correct(&r.items[1]), ["Teaching with Moodle"]);
                 assert_eq!(
                     r.items[1].question.common.references,
                     ["http://learn.moodle.net/"]
@@ -225,9 +247,10 @@ fn every_shared_gift_fixture_imports_as_expected() {
                     .find(|i| i.question.common.id == "q1")
                     .unwrap();
                 assert_eq!(correct(q1), ["False"]);
+                // The text after the answer block (`";`) is kept, not dropped.
                 assert_eq!(
-                    q1.question.common.stem,
-                    "42 is the Absolute Answer to everything."
+                    shown(&q1.question.common.stem),
+                    "42 is the Absolute Answer to everything.\";"
                 );
             }
             "questions_encoding_windows-1252.gift.txt" => {
@@ -265,19 +288,18 @@ fn every_shared_gift_fixture_imports_as_expected() {
             }
             "symbolsAll.gift" => {
                 assert_eq!(correct(&r.items[0]), ["True"]);
-                assert!(r.items[0]
-                    .question
-                    .common
-                    .stem
+                assert!(shown(&r.items[0].question.common.stem)
                     .ends_with("`-=[];',./~!@#$%^&*()_+{}|:\"<>?"));
             }
             "test10.txt" => {
                 assert_eq!(t, counts(&[("multiple", 1), ("single", 3)]));
-                assert_eq!(r.problems.len(), 6);
+                assert_eq!(r.problems.len(), 5);
                 assert_eq!(refusals(&r, "second answer block"), 1);
                 assert_eq!(refusals(&r, "GIFT short-answer question"), 3);
                 assert_eq!(refusals(&r, "GIFT numerical question"), 1);
-                assert_eq!(refusals(&r, "GIFT description question"), 1);
+                // The description is skipped with a note, not refused.
+                assert_eq!(r.notes.len(), 1);
+                assert!(r.notes[0].message.starts_with("GIFT description"));
                 assert_eq!(r.items[1].question.common.stem, "de escape { TRUE }");
                 assert_eq!(correct(&r.items[3]), ["===#\\"]);
             }
@@ -326,7 +348,10 @@ fn every_shared_aiken_fixture_imports_as_expected() {
         match name.as_str() {
             "aiken.txt" => {
                 assert_eq!(types(&r), counts(&[("multiple", 1), ("single", 3)]));
-                assert_eq!(r.problems.len(), 16);
+                // The extended dialect's description is skipped with a note, not refused.
+                assert_eq!(r.problems.len(), 15);
+                assert_eq!(r.notes.len(), 1);
+                assert!(r.notes[0].message.starts_with("Aiken description"));
                 assert_eq!(r.items[1].question.common.explanation, "Obviously");
                 assert_eq!(
                     correct(&r.items[2]),
@@ -375,7 +400,7 @@ fn every_shared_aiken_fixture_imports_as_expected() {
                     .message
                     .contains("is not completed before the next question starts"));
                 assert_eq!(correct(&r.items[1]), ["Correct (No space)"]);
-                assert_eq!(correct(&r.items[2]), ["Correct (&lt; &gt; &amp;)"]);
+                assert_eq!(correct(&r.items[2]), ["Correct (< > &)"]);
             }
             "aiken_hebrew_english_sample.txt" => {
                 assert_eq!(r.items.len(), 2);
@@ -390,8 +415,8 @@ fn every_shared_aiken_fixture_imports_as_expected() {
                 assert!(r.problems.is_empty());
                 assert_eq!(correct(&r.items[0]), ["Martin Dougiamas"]);
                 assert_eq!(
-                    r.items[1].question.common.stem,
-                    "Moodle's abilities include handling user input that includes &lt;html class=\"cool\"&gt; &amp; images:"
+                    shown(&r.items[1].question.common.stem),
+                    "Moodle's abilities include handling user input that includes <html class=\"cool\"> & images:"
                 );
             }
             other => panic!("no expectations for aiken/{other}"),
@@ -498,7 +523,12 @@ fn our_gift_fixtures_cover_every_mapping_and_refusal() {
         .iter()
         .map(|p| (p.line, p.column, p.message.as_str()))
         .collect();
-    assert_eq!(found.len(), 5);
+    // The description is skipped with a note, not refused.
+    assert_eq!(found.len(), 4);
+    assert_eq!(r.notes.len(), 1);
+    assert!(r.notes[0]
+        .message
+        .starts_with("GIFT description \"Azure AI Search is a vector store.\" skipped"));
     assert_eq!(
         found[0],
         (1, 1, "GIFT numerical question \"Pi to 2 places\" is not supported: the exam has no numeric-entry items")
@@ -509,11 +539,8 @@ fn our_gift_fixtures_cover_every_mapping_and_refusal() {
     assert!(found[2]
         .2
         .starts_with("GIFT short-answer question \"Endpoint name\" is not supported"));
-    assert!(found[3]
-        .2
-        .starts_with("GIFT description question \"Azure AI Search is a vector store.\""));
-    assert_eq!((found[4].0, found[4].1), (9, 55));
-    assert!(found[4].2.contains(
+    assert_eq!((found[3].0, found[3].1), (9, 55));
+    assert!(found[3].2.contains(
         "\"Unclosed\": the answer block opened with `{` at line 9 column 55 is not closed"
     ));
 }
@@ -534,9 +561,14 @@ fn our_aiken_fixtures_cover_every_mapping_and_refusal() {
         .common
         .explanation
         .starts_with("On your data indexes"));
+    // Plain text: `<` and `&` are kept literal by Markdown escapes.
     assert_eq!(
         r.items[2].question.common.stem,
-        "Which service returns &lt;bounding boxes&gt; &amp; tags for objects in images?"
+        "Which service returns \\<bounding boxes> & tags for objects in images?"
+    );
+    assert_eq!(
+        shown(&r.items[2].question.common.stem),
+        "Which service returns <bounding boxes> & tags for objects in images?"
     );
 
     // CRLF, no final newline.

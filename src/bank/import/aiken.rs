@@ -4,13 +4,18 @@
 //! Also taken, because real files have them: `ANSWER: A, C` (several letters: a multiple-choice item),
 //! a `Feedback:` line after the answer (the explanation), `NUMBERING:` lines (ignored), and the type lines of
 //! the "extended Aiken" dialect (`multichoice` is read; `essay`, `truefalse`, `numerical`… are refused).
-//! Text is plain: `&`, `<` and `>` are kept literal.
+//! Text is plain ([`TextFormat::Plain`]): every character is shown as typed, line breaks kept. An
+//! extended-Aiken `description` is skipped with a note.
 
-use super::text::{escape_html, file_stem, preview};
+use super::markup::{plain_to_markdown, TextFormat};
+use super::text::{file_stem, preview};
 use super::{
-    choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    choices, imported_common, note, option_id, problem, slug_id, unique_id, ImportReport, Imported,
     TakenIds,
 };
+
+/// The text format of Aiken files.
+pub const TEXT_FORMAT: TextFormat = TextFormat::Plain;
 use crate::bank::model::{Body, Question};
 
 /// Type lines of the "extended Aiken" dialect and why each is refused (`None`: read as usual).
@@ -64,6 +69,7 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
         last: None,
         answered: false,
         skipping: None,
+        feedback: Vec::new(),
     };
     for (i, raw) in text.lines().enumerate() {
         reader.line(i + 1, raw);
@@ -114,6 +120,8 @@ struct Reader<'a> {
     /// An `ANSWER:` line closed the last question (taken or not): a `Feedback:` line belongs to it.
     answered: bool,
     skipping: Option<Skip>,
+    /// The `Feedback:` lines of the item just completed, as written.
+    feedback: Vec<String>,
 }
 
 /// `A) text`, `A. text` or `A)text`: the letter and the text.
@@ -185,7 +193,7 @@ impl Reader<'_> {
         }
         if let Some((letter, text)) = option_line(t) {
             match &mut self.pending {
-                Some(p) if !p.stem.is_empty() => p.options.push((letter, escape_html(text))),
+                Some(p) if !p.stem.is_empty() => p.options.push((letter, text.to_owned())),
                 _ => self.problem(
                     n,
                     column,
@@ -201,16 +209,14 @@ impl Reader<'_> {
         let feedback = after_prefix(t, "Feedback:").or_else(|| after_prefix(t, "gfeed."));
         if let (Some(feedback), None, true) = (feedback, &self.pending, self.answered) {
             let Some(last) = self.last else { return };
-            let item = &mut self.report.items[last].question.common;
-            if !item.explanation.is_empty() {
-                item.explanation.push('\n');
-            }
-            item.explanation.push_str(&escape_html(feedback.trim()));
+            self.feedback.push(feedback.trim().to_owned());
+            self.report.items[last].question.common.explanation =
+                plain_to_markdown(&self.feedback.join("\n"));
             return;
         }
         // Question text: a new question, or more of the current one.
         match &mut self.pending {
-            Some(p) if p.options.is_empty() && !p.blank => p.stem.push(escape_html(t)),
+            Some(p) if p.options.is_empty() && !p.blank => p.stem.push(t.to_owned()),
             _ => {
                 self.interrupt(n);
                 if self.number == self.max {
@@ -223,7 +229,7 @@ impl Reader<'_> {
                 self.pending = Some(Pending {
                     line: n,
                     number: self.number,
-                    stem: vec![escape_html(t)],
+                    stem: vec![t.to_owned()],
                     options: Vec::new(),
                     blank: false,
                 });
@@ -250,6 +256,18 @@ impl Reader<'_> {
 
     fn close_skip(&mut self, skip: Skip, first_text: Option<&str>) {
         let name = first_text.map_or_else(|| "(no text)".to_owned(), preview);
+        if skip.kind == "description" {
+            self.report.notes.push(note(
+                self.file,
+                skip.line,
+                1,
+                None,
+                format!(
+                    "Aiken description \"{name}\" skipped: a description has no answers, so it is not a question"
+                ),
+            ));
+            return;
+        }
         self.problem(
             skip.line,
             1,
@@ -326,7 +344,11 @@ impl Reader<'_> {
                 format!("Aiken question \"{name}\": `ANSWER:` names no option"),
             );
         }
-        let options = choices(p.options.into_iter().map(|(_, text)| text));
+        let options = choices(
+            p.options
+                .into_iter()
+                .map(|(_, text)| plain_to_markdown(&text)),
+        );
         let body = if let [one] = answer.as_slice() {
             Body::Single {
                 options,
@@ -341,8 +363,9 @@ impl Reader<'_> {
             }
         };
         let id = unique_id(id, &mut self.taken);
-        let common = imported_common(id, p.stem.join("\n"), String::new());
+        let common = imported_common(id, plain_to_markdown(&p.stem.join("\n")), String::new());
         self.last = Some(self.report.items.len());
+        self.feedback.clear();
         self.report.items.push(Imported {
             question: Question { common, body },
             category: None,
@@ -378,7 +401,7 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         let q = &r.items[0].question;
         assert_eq!(q.common.id, "bank-1");
-        assert_eq!(q.common.explanation, "Face detects &amp; analyses faces.");
+        assert_eq!(q.common.explanation, "Face detects & analyses faces.");
         let Body::Single { options, answer } = &q.body else {
             panic!()
         };
@@ -399,7 +422,7 @@ mod tests {
             (*choose, answer.as_slice()),
             (2, &["a".to_owned(), "b".to_owned()][..])
         );
-        assert_eq!(r.items[0].question.common.stem, "Pick two &lt;regions&gt;:");
+        assert_eq!(r.items[0].question.common.stem, "Pick two \\<regions>:");
     }
 
     #[test]

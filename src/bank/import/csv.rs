@@ -9,10 +9,14 @@
 //! Three common third-party headers are read too: Moodle's qformat_csv (`questionname,questiontext,A,B,…,
 //! Answer 1,Answer 2`, simple or extended), Kahoot exports (`,Question,Answer1,…,Time,Correct`) and the
 //! question-generator template (`Quiz title,HTML of the question,Answer,"Options, separated by |",…`).
+//!
+//! Text formats (see [`super::markup`]): our header's cells are Markdown; Moodle's and the question
+//! generator's are HTML; Kahoot's are plain text. A UTF-8 byte-order mark (spreadsheets write one) is dropped.
 
+use super::markup::TextFormat;
 use super::text::{file_stem, links, preview};
 use super::{
-    choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    choices, imported_common, note, option_id, problem, slug_id, unique_id, ImportReport, Imported,
     TakenIds,
 };
 use crate::bank::model::{Body, Question};
@@ -44,6 +48,9 @@ enum Dialect {
         text: usize,
         options: Vec<usize>,
         answers: Vec<usize>,
+        /// The extended dialect's feedback columns: (column, name).
+        feedback: Vec<(usize, &'static str)>,
+        mark: Option<usize>,
     },
     Kahoot {
         text: usize,
@@ -73,7 +80,32 @@ struct Row {
     numbered: bool,
     explanation: String,
     references: Vec<String>,
+    /// What the row had that is left out.
+    dropped: Vec<String>,
+    /// Moodle's `defaultmark`, as written.
+    mark: Option<String>,
 }
+
+impl Dialect {
+    /// The text format of the dialect's cells.
+    fn text_format(&self) -> TextFormat {
+        match self {
+            Dialect::Ours(_) => TextFormat::Markdown,
+            Dialect::Moodle { .. } | Dialect::Generator { .. } => TextFormat::Html,
+            Dialect::Kahoot { .. } => TextFormat::Plain,
+        }
+    }
+}
+
+/// Moodle's generic texts of the extended dialect's feedback columns, which say nothing about the question.
+const MOODLE_GENERIC: [(&str, &str); 3] = [
+    ("correctfeedback", "Your answer is correct."),
+    (
+        "partiallycorrectfeedback",
+        "Your answer is partially correct.",
+    ),
+    ("incorrectfeedback", "Your answer is incorrect."),
+];
 
 /// Reads a CSV file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
@@ -83,6 +115,7 @@ pub fn parse(file: &str, text: &str) -> ImportReport {
 /// [`parse`], stopping at the row after the first `max` questions or unreadable rows (see
 /// [`ImportReport::stopped_at`]).
 pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut report = ImportReport::default();
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -118,6 +151,7 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
         }
     };
     let stem_name = file_stem(file);
+    let format = dialect.text_format();
     let mut taken = TakenIds::default();
     let mut number = 0;
     let mut unreadable_rows = 0;
@@ -151,14 +185,40 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                 .trim()
                 .to_owned()
         };
-        let row = read_row(&dialect, &cell);
+        let mut row = read_row(&dialect, &cell);
+        let found_links = links(&row.explanation);
+        let name = row.title.clone().unwrap_or_else(|| preview(&row.stem));
+        row.stem = format.to_markdown(&row.stem);
+        row.explanation = format.to_markdown(&row.explanation);
+        for o in &mut row.options {
+            *o = format.to_markdown(o);
+        }
         let id = slug_id(row.title.as_deref(), stem_name, number);
         match build(&row) {
             Ok(body) => {
                 let id = unique_id(id, &mut taken);
+                let points = body.elements();
+                if let Some(mark) = row
+                    .mark
+                    .as_ref()
+                    .filter(|m| m.parse::<f64>().ok() != Some(f64::from(points)))
+                {
+                    row.dropped.push(format!(
+                        "the `defaultmark` {mark} was left out: the item is worth {points} point(s) here, one per correct element"
+                    ));
+                }
+                for dropped in &row.dropped {
+                    report.notes.push(note(
+                        file,
+                        line,
+                        1,
+                        Some(&id),
+                        format!("CSV row {number} (question \"{name}\"): {dropped}"),
+                    ));
+                }
                 let mut common = imported_common(id, row.stem.clone(), row.explanation.clone());
                 common.references = row.references.clone();
-                for link in links(&row.explanation) {
+                for link in found_links {
                     if !common.references.contains(&link) {
                         common.references.push(link);
                     }
@@ -170,7 +230,6 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                 });
             }
             Err(why) => {
-                let name = row.title.clone().unwrap_or_else(|| preview(&row.stem));
                 report.problems.push(problem(
                     file,
                     line,
@@ -189,11 +248,17 @@ fn dialect(names: &[String]) -> Result<Dialect, String> {
     if let (Some(title), Some(text)) = (at("questionname"), at("questiontext")) {
         let options = ('a'..='z').map_while(|c| at(&c.to_string())).collect();
         let answers = (1..=26).map_while(|k| at(&format!("answer {k}"))).collect();
+        let feedback = MOODLE_GENERIC
+            .iter()
+            .filter_map(|(name, _)| at(name).map(|i| (i, *name)))
+            .collect();
         return Ok(Dialect::Moodle {
             title,
             text,
             options,
             answers,
+            feedback,
+            mark: at("defaultmark"),
         });
     }
     if let (Some(text), Some(correct)) = (at("question"), at("correct")) {
@@ -280,6 +345,8 @@ fn read_row(dialect: &Dialect, cell: &dyn Fn(Option<usize>) -> String) -> Row {
                 numbered: false,
                 explanation: c("explanation"),
                 references: split(c("reference"), &[';', ' ', '\n']),
+                dropped: Vec::new(),
+                mark: None,
             }
         }
         Dialect::Moodle {
@@ -287,12 +354,27 @@ fn read_row(dialect: &Dialect, cell: &dyn Fn(Option<usize>) -> String) -> Row {
             text,
             options,
             answers,
+            feedback,
+            mark,
         } => {
             let mut options: Vec<String> = options.iter().map(|&i| cell(Some(i))).collect();
             while options.last().is_some_and(String::is_empty) {
                 options.pop();
             }
+            let mut dropped = Vec::new();
+            for &(i, name) in feedback {
+                let text = cell(Some(i));
+                let generic = MOODLE_GENERIC.iter().any(|(n, t)| *n == name && *t == text);
+                if !text.is_empty() && !generic {
+                    dropped.push(format!(
+                        "the `{name}` \"{}\" was left out: an item has one explanation, shown after the exam",
+                        preview(&text)
+                    ));
+                }
+            }
             Row {
+                dropped,
+                mark: Some(cell(*mark)).filter(|m| !m.is_empty()),
                 title: nonempty(cell(Some(*title))),
                 stem: cell(Some(*text)),
                 options,
@@ -537,6 +619,25 @@ mod tests {
         assert!(r.problems[1]
             .message
             .contains("answer `Z`, which names no option (its options are A, B)"));
+    }
+
+    #[test]
+    fn moodle_feedback_and_marks_that_cannot_be_kept_are_noted_and_a_bom_is_dropped() {
+        let r = parse(
+            "m.csv",
+            "\u{FEFF}questionname,questiontext,A,B,Answer 1,correctfeedback,incorrectfeedback,defaultmark\n\
+             q1,One?,x,y,A,Your answer is correct.,See the docs.,1\n\
+             q2,Two?,x,y,B,Your answer is correct.,Your answer is incorrect.,3\n",
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let notes: Vec<String> = r.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [
+                "m.csv:2:1: [q1] CSV row 1 (question \"q1\"): the `incorrectfeedback` \"See the docs.\" was left out: an item has one explanation, shown after the exam",
+                "m.csv:3:1: [q2] CSV row 2 (question \"q2\"): the `defaultmark` 3 was left out: the item is worth 1 point(s) here, one per correct element",
+            ]
+        );
     }
 
     #[test]

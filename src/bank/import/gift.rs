@@ -1,20 +1,31 @@
 //! GIFT (Moodle's plain-text question format) read into our items: multiple choice (one or several
 //! correct answers, missing-word blanks), true/false, matching and the ordering extension; every other GIFT
-//! type is refused with a located problem. Pure.
+//! type is refused with a located problem, and a description (text without answers) is skipped with a note.
+//! Pure.
 //!
-//! The file is read line by line into blank-line separated blocks (comment lines `//` removed, `$CATEGORY:`
-//! lines switching the category); each block is turned into characters that remember whether they were
-//! escaped (`\~ \= \# \{ \} \: \\`, and `\n` for a line break) and where they stood, so the structure is
-//! found on unescaped characters only and every problem points at a line and column. All work is linear in
-//! the size of the file.
+//! The file is read line by line into blank-line separated blocks (comment lines `//` removed, except that
+//! Moodle 4's `// [id:…]` and `// [tag:…]` give the next question its id and tags; `$CATEGORY:` lines switch
+//! the category); each block is turned into characters that remember whether they were escaped
+//! (`\~ \= \# \{ \} \: \\`, and `\n` for a line break) and where they stood, so the structure is found on
+//! unescaped characters only and every problem points at a line and column. All work is linear in the size
+//! of the file.
+//!
+//! Text is read in the format its marker names (`[plain]`, `[moodle]`, `[html]`, `[markdown]`); without one,
+//! a question's text is Moodle auto-format (Moodle's default), and its answers and feedback take the
+//! question's format (see [`super::markup`]).
 
+use super::markup::TextFormat;
 use super::text::{explanation, file_stem, links, one_line, preview, OptionFeedback};
 use super::{
-    choices, imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported,
+    choices, imported_common, note, option_id, problem, slug_id, unique_id, ImportReport, Imported,
     TakenIds,
 };
 use crate::bank::model::{Body, Choice, Question};
 use std::collections::{BTreeMap, HashSet};
+
+/// The format of a GIFT question's text without a marker (Moodle's default); its answers and feedback take
+/// the question text's format unless they have a marker of their own.
+pub const DEFAULT_TEXT_FORMAT: TextFormat = TextFormat::Moodle;
 
 /// Reads a GIFT file (`file` is the name used in problems; `text` is already decoded).
 pub fn parse(file: &str, text: &str) -> ImportReport {
@@ -32,11 +43,13 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
         taken: TakenIds::default(),
         category: None,
         number: 0,
+        meta: Meta::default(),
     };
     let mut block: Vec<(usize, &str)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
-        if trimmed.starts_with("//") {
+        if let Some(comment) = trimmed.strip_prefix("//") {
+            reader.comment(i + 1, line.len() - trimmed.len() + 3, comment);
             continue;
         }
         if trimmed.is_empty() {
@@ -160,17 +173,94 @@ fn trim(units: &[Unit]) -> &[Unit] {
     &units[start..end.max(start)]
 }
 
-/// Strips a leading `[html]`, `[markdown]`, `[plain]` or `[moodle]` marker (the text is kept as it is:
-/// Markdown is our format and HTML is sanitised when rendered).
-fn strip_format(units: &[Unit]) -> &[Unit] {
+/// A leading `[html]`, `[markdown]`, `[plain]` or `[moodle]` marker: the format it names and the text
+/// after it (trimmed).
+fn strip_format(units: &[Unit]) -> (Option<TextFormat>, &[Unit]) {
     let units = trim(units);
-    for marker in ["[html]", "[markdown]", "[plain]", "[moodle]"] {
+    for (marker, format) in [
+        ("[html]", TextFormat::Html),
+        ("[markdown]", TextFormat::Markdown),
+        ("[plain]", TextFormat::Plain),
+        ("[moodle]", TextFormat::Moodle),
+    ] {
         let n = marker.chars().count();
         if units.len() >= n && marker.chars().zip(units).all(|(c, u)| u.is(c)) {
-            return trim(&units[n..]);
+            return (Some(format), trim(&units[n..]));
         }
     }
-    units
+    (None, units)
+}
+
+/// The text of `units` without its format marker, unconverted (for names in problems).
+fn raw(units: &[Unit]) -> String {
+    string(strip_format(units).1)
+}
+
+/// The text of `units` as our Markdown, read in its marker's format or else in `default`.
+fn text(units: &[Unit], default: TextFormat) -> String {
+    let (format, units) = strip_format(units);
+    format.unwrap_or(default).to_markdown(&string(units))
+}
+
+/// Stands for the blank of a missing-word question while the stem is converted (a private-use character
+/// no converter touches).
+const BLANK: char = '\u{E000}';
+
+/// What Moodle 4's comment lines said about the next question: `[id:…]`, `[tag:…]`, and unknown markers.
+#[derive(Default)]
+struct Meta {
+    /// The id as written, and its line.
+    id: Option<(String, usize)>,
+    tags: Vec<String>,
+    /// `[ref:…]`: references (our exporter writes them; Moodle ignores them).
+    references: Vec<String>,
+    /// `(line, column, marker)` of `[name:…]` markers we do not know.
+    unknown: Vec<(usize, usize, String)>,
+}
+
+/// The `[name:value]` markers of a comment, `\]` standing for `]` in a value: `(column offset, name, value)`.
+fn markers(comment: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let mut rest = comment;
+    let mut offset = 0;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if name_len == 0 || !after[name_len..].starts_with(':') {
+            offset += open + 1;
+            rest = after;
+            continue;
+        }
+        let mut value = String::new();
+        let mut chars = after[name_len + 1..].char_indices();
+        let mut end = None;
+        while let Some((k, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, n)) => value.push(n),
+                    None => value.push(c),
+                },
+                ']' => {
+                    end = Some(name_len + 1 + k + 1);
+                    break;
+                }
+                _ => value.push(c),
+            }
+        }
+        let Some(end) = end else {
+            break;
+        };
+        out.push((
+            offset + open,
+            after[..name_len].to_owned(),
+            value.trim().to_owned(),
+        ));
+        offset += open + 1 + end;
+        rest = &after[end..];
+    }
+    out
 }
 
 /// What one block turned out to be.
@@ -178,7 +268,6 @@ enum Kind {
     Essay,
     Numerical,
     ShortAnswer,
-    Description,
 }
 
 impl Kind {
@@ -192,10 +281,6 @@ impl Kind {
             Kind::ShortAnswer => (
                 "short-answer",
                 "the exam has no typed-answer (fill-in) items; give it options with `~`",
-            ),
-            Kind::Description => (
-                "description",
-                "it has no answer block `{…}`, so there is nothing to score",
             ),
         }
     }
@@ -221,6 +306,8 @@ struct Reader<'a> {
     number: usize,
     /// The most questions read; the next one stops the reader.
     max: usize,
+    /// What comments said about the next question.
+    meta: Meta,
 }
 
 /// The parts of a question every type shares, found before its answers are read.
@@ -232,6 +319,10 @@ struct Head {
     name: String,
     id: String,
     stem: String,
+    /// The question text's format, which its answers and feedback take unless they name their own.
+    format: TextFormat,
+    tags: Vec<String>,
+    references: Vec<String>,
 }
 
 impl Reader<'_> {
@@ -240,6 +331,32 @@ impl Reader<'_> {
         self.report
             .problems
             .push(problem(self.file, line, column, item, message));
+    }
+
+    fn note(&mut self, at: Option<&Unit>, line: usize, item: Option<&str>, message: String) {
+        let (line, column) = at.map_or((line, 1), |u| (u.line, u.column));
+        self.report
+            .notes
+            .push(note(self.file, line, column, item, message));
+    }
+
+    /// A comment line (`comment` is what follows `//`, which ends at `column`): Moodle 4's `[id:…]` and
+    /// `[tag:…]`, and our exporter's `[ref:…]`, are kept for the next question; other `[name:…]` markers are
+    /// noted when that question is read.
+    fn comment(&mut self, line: usize, column: usize, comment: &str) {
+        for (at, name, value) in markers(comment) {
+            let column = column + comment[..at].chars().count();
+            match name.as_str() {
+                "id" if !value.is_empty() => self.meta.id = Some((value, line)),
+                "tag" if !value.is_empty() => self.meta.tags.push(value),
+                "ref" if !value.is_empty() => self.meta.references.push(value),
+                "id" | "tag" | "ref" => {}
+                other => self
+                    .meta
+                    .unknown
+                    .push((line, column, format!("[{other}:{value}]"))),
+            }
+        }
     }
 
     fn block(&mut self, block: &[(usize, &str)]) {
@@ -251,6 +368,7 @@ impl Reader<'_> {
             return;
         }
         self.number += 1;
+        let meta = std::mem::take(&mut self.meta);
         let units = units(block);
         let mut i = units
             .iter()
@@ -277,18 +395,22 @@ impl Reader<'_> {
         let body = &units[i..];
         let open = find(body, 0, '{');
         let close_any = find(body, 0, '}');
-        let name_of = |stem: &[Unit]| {
-            title
-                .clone()
-                .unwrap_or_else(|| preview(&string(strip_format(stem))))
+        let name_of = |stem: &[Unit]| title.clone().unwrap_or_else(|| preview(&raw(stem)));
+        let id = match &meta.id {
+            Some((given, _)) => slug_id(Some(given), self.stem, self.number),
+            None => slug_id(title.as_deref(), self.stem, self.number),
         };
-        let id = slug_id(title.as_deref(), self.stem, self.number);
 
         let (open, close) = match (open, close_any) {
             (None, None) => {
                 let name = name_of(body);
                 let start = units.iter().find(|u| !u.ch.is_whitespace()).copied();
-                return self.refuse(&Kind::Description, &name, &id, start.as_ref(), first_line);
+                return self.note(
+                    start.as_ref(),
+                    first_line,
+                    None,
+                    format!("GIFT description \"{name}\" skipped: it has no answer block `{{…}}`, so it is not a question (a description has nowhere to go in an exam)"),
+                );
             }
             (Some(open), Some(close)) if close > open => (open, close),
             (Some(open), None) => {
@@ -336,35 +458,62 @@ impl Reader<'_> {
             return;
         }
 
-        // The stem, with `_____` where the answers stand in the middle of a sentence.
-        let before = string(strip_format(&body[..open]));
+        // The stem, with `_____` where the answers stand in the middle of a sentence; text after the answers
+        // that is only punctuation (`X.{…}";`) is kept after the stem.
+        let (format, before_units) = strip_format(&body[..open]);
+        let format = format.unwrap_or(DEFAULT_TEXT_FORMAT);
+        let before = string(before_units);
         let after = string(trim(&body[close + 1..]));
         let before_end = before.trim_end();
         let blank = !after.is_empty()
             && (after.chars().any(char::is_alphanumeric)
                 || !before_end.ends_with(['.', '?', '!', ':']));
-        let stem = if blank {
-            let space_before = open > 0 && body[open - 1].ch.is_whitespace();
-            let space_after = body.get(close + 1).is_some_and(|u| u.ch.is_whitespace());
-            let mut s = String::with_capacity(before.len() + after.len() + 7);
-            s.push_str(before_end);
-            s.push_str(if space_before { " _____" } else { "_____" });
-            if space_after {
-                s.push(' ');
+        let space_before = open > 0 && body[open - 1].ch.is_whitespace();
+        let space_after = body.get(close + 1).is_some_and(|u| u.ch.is_whitespace());
+        let mut raw_stem = String::with_capacity(before.len() + after.len() + 7);
+        raw_stem.push_str(before_end);
+        if blank {
+            if space_before {
+                raw_stem.push(' ');
             }
-            s.push_str(&after);
-            s.trim().to_owned()
-        } else {
-            before_end.to_owned()
-        };
+            raw_stem.push(BLANK);
+        }
+        if !after.is_empty() && (space_after || (!blank && space_before)) {
+            raw_stem.push(' ');
+        }
+        raw_stem.push_str(&after);
+        let stem = format.to_markdown(raw_stem.trim()).replace(BLANK, "_____");
         let answers = trim(&body[open + 1..close]);
+        let start = units.iter().find(|u| !u.ch.is_whitespace()).copied();
+        if let Some((given, line)) = &meta.id {
+            if *given != id {
+                self.note(
+                    None,
+                    *line,
+                    Some(&id),
+                    format!("the id `{given}` of GIFT question \"{name}\" is written `{id}` (ids are lowercase letters, digits and `-`)"),
+                );
+            }
+        }
+        for (line, column, marker) in &meta.unknown {
+            self.report.notes.push(note(
+                self.file,
+                *line,
+                *column,
+                Some(&id),
+                format!("the comment marker `{marker}` of GIFT question \"{name}\" is not one we know (`[id:…]`, `[tag:…]`, `[ref:…]`): it was left out"),
+            ));
+        }
         let head = Head {
             line: first_line,
-            start: units.iter().find(|u| !u.ch.is_whitespace()).copied(),
+            start,
             title,
             name,
             id,
             stem,
+            format,
+            tags: meta.tags,
+            references: meta.references,
         };
         self.answers(head, answers, body.get(open));
     }
@@ -386,10 +535,7 @@ impl Reader<'_> {
         };
         // General feedback: after `####`.
         let (answers, general) = match find_seq(answers, 0, "####") {
-            Some(at) => (
-                trim(&answers[..at]),
-                string(strip_format(&answers[at + 4..])),
-            ),
+            Some(at) => (trim(&answers[..at]), text(&answers[at + 4..], head.format)),
             None => (answers, String::new()),
         };
         let Some(first) = answers.first() else {
@@ -410,23 +556,24 @@ impl Reader<'_> {
                 format!("GIFT question \"{name}\" has no question text before its answers"),
             );
         }
+        let format = head.format;
         let result = if first.is('>') {
-            ordering(answers)
+            ordering(answers, format)
         } else if answers.iter().any(|u| u.is('~')) {
-            multiple_choice(answers)
+            multiple_choice(answers, format)
         } else if answers.iter().any(|u| u.is('=')) && find_seq(answers, 0, "->").is_some() {
-            matching(answers)
+            matching(answers, format)
         } else {
             let head_end = find(answers, 0, '#').unwrap_or(answers.len());
             let verdict = string(trim(&answers[..head_end])).to_ascii_uppercase();
             match verdict.as_str() {
-                "T" | "TRUE" => Ok(true_false(true, &answers[head_end..])),
-                "F" | "FALSE" => Ok(true_false(false, &answers[head_end..])),
+                "T" | "TRUE" => Ok(true_false(true, &answers[head_end..], format)),
+                "F" | "FALSE" => Ok(true_false(false, &answers[head_end..], format)),
                 _ => return refuse(self, Kind::ShortAnswer),
             }
         };
         match result {
-            Ok((body, option_feedback)) => {
+            Ok((body, option_feedback, notes)) => {
                 let explanation_text = explanation(
                     &general,
                     &option_feedback
@@ -444,8 +591,24 @@ impl Reader<'_> {
                     feedback_text.push_str(f);
                 }
                 let id = unique_id(head.id, &mut self.taken);
+                for (message, at) in notes {
+                    let message = format!("GIFT question \"{}\": {message}", head.name);
+                    self.note(
+                        at.as_ref().or(start.as_ref()),
+                        head.line,
+                        Some(&id),
+                        message,
+                    );
+                }
                 let mut common = imported_common(id, head.stem, explanation_text);
-                common.references = links(&feedback_text);
+                // Our exporter's `[ref:…]` comments are the references when there are any; else the links of
+                // the feedback are.
+                common.references = if head.references.is_empty() {
+                    links(&feedback_text)
+                } else {
+                    head.references
+                };
+                common.tags = head.tags;
                 self.report.items.push(Imported {
                     question: Question { common, body },
                     category: self.category.clone(),
@@ -468,8 +631,11 @@ impl Reader<'_> {
 /// Why a question cannot be taken, and where.
 type Refusal = (String, Option<Unit>);
 
-/// A body and the feedback of its options (text, correct, feedback); or why not, and where.
-type Built = Result<(Body, Vec<(String, bool, String)>), Refusal>;
+/// What a question keeps differently from its source, and where (noted, never refused).
+type Notes = Vec<(String, Option<Unit>)>;
+
+/// A body, the feedback of its options (text, correct, feedback) and notes; or why not, and where.
+type Built = Result<(Body, Vec<(String, bool, String)>, Notes), Refusal>;
 
 /// Splits answers at unescaped `~` and `=` (each starts an answer); text before the first is an error.
 fn split_answers(answers: &[Unit]) -> Result<Vec<(char, &[Unit])>, Refusal> {
@@ -499,9 +665,11 @@ fn split_answers(answers: &[Unit]) -> Result<Vec<(char, &[Unit])>, Refusal> {
         .collect())
 }
 
-fn multiple_choice(answers: &[Unit]) -> Built {
+fn multiple_choice(answers: &[Unit], format: TextFormat) -> Built {
     let mut parsed = Vec::new();
+    let mut starts = Vec::new();
     for (marker, units) in split_answers(answers)? {
+        starts.push(units.first().copied());
         let mut units = trim(units);
         let mut weight = if marker == '=' { 100.0 } else { 0.0 };
         if units.first().is_some_and(|u| u.is('%')) {
@@ -520,12 +688,12 @@ fn multiple_choice(answers: &[Unit]) -> Built {
             })?;
             units = &units[end + 1..];
         }
-        let (text, feedback) = match find(units, 0, '#') {
-            Some(h) => (&units[..h], string(strip_format(&units[h + 1..]))),
+        let (option, feedback) = match find(units, 0, '#') {
+            Some(h) => (&units[..h], text(&units[h + 1..], format)),
             None => (units, String::new()),
         };
         parsed.push(McAnswer {
-            text: one_line(&string(strip_format(text))),
+            text: text(option, format),
             feedback,
             full: weight >= 99.999,
             equals: marker == '=',
@@ -542,6 +710,7 @@ fn multiple_choice(answers: &[Unit]) -> Built {
         ));
     }
     let options = choices(parsed.iter().map(|a| a.text.clone()));
+    let mut notes = Notes::new();
     let any_equals = parsed.iter().any(|a| a.equals);
     let correct: Vec<usize> = if any_equals {
         parsed
@@ -576,28 +745,58 @@ fn multiple_choice(answers: &[Unit]) -> Built {
                 answers.first().copied(),
             ))
         }
-        [one] if any_equals || parsed[*one].full => Body::Single {
-            options,
-            answer: option_id(*one),
-        },
+        [one] if any_equals || parsed[*one].full => {
+            for (i, a) in parsed.iter().enumerate() {
+                if i != *one && a.weight != 0.0 {
+                    notes.push((
+                        format!(
+                            "the {}% credit of option {} \"{}\" was left out: a single-answer item scores only its correct option",
+                            a.weight,
+                            option_id(i),
+                            preview(&a.text)
+                        ),
+                        starts[i],
+                    ));
+                }
+            }
+            Body::Single {
+                options,
+                answer: option_id(*one),
+            }
+        }
         [_, _, ..] if any_equals => {
             return Err((
                 "several answers are marked `=` in a question with `~` answers: the exam's single-answer items have exactly one correct option (for several, give weights `~%50%`)".into(),
                 answers.first().copied(),
             ))
         }
-        many => Body::Multiple {
-            choose: u32::try_from(many.len()).unwrap_or(u32::MAX),
-            options,
-            answer: many.iter().map(|&i| option_id(i)).collect(),
-        },
+        many => {
+            let first = parsed[many[0]].weight;
+            if many.iter().any(|&i| (parsed[i].weight - first).abs() > 0.001) {
+                let weights: Vec<String> =
+                    many.iter().map(|&i| format!("{}%", parsed[i].weight)).collect();
+                notes.push((
+                    format!(
+                        "the correct options' weights ({}) are not equal: each correct option counts the same here",
+                        weights.join(", ")
+                    ),
+                    answers.first().copied(),
+                ));
+            }
+            Body::Multiple {
+                choose: u32::try_from(many.len()).unwrap_or(u32::MAX),
+                options,
+                answer: many.iter().map(|&i| option_id(i)).collect(),
+            }
+        }
     };
-    Ok((body, feedback))
+    Ok((body, feedback, notes))
 }
 
-fn matching(answers: &[Unit]) -> Built {
+fn matching(answers: &[Unit], format: TextFormat) -> Built {
     let mut slots: Vec<String> = Vec::new();
     let mut rights: Vec<String> = Vec::new();
+    let mut notes = Notes::new();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for (marker, units) in split_answers(answers)? {
         if marker != '=' {
@@ -612,13 +811,21 @@ fn matching(answers: &[Unit]) -> Built {
                 units.first().copied(),
             ));
         };
-        let left = one_line(&string(strip_format(&units[..arrow])));
+        let left = text(&units[..arrow], format);
         let right_units = &units[arrow + 2..];
         let right_units = match find(right_units, 0, '#') {
-            Some(h) => &right_units[..h],
+            Some(h) => {
+                if !trim(&right_units[h + 1..]).is_empty() {
+                    notes.push((
+                        "the feedback of a pair was left out: a matching question has none per pair".to_owned(),
+                        right_units.get(h).copied(),
+                    ));
+                }
+                &right_units[..h]
+            }
             None => right_units,
         };
-        let right = one_line(&string(strip_format(right_units)));
+        let right = text(right_units, format);
         if right.is_empty() {
             return Err((
                 "a pair has nothing after `->`".into(),
@@ -668,17 +875,18 @@ fn matching(answers: &[Unit]) -> Built {
             reuse,
         },
         Vec::new(),
+        notes,
     ))
 }
 
 /// The ordering extension of Moodle's qtype_ordering: `{>4 SETTINGS` then one item per line, in order.
-fn ordering(answers: &[Unit]) -> Built {
+fn ordering(answers: &[Unit], format: TextFormat) -> Built {
     let first_break = find(answers, 0, '\n').unwrap_or(answers.len());
     let mut steps = Vec::new();
     let mut start = first_break + 1;
     while start < answers.len() {
         let end = find(answers, start, '\n').unwrap_or(answers.len());
-        let step = one_line(&string(strip_format(&answers[start..end])));
+        let step = text(&answers[start..end], format);
         if !step.is_empty() {
             steps.push(step);
         }
@@ -700,17 +908,22 @@ fn ordering(answers: &[Unit]) -> Built {
             answer,
         },
         Vec::new(),
+        Notes::new(),
     ))
 }
 
 /// `{T#feedback if wrong#feedback if right}`.
-fn true_false(truth: bool, rest: &[Unit]) -> (Body, Vec<(String, bool, String)>) {
+fn true_false(
+    truth: bool,
+    rest: &[Unit],
+    format: TextFormat,
+) -> (Body, Vec<(String, bool, String)>, Notes) {
     let mut parts = Vec::new();
     let mut start = 0;
     while start < rest.len() {
         if rest[start].is('#') {
             let end = find(rest, start + 1, '#').unwrap_or(rest.len());
-            parts.push(string(strip_format(&rest[start + 1..end])));
+            parts.push(text(&rest[start + 1..end], format));
             start = end;
         } else {
             start += 1;
@@ -733,6 +946,7 @@ fn true_false(truth: bool, rest: &[Unit]) -> (Body, Vec<(String, bool, String)>)
             ("True".to_owned(), truth, true_fb),
             ("False".to_owned(), !truth, false_fb),
         ],
+        Notes::new(),
     )
 }
 

@@ -17,7 +17,13 @@ use serde::Serialize;
 pub mod aiken;
 pub mod csv;
 pub mod gift;
+pub mod markup;
 mod text;
+
+pub use markup::TextFormat;
+
+#[cfg(test)]
+mod candidate_view_tests;
 
 /// The formats `bank check`/`bank import` and the upload page take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -72,21 +78,75 @@ pub struct Imported {
     pub line: usize,
 }
 
-/// What an importer read from one file: the questions it could take and a located problem for everything
+/// What an importer read from one file: the questions it could take, a located problem for everything
 /// it could not (a refused question is a problem naming the question and the reason; the rest of the file
-/// is still read).
+/// is still read), and a located note for everything it took but could not keep as it was.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
     pub items: Vec<Imported>,
     pub problems: Vec<Problem>,
+    /// What was read but not kept, or kept differently (partial credit dropped, metadata left out, a skipped
+    /// description, the encoding fallback): never a reason to refuse anything.
+    pub notes: Vec<Note>,
     /// Set when the importer stopped reading at its limit of questions (`parse_at_most`): the line where the
     /// first question past the limit starts. Nothing after it was read.
     pub stopped_at: Option<usize>,
 }
 
-/// Decodes a file's bytes as text: strips a UTF-8 BOM; text that is not UTF-8 is read as Windows-1252
-/// (what Moodle users' older files use), and the returned note says so.
+/// Something an importer (or exporter) read but could not keep as it was, located like a [`Problem`] (file,
+/// line, column, item) but never blocking: the question it names was taken (or, for a description, there was
+/// no question to take). Shown next to problems as `file:line:column: [item] message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// The file's name as given.
+    pub file: String,
+    /// 1-based line; 0 when the note is about the whole file or, for an export, about an item of the pack.
+    pub line: usize,
+    /// 1-based column; 0 with no line.
+    pub column: usize,
+    /// The id of the item the note is about, when it has one.
+    pub item: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file, self.line, self.column.max(1))?;
+        }
+        if let Some(item) = &self.item {
+            write!(f, "[{item}] ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A located note (see [`Note`]).
+pub fn note(file: &str, line: usize, column: usize, item: Option<&str>, message: String) -> Note {
+    Note {
+        file: file.to_owned(),
+        line,
+        column,
+        item: item.map(str::to_owned),
+        message,
+    }
+}
+
+/// [`decode_text`], its note (if any) as a file-wide [`Note`] of `file`.
+pub fn decode(file: &str, bytes: &[u8]) -> (String, Option<Note>) {
+    let (text, message) = decode_text(bytes);
+    (text, message.map(|m| note(file, 0, 0, None, m)))
+}
+
+/// Decodes a file's bytes as text: strips a UTF-8 BOM; a UTF-16 file (little- or big-endian) with its BOM is
+/// read as UTF-16; text that is not UTF-8 is read as Windows-1252 (what Moodle users' older files use), and
+/// the returned note says so.
 pub fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
+    if let Some(decoded) = decode_utf16(bytes) {
+        return decoded;
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_owned(), None),
@@ -101,6 +161,41 @@ pub fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
             )
         }
     }
+}
+
+/// A file that starts with a UTF-16 byte-order mark (`FF FE` little-endian, `FE FF` big-endian), decoded; a
+/// note when it had an odd byte or unpaired surrogates (each shown as U+FFFD).
+fn decode_utf16(bytes: &[u8]) -> Option<(String, Option<String>)> {
+    let (rest, little) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return None,
+    };
+    let units = rest.chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let mut bad = 0usize;
+    let text: String = char::decode_utf16(units)
+        .map(|c| {
+            c.unwrap_or_else(|_| {
+                bad += 1;
+                char::REPLACEMENT_CHARACTER
+            })
+        })
+        .collect();
+    let odd = rest.len() % 2 == 1;
+    let endian = if little { "little" } else { "big" };
+    let note = (bad > 0 || odd).then(|| {
+        format!(
+            "the file is UTF-16 ({endian}-endian) with {bad} unpaired surrogate(s){}: each was read as �",
+            if odd { " and a last odd byte (dropped)" } else { "" }
+        )
+    });
+    Some((text, note))
 }
 
 fn windows_1252(b: u8) -> char {
@@ -286,5 +381,34 @@ mod tests {
         let (text, note) = decode_text(b"\xEF\xBB\xBFplain");
         assert_eq!(text, "plain");
         assert!(note.is_none());
+    }
+
+    #[test]
+    fn utf16_files_with_a_bom_are_read_in_either_byte_order() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "Ça va? {=oui ~non}"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        assert_eq!(decode_text(&le), ("Ça va? {=oui ~non}".to_owned(), None));
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("€ 😀".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_text(&be), ("€ 😀".to_owned(), None));
+        let (text, note) = decode_text(&[0xFF, 0xFE, 0x00, 0xD8, b'a', 0]);
+        assert_eq!(text, "\u{FFFD}a");
+        assert!(note.unwrap().contains("unpaired"));
+    }
+
+    #[test]
+    fn notes_show_like_problems_and_file_wide_ones_without_a_line() {
+        let n = note("q.gift", 3, 1, Some("q-1"), "partial credit dropped".into());
+        assert_eq!(n.to_string(), "q.gift:3:1: [q-1] partial credit dropped");
+        let n = note("q.gift", 0, 0, None, "read as Windows-1252".into());
+        assert_eq!(n.to_string(), "q.gift: read as Windows-1252");
     }
 }

@@ -1,14 +1,24 @@
 //! Moodle XML importer: `<quiz>` files exported from Moodle (or tools that write its format) read into our
 //! item model. Multiple choice, true/false, matching and ordering are taken; every other type is refused with
-//! a located problem naming the question. Text stays HTML (it is sanitised when rendered); embedded files
-//! referenced as `@@PLUGINFILE@@/name` become `data:` URIs. See docs/importing-xml.md.
+//! a located problem naming the question (a description is skipped with a note). Each text is read in the
+//! format its `format` attribute names (`html`, `moodle_auto_format`, `plain_text`, `markdown`; without one,
+//! the question text is Moodle auto-format and the rest takes the question text's format) and turned into
+//! our Markdown (see [`super::markup`]); embedded files referenced as `@@PLUGINFILE@@/name` become `data:`
+//! URIs. What a question has that we cannot keep (partial credit of a distractor, hints, combined feedback,
+//! a default grade) is a located note. See docs/importing-xml.md.
 
+use super::markup::TextFormat;
 use super::qti::xml::{self, line_col, Element, Locator};
+use super::text::{in_list_item, preview};
 use super::{
-    imported_common, option_id, problem, slug_id, unique_id, ImportReport, Imported, TakenIds,
+    imported_common, note, option_id, problem, slug_id, unique_id, ImportReport, Imported, TakenIds,
 };
 use crate::bank::model::{Body, Choice, Question};
 use std::collections::{BTreeMap, HashMap};
+
+/// The format of a question text without a `format` attribute (Moodle's default); the question's other texts
+/// take the question text's format unless they name their own.
+pub const DEFAULT_TEXT_FORMAT: TextFormat = TextFormat::Moodle;
 
 /// Largest embedded file turned into a `data:` URI (decoded size).
 pub const MAX_EMBEDDED_BYTES: usize = 256 * 1024;
@@ -73,20 +83,49 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
         questions += 1;
         let name = q.child("name").map(text_of).filter(|n| !n.is_empty());
         let label = name.clone().unwrap_or_else(|| format!("question {number}"));
+        if qtype == "description" {
+            report.notes.push(note(
+                file,
+                line,
+                column,
+                None,
+                format!("the description `{label}` was skipped: it is not a question (it has no answer)"),
+            ));
+            continue;
+        }
         let files = embedded_files(q);
         let mut ctx = Ctx {
             files: &files,
             notes: Vec::new(),
+            format: DEFAULT_TEXT_FORMAT,
         };
         match convert(q, qtype, &mut ctx) {
             Ok((body, stem, explanation)) => {
-                let id = unique_id(slug_id(name.as_deref(), &stem_name, number), &mut taken);
+                let idnumber = q.child("idnumber").map(text_of).filter(|n| !n.is_empty());
+                let id = match &idnumber {
+                    Some(given) => {
+                        let id = slug_id(Some(given), &stem_name, number);
+                        if *given != id {
+                            ctx.notes.push(format!(
+                                "the idnumber `{given}` is written `{id}` (ids are lowercase letters, digits and `-`)"
+                            ));
+                        }
+                        id
+                    }
+                    None => slug_id(name.as_deref(), &stem_name, number),
+                };
+                let id = unique_id(id, &mut taken);
                 let mut common = imported_common(id.clone(), stem, explanation);
                 common.tags = tags(q);
-                for note in ctx.notes {
-                    report
-                        .problems
-                        .push(problem(file, line, column, Some(&label), note));
+                ctx.notes.extend(dropped(q, body.elements()));
+                for message in ctx.notes {
+                    report.notes.push(note(
+                        file,
+                        line,
+                        column,
+                        Some(&id),
+                        format!("question `{label}`: {message}"),
+                    ));
                 }
                 report.items.push(Imported {
                     question: Question { common, body },
@@ -137,14 +176,42 @@ fn refuse_at(e: &Element, reason: impl Into<String>) -> Refusal {
 
 struct Ctx<'a> {
     files: &'a HashMap<String, String>,
+    /// What the question keeps differently from its source.
     notes: Vec<String>,
+    /// The question text's format, which its other texts take unless they name their own.
+    format: TextFormat,
 }
 
 impl Ctx<'_> {
-    /// HTML of an element's `<text>` with embedded files resolved.
-    fn html(&mut self, e: Option<&Element>) -> String {
+    /// An element's `<text>` with embedded files resolved, as written.
+    fn raw(&mut self, e: Option<&Element>) -> String {
         let raw = e.map(text_of).unwrap_or_default();
         resolve_plugin_files(&raw, self.files, &mut self.notes)
+    }
+
+    /// An element's `<text>` as our Markdown, read in the format its `format` attribute names (else the
+    /// question text's).
+    fn md(&mut self, e: Option<&Element>) -> String {
+        let Some(e) = e else {
+            return String::new();
+        };
+        let format = self.format_of(e, self.format);
+        let raw = self.raw(Some(e));
+        format.to_markdown(&raw)
+    }
+
+    fn format_of(&mut self, e: &Element, default: TextFormat) -> TextFormat {
+        match e.attr("format") {
+            None => default,
+            Some(name) => TextFormat::from_moodle(name).unwrap_or_else(|| {
+                self.notes.push(format!(
+                    "the text format `{name}` of `<{}>` is not one we know (html, moodle_auto_format, plain_text, markdown): it was read as {}",
+                    e.name,
+                    default.name()
+                ));
+                default
+            }),
+        }
     }
 }
 
@@ -152,6 +219,9 @@ impl Ctx<'_> {
 struct Answer<'a> {
     element: &'a Element,
     fraction: f64,
+    /// The answer's text as written (true/false answers are compared by it).
+    raw: String,
+    /// Its text as our Markdown.
     text: String,
     feedback: String,
 }
@@ -163,11 +233,13 @@ fn answers<'a>(q: &'a Element, ctx: &mut Ctx<'_>) -> Result<Vec<Answer<'a>>, Ref
         let fraction: f64 = raw
             .parse()
             .map_err(|_| refuse_at(a, format!("the answer's grade `{raw}` is not a number")))?;
-        let text = ctx.html(Some(a));
-        let feedback = ctx.html(a.child("feedback"));
+        let raw = text_of(a);
+        let text = ctx.md(Some(a));
+        let feedback = ctx.md(a.child("feedback"));
         out.push(Answer {
             element: a,
             fraction,
+            raw,
             text,
             feedback,
         });
@@ -177,8 +249,11 @@ fn answers<'a>(q: &'a Element, ctx: &mut Ctx<'_>) -> Result<Vec<Answer<'a>>, Ref
 
 /// Body, stem and explanation of a question, or why it is refused.
 fn convert(q: &Element, qtype: &str, ctx: &mut Ctx<'_>) -> Result<(Body, String, String), Refusal> {
-    let stem = ctx.html(q.child("questiontext"));
-    let general = ctx.html(q.child("generalfeedback"));
+    if let Some(text) = q.child("questiontext") {
+        ctx.format = ctx.format_of(text, DEFAULT_TEXT_FORMAT);
+    }
+    let stem = ctx.md(q.child("questiontext"));
+    let general = ctx.md(q.child("generalfeedback"));
     let body_and_feedback = match qtype {
         "multichoice" => multichoice(q, ctx)?,
         "truefalse" => truefalse(q, ctx)?,
@@ -219,7 +294,8 @@ fn refused_type(qtype: &str) -> String {
     }
 }
 
-fn is_moodle_grade(fraction: f64) -> bool {
+/// True when `fraction` (in percent, either sign) is one of the grades Moodle accepts.
+pub(crate) fn is_moodle_grade(fraction: f64) -> bool {
     MOODLE_GRADES
         .iter()
         .any(|g| (fraction.abs() - g).abs() < 0.0005)
@@ -291,13 +367,25 @@ fn multichoice(q: &Element, ctx: &mut Ctx<'_>) -> Result<(Body, Feedback), Refus
             .filter(|&i| (answers[i].fraction - 100.0).abs() < 0.0005)
             .collect();
         match full.as_slice() {
-            [one] => Ok((
-                Body::Single {
-                    options,
-                    answer: option_id(*one),
-                },
-                feedback,
-            )),
+            [one] => {
+                for (i, a) in answers.iter().enumerate() {
+                    if i != *one && a.fraction != 0.0 {
+                        ctx.notes.push(format!(
+                            "the {}% credit of answer {} \"{}\" was left out: a single-answer item scores only its correct option",
+                            a.fraction,
+                            option_id(i),
+                            preview(&a.raw)
+                        ));
+                    }
+                }
+                Ok((
+                    Body::Single {
+                        options,
+                        answer: option_id(*one),
+                    },
+                    feedback,
+                ))
+            }
             [] => Err(refuse("no answer is worth 100%")),
             more => Err(refuse(format!(
                 "{} answers are worth 100% in a one-answer question",
@@ -325,7 +413,7 @@ fn truefalse(q: &Element, ctx: &mut Ctx<'_>) -> Result<(Body, Feedback), Refusal
         .iter()
         .find(|a| a.fraction > 0.0)
         .ok_or_else(|| refuse("neither true nor false is graded as right"))?;
-    let says_true = match correct.text.trim().to_ascii_lowercase().as_str() {
+    let says_true = match correct.raw.trim().to_ascii_lowercase().as_str() {
         "true" => true,
         "false" => false,
         other => {
@@ -348,7 +436,7 @@ fn truefalse(q: &Element, ctx: &mut Ctx<'_>) -> Result<(Body, Feedback), Refusal
     let feedback = answers
         .iter()
         .map(|a| {
-            let id = if a.text.trim().eq_ignore_ascii_case("true") {
+            let id = if a.raw.trim().eq_ignore_ascii_case("true") {
                 "a"
             } else {
                 "b"
@@ -371,11 +459,12 @@ fn matching(q: &Element, ctx: &mut Ctx<'_>) -> Result<Body, Refusal> {
     let mut answer = BTreeMap::new();
     let mut used = HashMap::new();
     for sub in q.children_named("subquestion") {
-        let label = ctx.html(Some(sub)).trim().to_owned();
+        let label = ctx.md(Some(sub));
+        // The right side is plain text in Moodle (it is shown in a drop-down).
         let target = sub
             .child("answer")
             .map(text_of)
-            .map(|t| t.trim().to_owned())
+            .map(|t| TextFormat::Plain.to_markdown(&t))
             .unwrap_or_default();
         if target.is_empty() {
             return Err(refuse_at(sub, "a sub-question has no answer"));
@@ -450,7 +539,7 @@ fn explanation(general: &str, feedback: &[(String, bool, String)]) -> String {
             format!(
                 "- **{}** is {verdict}: {}",
                 id.to_ascii_uppercase(),
-                f.trim().replace('\n', " ")
+                in_list_item(f.trim())
             )
         })
         .collect();
@@ -459,6 +548,54 @@ fn explanation(general: &str, feedback: &[(String, bool, String)]) -> String {
             out.push_str("\n\n");
         }
         out.push_str(&lines.join("\n"));
+    }
+    out
+}
+
+/// What a question has that no item of ours holds, said in notes: hints, combined feedback other than Moodle's
+/// generic texts, a default grade other than the points the item has here (one per correct element).
+/// (Penalties, numbering and shuffling are about how Moodle shows and retries a question;
+/// docs/importing-xml.md lists them as ignored.)
+fn dropped(q: &Element, points: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    let hints = q
+        .children_named("hint")
+        .filter(|h| !text_of(h).is_empty())
+        .count();
+    if hints > 0 {
+        out.push(format!(
+            "{hints} hint(s) were left out: an exam gives no hints"
+        ));
+    }
+    for (name, generic) in [
+        ("correctfeedback", "Your answer is correct."),
+        (
+            "partiallycorrectfeedback",
+            "Your answer is partially correct.",
+        ),
+        ("incorrectfeedback", "Your answer is incorrect."),
+    ] {
+        let Some(text) = q.child(name).map(text_of) else {
+            continue;
+        };
+        let shown = preview(&text);
+        if !shown.is_empty() && shown != generic {
+            out.push(format!(
+                "the `<{name}>` \"{shown}\" was left out: an item has one explanation, shown after the exam"
+            ));
+        }
+    }
+    if let Some(grade) = q.child("defaultgrade").map(|g| g.text()) {
+        if grade
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|g| (g - f64::from(points)).abs() > 1e-9)
+        {
+            out.push(format!(
+                "the default grade {} was left out: the item is worth {points} point(s) here, one per correct element",
+                grade.trim()
+            ));
+        }
     }
     out
 }
@@ -717,6 +854,48 @@ Rw==</file></questiontext>
             "{}",
             p.message
         );
+    }
+
+    #[test]
+    fn what_cannot_be_kept_is_a_located_note_and_descriptions_are_skipped() {
+        let text = quiz(
+            r#"<question type="description"><name><text>Intro</text></name><questiontext><text>About Vision.</text></questiontext></question>
+<question type="multichoice">
+<name><text>Partial</text></name>
+<idnumber>VIS 1</idnumber>
+<questiontext format="plain_text"><text>Which *one*?</text></questiontext>
+<defaultgrade>2.0000000</defaultgrade>
+<correctfeedback format="html"><text>Your answer is correct.</text></correctfeedback>
+<incorrectfeedback format="html"><text><![CDATA[<p>Read the OCR page.</p>]]></text></incorrectfeedback>
+<single>true</single>
+<answer fraction="100" format="wiki_like"><text>Read</text></answer>
+<answer fraction="50"><text>Half</text></answer>
+<hint format="html"><text>Think of text.</text></hint>
+</question>
+"#,
+        );
+        let report = parse("n.xml", &text);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let q = &report.items[0].question;
+        assert_eq!(q.common.id, "vis-1");
+        assert_eq!(q.common.stem, "Which \\*one\\*?");
+        let notes: Vec<String> = report.notes.iter().map(ToString::to_string).collect();
+        assert_eq!(notes.len(), 7, "{notes:#?}");
+        assert!(notes[0].starts_with("n.xml:3:1: the description `Intro` was skipped"));
+        for (note, part) in notes[1..].iter().zip([
+            "the text format `wiki_like` of `<answer>` is not one we know",
+            "the 50% credit of answer b \"Half\" was left out",
+            "the idnumber `VIS 1` is written `vis-1`",
+            "1 hint(s) were left out",
+            "the `<incorrectfeedback>` \"Read the OCR page.\" was left out",
+            "the default grade 2.0000000 was left out: the item is worth 1 point(s) here",
+        ]) {
+            assert!(
+                note.starts_with("n.xml:4:1: [vis-1] question `Partial`: "),
+                "{note}"
+            );
+            assert!(note.contains(part), "{note} lacks {part}");
+        }
     }
 
     #[test]

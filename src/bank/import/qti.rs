@@ -6,7 +6,12 @@
 
 pub(crate) mod xml;
 
+/// The text format of QTI item bodies, choices and feedback (XHTML); our own exports carry their Markdown
+/// next to it and are read back from that.
+pub const TEXT_FORMAT: super::TextFormat = super::TextFormat::Html;
+
 use self::xml::{line_col, Element, Locator, Node};
+use super::markup::{html_to_markdown, plain_to_markdown};
 use super::{
     decode_text, imported_common, problem, slug_id, unique_id, ImportReport, Imported, TakenIds,
 };
@@ -720,10 +725,11 @@ fn texts(e: &Element, name: &str) -> Vec<Choice> {
         .collect()
 }
 
+/// A choice's text: our Markdown when our exporter wrote it, else the element's HTML as Markdown.
 fn rich_text(e: &Element) -> String {
     match e.attr("data-ai102-md") {
         Some(md) => md.to_owned(),
-        None => tidy_html(&e.inner_html()),
+        None => html_to_markdown(&e.inner_html()),
     }
 }
 
@@ -736,7 +742,7 @@ fn stem_of(body: &Element) -> String {
     }
     let mut s = String::new();
     write_stem(body, &mut s);
-    tidy_html(&s)
+    html_to_markdown(&s)
 }
 
 fn find_attr<'a>(e: &'a Element, attr: &str, out: &mut Vec<&'a Element>) {
@@ -847,15 +853,6 @@ fn tidy_text(s: &str) -> String {
     out.join("\n")
 }
 
-/// HTML from a file, without its indentation.
-fn tidy_html(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The explanation: our `data-ai102-md` in the modal feedback, else every modal feedback's HTML (with its
 /// title in bold).
 fn explanation_of(root: &Element) -> String {
@@ -870,8 +867,8 @@ fn explanation_of(root: &Element) -> String {
     let mut parts = Vec::new();
     for f in feedback {
         let content = f.child("contentBody").unwrap_or(f);
-        let html = tidy_html(&content.inner_html());
-        let title = f.attr("title").unwrap_or("").trim();
+        let html = html_to_markdown(&content.inner_html());
+        let title = plain_to_markdown(f.attr("title").unwrap_or(""));
         match (title.is_empty(), html.is_empty()) {
             (true, true) => {}
             (true, false) => parts.push(html),

@@ -1,5 +1,6 @@
 //! Small text helpers shared by the text-format importers (GIFT, Aiken, CSV): file stems for ids, short
 //! previews that name a question in a problem, feedback folded into an explanation, and links in feedback.
+//! (Turning a source's text format into our Markdown is `super::markup`'s.)
 
 /// A file's name without folders or extensions (`dir/questions.gift.txt` → `questions`), for
 /// `<file stem>-<n>` ids.
@@ -58,20 +59,22 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// One option's feedback, to fold into an explanation.
+/// One option's feedback, to fold into an explanation: the option's text and its feedback, both already our
+/// Markdown.
 pub struct OptionFeedback<'a> {
     pub text: &'a str,
     pub correct: bool,
     pub feedback: &'a str,
 }
 
-/// The explanation of an imported question: the general feedback, then a Markdown list saying for each
-/// option that has feedback whether it is right or wrong and why.
+/// The explanation of an imported question (all texts already our Markdown): the general feedback, then a
+/// Markdown list saying for each option that has feedback whether it is right or wrong and why. Line breaks
+/// and paragraphs of an option's text or feedback are kept, indented into its list item.
 pub fn explanation(general: &str, options: &[OptionFeedback<'_>]) -> String {
     let mut out = general.trim().to_owned();
     let mut first = true;
     for o in options {
-        let feedback = one_line(o.feedback);
+        let feedback = o.feedback.trim();
         if feedback.is_empty() {
             continue;
         }
@@ -84,15 +87,35 @@ pub fn explanation(general: &str, options: &[OptionFeedback<'_>]) -> String {
             out.push('\n');
         }
         let verdict = if o.correct { "Correct" } else { "Incorrect" };
-        out.push_str(&format!("- {verdict}: {} — {feedback}", one_line(o.text)));
+        out.push_str(&format!(
+            "- {verdict}: {} — {}",
+            in_list_item(o.text.trim()),
+            in_list_item(feedback)
+        ));
+    }
+    out
+}
+
+/// Markdown made to stay inside a list item (`- `): every line after the first indented by two spaces.
+pub fn in_list_item(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    for (i, line) in md.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str("  ");
+            }
+        }
+        out.push_str(line);
     }
     out
 }
 
 /// The http(s) links in feedback, in order of appearance, each once: an imported question's references.
 pub fn links(text: &str) -> Vec<String> {
+    let text = unescaped(text);
     let mut found: Vec<String> = Vec::new();
-    let mut rest = text;
+    let mut rest = text.as_str();
     while let Some(at) = rest.find("http") {
         let candidate = &rest[at..];
         let scheme = if candidate.starts_with("https://") {
@@ -120,16 +143,31 @@ pub fn links(text: &str) -> Vec<String> {
     found
 }
 
-/// `&`, `<` and `>` as entities: plain-text sources (Aiken, plain CSV cells) shown literally in Markdown.
-pub fn escape_html(text: &str) -> String {
+/// Text with the escapes `super::markup` writes undone (`\_` and `&#95;` → `_`), so that links are found
+/// whole.
+fn unescaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\\' {
+            if let Some(n) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
+                out.push(n);
+                rest = &rest[1 + n.len_utf8()..];
+                continue;
+            }
         }
+        if let Some(reference) = rest.strip_prefix("&#") {
+            let digits = reference.chars().take_while(char::is_ascii_digit).count();
+            if digits > 0 && reference[digits..].starts_with(';') {
+                if let Some(ch) = reference[..digits].parse().ok().and_then(char::from_u32) {
+                    out.push(ch);
+                    rest = &reference[digits + 1..];
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -164,7 +202,7 @@ mod tests {
                 OptionFeedback {
                     text: "A",
                     correct: true,
-                    feedback: "Yes\n  indeed",
+                    feedback: "Yes\\\nindeed\n\nSecond paragraph.",
                 },
                 OptionFeedback {
                     text: "B",
@@ -180,7 +218,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "General.\n\n- Correct: A — Yes indeed\n- Incorrect: C — No."
+            "General.\n\n- Correct: A — Yes\\\n  indeed\n\n  Second paragraph.\n- Incorrect: C — No."
         );
     }
 
@@ -190,5 +228,7 @@ mod tests {
             r#"See <a href="https://x.test/a">https://x.test/a</a>, or http://y.test/b. httpfoo"#,
         );
         assert_eq!(l, ["https://x.test/a", "http://y.test/b"]);
+        let l = links(r"see https://x.test/a\_b and https://y.test/c&#95;d&#41;");
+        assert_eq!(l, ["https://x.test/a_b", "https://y.test/c_d"]);
     }
 }

@@ -43,20 +43,48 @@ fn positive_weights_make_a_multiple_choice_and_negative_ones_are_wrong() {
     assert!(matches!(&item.question.body, Body::Single { answer, .. } if answer == "a"));
 }
 
+/// What the candidate reads of an option: its rendered HTML as text.
+fn shown(md: &str) -> String {
+    crate::bank::import::markup::shown_text(&crate::web::markdown::inline(md))
+}
+
 #[test]
 fn escapes_are_literal_and_backslash_n_is_a_line_break() {
+    // (The stored text changed with the text formats: Moodle auto-format is read as HTML with `<br>` for
+    // line breaks, and what the candidate reads is checked through the renderer.)
     let item = one(r"Which is \{ literal \}\: a\nb? {=\= 2 \# \~ ~\\ x}");
-    assert_eq!(item.question.common.stem, "Which is { literal }: a\nb?");
+    assert_eq!(item.question.common.stem, "Which is { literal }: a<br>\nb?");
     let Body::Single { options, .. } = &item.question.body else {
         panic!()
     };
-    assert_eq!(texts(options), ["= 2 # ~", "\\ x"]);
+    let shown: Vec<String> = options.iter().map(|o| shown(&o.text)).collect();
+    assert_eq!(shown, ["= 2 # ~", "\\ x"]);
+}
+
+#[test]
+fn plain_text_escapes_show_as_written() {
+    // The issue's examples: `\#` was stored as `#` (an empty heading), `\\` lost, `\n` a space.
+    let item = one(r"A \\ B \\\\ C\nnext line {=\# ~\#\# two ~- dash}");
+    let html = crate::web::markdown::block(&item.question.common.stem);
+    assert_eq!(html, "<p>A \\ B \\\\ C<br>\nnext line</p>\n");
+    let Body::Single { options, .. } = &item.question.body else {
+        panic!()
+    };
+    let shown: Vec<String> = options.iter().map(|o| shown(&o.text)).collect();
+    assert_eq!(shown, ["#", "## two", "- dash"]);
+    let item = one("[plain]Is <b> & *x* ok? {=[plain]<i> ~[markdown]**no**}");
+    let html = crate::web::markdown::block(&item.question.common.stem);
+    assert_eq!(html, "<p>Is &lt;b&gt; &amp; *x* ok?</p>\n");
+    let Body::Single { options, .. } = &item.question.body else {
+        panic!()
+    };
+    assert_eq!(texts(options), ["\\<i>", "**no**"]);
 }
 
 #[test]
 fn feedback_becomes_an_explanation_and_its_links_references() {
     let item = one(
-            "Q? {\n=Yes#Right: see https://learn.microsoft.com/azure/ai-services/.\n~No#Wrong.\n####General [docs](http://x.test/a)}",
+            "Q? {\n=Yes#Right: see https://learn.microsoft.com/azure/ai-services/.\n~No#Wrong.\n####[markdown]General [docs](http://x.test/a)}",
         );
     let c = &item.question.common;
     assert_eq!(
@@ -162,9 +190,90 @@ fn unsupported_types_are_refused_by_name_and_reason() {
         );
     assert!(messages[1].starts_with("GIFT essay question \"Describe Azure AI Search.\""));
     assert!(messages[2].starts_with("GIFT short-answer question \"Who?\""));
-    assert!(messages[3].starts_with("GIFT description question \"Just text.\""));
     let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
-    assert_eq!(lines, [1, 3, 5, 7]);
+    assert_eq!(lines, [1, 3, 5]);
+    // A description is not a problem: it is skipped with a note.
+    assert_eq!(report.notes.len(), 1);
+    assert_eq!(report.notes[0].line, 7);
+    assert!(report.notes[0]
+        .message
+        .starts_with("GIFT description \"Just text.\" skipped"));
+}
+
+#[test]
+fn a_description_at_the_top_does_not_fail_the_file() {
+    let report = parse(
+        "q.gift",
+        "$CATEGORY: Vision\n\n::Intro::[html]<p>Questions about Vision.</p>\n\n::Q::Which? {=A ~B}\n",
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.items.len(), 1);
+    assert_eq!(report.notes.len(), 1);
+    assert_eq!((report.notes[0].line, report.notes[0].column), (3, 1));
+}
+
+#[test]
+fn trailing_punctuation_after_the_answers_is_kept() {
+    let item = one("X.{~a =b}\";");
+    assert_eq!(shown(&item.question.common.stem), "X.\";");
+    let item = one("Which one? {~a =b} (pick one)");
+    assert_eq!(
+        shown(&item.question.common.stem),
+        "Which one? _____ (pick one)"
+    );
+}
+
+#[test]
+fn feedback_keeps_its_line_breaks() {
+    let item = one("Q? {\n=Yes#First line\nsecond line\n~No\n####General\nand more}");
+    let html = crate::web::markdown::block(&item.question.common.explanation);
+    assert!(html.contains("General<br>\nand more"), "{html}");
+    assert!(html.contains("First line<br>\nsecond line"), "{html}");
+}
+
+#[test]
+fn moodle_4_ids_and_tags_are_kept_and_unknown_markers_noted() {
+    let report = parse(
+        "q.gift",
+        "// question: 12  name: Q\n// [id:VIS 01]\n// [tag:vision] [tag:ocr\\]x]\n// [lang:en]\n::Q::Which? {=A ~B}\n\nNext? {=A ~B}\n",
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let q = &report.items[0].question.common;
+    assert_eq!(q.id, "vis-01");
+    assert_eq!(q.tags, ["vision", "ocr]x"]);
+    assert!(report.items[1].question.common.tags.is_empty());
+    let notes: Vec<String> = report.notes.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("q.gift:2:1: [vis-01] the id `VIS 01`"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].starts_with("q.gift:4:4: [vis-01] the comment marker `[lang:en]`"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn partial_credit_on_a_distractor_is_noted() {
+    let report = parse(
+        "q.gift",
+        "Q? {\n=right\n~%50%half right\n~%-25%wrong\n~zero}",
+    );
+    assert!(report.problems.is_empty());
+    let notes: Vec<(usize, &str)> = report
+        .notes
+        .iter()
+        .map(|n| (n.line, n.message.as_str()))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes[0].0, 3);
+    assert!(notes[0]
+        .1
+        .contains("the 50% credit of option b \"half right\" was left out"));
+    assert_eq!(notes[1].0, 4);
+    let report = parse("q.gift", "Q? {~%70%a ~%30%b ~c}");
+    assert!(report.notes[0].message.contains("(70%, 30%) are not equal"));
 }
 
 #[test]
