@@ -252,10 +252,10 @@ async fn trial_items_never_count_and_nothing_marks_them_while_the_attempt_runs()
     .await
     .expect("scores");
     assert_eq!((raw, max, scaled, passed), (15.0, 15.0, 1000, true));
-    // Every trial item was answered wrongly, yet none joins the candidate's review deck (nor does a scored one:
-    // they were all right).
+    // Every trial item was answered wrongly, yet none joins the candidate's review deck.
     let cards: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM review_deck d JOIN attempts a ON a.user_id = d.user_id WHERE a.id = $1",
+        "SELECT count(*) FROM review_deck d JOIN attempts a ON a.user_id = d.user_id
+         JOIN items i ON i.id = d.item_id WHERE a.id = $1 AND i.trial",
     )
     .bind(attempt)
     .fetch_one(&app.db)
