@@ -170,12 +170,14 @@ pub async fn import_read_for(
         meta,
         items: read.items,
     };
-    // A clean file of our format passed the same rules as publishing; anything else is checked.
+    // A clean file of our format passed the same rules as publishing; anything else is checked, under the
+    // policy of the pack's owner (the uploader; the CLI writes the shipped bank).
     let (pack, ready) = if read.format == Format::Native && read.problems.is_empty() {
         (pack, true)
     } else {
-        let (pack, problems) = check_for_publishing(pack).await?;
-        (pack, problems.is_empty())
+        let policy = ExplanationPolicy::for_owner(db, user.map(|u| u.id)).await?;
+        let (pack, check) = check_for_publishing(pack, policy).await?;
+        (pack, check.problems.is_empty())
     };
     // The versions table says what the file was and anything worth knowing about how it was read.
     let mut source = format!("{file_name} ({})", read.format.name());
@@ -222,6 +224,92 @@ pub async fn import_read_for(
     Ok(summary)
 }
 
+/// Whether every item of a pack needs an explanation and a reference before the pack is published. The
+/// shipped banks always do; an admin chooses for instructors' packs (`site_settings`, default recommended).
+/// Problems that make an item unusable (no key, a key naming no option, no domain) block publishing either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExplanationPolicy {
+    Required,
+    Recommended,
+}
+
+impl ExplanationPolicy {
+    /// The policy for a pack with this owner (`None`: the shipped bank).
+    pub async fn for_owner(db: &PgPool, owner: Option<Uuid>) -> Result<Self, AppError> {
+        if owner.is_none() || crate::store::settings::explanations_required(db).await? {
+            Ok(ExplanationPolicy::Required)
+        } else {
+            Ok(ExplanationPolicy::Recommended)
+        }
+    }
+}
+
+/// What publishing a pack would meet: the problems that block it, and (where explanations are only
+/// recommended) the items without an explanation or a reference, which candidates will see with the key only.
+#[derive(Debug, Clone, Default)]
+pub struct PublishCheck {
+    pub problems: Vec<Problem>,
+    /// Ids of the questions (a case study's questions by their own ids) with no explanation or no reference.
+    pub without_explanation: Vec<String>,
+}
+
+impl PublishCheck {
+    /// The warning shown when such a pack is published.
+    pub fn warning(&self) -> Option<String> {
+        let n = self.without_explanation.len();
+        (n > 0).then(|| {
+            format!(
+                "{n} item{} {} no explanation or reference: candidates will see only the key.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "has" } else { "have" }
+            )
+        })
+    }
+}
+
+/// The explanation and reference a check lends an item that has none, under [`ExplanationPolicy::Recommended`]
+/// (never stored: only the check sees them).
+const LENT_EXPLANATION: &str = "(no explanation given)";
+const LENT_REFERENCE: &str = "https://learn.microsoft.com/";
+
+/// [`publish_problems`] under a policy: with explanations only recommended, the items without one are listed
+/// instead of being problems.
+pub fn publish_check(pack: &Pack, bp: &Blueprint, policy: ExplanationPolicy) -> PublishCheck {
+    if policy == ExplanationPolicy::Required {
+        return PublishCheck {
+            problems: publish_problems(pack, bp),
+            without_explanation: Vec::new(),
+        };
+    }
+    let mut lent = pack.clone();
+    let mut without = Vec::new();
+    let mut lend = |q: &mut crate::bank::model::Question| {
+        let c = &mut q.common;
+        let no_refs = c.references.iter().all(|r| r.trim().is_empty());
+        if c.explanation.trim().is_empty() || no_refs {
+            without.push(c.id.clone());
+            if c.explanation.trim().is_empty() {
+                c.explanation = LENT_EXPLANATION.to_owned();
+            }
+            if no_refs {
+                c.references = vec![LENT_REFERENCE.to_owned()];
+            }
+        }
+    };
+    for item in &mut lent.items {
+        match item {
+            Item::Question(q) => lend(q),
+            Item::CaseStudy(crate::bank::model::CaseStudyItem::CaseStudy(cs)) => {
+                cs.questions.iter_mut().for_each(&mut lend)
+            }
+        }
+    }
+    PublishCheck {
+        problems: publish_problems(&lent, bp),
+        without_explanation: without,
+    }
+}
+
 /// What must be fixed before a pack can be published: the full `bank check` rules (every item with a
 /// domain and objective of the blueprint, an explanation, a reference, consistent keys), located by item.
 pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
@@ -236,12 +324,15 @@ pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
     }
 }
 
-/// [`publish_problems`] off the async workers: checking a pack of thousands of items takes a second.
-pub async fn check_for_publishing(pack: Pack) -> Result<(Pack, Vec<Problem>), AppError> {
+/// [`publish_check`] off the async workers: checking a pack of thousands of items takes a second.
+pub async fn check_for_publishing(
+    pack: Pack,
+    policy: ExplanationPolicy,
+) -> Result<(Pack, PublishCheck), AppError> {
     let bp = blueprint_of(&pack.meta.blueprint)?;
     tokio::task::spawn_blocking(move || {
-        let problems = publish_problems(&pack, bp);
-        (pack, problems)
+        let check = publish_check(&pack, bp, policy);
+        (pack, check)
     })
     .await
     .map_err(AppError::internal)
@@ -458,20 +549,25 @@ fn indent(text: &str) -> String {
         .join("\n")
 }
 
-/// Publishes, unpublishes (back to draft) or archives a pack. Publishing needs every item ready.
+/// Publishes, unpublishes (back to draft) or archives a pack. Publishing needs every item ready under the
+/// pack's [`ExplanationPolicy`]; where explanations are only recommended, it answers the warning to show for
+/// the items without one.
 pub async fn set_status(
     db: &PgPool,
     user: &User,
     pack_id: Uuid,
     status: PackStatus,
-) -> Result<Result<(), Vec<Problem>>, AppError> {
-    let (_, pack, _) = writable_pack(db, user, pack_id).await?;
+) -> Result<Result<Option<String>, Vec<Problem>>, AppError> {
+    let (access, pack, _) = writable_pack(db, user, pack_id).await?;
     let key = pack.meta.id.clone();
+    let mut warning = None;
     if status.is_published() {
-        let (_, problems) = check_for_publishing(pack).await?;
-        if !problems.is_empty() {
-            return Ok(Err(problems));
+        let policy = ExplanationPolicy::for_owner(db, access.owner_id).await?;
+        let (_, check) = check_for_publishing(pack, policy).await?;
+        if !check.problems.is_empty() {
+            return Ok(Err(check.problems));
         }
+        warning = check.warning();
     }
     let action = format!("pack.{status}");
     store::set_status(
@@ -486,7 +582,7 @@ pub async fn set_status(
         },
     )
     .await?;
-    Ok(Ok(()))
+    Ok(Ok(warning))
 }
 
 /// A pack as a file: our YAML (`yaml`) or a QTI 3.0 content package (`qti3`).
@@ -498,7 +594,12 @@ pub fn export(pack: &Pack, format: &str) -> Result<Vec<u8>, String> {
         })
         .map(String::into_bytes),
         "qti3" | "qti" => crate::bank::export::export_qti3(pack),
-        other => Err(format!("unknown export format `{other}`: use yaml or qti3")),
+        other => match crate::bank::export::export_for_moodle(pack, other) {
+            Some(e) => Ok(e.text.into_bytes()),
+            None => Err(format!(
+                "unknown export format `{other}`: use yaml, qti3, gift or moodle-xml"
+            )),
+        },
     }
 }
 
@@ -512,13 +613,19 @@ pub async fn problem_count(
     pack_id: Uuid,
     changed: time::OffsetDateTime,
 ) -> Result<PackCounts, AppError> {
-    type Cache = std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime), PackCounts>>;
+    type Cache =
+        std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime, ExplanationPolicy), PackCounts>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
+    let owner = store::pack_by_id(db, pack_id)
+        .await?
+        .and_then(|a| a.owner_id);
+    // The policy is part of the key: an admin's change of it changes the counts at once.
+    let policy = ExplanationPolicy::for_owner(db, owner).await?;
     if let Some(n) = cache
         .read()
         .ok()
-        .and_then(|c| c.get(&(pack_id, changed)).copied())
+        .and_then(|c| c.get(&(pack_id, changed, policy)).copied())
     {
         return Ok(n);
     }
@@ -528,16 +635,16 @@ pub async fn problem_count(
     let warnings =
         crate::bank::currency::currency_warnings(&pack.items, crate::bank::lexicon::shipped())
             .len();
-    let (_, problems) = check_for_publishing(pack).await?;
+    let (_, check) = check_for_publishing(pack, policy).await?;
     let counts = PackCounts {
-        problems: problems.len(),
+        problems: check.problems.len(),
         warnings,
     };
     if let Ok(mut c) = cache.write() {
         if c.len() >= 10_000 {
             c.clear();
         }
-        c.insert((pack_id, changed), counts);
+        c.insert((pack_id, changed, policy), counts);
     }
     Ok(counts)
 }

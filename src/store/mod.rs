@@ -7,6 +7,7 @@ pub mod exam;
 pub mod exams;
 pub mod packs;
 pub mod reports;
+pub mod settings;
 pub mod study;
 pub mod tokens;
 pub mod users;

@@ -26,6 +26,8 @@ pub struct AdminPage {
     pub layout: Layout,
     pub counts: UserCounts,
     pub recent: Vec<AuditView>,
+    /// Instructors' packs need an explanation and a reference on every item before publishing.
+    pub explanations_required: bool,
 }
 
 pub async fn index(
@@ -38,7 +40,43 @@ pub async fn index(
         layout: Layout::from_session(&session),
         counts,
         recent: recent.into_iter().map(AuditView::from).collect(),
+        explanations_required: store::settings::explanations_required(&state.db).await?,
     })
+}
+
+#[derive(Deserialize)]
+pub struct PublishingForm {
+    explanations: String,
+}
+
+/// POST /admin/settings/publishing: whether instructors' packs need an explanation and a reference on every
+/// item before publishing (`required`) or only get a warning (`recommended`). Audited.
+pub async fn set_publishing(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    CsrfForm(form): CsrfForm<PublishingForm>,
+) -> AppResult<Redirect> {
+    let required = match form.explanations.as_str() {
+        "required" => true,
+        "recommended" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "`{other}` is not a choice: required or recommended"
+            )))
+        }
+    };
+    store::settings::set_explanations_required(
+        &state.db,
+        required,
+        store::bank::Audit {
+            actor: Some((admin.id, admin.email.as_str())),
+            action: "settings.publishing",
+            target: "explanations",
+            detail: serde_json::json!({ "required": required }),
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/admin?saved=publishing"))
 }
 
 // ---- Paging -------------------------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ pub struct PackInfo {
     /// Live entries (questions and case studies).
     pub items: i64,
     pub questions: i64,
+    /// After publishing, where explanations are only recommended: how many items candidates will see with the
+    /// key only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl From<PackRow> for PackInfo {
@@ -43,6 +47,7 @@ impl From<PackRow> for PackInfo {
             status: p.status,
             items: p.items,
             questions: p.questions,
+            warning: None,
         }
     }
 }
@@ -78,6 +83,12 @@ pub struct PackDetail {
     pub pack: PackInfo,
     /// Every item passes the publishing rules.
     pub ready: bool,
+    /// Where explanations are only recommended (the site's setting): how many items have none, said as the
+    /// warning publishing gives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The questions without an explanation or reference ("needs an explanation").
+    pub without_explanation: Vec<String>,
     pub problems: Vec<ProblemInfo>,
 }
 
@@ -443,12 +454,15 @@ pub async fn get(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<PackDetail>> {
     let user = instructor(user)?;
-    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
-    let (_, problems) = packs::check_for_publishing(pack).await?;
+    let (access, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let policy = packs::ExplanationPolicy::for_owner(&state.db, access.owner_id).await?;
+    let (_, check) = packs::check_for_publishing(pack, policy).await?;
     Ok(Json(PackDetail {
         pack: pack_info(&state, id).await?,
-        ready: problems.is_empty(),
-        problems: problems.into_iter().map(Into::into).collect(),
+        ready: check.problems.is_empty(),
+        warning: check.warning(),
+        without_explanation: check.without_explanation,
+        problems: check.problems.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -479,7 +493,11 @@ pub async fn set_status(
         ))
     })?;
     match packs::set_status(&state.db, &user, id, body.status).await? {
-        Ok(()) => Ok(Json(pack_info(&state, id).await?).into_response()),
+        Ok(warning) => {
+            let mut info = pack_info(&state, id).await?;
+            info.warning = warning;
+            Ok(Json(info).into_response())
+        }
         Err(problems) => {
             let n = problems.len();
             Ok(refused(
@@ -489,4 +507,70 @@ pub async fn set_status(
             .into_response())
         }
     }
+}
+
+/// The export format (`?format=`).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `gift` (when absent), `moodle-xml` or `yaml`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// A pack written out for another tool.
+#[derive(Serialize, ToSchema)]
+pub struct ExportFile {
+    pub format: String,
+    pub file_name: String,
+    /// The file's text.
+    pub content: String,
+    /// What the format could not hold, one located note per item left out (which item and why).
+    pub notes: Vec<String>,
+}
+
+/// Exports a pack as GIFT or Moodle XML (for Moodle), or as our YAML, for its owner and admins. A type the
+/// format cannot express (hot areas, yes/no series and case studies in GIFT) is left out with a note, never
+/// turned into another type.
+#[utoipa::path(get, path = "/api/v1/packs/{id}/export", tag = "packs", params(("id" = Uuid, Path), ExportParams),
+    responses((status = 200, body = ExportFile), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ExportParams>,
+) -> ApiResult<Json<ExportFile>> {
+    let user = instructor(user)?;
+    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let format = q
+        .format
+        .as_deref()
+        .unwrap_or("gift")
+        .trim()
+        .to_ascii_lowercase();
+    let (content, notes, ext) = match format.as_str() {
+        "yaml" => (
+            String::from_utf8(packs::export(&pack, "yaml").map_err(AppError::BadRequest)?)
+                .map_err(AppError::internal)?,
+            Vec::new(),
+            "yaml",
+        ),
+        f => {
+            let e = crate::bank::export::export_for_moodle(&pack, f).ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "unknown export format `{f}`: use gift, moodle-xml or yaml"
+                ))
+            })?;
+            let ext = if f == "gift" { "gift.txt" } else { "xml" };
+            (e.text, e.notes.iter().map(|n| n.to_string()).collect(), ext)
+        }
+    };
+    Ok(Json(ExportFile {
+        file_name: format!("{}.{ext}", pack.meta.id),
+        format,
+        content,
+        notes,
+    }))
 }

@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/admin/users/{id}/extra-time", post(admin::set_extra_time))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/settings/publishing", post(admin::set_publishing))
         .route("/admin/analytics", get(analytics::admin))
         .route("/instructor/analytics", get(analytics::instructor))
         .route("/progress", get(analytics::progress))
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api_study::plan, api_study::set_plan))
         .routes(routes!(api_packs::get, api_packs::delete))
         .routes(routes!(api_packs::set_status))
+        .routes(routes!(api_packs::export))
         .split_for_parts();
     let api = api.route("/api/openapi.json", get(api::openapi_json));
 

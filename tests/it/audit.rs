@@ -22,6 +22,7 @@ const TABLES: &[&str] = &[
     "form_packs",
     "item_reports",
     "uploads",
+    "site_settings",
     "audit_log",
 ];
 
@@ -346,6 +347,23 @@ async fn an_admins_change_to_an_account_and_its_audit_entry_are_written_together
             actor(),
             cand.id,
             "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+        )
+        .await,
+        err
+    );
+    // The site's publishing policy.
+    atomic!(
+        &app,
+        "settings.publishing",
+        ai102::store::settings::set_explanations_required(
+            &app.db,
+            true,
+            ai102::store::bank::Audit {
+                actor: Some((ada.id, "ada@example.com")),
+                action: "settings.publishing",
+                target: "explanations",
+                detail: serde_json::json!({ "required": true }),
+            }
         )
         .await,
         err

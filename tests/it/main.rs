@@ -22,6 +22,7 @@ mod instructor;
 mod metrics;
 mod migration_exams;
 mod pack_list;
+mod publishing;
 mod security;
 mod shipped_bank;
 mod study;

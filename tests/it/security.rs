@@ -271,6 +271,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/users/{id}/password", Rule::Admin),
     ("POST", "/admin/users/{id}/extra-time", Rule::Admin),
     ("GET", "/admin/audit", Rule::Admin),
+    ("POST", "/admin/settings/publishing", Rule::Admin),
     ("GET", "/api/openapi.json", Rule::Public),
     ("GET", "/api/v1/me", Rule::SignedIn),
     ("GET", "/api/v1/tokens", Rule::SignedIn),
@@ -298,6 +299,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/v1/packs", Rule::Instructor),
     ("POST", "/api/v1/packs", Rule::Instructor),
     ("GET", "/api/v1/packs/{id}", Rule::PackOwner),
+    ("GET", "/api/v1/packs/{id}/export", Rule::PackOwner),
     ("PUT", "/api/v1/packs/{id}/status", Rule::PackOwner),
     // Each principal gets a fresh draft of the instructor's: a delete consumes it.
     ("DELETE", "/api/v1/packs/{id}", Rule::PackOwner),
@@ -321,6 +323,8 @@ fn form_body(path: &str) -> &'static str {
         "trial=true"
     } else if path.ends_with("/reject") {
         "reason=not+a+problem"
+    } else if path.ends_with("/publishing") {
+        "explanations=recommended"
     } else {
         ""
     }

@@ -35,6 +35,9 @@ pub struct PackItemView {
     pub trial: bool,
     /// Retired or renamed names its text uses (the currency check), each with where.
     pub warnings: Vec<String>,
+    /// It (or one of its case study's questions) has no explanation or no reference, where the site only
+    /// recommends them: candidates will see the key alone.
+    pub needs_explanation: bool,
 }
 
 #[derive(Template)]
@@ -55,6 +58,11 @@ pub struct PackPage {
     pub objectives: Vec<(String, String)>,
     pub groups: Vec<ProblemGroup>,
     pub message: Option<String>,
+    /// Where explanations are only recommended: the warning for the items without one, and their ids.
+    pub explanation_warning: Option<String>,
+    pub without_explanation: Vec<String>,
+    /// What the exports for Moodle leave out, per format ("GIFT", "Moodle XML"): each note's text.
+    pub moodle_notes: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,6 +75,8 @@ pub struct PackQuery {
     status: Option<String>,
     trial: Option<String>,
     promoted: Option<String>,
+    /// After publishing: how many items have no explanation (the warning).
+    warning: Option<usize>,
 }
 
 pub(super) async fn pack_page(
@@ -79,10 +89,24 @@ pub(super) async fn pack_page(
 ) -> AppResult<Html<String>> {
     let (access, pack, categories) = packs::writable_pack(&state.db, user, id).await?;
     let bp = packs::blueprint_of(&pack.meta.blueprint)?;
-    let (pack, problems) = match publish_problems {
-        Some(p) => (pack, p),
-        None => packs::check_for_publishing(pack).await?,
-    };
+    let policy = packs::ExplanationPolicy::for_owner(&state.db, access.owner_id).await?;
+    let (pack, check) = packs::check_for_publishing(pack, policy).await?;
+    let problems = publish_problems.unwrap_or_else(|| check.problems.clone());
+    let without: std::collections::HashSet<&str> = check
+        .without_explanation
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let moodle_notes = ["gift", "moodle-xml"]
+        .iter()
+        .filter_map(|f| crate::bank::export::export_for_moodle(&pack, f).map(|e| (*f, e)))
+        .map(|(f, e)| {
+            (
+                if f == "gift" { "GIFT" } else { "Moodle XML" }.to_owned(),
+                e.notes.iter().map(|n| n.to_string()).collect(),
+            )
+        })
+        .collect();
     let trial = store::bank::trial_keys(&state.db, id).await?;
     // Retired or renamed names in the items' text (the shipped lexicon), listed beside each item.
     let mut currency: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -142,6 +166,11 @@ pub(super) async fn pack_page(
                         .iter()
                         .all(|(q, _)| !not_ready.contains(q.common.id.as_str())),
                 trial: trial.contains(item.id()),
+                needs_explanation: without.contains(item.id())
+                    || item
+                        .questions()
+                        .iter()
+                        .any(|(q, _)| without.contains(q.common.id.as_str())),
                 kind,
                 domain,
                 objective,
@@ -168,6 +197,9 @@ pub(super) async fn pack_page(
         objectives: objective_choices(bp),
         groups: group_problems(&problems, "yaml"),
         message,
+        explanation_warning: check.warning(),
+        without_explanation: check.without_explanation.clone(),
+        moodle_notes,
     })
 }
 
@@ -193,6 +225,11 @@ pub async fn pack(
         ))
     } else if let Some(k) = q.promoted {
         Some(format!("{k} is now a scored item."))
+    } else if let (Some(s), Some(n)) = (&q.status, q.warning) {
+        Some(format!(
+            "The pack is now {s}. {n} item{} no explanation or reference: candidates will see only the key.",
+            if n == 1 { " has" } else { "s have" }
+        ))
     } else {
         q.status.map(|s| format!("The pack is now {s}."))
     };
@@ -238,9 +275,14 @@ pub async fn set_status(
         ))
     })?;
     match packs::set_status(&state.db, &user, id, status).await? {
-        Ok(()) => {
+        Ok(None) => {
             Ok(Redirect::to(&format!("/instructor/packs/{id}?status={status}")).into_response())
         }
+        Ok(Some(warning)) => Ok(Redirect::to(&format!(
+            "/instructor/packs/{id}?status={status}&warning={}",
+            warning.split(' ').next().unwrap_or("0")
+        ))
+        .into_response()),
         Err(problems) => {
             let n = problems.len();
             let page = pack_page(
@@ -363,10 +405,11 @@ pub async fn export(
     let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
     let format = q.format.unwrap_or_else(|| "yaml".into());
     let bytes = packs::export(&pack, &format).map_err(AppError::BadRequest)?;
-    let (mime, ext) = if format == "yaml" {
-        ("application/yaml", "yaml")
-    } else {
-        ("application/zip", "zip")
+    let (mime, ext) = match format.as_str() {
+        "yaml" => ("application/yaml", "yaml"),
+        "gift" => ("text/plain; charset=utf-8", "gift.txt"),
+        "moodle-xml" | "moodle" | "xml" => ("application/xml", "xml"),
+        _ => ("application/zip", "zip"),
     };
     Ok((
         [
