@@ -390,6 +390,7 @@ pub async fn list(
                 status: r.status,
                 items: r.items,
                 questions: r.questions,
+                warning: None,
             },
         });
     }

@@ -13,7 +13,9 @@ const NO_FEEDBACK: &str = "::Q1:: Which service grounds an agent in your own doc
 
 async fn upload(app: &TestApp, token: &str, name: &str, gift: &str) -> Uuid {
     let r = client()
-        .post(app.url(&format!("/api/v1/packs?format=gift&name={name}&exam=AI-102")))
+        .post(app.url(&format!(
+            "/api/v1/packs?format=gift&name={name}&exam=AI-102"
+        )))
         .bearer_auth(token)
         .header("content-type", "application/octet-stream")
         .body(gift.to_owned())
@@ -50,7 +52,10 @@ async fn a_bank_without_feedback_publishes_with_a_warning_unless_an_admin_requir
     let app = TestApp::spawn().await;
     app.create_user("ines@example.com", Role::Instructor).await;
     let token = app.api_token("ines@example.com").await;
-    assert_eq!(app.sign_in("ines@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(
+        app.sign_in("ines@example.com", PASSWORD).await.status(),
+        303
+    );
     let pack = upload(&app, &token, "no-feedback.gift", NO_FEEDBACK).await;
 
     // Unplaced items are unusable (no domain or objective): they block publishing even where explanations
@@ -94,7 +99,10 @@ async fn a_bank_without_feedback_publishes_with_a_warning_unless_an_admin_requir
     // The admin requires explanations: the same pack can no longer be published, and says why.
     app.create_user("ada@example.com", Role::Admin).await;
     let admin = app.other_browser();
-    assert_eq!(admin.sign_in("ada@example.com", PASSWORD).await.status(), 303);
+    assert_eq!(
+        admin.sign_in("ada@example.com", PASSWORD).await.status(),
+        303
+    );
     let r = admin
         .post_form(
             "/admin",
@@ -158,7 +166,10 @@ async fn the_api_exports_a_pack_for_moodle_with_a_note_for_each_item_it_cannot_h
             "{left_out} is noted: {notes:?}"
         );
     }
-    assert!(!content.contains("t-yesno"), "a yes/no series is left out, not forced into another type");
+    assert!(
+        !content.contains("t-yesno"),
+        "a yes/no series is left out, not forced into another type"
+    );
     // The GIFT file comes back through the importer with the same single-answer question.
     let back = client()
         .post(app.url("/api/v1/packs?format=gift&name=back.gift&exam=AI-102"))
