@@ -158,12 +158,60 @@ pub async fn import_read_for(
         .meta
         .clone()
         .unwrap_or_else(|| upload::pack_meta_for(file_name, bp));
-    if let (Some(user), Some(existing)) = (user, store::pack_by_key(db, &meta.id).await?) {
-        if !may_write(user, &existing) {
+    let existing = store::pack_by_key(db, &meta.id).await?;
+    if let (Some(user), Some(existing)) = (user, &existing) {
+        if !may_write(user, existing) {
             return Err(AppError::Conflict(format!(
                 "a pack with the id `{}` already exists and is not yours: rename the file or the pack id",
                 meta.id
             )));
+        }
+    }
+    let mut read = read;
+    let mut no_longer: Vec<String> = Vec::new();
+    // A re-import matches items by id; a question whose type changed is a new item (the old one stays, listed as
+    // no longer in the file), so that no revision of an item ever changes its type under an attempt's feet.
+    if let Some(existing) = &existing {
+        if let Some((current, _)) = store::load_pack(db, existing.id).await? {
+            let kinds: HashMap<&str, &str> =
+                current.items.iter().map(|i| (i.id(), kind_of(i))).collect();
+            let in_file: std::collections::HashSet<&str> = read.items.iter().map(|i| i.id()).collect();
+            no_longer = current
+                .items
+                .iter()
+                .map(|i| i.id())
+                .filter(|id| !in_file.contains(id))
+                .map(str::to_owned)
+                .collect();
+            let mut taken: std::collections::HashSet<String> = current
+                .items
+                .iter()
+                .map(|i| i.id().to_owned())
+                .chain(read.items.iter().map(|i| i.id().to_owned()))
+                .collect();
+            for item in &mut read.items {
+                let old_kind = kinds.get(item.id()).copied();
+                let new_kind = kind_of(item);
+                if let Some(old_kind) = old_kind.filter(|k| *k != new_kind) {
+                    let old_id = item.id().to_owned();
+                    let mut new_id = format!("{old_id}-{}", new_kind.replace('_', "-"));
+                    let mut n = 2;
+                    while taken.contains(&new_id) {
+                        new_id = format!("{old_id}-{}-{n}", new_kind.replace('_', "-"));
+                        n += 1;
+                    }
+                    taken.insert(new_id.clone());
+                    if let Some(c) = read.categories.remove(&old_id) {
+                        read.categories.insert(new_id.clone(), c);
+                    }
+                    read.notes.push(format!(
+                        "{file_name}: [{old_id}] its type changed ({old_kind} → {new_kind}): it is imported as a new \
+                         item `{new_id}`; `{old_id}` is kept and listed as no longer in the file"
+                    ));
+                    set_id(item, new_id);
+                    no_longer.push(old_id);
+                }
+            }
         }
     }
     let pack = Pack {
@@ -191,6 +239,12 @@ pub async fn import_read_for(
             read.problems.len()
         ));
     }
+    if read.format != Format::Native && !no_longer.is_empty() {
+        source.push_str(&format!(
+            "; no longer in the file, kept as they were: {}",
+            no_longer.join(", ")
+        ));
+    }
     let mut tx = db.begin().await?;
     let summary = store::import_pack_in(
         &mut tx,
@@ -207,17 +261,21 @@ pub async fn import_read_for(
             categories: Some(&read.categories),
             source: &source,
             actor: user.map(|u| u.id),
+            // Our format is the whole pack; another tool's file is often a part of one (a Moodle category).
+            keep_missing: read.format != Format::Native,
         },
     )
     .await?;
+    let mut summary = summary;
+    summary.notes = read.notes.clone();
     store::audit(
         &mut *tx,
         user.map(|u| (u.id, u.email.as_str())),
         "pack.upload",
         &pack.meta.id,
         serde_json::json!({"file": file_name, "format": read.format.name(), "added": summary.added,
-            "changed": summary.changed, "retired": summary.retired, "refused": read.problems.len(),
-            "ready": ready}),
+            "changed": summary.changed, "retired": summary.retired, "missing": summary.missing.len(),
+            "refused": read.problems.len(), "ready": ready}),
     )
     .await?;
     tx.commit().await?;
@@ -310,6 +368,22 @@ pub fn publish_check(pack: &Pack, bp: &Blueprint, policy: ExplanationPolicy) -> 
     }
 }
 
+/// An item's type as a re-import compares it: a question's type, or `case_study`.
+fn kind_of(item: &Item) -> &'static str {
+    match item {
+        Item::Question(q) => q.body.type_name(),
+        Item::CaseStudy(_) => "case_study",
+    }
+}
+
+/// Gives an item another id (a re-import's new item for a question whose type changed).
+fn set_id(item: &mut Item, id: String) {
+    match item {
+        Item::Question(q) => q.common.id = id,
+        Item::CaseStudy(crate::bank::model::CaseStudyItem::CaseStudy(cs)) => cs.id = id,
+    }
+}
+
 /// What must be fixed before a pack can be published: the full `bank check` rules (every item with a
 /// domain and objective of the blueprint, an explanation, a reference, consistent keys), located by item.
 pub fn publish_problems(pack: &Pack, bp: &Blueprint) -> Vec<Problem> {
@@ -398,6 +472,7 @@ async fn save_pack(
             categories: None,
             source,
             actor: Some(user.id),
+            keep_missing: false,
         },
     )
     .await?;

@@ -15,6 +15,11 @@ pub struct ImportSummary {
     pub changed: usize,
     pub unchanged: usize,
     pub retired: usize,
+    /// Live items of the pack that the file no longer holds, kept as they were (a re-import of a file of
+    /// another tool's format lists them instead of retiring them: `ImportOptions::keep_missing`).
+    pub missing: Vec<String>,
+    /// What the importer read but could not keep (its located notes), filled by `packs::import_read_for`.
+    pub notes: Vec<String>,
 }
 
 /// An item already in the pack, as an import finds it.
@@ -84,6 +89,7 @@ pub async fn import_pack(
             categories: None,
             source: "bank import",
             actor: None,
+            keep_missing: false,
         },
     )
     .await
@@ -153,6 +159,9 @@ pub struct ImportOptions<'a> {
     pub categories: Option<&'a HashMap<String, String>>,
     pub source: &'a str,
     pub actor: Option<Uuid>,
+    /// Items of the pack that the file does not hold stay as they are and are listed (`missing`), instead of
+    /// being retired: a file of another tool is often a part of a bank, not the whole pack.
+    pub keep_missing: bool,
 }
 
 /// [`import_pack`] with its options. Every import that changes something becomes a new pack version with
@@ -309,14 +318,25 @@ pub async fn import_pack_in(
         }
         present.push(key);
     }
-    let retired = sqlx::query!(
-        "UPDATE items SET retired = true WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))",
-        pack_id,
-        &present,
-    )
-    .execute(&mut **tx)
-    .await?;
-    summary.retired = usize::try_from(retired.rows_affected()).unwrap_or(usize::MAX);
+    if opts.keep_missing {
+        summary.missing = sqlx::query_scalar!(
+            "SELECT item_key FROM items WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))
+             ORDER BY position",
+            pack_id,
+            &present,
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+    } else {
+        let retired = sqlx::query!(
+            "UPDATE items SET retired = true WHERE pack_id = $1 AND NOT retired AND NOT (item_key = ANY($2))",
+            pack_id,
+            &present,
+        )
+        .execute(&mut **tx)
+        .await?;
+        summary.retired = usize::try_from(retired.rows_affected()).unwrap_or(usize::MAX);
+    }
     if let Some(categories) = opts.categories {
         let (keys, cats): (Vec<String>, Vec<String>) = categories
             .iter()

@@ -100,6 +100,10 @@ pub struct UploadResult {
     pub changed: usize,
     pub unchanged: usize,
     pub retired: usize,
+    /// Items of the pack that a file of another tool's format no longer holds: kept as they were, listed.
+    pub missing: Vec<String>,
+    /// What the importer read but could not keep, each located (file, line, item).
+    pub notes: Vec<String>,
     /// The problems of the items left out (with `draft_valid=true`); empty for a clean file.
     pub left_out: Vec<ProblemInfo>,
 }
@@ -256,6 +260,8 @@ pub async fn upload(
                 changed: summary.changed,
                 unchanged: summary.unchanged,
                 retired: summary.retired,
+                missing: summary.missing,
+                notes: summary.notes,
                 left_out: left_out.into_iter().map(Into::into).collect(),
             };
             let location = format!("/api/v1/packs/{}", summary.pack_id);

@@ -1941,3 +1941,105 @@ async fn a_candidate_reviews_what_they_missed_sets_an_exam_date_and_meets_the_bo
         .screenshot(&screenshot_path("booking-rule.png"))
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_exports_it_to_moodle_xml() {
+    let Some(browser) = Browser::launch_or_skip(
+        "an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_exports_it_to_moodle_xml",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", ai102::auth::Role::Instructor)
+        .await;
+    sign_in_through_the_form(&browser, &app, "ines@example.com", PASSWORD).await;
+
+    // 1. The upload: the description is skipped with a note, the essay is refused at its line, and the three
+    //    questions without feedback can be imported as a draft in one click.
+    browser.goto(&app.url("/instructor/upload")).await;
+    browser.select_option("#exam", "AI-102").await;
+    let gift =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/import/gift/moodle-export.gift");
+    let input = browser.find("input#file").await;
+    browser
+        .send_keys(&input, gift.to_str().expect("utf-8 path"))
+        .await;
+    browser
+        .click_and_wait(&browser.find("#upload-form button[type=submit]").await)
+        .await;
+    let report = browser.text(&browser.find("main").await).await;
+    assert!(report.contains("essay"), "{report}");
+    assert!(report.contains("description"), "the description is a note: {report}");
+    assert_accessible(&browser, "upload report of a Moodle export").await;
+    let import = browser.find("[data-testid=import-valid]").await;
+    assert!(browser.text(&import).await.contains("3 valid item"));
+    browser.click_and_wait(&import).await;
+    let pack_path = browser
+        .current_path()
+        .await
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(pack_path.starts_with("/instructor/packs/"), "{pack_path}");
+
+    // 2. The preview shows every special character as written.
+    browser
+        .goto(&app.url(&format!("{pack_path}/items/heading-mark")))
+        .await;
+    let preview = browser.text(&browser.find("main").await).await;
+    assert!(preview.contains("# (the hash sign)"), "{preview}");
+    assert!(preview.contains("* (an asterisk)"), "{preview}");
+    assert!(preview.contains("> (a greater-than sign)"), "{preview}");
+    browser
+        .goto(&app.url(&format!("{pack_path}/items/backslashes")))
+        .await;
+    let preview = browser.text(&browser.find("main").await).await;
+    assert!(preview.contains(r"A \ B \\ C"), "{preview}");
+    browser
+        .goto(&app.url(&format!("{pack_path}/items/brackets-and-bars")))
+        .await;
+    let preview = browser.text(&browser.find("main").await).await;
+    assert!(
+        preview.contains("[docs](not a link) | 1. not a list _nor emphasis_ ~tilde~ x < y & more"),
+        "{preview}"
+    );
+    assert_accessible(&browser, "item preview with special characters").await;
+
+    // 3. Placed and published, with the warning about the missing explanations.
+    browser.goto(&app.url(&pack_path)).await;
+    place_categories(&browser, &[("*unplaced*", "plan.secure")]).await;
+    browser
+        .click_and_wait(&browser.find("button[data-testid=publish]").await)
+        .await;
+    let message = browser
+        .text(&browser.find("[data-testid=pack-message]").await)
+        .await;
+    assert!(message.contains("published"), "{message}");
+    assert!(
+        message.contains("3 items have no explanation or reference: candidates will see only the key"),
+        "{message}"
+    );
+    assert!(browser.try_find("[data-testid=needs-explanation]").await.is_some());
+    assert_accessible(&browser, "pack page published with the warning").await;
+    browser
+        .screenshot(&screenshot_path("pack-needs-explanation.png"))
+        .await;
+
+    // 4. Exported to Moodle XML: the three questions, with the special characters kept.
+    let link = browser.find("[data-testid=export-moodle-xml]").await;
+    let href = browser.attribute(&link, "href").await.expect("an href");
+    let xml = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done);",
+            vec![href.into()],
+        )
+        .await;
+    let xml = xml.as_str().expect("the file's text");
+    assert!(xml.contains("<quiz>"), "{xml}");
+    assert_eq!(xml.matches("<question type=\"multichoice\"").count(), 3, "{xml}");
+    assert!(xml.contains("hash sign"), "{xml}");
+}

@@ -210,3 +210,175 @@ async fn the_api_exports_a_pack_for_moodle_with_a_note_for_each_item_it_cannot_h
         404
     );
 }
+
+const V1: &str = "// [id:first]\n::Q1:: Which service grounds an agent in your own documents? {=Azure AI Search ~A spreadsheet}\n\n\
+::Q2:: Which identity avoids keys in code? {=A managed identity ~A shared key}\n\n\
+::Q3:: What does a content filter act on? {=Harmful content ~Latency}\n";
+
+/// Q1 (id `first`) edited, Q2 now a multiple-answer question, Q3 gone, Q4 new.
+const V2: &str = "// [id:first]\n::Q1:: Which service grounds an agent in your own indexed documents? {=Azure AI Search ~A spreadsheet}\n\n\
+::Q2:: Which two avoid keys in code? {~%50%A managed identity ~%50%Microsoft Entra ID tokens ~%-100%A shared key}\n\n\
+::Q4:: Which tool traces an agent's runs? {=Tracing in Foundry ~A screenshot}\n";
+
+async fn upload_file(app: &TestApp, token: &str, name: &str, gift: &str) -> reqwest::Response {
+    client()
+        .post(app.url(&format!("/api/v1/packs?format=gift&name={name}&exam=AI-102")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(gift.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn current(app: &TestApp, key: &str) -> (Uuid, String, bool) {
+    sqlx::query_as(
+        "SELECT r.id, r.content->>'stem', i.retired FROM items i JOIN packs p ON p.id = i.pack_id
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         WHERE p.pack_key = 'bank' AND i.item_key = $1",
+    )
+    .bind(key)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn re_importing_an_edited_file_updates_its_items_as_new_revisions_and_lists_what_it_no_longer_holds() {
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", Role::Instructor).await;
+    let token = app.api_token("ines@example.com").await;
+    assert_eq!(app.sign_in("ines@example.com", PASSWORD).await.status(), 303);
+    let r = upload_file(&app, &token, "bank.gift", V1).await;
+    assert_eq!(r.status(), 201);
+    let first: Value = r.json().await.unwrap();
+    assert_eq!(first["added"], 3);
+    let pack: Uuid = first["pack"]["id"].as_str().unwrap().parse().unwrap();
+    place_all(&app, pack).await;
+    assert_eq!(publish(&app, &token, pack).await.status(), 200);
+    // A candidate's attempt in progress uses the first revisions.
+    ai102::store::exam::create_form(
+        &app.db,
+        ai102::store::exam::NewForm {
+            slug: "bank-form",
+            title: "Bank form",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 3,
+            duration_minutes: 30,
+            case_studies: 0,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[pack],
+            trial_items: 0,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let cand = app.other_browser();
+    assert_eq!(cand.sign_up("cand@example.com", "Cand").await.status(), 303);
+    let started = cand.post_form("/exams", "/exams/bank-form/start", &[]).await;
+    assert_eq!(started.status(), 303);
+    let used: Vec<Uuid> = sqlx::query_scalar("SELECT revision_id FROM attempt_items ORDER BY revision_id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    let (first_rev, _, _) = current(&app, "first").await;
+
+    // The edited file: matched by [id:] (Q1) and by title (Q2), Q2's type changed, Q3 gone, Q4 new.
+    let r = upload_file(&app, &token, "bank.gift", V2).await;
+    assert_eq!(r.status(), 201);
+    let second: Value = r.json().await.unwrap();
+    assert_eq!(second["added"], 2, "{second}");
+    assert_eq!(second["changed"], 1, "{second}");
+    let mut missing: Vec<&str> = second["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    missing.sort();
+    assert_eq!(missing, ["q2", "q3"], "{second}");
+    assert!(
+        second["notes"].to_string().contains("its type changed (single → multiple)"),
+        "{second}"
+    );
+    let (new_rev, stem, _) = current(&app, "first").await;
+    assert_ne!(new_rev, first_rev, "the edit is a new revision");
+    assert!(stem.contains("indexed documents"), "{stem}");
+    let (_, _, q3_retired) = current(&app, "q3").await;
+    assert!(!q3_retired, "an item no longer in the file is kept, not retired");
+    let (_, q2_stem, _) = current(&app, "q2").await;
+    assert!(q2_stem.contains("avoids keys"), "the old single-answer Q2 is unchanged");
+    let (_, new_q2, _) = current(&app, "q2-multiple").await;
+    assert!(new_q2.contains("Which two"), "{new_q2}");
+    // The attempt in progress keeps its revisions.
+    let still: Vec<Uuid> = sqlx::query_scalar("SELECT revision_id FROM attempt_items ORDER BY revision_id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(still, used);
+    // The pack page says it too.
+    let page = app
+        .get(&format!(
+            "/instructor/packs/{pack}?added=2&changed=1&unchanged=0&retired=0&missing=2&notes=1"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let message = texts(&page, "[data-testid=pack-message]").join(" ");
+    assert!(message.contains("2 item(s) are no longer in the file"), "{message}");
+    let versions = texts(&page, "[data-testid=versions] td").join(" ");
+    assert!(versions.contains("no longer in the file, kept as they were: q2, q3") || versions.contains("no longer in the file, kept as they were: q3, q2"), "{versions}");
+
+    // The same file again changes nothing.
+    let again: Value = upload_file(&app, &token, "bank.gift", V2).await.json().await.unwrap();
+    assert_eq!((again["added"].as_u64(), again["changed"].as_u64()), (Some(0), Some(0)), "{again}");
+
+    // Repairs: an item stored as an earlier import stored it (a plain `\#` read as a heading) is repaired by
+    // re-importing the same file, as a new revision.
+    let old = "// [id:hash]\n::Hash:: Which line starts a heading in Markdown? {=The one starting with \\# ~None}\n";
+    assert_eq!(upload_file(&app, &token, "bank.gift", old).await.status(), 201);
+    let (rev, _, _) = current(&app, "hash").await;
+    let stored: Value = sqlx::query_scalar("SELECT content FROM item_revisions WHERE id = $1")
+        .bind(rev)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let mut broken = stored.clone();
+    let options = broken["options"].as_array_mut().unwrap();
+    options[0]["text"] = Value::String("The one starting with #".into());
+    sqlx::query(
+        "WITH i AS (SELECT r.item_id FROM item_revisions r WHERE r.id = $1)
+         INSERT INTO item_revisions (id, item_id, revision, content, content_hash, domains, objectives)
+         SELECT gen_random_uuid(), i.item_id, 99, $2, 'broken', r.domains, r.objectives
+         FROM i, item_revisions r WHERE r.id = $1",
+    )
+    .bind(rev)
+    .bind(&broken)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE items SET current_revision = 99 WHERE item_key = 'hash'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let repaired: Value = upload_file(&app, &token, "bank.gift", old).await.json().await.unwrap();
+    assert_eq!(repaired["changed"], 1, "{repaired}");
+    let (fixed, _, _) = current(&app, "hash").await;
+    let text: String = sqlx::query_scalar("SELECT content->'options'->0->>'text' FROM item_revisions WHERE id = $1")
+        .bind(fixed)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(text, stored["options"][0]["text"].as_str().unwrap());
+
+    // Two questions with the same title in one file are a problem: a re-import could not tell them apart.
+    let twice = "::Same:: One? {=a ~b}\n\n::Same:: Two? {=c ~d}\n";
+    let r = upload_file(&app, &token, "twice.gift", twice).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("same title as an earlier question"), "{body}");
+}

@@ -590,6 +590,16 @@ impl Reader<'_> {
                     feedback_text.push('\n');
                     feedback_text.push_str(f);
                 }
+                // Re-importing an edited file matches questions by their id (from `[id:…]`, else the title):
+                // two questions of one file with the same title could not be told apart.
+                if head.title.is_some() && self.taken.ids.contains(&head.id) {
+                    let message = format!(
+                        "GIFT question \"{}\" has the same title as an earlier question of this file (id `{}`): \
+                         a re-import could not tell them apart; give one of them another title or a `// [id:…]` line",
+                        head.name, head.id
+                    );
+                    return self.problem(start.as_ref(), head.line, Some(&head.id), message);
+                }
                 let id = unique_id(head.id, &mut self.taken);
                 for (message, at) in notes {
                     let message = format!("GIFT question \"{}\": {message}", head.name);

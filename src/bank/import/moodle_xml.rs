@@ -114,6 +114,21 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                     }
                     None => slug_id(name.as_deref(), &stem_name, number),
                 };
+                // Re-importing an edited file matches questions by their id (`<idnumber>`, else the name): two
+                // questions of one file with the same name and no idnumber could not be told apart.
+                if idnumber.is_none() && name.is_some() && taken.ids.contains(&id) {
+                    report.problems.push(problem(
+                        file,
+                        line,
+                        column,
+                        Some(&id),
+                        format!(
+                            "Moodle question `{label}` has the same name as an earlier question of this file \
+                             (id `{id}`): a re-import could not tell them apart; rename one or give it an idnumber"
+                        ),
+                    ));
+                    continue;
+                }
                 let id = unique_id(id, &mut taken);
                 let mut common = imported_common(id.clone(), stem, explanation);
                 common.tags = tags(q);

@@ -77,6 +77,10 @@ pub struct PackQuery {
     promoted: Option<String>,
     /// After publishing: how many items have no explanation (the warning).
     warning: Option<usize>,
+    unchanged: Option<usize>,
+    /// After a re-import: items no longer in the file (kept), and the importer's notes.
+    missing: Option<usize>,
+    notes: Option<usize>,
 }
 
 pub(super) async fn pack_page(
@@ -210,11 +214,23 @@ pub async fn pack(
     Query(q): Query<PackQuery>,
 ) -> AppResult<Html<String>> {
     let message = if let Some(a) = q.added {
-        Some(format!(
-            "Imported: {a} added, {} changed, {} removed.",
+        let mut m = format!(
+            "Imported: {a} added, {} changed, {} unchanged, {} removed.",
             q.changed.unwrap_or(0),
+            q.unchanged.unwrap_or(0),
             q.retired.unwrap_or(0)
-        ))
+        );
+        if let Some(n) = q.missing.filter(|n| *n > 0) {
+            m.push_str(&format!(
+                " {n} item(s) are no longer in the file: they are kept as they were (named under Versions)."
+            ));
+        }
+        if let Some(n) = q.notes.filter(|n| *n > 0) {
+            m.push_str(&format!(
+                " {n} note(s) on what the file held that could not be kept (under Versions)."
+            ));
+        }
+        Some(m)
     } else if let Some(n) = q.placed {
         Some(format!("{n} item(s) placed in the blueprint."))
     } else if let Some(k) = q.saved {

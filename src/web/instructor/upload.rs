@@ -223,8 +223,14 @@ pub(super) async fn upload_outcome(
                 store::bank::drop_upload(&state.db, h).await?;
             }
             Ok(Redirect::to(&format!(
-                "/instructor/packs/{}?added={}&changed={}&retired={}",
-                summary.pack_id, summary.added, summary.changed, summary.retired
+                "/instructor/packs/{}?added={}&changed={}&retired={}&unchanged={}&missing={}&notes={}",
+                summary.pack_id,
+                summary.added,
+                summary.changed,
+                summary.retired,
+                summary.unchanged,
+                summary.missing.len(),
+                summary.notes.len()
             ))
             .into_response())
         }
