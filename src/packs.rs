@@ -175,7 +175,8 @@ pub async fn import_read_for(
         if let Some((current, _)) = store::load_pack(db, existing.id).await? {
             let kinds: HashMap<&str, &str> =
                 current.items.iter().map(|i| (i.id(), kind_of(i))).collect();
-            let in_file: std::collections::HashSet<&str> = read.items.iter().map(|i| i.id()).collect();
+            let in_file: std::collections::HashSet<&str> =
+                read.items.iter().map(|i| i.id()).collect();
             no_longer = current
                 .items
                 .iter()
@@ -194,10 +195,12 @@ pub async fn import_read_for(
                 let new_kind = kind_of(item);
                 if let Some(old_kind) = old_kind.filter(|k| *k != new_kind) {
                     let old_id = item.id().to_owned();
-                    let mut new_id = format!("{old_id}-{}", new_kind.replace('_', "-"));
+                    let base = format!("{old_id}-{}", new_kind.replace('_', "-"));
+                    // An earlier re-import may have made that new item already: it is the match.
+                    let mut new_id = base.clone();
                     let mut n = 2;
-                    while taken.contains(&new_id) {
-                        new_id = format!("{old_id}-{}-{n}", new_kind.replace('_', "-"));
+                    while taken.contains(&new_id) && kinds.get(new_id.as_str()) != Some(&new_kind) {
+                        new_id = format!("{base}-{n}");
                         n += 1;
                     }
                     taken.insert(new_id.clone());

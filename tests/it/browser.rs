@@ -1943,7 +1943,8 @@ async fn a_candidate_reviews_what_they_missed_sets_an_exam_date_and_meets_the_bo
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_exports_it_to_moodle_xml() {
+async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_exports_it_to_moodle_xml(
+) {
     let Some(browser) = Browser::launch_or_skip(
         "an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_exports_it_to_moodle_xml",
     )
@@ -1966,12 +1967,23 @@ async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_e
     browser
         .send_keys(&input, gift.to_str().expect("utf-8 path"))
         .await;
+    // The page sends the file and shows the report in place (no navigation).
     browser
-        .click_and_wait(&browser.find("#upload-form button[type=submit]").await)
+        .click(&browser.find("#upload-form button[type=submit]").await)
+        .await;
+    browser
+        .wait_until(
+            "return !!document.querySelector('[data-testid=import-valid]');",
+            vec![],
+            "the validation report",
+        )
         .await;
     let report = browser.text(&browser.find("main").await).await;
     assert!(report.contains("essay"), "{report}");
-    assert!(report.contains("description"), "the description is a note: {report}");
+    assert!(
+        report.contains("description"),
+        "the description is a note: {report}"
+    );
     assert_accessible(&browser, "upload report of a Moodle export").await;
     let import = browser.find("[data-testid=import-valid]").await;
     assert!(browser.text(&import).await.contains("3 valid item"));
@@ -2019,10 +2031,14 @@ async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_e
         .await;
     assert!(message.contains("published"), "{message}");
     assert!(
-        message.contains("3 items have no explanation or reference: candidates will see only the key"),
+        message
+            .contains("3 items have no explanation or reference: candidates will see only the key"),
         "{message}"
     );
-    assert!(browser.try_find("[data-testid=needs-explanation]").await.is_some());
+    assert!(browser
+        .try_find("[data-testid=needs-explanation]")
+        .await
+        .is_some());
     assert_accessible(&browser, "pack page published with the warning").await;
     browser
         .screenshot(&screenshot_path("pack-needs-explanation.png"))
@@ -2040,6 +2056,10 @@ async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_e
         .await;
     let xml = xml.as_str().expect("the file's text");
     assert!(xml.contains("<quiz>"), "{xml}");
-    assert_eq!(xml.matches("<question type=\"multichoice\"").count(), 3, "{xml}");
+    assert_eq!(
+        xml.matches("<question type=\"multichoice\"").count(),
+        3,
+        "{xml}"
+    );
     assert!(xml.contains("hash sign"), "{xml}");
 }

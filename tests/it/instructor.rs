@@ -84,7 +84,7 @@ async fn the_valid_items_of_a_file_with_problems_can_be_imported_as_a_draft() {
     let page = app.get(&pack_url).await.text().await.unwrap();
     assert_eq!(
         texts(&page, "[data-testid=pack-message]"),
-        ["Imported: 6 added, 0 changed, 0 removed."]
+        ["Imported: 6 added, 0 changed, 0 unchanged, 0 removed."]
     );
     assert_eq!(
         app.count("SELECT count(*) FROM uploads").await,
@@ -174,7 +174,7 @@ async fn an_instructor_uploads_edits_versions_and_publishes_a_pack() {
     );
     assert_eq!(
         texts(&page, "[data-testid=pack-message]"),
-        ["Imported: 0 added, 2 changed, 1 removed."]
+        ["Imported: 0 added, 2 changed, 4 unchanged, 1 removed."]
     );
 
     // The audit log has each action.

@@ -592,15 +592,18 @@ impl Reader<'_> {
                 }
                 // Re-importing an edited file matches questions by their id (from `[id:…]`, else the title):
                 // two questions of one file with the same title could not be told apart.
-                if head.title.is_some() && self.taken.ids.contains(&head.id) {
-                    let message = format!(
-                        "GIFT question \"{}\" has the same title as an earlier question of this file (id `{}`): \
-                         a re-import could not tell them apart; give one of them another title or a `// [id:…]` line",
-                        head.name, head.id
-                    );
-                    return self.problem(start.as_ref(), head.line, Some(&head.id), message);
-                }
+                let same_title = head.title.is_some() && self.taken.ids.contains(&head.id);
+                let given = head.id.clone();
                 let id = unique_id(head.id, &mut self.taken);
+                if same_title {
+                    let message = format!(
+                        "GIFT question \"{}\" has the same title as an earlier question of this file: it was \
+                         imported as `{id}`, not `{given}`; give it another title or a `// [id:…]` line so that a \
+                         re-import of an edited file matches it",
+                        head.name
+                    );
+                    self.note(start.as_ref(), head.line, Some(&id), message);
+                }
                 for (message, at) in notes {
                     let message = format!("GIFT question \"{}\": {message}", head.name);
                     self.note(

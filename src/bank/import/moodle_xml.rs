@@ -116,20 +116,22 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                 };
                 // Re-importing an edited file matches questions by their id (`<idnumber>`, else the name): two
                 // questions of one file with the same name and no idnumber could not be told apart.
-                if idnumber.is_none() && name.is_some() && taken.ids.contains(&id) {
-                    report.problems.push(problem(
+                let same_name = idnumber.is_none() && name.is_some() && taken.ids.contains(&id);
+                let given = id.clone();
+                let id = unique_id(id, &mut taken);
+                if same_name {
+                    report.notes.push(note(
                         file,
                         line,
                         column,
                         Some(&id),
                         format!(
-                            "Moodle question `{label}` has the same name as an earlier question of this file \
-                             (id `{id}`): a re-import could not tell them apart; rename one or give it an idnumber"
+                            "Moodle question `{label}` has the same name as an earlier question of this file: it \
+                             was imported as `{id}`, not `{given}`; rename it or give it an idnumber so that a \
+                             re-import of an edited file matches it"
                         ),
                     ));
-                    continue;
                 }
-                let id = unique_id(id, &mut taken);
                 let mut common = imported_common(id.clone(), stem, explanation);
                 common.tags = tags(q);
                 ctx.notes.extend(dropped(q, body.elements()));
