@@ -121,6 +121,23 @@ pub async fn upload(
         bp = own;
         read = read_with(bp).await.map_err(AppError::internal)?;
     }
+    // Updating an existing pack matches questions by title: two questions of the file with the same title are
+    // then a problem (on a first import, the second got its own id and a note).
+    let key = read
+        .meta
+        .as_ref()
+        .map(|m| m.id.clone())
+        .unwrap_or_else(|| upload::pack_meta_for(file_name, bp).id);
+    if !read.same_title.is_empty() && store::pack_by_key(db, &key).await?.is_some() {
+        let ambiguous: std::collections::HashSet<String> = read
+            .same_title
+            .iter()
+            .filter_map(|p| p.item.clone())
+            .collect();
+        read.items.retain(|i| !ambiguous.contains(i.id()));
+        let same = std::mem::take(&mut read.same_title);
+        read.problems.extend(same);
+    }
     let import_valid = draft_valid && !read.items.is_empty();
     if !read.is_clean() && !import_valid {
         return Ok(UploadOutcome::Refused(Box::new(read)));

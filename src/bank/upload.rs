@@ -42,6 +42,9 @@ pub struct Upload {
     /// Things worth saying that are not problems (e.g. "read as Windows-1252", partial credit dropped), each
     /// a located [`import::Note`] as text (`file:line:column: [item] message`).
     pub notes: Vec<String>,
+    /// Questions with the same title as an earlier one of the file: problems when the file updates an
+    /// existing pack (`packs::upload`), where items are matched by title.
+    pub same_title: Vec<Problem>,
 }
 
 impl Upload {
@@ -53,6 +56,7 @@ impl Upload {
             categories: HashMap::new(),
             problems: Vec::new(),
             notes: Vec::new(),
+            same_title: Vec::new(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Upload {
         self.items
             .extend(report.items.into_iter().map(|i| Item::Question(i.question)));
         self.problems.extend(report.problems);
+        self.same_title.extend(report.same_title);
         self.notes
             .extend(report.notes.iter().map(ToString::to_string));
     }

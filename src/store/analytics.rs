@@ -724,3 +724,34 @@ pub async fn progress_in(
         objectives,
     })
 }
+
+/// The questions (by id, as the item analysis keys them) of the live items of these packs (an instructor's, or
+/// every pack for `None`; of one exam) whose current revision has no explanation or no reference: where the site
+/// only recommends explanations, they were published so, and candidates see their key alone.
+pub async fn without_explanation(
+    db: &PgPool,
+    owner: Option<Uuid>,
+    blueprint: Option<&str>,
+) -> Result<HashSet<String>, sqlx::Error> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT q.content->>'id' AS "id!"
+         FROM packs p
+         JOIN items i ON i.pack_id = p.id AND NOT i.retired
+         JOIN item_revisions r ON r.item_id = i.id AND r.revision = i.current_revision
+         CROSS JOIN LATERAL (
+             SELECT r.content AS content WHERE i.kind = 'question'
+             UNION ALL
+             SELECT x FROM jsonb_array_elements(
+                 CASE WHEN i.kind = 'case_study' THEN r.content->'questions' ELSE '[]'::jsonb END) AS x
+         ) q
+         WHERE ($1::uuid IS NULL OR p.owner_id = $1) AND ($2::text IS NULL OR p.blueprint_id = $2)
+           AND q.content->>'id' IS NOT NULL
+           AND (btrim(COALESCE(q.content->>'explanation', '')) = ''
+                OR COALESCE(jsonb_array_length(q.content->'references'), 0) = 0)"#,
+        owner,
+        blueprint,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(ids.into_iter().collect())
+}

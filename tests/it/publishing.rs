@@ -95,6 +95,48 @@ async fn a_bank_without_feedback_publishes_with_a_warning_unless_an_admin_requir
         3,
         "each item says it needs an explanation"
     );
+    // Once candidates have answered them, the item analysis flags them too.
+    ai102::store::exam::create_form(
+        &app.db,
+        ai102::store::exam::NewForm {
+            slug: "no-feedback-form",
+            title: "No feedback",
+            description: "",
+            blueprint_id: "ai102",
+            item_count: 3,
+            duration_minutes: 30,
+            case_studies: 0,
+            cut_fraction: 0.7,
+            owner_id: None,
+            pack_ids: &[pack],
+            trial_items: 0,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let cand = app.other_browser();
+    assert_eq!(cand.sign_up("cand@example.com", "Cand").await.status(), 303);
+    let started = cand
+        .post_form("/exams", "/exams/no-feedback-form/start", &[])
+        .await;
+    let attempt = location(&started)
+        .strip_prefix("/attempts/")
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(cand.submit_attempt(&attempt).await.status(), 303);
+    let analysis = app
+        .get("/instructor/analytics?exam=AI-102")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        analysis.matches("needs an explanation: candidates see only the key").count(),
+        3,
+        "the item analysis lists them"
+    );
 
     // The admin requires explanations: the same pack can no longer be published, and says why.
     app.create_user("ada@example.com", Role::Admin).await;
@@ -429,4 +471,10 @@ async fn re_importing_an_edited_file_updates_its_items_as_new_revisions_and_list
             .contains("same title as an earlier question"),
         "{body}"
     );
+    // Updating that pack with the same file is refused: which "Same" is which cannot be told by title.
+    let r = upload_file(&app, &token, "twice.gift", twice).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("cannot tell them apart"), "{body}");
+    assert!(body.contains("twice.gift:3:"), "located at the second question: {body}");
 }

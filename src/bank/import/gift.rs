@@ -602,6 +602,19 @@ impl Reader<'_> {
                          re-import of an edited file matches it",
                         head.name
                     );
+                    let (line, column) = start.as_ref().map_or((head.line, 1), |u| (u.line, u.column));
+                    self.report.same_title.push(problem(
+                        self.file,
+                        line,
+                        column,
+                        Some(&id),
+                        format!(
+                            "GIFT question \"{}\" has the same title as an earlier question of this file: \
+                             updating the pack matches questions by title, so it cannot tell them apart; give \
+                             it another title or a `// [id:…]` line",
+                            head.name
+                        ),
+                    ));
                     self.note(start.as_ref(), head.line, Some(&id), message);
                 }
                 for (message, at) in notes {

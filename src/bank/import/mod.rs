@@ -91,6 +91,10 @@ pub struct ImportReport {
     /// Set when the importer stopped reading at its limit of questions (`parse_at_most`): the line where the
     /// first question past the limit starts. Nothing after it was read.
     pub stopped_at: Option<usize>,
+    /// A question with the same title as an earlier one of the file (GIFT, Moodle XML): a note on a first
+    /// import, a problem when the file updates an existing pack, where items are matched by title
+    /// (`packs::upload`).
+    pub same_title: Vec<Problem>,
 }
 
 /// Something an importer (or exporter) read but could not keep as it was, located like a [`Problem`] (file,

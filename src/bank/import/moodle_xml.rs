@@ -120,6 +120,17 @@ pub fn parse_at_most(file: &str, text: &str, max: usize) -> ImportReport {
                 let given = id.clone();
                 let id = unique_id(id, &mut taken);
                 if same_name {
+                    report.same_title.push(problem(
+                        file,
+                        line,
+                        column,
+                        Some(&id),
+                        format!(
+                            "Moodle question `{label}` has the same name as an earlier question of this file: \
+                             updating the pack matches questions by name, so it cannot tell them apart; rename it \
+                             or give it an idnumber"
+                        ),
+                    ));
                     report.notes.push(note(
                         file,
                         line,

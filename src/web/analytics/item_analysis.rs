@@ -162,6 +162,7 @@ pub async fn instructor(
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
+    let without = store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
     let item_row = |s: &crate::analytics::item_stats::ItemStats| ItemRow {
         id: s.item_id.clone(),
         domain: s.domain.clone(),
@@ -171,7 +172,16 @@ pub async fn instructor(
         point_biserial: opt(s.point_biserial, 2),
         upper_lower: opt(s.upper_lower.map(|u| u.index), 2),
         mean_seconds: opt(s.mean_seconds, 0),
-        flags: s.flags.iter().map(|f| f.reason.clone()).collect(),
+        flags: s
+            .flags
+            .iter()
+            .map(|f| f.reason.clone())
+            .chain(
+                without
+                    .contains(&s.item_id)
+                    .then(|| "needs an explanation: candidates see only the key".to_owned()),
+            )
+            .collect(),
         options: option_rows(s, a.option_texts.get(&s.item_id)),
         group_size: s.upper_lower.map_or(0, |u| u.group_size),
         distractor_flagged: s.flags.iter().any(|f| {
