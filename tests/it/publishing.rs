@@ -133,7 +133,9 @@ async fn a_bank_without_feedback_publishes_with_a_warning_unless_an_admin_requir
         .await
         .unwrap();
     assert_eq!(
-        analysis.matches("needs an explanation: candidates see only the key").count(),
+        analysis
+            .matches("needs an explanation: candidates see only the key")
+            .count(),
         3,
         "the item analysis lists them"
     );
@@ -476,5 +478,8 @@ async fn re_importing_an_edited_file_updates_its_items_as_new_revisions_and_list
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     assert!(body.contains("cannot tell them apart"), "{body}");
-    assert!(body.contains("twice.gift:3:"), "located at the second question: {body}");
+    assert!(
+        body.contains("twice.gift:3:"),
+        "located at the second question: {body}"
+    );
 }

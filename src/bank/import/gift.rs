@@ -602,7 +602,9 @@ impl Reader<'_> {
                          re-import of an edited file matches it",
                         head.name
                     );
-                    let (line, column) = start.as_ref().map_or((head.line, 1), |u| (u.line, u.column));
+                    let (line, column) = start
+                        .as_ref()
+                        .map_or((head.line, 1), |u| (u.line, u.column));
                     self.report.same_title.push(problem(
                         self.file,
                         line,

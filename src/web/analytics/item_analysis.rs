@@ -162,7 +162,8 @@ pub async fn instructor(
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
-    let without = store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
+    let without =
+        store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
     let item_row = |s: &crate::analytics::item_stats::ItemStats| ItemRow {
         id: s.item_id.clone(),
         domain: s.domain.clone(),
