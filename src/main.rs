@@ -591,7 +591,7 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                 eprintln!("no pack with the id `{pack}`");
                 return Ok(ExitCode::from(1));
             };
-            let Some((p, _)) = store::bank::load_pack(&db, access.id).await? else {
+            let Some((p, categories)) = store::bank::load_pack(&db, access.id).await? else {
                 eprintln!("no pack with the id `{pack}`");
                 return Ok(ExitCode::from(1));
             };
@@ -602,7 +602,7 @@ async fn bank(command: BankCommand) -> anyhow::Result<ExitCode> {
                     }
                     exported.text.into_bytes()
                 }
-                None => ai102::packs::export(&p, &format)
+                None => ai102::packs::export(&p, &format, &categories)
                     .map_err(|e| anyhow::anyhow!("{e} (or, for Moodle, gift or moodle-xml)"))?,
             };
             std::fs::write(&output, bytes)?;

@@ -680,14 +680,31 @@ pub async fn set_status(
     Ok(Ok(warning))
 }
 
-/// A pack as a file: our YAML (`yaml`) or a QTI 3.0 content package (`qti3`).
-pub fn export(pack: &Pack, format: &str) -> Result<Vec<u8>, String> {
+/// A pack as a file: our YAML (`yaml`, with each item's source category from `categories`), a QTI 3.0 content
+/// package (`qti3`), or GIFT or Moodle XML for Moodle.
+pub fn export(
+    pack: &Pack,
+    format: &str,
+    categories: &HashMap<String, String>,
+) -> Result<Vec<u8>, String> {
     match format {
-        "yaml" => crate::bank::yaml_out::to_yaml(&PackFile {
-            pack: Some(pack.meta.clone()),
-            items: pack.items.clone(),
-        })
-        .map(String::into_bytes),
+        "yaml" => {
+            let mut items = pack.items.clone();
+            for item in &mut items {
+                let category = categories.get(item.id()).cloned();
+                match item {
+                    Item::Question(q) => q.common.category = category,
+                    Item::CaseStudy(crate::bank::model::CaseStudyItem::CaseStudy(cs)) => {
+                        cs.category = category
+                    }
+                }
+            }
+            crate::bank::yaml_out::to_yaml(&PackFile {
+                pack: Some(pack.meta.clone()),
+                items,
+            })
+            .map(String::into_bytes)
+        }
         "qti3" | "qti" => crate::bank::export::export_qti3(pack),
         other => match crate::bank::export::export_for_moodle(pack, other) {
             Some(e) => Ok(e.text.into_bytes()),

@@ -119,6 +119,10 @@ pub struct Common {
     pub difficulty: Option<Difficulty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The source's category (a Moodle category, say), kept so that an export and a re-import keep it; where
+    /// the item sits in the blueprint is `domain` and `objective`. Not part of what candidates see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// Retired or renamed things (lexicon terms, `question-bank/lexicon.yaml`) the item names on purpose, as a
     /// distractor or as migration context.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -192,6 +196,10 @@ pub struct CaseStudy {
     pub difficulty: Option<Difficulty>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The source's category (a Moodle category, say), kept so that an export and a re-import keep it; where
+    /// the item sits in the blueprint is `domain` and `objective`. Not part of what candidates see.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// Retired or renamed things (lexicon terms, `question-bank/lexicon.yaml`) the item names on purpose, as a
     /// distractor or as migration context.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

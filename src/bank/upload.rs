@@ -247,6 +247,16 @@ fn read_native(file_name: &str, bytes: &[u8], blueprint: &Blueprint) -> Upload {
             })
             .cloned()
             .collect();
+        // A pack file of ours keeps each item's source category (written by our YAML export).
+        for item in &upload.items {
+            let category = match item {
+                Item::Question(q) => q.common.category.as_ref(),
+                Item::CaseStudy(_) => item.case_study().and_then(|c| c.category.as_ref()),
+            };
+            if let Some(c) = category.filter(|c| !c.trim().is_empty()) {
+                upload.categories.insert(item.id().to_owned(), c.clone());
+            }
+        }
         upload.problems.extend(report.problems);
     }
     upload

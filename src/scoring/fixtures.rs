@@ -40,6 +40,7 @@ pub fn question(body: Body) -> Question {
             points: None,
             difficulty: None,
             tags: vec![],
+            category: None,
             mentions: vec![],
             reviewed: None,
             outline: None,

@@ -37,7 +37,8 @@ struct Known {
 /// warnings need it.
 fn strip_review_metadata(value: &mut serde_json::Value) {
     if let serde_json::Value::Object(map) = value {
-        for key in ["reviewed", "outline"] {
+        // The source's category lives in `items.category` (it places items in bulk), not in the revision.
+        for key in ["reviewed", "outline", "category"] {
             map.remove(key);
         }
         if let Some(serde_json::Value::Array(questions)) = map.get_mut("questions") {

@@ -550,7 +550,7 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportParams>,
 ) -> ApiResult<Json<ExportFile>> {
     let user = instructor(user)?;
-    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let (_, pack, categories) = packs::writable_pack(&state.db, &user, id).await?;
     let format = q
         .format
         .as_deref()
@@ -559,8 +559,10 @@ pub async fn export(
         .to_ascii_lowercase();
     let (content, notes, ext) = match format.as_str() {
         "yaml" => (
-            String::from_utf8(packs::export(&pack, "yaml").map_err(AppError::BadRequest)?)
-                .map_err(AppError::internal)?,
+            String::from_utf8(
+                packs::export(&pack, "yaml", &categories).map_err(AppError::BadRequest)?,
+            )
+            .map_err(AppError::internal)?,
             Vec::new(),
             "yaml",
         ),

@@ -483,3 +483,60 @@ async fn re_importing_an_edited_file_updates_its_items_as_new_revisions_and_list
         "located at the second question: {body}"
     );
 }
+
+#[tokio::test]
+async fn our_yaml_export_keeps_each_items_category_and_an_import_of_it_restores_them() {
+    let app = TestApp::spawn().await;
+    app.create_user("ines@example.com", Role::Instructor).await;
+    let token = app.api_token("ines@example.com").await;
+    assert_eq!(
+        app.sign_in("ines@example.com", PASSWORD).await.status(),
+        303
+    );
+    let gift = "$CATEGORY: $course$/top/Azure AI/Vision\n\n::Read:: Which service reads text in images? {=Azure AI Vision ~A spreadsheet \
+####It reads printed and handwritten text: https://learn.microsoft.com/azure/ai-services/computer-vision/overview}\n\n\
+$CATEGORY: $course$/top/Azure AI/Language\n\n::Tone:: Which service finds a text's sentiment? {=Azure AI Language ~A printer \
+####Sentiment analysis is a Language feature: https://learn.microsoft.com/azure/ai-services/language-service/overview}\n";
+    let pack = upload(&app, &token, "cats.gift", gift).await;
+    // Placed in the blueprint, so that the YAML is a complete pack of our format.
+    place_all(&app, pack).await;
+    let categories = |key: &'static str| {
+        let app = &app;
+        async move {
+            let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+                "SELECT i.item_key, i.category FROM items i JOIN packs p ON p.id = i.pack_id
+                 WHERE p.pack_key = $1 ORDER BY i.item_key",
+            )
+            .bind(key)
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+            rows
+        }
+    };
+    let before = categories("cats").await;
+    assert_eq!(before.len(), 2);
+    assert!(before.iter().all(|(_, c)| c.is_some()), "{before:?}");
+    let yaml: Value = app
+        .api(&token)
+        .get_json(&format!("/api/v1/packs/{pack}/export?format=yaml"))
+        .await;
+    let content = yaml["content"].as_str().unwrap();
+    assert!(content.contains("category:"), "{content}");
+    // Imported again as another pack, the items keep their categories; the revisions do not hold them.
+    let copy = content.replacen("id: cats", "id: cats-copy", 1);
+    let r = client()
+        .post(app.url("/api/v1/packs?format=yaml&name=cats-copy.yaml&exam=AI-102"))
+        .bearer_auth(&token)
+        .header("content-type", "application/octet-stream")
+        .body(copy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(categories("cats-copy").await, before);
+    let in_revisions: i64 = app
+        .count("SELECT count(*) FROM item_revisions WHERE content ? 'category'")
+        .await;
+    assert_eq!(in_revisions, 0);
+}

@@ -320,6 +320,7 @@ pub(super) fn typed_question(raw: RawItem, kind: Kind) -> Option<Question> {
             points: raw.points,
             difficulty: raw.difficulty,
             tags: raw.tags.unwrap_or_default(),
+            category: raw.category,
             mentions: raw.mentions.unwrap_or_default(),
             reviewed: raw.reviewed,
             outline: raw.outline,

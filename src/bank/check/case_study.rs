@@ -131,6 +131,7 @@ impl Checker<'_> {
             questions,
             difficulty: raw.difficulty,
             tags: raw.tags.unwrap_or_default(),
+            category: raw.category,
             mentions: raw.mentions.unwrap_or_default(),
             reviewed: raw.reviewed,
             outline: raw.outline,

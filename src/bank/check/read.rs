@@ -85,6 +85,7 @@ impl Checker<'_> {
                 "points" => raw.points = cx.field(name, &value),
                 "difficulty" => raw.difficulty = cx.field(name, &value),
                 "tags" => raw.tags = cx.field(name, &value),
+                "category" => raw.category = cx.field(name, &value),
                 "mentions" => raw.mentions = cx.field(name, &value),
                 "reviewed" => raw.reviewed = cx.field(name, &value),
                 "outline" => raw.outline = cx.field(name, &value),

@@ -37,6 +37,7 @@ pub(super) struct RawItem {
     pub(super) points: Option<u32>,
     pub(super) difficulty: Option<Difficulty>,
     pub(super) tags: Option<Vec<String>>,
+    pub(super) category: Option<String>,
     pub(super) mentions: Option<Vec<String>>,
     pub(super) reviewed: Option<String>,
     pub(super) outline: Option<String>,

@@ -288,6 +288,7 @@ pub fn imported_common(id: String, stem: String, explanation: String) -> Common 
         points: None,
         difficulty: None,
         tags: Vec::new(),
+        category: None,
         mentions: Vec::new(),
         reviewed: None,
         outline: None,

@@ -167,6 +167,7 @@ pub fn import_qti_pack(file: &str, entries: &[(String, Vec<u8>)]) -> QtiPack {
                                 questions: Vec::new(),
                                 difficulty: c.difficulty,
                                 tags: c.tags,
+                                category: None,
                                 mentions: Vec::new(),
                                 reviewed: None,
                                 outline: None,

@@ -418,9 +418,9 @@ pub async fn export(
     Path(id): Path<Uuid>,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let (_, pack, _) = packs::writable_pack(&state.db, &user, id).await?;
+    let (_, pack, categories) = packs::writable_pack(&state.db, &user, id).await?;
     let format = q.format.unwrap_or_else(|| "yaml".into());
-    let bytes = packs::export(&pack, &format).map_err(AppError::BadRequest)?;
+    let bytes = packs::export(&pack, &format, &categories).map_err(AppError::BadRequest)?;
     let (mime, ext) = match format.as_str() {
         "yaml" => ("application/yaml", "yaml"),
         "gift" => ("text/plain; charset=utf-8", "gift.txt"),
