@@ -40,6 +40,16 @@ mod tests {
         }
     }
 
+    /// The schema the help pages serve (docs/question-format.schema.json) is the one the model gives: after a
+    /// change of the pack format, write it again with `ai102 bank schema > docs/question-format.schema.json`.
+    #[test]
+    fn the_published_schema_file_is_current() {
+        assert!(
+            item_file_schema_pretty() == crate::help::SCHEMA_JSON,
+            "docs/question-format.schema.json is stale: run `ai102 bank schema > docs/question-format.schema.json`"
+        );
+    }
+
     #[test]
     fn the_pretty_schema_is_valid_json() {
         let text = item_file_schema_pretty();
