@@ -70,14 +70,12 @@ async fn session_for(db: &PgPool, email: &str, role: &str) -> anyhow::Result<(Uu
 
 async fn session_of(db: &PgPool, user: Uuid) -> anyhow::Result<String> {
     let secret = ai102::auth::random_secret();
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)
-         VALUES ($1, $2, $3, now() + interval '1 hour')",
+    ai102::store::users::create_session(
+        db,
+        user,
+        &ai102::auth::hash_secret(&secret),
+        &ai102::auth::random_secret(),
     )
-    .bind(ai102::auth::hash_secret(&secret))
-    .bind(user)
-    .bind(ai102::auth::random_secret())
-    .execute(db)
     .await?;
     Ok(format!("{}={secret}", ai102::auth::session::SESSION_COOKIE))
 }

@@ -144,14 +144,12 @@ async fn seed(db: &PgPool, attempts: i32, cards: i32) -> anyhow::Result<String> 
     .await?;
     sqlx::query("ANALYZE").execute(db).await?;
     let secret = ai102::auth::random_secret();
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)
-         VALUES ($1, $2, $3, now() + interval '1 hour')",
+    ai102::store::users::create_session(
+        db,
+        user,
+        &ai102::auth::hash_secret(&secret),
+        &ai102::auth::random_secret(),
     )
-    .bind(ai102::auth::hash_secret(&secret))
-    .bind(user)
-    .bind(ai102::auth::random_secret())
-    .execute(db)
     .await?;
     Ok(format!("{}={secret}", ai102::auth::session::SESSION_COOKIE))
 }

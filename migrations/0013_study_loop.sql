@@ -37,6 +37,18 @@ CREATE TABLE review_deck (
 );
 CREATE INDEX review_deck_due_idx ON review_deck (user_id, blueprint_id, due);
 
+-- The cards that count: their item is live (in a published pack of the card's exam, not retired, not a trial
+-- item), so a retired item leaves the deck and a new revision takes its place. With the day each is due and
+-- today, both in the account's time zone: a card is due today when `due_day <= today`.
+CREATE VIEW live_review_cards AS
+    SELECT d.user_id, d.blueprint_id, d.item_id, p.pack_key, i.item_key,
+           (d.due AT TIME ZONE u.time_zone)::date AS due_day,
+           (now() AT TIME ZONE u.time_zone)::date AS today
+    FROM review_deck d
+    JOIN users u ON u.id = d.user_id
+    JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
+    JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id;
+
 -- The items of a finished exam-mode attempt that the candidate answered without getting them fully right, or
 -- marked for review, join the deck due at once (an item left unanswered was not answered wrongly; trial items
 -- never join). An item already in the deck is brought forward, never pushed back. Called in the transaction

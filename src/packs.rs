@@ -312,13 +312,19 @@ pub enum ExplanationPolicy {
 }
 
 impl ExplanationPolicy {
-    /// The policy for a pack with this owner (`None`: the shipped bank).
-    pub async fn for_owner(db: &PgPool, owner: Option<Uuid>) -> Result<Self, AppError> {
-        if owner.is_none() || crate::store::settings::explanations_required(db).await? {
-            Ok(ExplanationPolicy::Required)
+    /// The policy for a site pack (the shipped bank) or an instructor's, given the site's setting.
+    pub fn of(site_pack: bool, required_by_site: bool) -> Self {
+        if site_pack || required_by_site {
+            ExplanationPolicy::Required
         } else {
-            Ok(ExplanationPolicy::Recommended)
+            ExplanationPolicy::Recommended
         }
+    }
+
+    /// The policy for a pack with this owner (`None`: the shipped bank), reading the site's setting.
+    pub async fn for_owner(db: &PgPool, owner: Option<Uuid>) -> Result<Self, AppError> {
+        let required = owner.is_none() || crate::store::settings::explanations_required(db).await?;
+        Ok(Self::of(owner.is_none(), required))
     }
 }
 
@@ -720,20 +726,18 @@ pub fn export(
 /// How many problems stand between a pack and publishing, and how many currency warnings (retired or renamed
 /// names, the lexicon's) its items have, counted once per pack and last change (a pack changes only through
 /// imports, edits and status changes, which all move `updated_at`). A cache each instance rebuilds on demand.
+/// `policy`: the pack's [`ExplanationPolicy`] (a list reads the site's setting once for all its rows).
 pub async fn problem_count(
     db: &PgPool,
     pack_id: Uuid,
     changed: time::OffsetDateTime,
+    policy: ExplanationPolicy,
 ) -> Result<PackCounts, AppError> {
     type Cache =
         std::sync::RwLock<HashMap<(Uuid, time::OffsetDateTime, ExplanationPolicy), PackCounts>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let owner = store::pack_by_id(db, pack_id)
-        .await?
-        .and_then(|a| a.owner_id);
     // The policy is part of the key: an admin's change of it changes the counts at once.
-    let policy = ExplanationPolicy::for_owner(db, owner).await?;
     if let Some(n) = cache
         .read()
         .ok()

@@ -85,12 +85,23 @@ pub struct Booking {
     pub met: bool,
 }
 
+/// Where in `attempts` the two the rule looks at are: the last two that count, in order of ending (fewer when
+/// fewer count).
+pub fn last_two_counted(attempts: &[FinishedAttempt]) -> Vec<usize> {
+    let mut counted: Vec<usize> = (0..attempts.len())
+        .filter(|&i| attempts[i].counts())
+        .collect();
+    counted.sort_by_key(|&i| attempts[i].ended_at);
+    counted.split_off(counted.len().saturating_sub(2))
+}
+
 /// Applies the rule to a candidate's finished attempts of one exam (any order) and their readiness estimate's
 /// predicted scaled score (None: too little data).
 pub fn booking(attempts: &[FinishedAttempt], predicted_scaled: Option<u32>, pass: u32) -> Booking {
-    let mut counted: Vec<&FinishedAttempt> = attempts.iter().filter(|a| a.counts()).collect();
-    counted.sort_by_key(|a| a.ended_at);
-    let last_two = &counted[counted.len().saturating_sub(2)..];
+    let last_two: Vec<&FinishedAttempt> = last_two_counted(attempts)
+        .into_iter()
+        .map(|i| &attempts[i])
+        .collect();
     let pair: Vec<CountedMock> = last_two
         .iter()
         .map(|a| CountedMock {

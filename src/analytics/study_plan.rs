@@ -51,18 +51,19 @@ pub fn objectives_to_work_on(mut objectives: Vec<ObjectiveStanding>) -> Vec<Obje
     objectives
 }
 
-/// Reviews due per day from `today` to the day before the exam: an overdue card counts today.
-pub fn reviews_per_day(today: Date, exam: Date, due: &[Date]) -> BTreeMap<Date, usize> {
+/// Reviews due per day from `today` to the day before the exam, from the cards due per day (`(day, count)`):
+/// an overdue card counts today.
+pub fn reviews_per_day(today: Date, exam: Date, due: &[(Date, i64)]) -> BTreeMap<Date, usize> {
     let mut days = BTreeMap::new();
     let mut d = today;
     while d < exam {
         days.insert(d, 0);
         d += Duration::days(1);
     }
-    for &due in due {
+    for &(due, count) in due {
         let day = due.max(today);
         if let Some(n) = days.get_mut(&day) {
-            *n += 1;
+            *n += usize::try_from(count).unwrap_or(0);
         }
     }
     days
@@ -114,9 +115,10 @@ pub fn mock_dates(
 }
 
 /// One planned mock, for the calendar.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct PlannedMock {
     /// The day to sit it.
+    #[schema(value_type = String, format = Date)]
     pub date: Date,
     /// Stable across downloads: the mock's place counted back from the exam (1 = the last mock), with the
     /// candidate and the exam, so importing the file again updates its events instead of adding new ones.
@@ -229,8 +231,7 @@ mod tests {
         let today = date!(2026 - 12 - 04);
         let exam = date!(2026 - 12 - 31);
         // 100 reviews due today: at 30 a day they fit in four days (120 ≥ 100), so no mock before the 7th.
-        let due = vec![today; 100];
-        let reviews = reviews_per_day(today, exam, &due);
+        let reviews = reviews_per_day(today, exam, &[(today, 100)]);
         let m = mock_dates(today, exam, Some(date!(2026 - 12 - 01)), &reviews);
         assert_eq!(m[0], date!(2026 - 12 - 07));
         assert_eq!(*m.last().unwrap(), date!(2026 - 12 - 28));
@@ -257,7 +258,12 @@ mod tests {
         let r = reviews_per_day(
             today,
             exam,
-            &[date!(2026 - 11 - 30), today, date!(2026 - 12 - 06), exam],
+            &[
+                (date!(2026 - 11 - 30), 1),
+                (today, 1),
+                (date!(2026 - 12 - 06), 1),
+                (exam, 1),
+            ],
         );
         assert_eq!(r.len(), 3);
         assert_eq!(r[&today], 2);

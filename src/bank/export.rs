@@ -87,23 +87,17 @@ pub fn export_for_moodle(pack: &Pack, format: &str) -> Option<Exported> {
 
 /// Writes the pack as a GIFT file (see [`gift::write`]).
 pub fn export_gift(pack: &Pack) -> Exported {
-    let (questions, mut notes) = entries(pack, "GIFT");
-    let list: Vec<Entry<'_>> = questions
-        .iter()
-        .map(|(question, category)| Entry {
-            question,
-            category: category.as_deref(),
-        })
-        .collect();
-    let mut out = gift::write(&pack.meta.id, &list);
-    notes.append(&mut out.notes);
-    out.notes = notes;
-    out
+    export_with(pack, "GIFT", gift::write)
 }
 
 /// Writes the pack as a Moodle XML file (see [`moodle_xml::write`]).
 pub fn export_moodle_xml(pack: &Pack) -> Exported {
-    let (questions, mut notes) = entries(pack, "Moodle XML");
+    export_with(pack, "Moodle XML", moodle_xml::write)
+}
+
+/// The pack's questions that `format` can hold, written by `write`; the notes of what was left out first.
+fn export_with(pack: &Pack, format: &str, write: fn(&str, &[Entry<'_>]) -> Exported) -> Exported {
+    let (questions, mut notes) = entries(pack, format);
     let list: Vec<Entry<'_>> = questions
         .iter()
         .map(|(question, category)| Entry {
@@ -111,7 +105,7 @@ pub fn export_moodle_xml(pack: &Pack) -> Exported {
             category: category.as_deref(),
         })
         .collect();
-    let mut out = moodle_xml::write(&pack.meta.id, &list);
+    let mut out = write(&pack.meta.id, &list);
     notes.append(&mut out.notes);
     out.notes = notes;
     out

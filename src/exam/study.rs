@@ -41,33 +41,27 @@ pub async fn booking_status(
             )
         })
         .collect();
-    let mut mocks = store::finished_mocks(db, user_id, blueprint_id).await?;
-    for (id, m) in &mut mocks {
+    let (ids, mut attempts): (Vec<Uuid>, Vec<_>) = store::finished_mocks(db, user_id, blueprint_id)
+        .await?
+        .into_iter()
+        .unzip();
+    for (id, m) in ids.iter().zip(&mut attempts) {
         m.domains = domains.get(id).cloned().unwrap_or_default();
     }
     // New items are counted for the two mocks the rule looks at only.
-    let counted: Vec<Uuid> = mocks
-        .iter()
-        .filter(|(_, m)| m.counts())
-        .map(|(id, _)| *id)
-        .collect();
-    let pair = &counted[counted.len().saturating_sub(2)..];
-    for (id, n) in store::new_items(db, user_id, pair).await? {
-        if let Some((_, m)) = mocks.iter_mut().find(|(m_id, _)| *m_id == id) {
-            m.new_items = usize::try_from(n).unwrap_or(0);
+    let pair = booking::last_two_counted(&attempts);
+    let pair_ids: Vec<Uuid> = pair.iter().map(|&i| ids[i]).collect();
+    for (id, n) in store::new_items(db, user_id, &pair_ids).await? {
+        if let Some(i) = ids.iter().position(|x| *x == id) {
+            attempts[i].new_items = usize::try_from(n).unwrap_or(0);
         }
     }
     let predicted = match &progress.readiness {
         ReadinessEstimate::Estimate(r) => Some(r.predicted_scaled),
         ReadinessEstimate::TooLittleData { .. } => None,
     };
-    let attempts: Vec<_> = mocks.into_iter().map(|(_, m)| m).collect();
     Ok(BookingStatus {
-        last_counted: attempts
-            .iter()
-            .filter(|m| m.counts())
-            .map(|m| m.ended_at)
-            .max(),
+        last_counted: pair.last().map(|&i| attempts[i].ended_at),
         booking: booking::booking(&attempts, predicted, PASSING_SCORE),
     })
 }
@@ -88,8 +82,9 @@ pub struct Plan {
     pub objectives: Vec<PlanObjective>,
     /// Reviews due each day until the exam (overdue ones count today).
     pub reviews: Vec<ReviewDay>,
-    /// The full mocks to sit, in order; the first is the next one.
-    pub mocks: Vec<PlanMock>,
+    /// The full mocks to sit, in order; the first is the next one. Each calendar event's UID stays the same
+    /// from one download to the next.
+    pub mocks: Vec<PlannedMock>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -108,14 +103,6 @@ pub struct ReviewDay {
     #[schema(value_type = String, format = Date)]
     pub date: Date,
     pub due: usize,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PlanMock {
-    #[schema(value_type = String, format = Date)]
-    pub date: Date,
-    /// The calendar event's UID: the same from one download to the next.
-    pub uid: String,
 }
 
 /// Checks an exam date against the rules: not in the past (in the account's time zone), not after the exam
@@ -195,9 +182,11 @@ pub fn standings(
     out
 }
 
-/// What the plan reads that the progress page has already read: the candidate's progress in the exam, and
-/// when their last full-length mock that counts ended ([`BookingStatus::last_counted`]).
+/// What the plan reads that the progress page has already read: the candidate's target, their progress in the
+/// exam, when their last full-length mock that counts ended ([`BookingStatus::last_counted`]), and the cards due
+/// per day.
 pub struct Known<'a> {
+    pub target: &'a store::Target,
     pub progress: &'a progress_store::Progress,
     pub last_mock: Option<time::OffsetDateTime>,
     /// Cards due per day ([`store::due_by_day`]).
@@ -213,7 +202,27 @@ pub async fn plan(
     blueprint: &Blueprint,
     known: Option<Known<'_>>,
 ) -> Result<Option<Plan>, AppError> {
-    let target = store::target(db, user_id).await?;
+    let read;
+    let known = match known {
+        Some(k) => k,
+        None => {
+            let target = store::target(db, user_id).await?;
+            let progress =
+                progress_store::progress_in(db, user_id, Some(&exam.blueprint_id)).await?;
+            let last_mock = booking_status(db, user_id, &exam.blueprint_id, &progress)
+                .await?
+                .last_counted;
+            let due = store::due_by_day(db, user_id, &exam.blueprint_id).await?;
+            read = (target, progress, last_mock, due);
+            Known {
+                target: &read.0,
+                progress: &read.1,
+                last_mock: read.2,
+                due_by_day: &read.3,
+            }
+        }
+    };
+    let target = known.target;
     let (Some(code), Some(exam_date)) = (target.exam.as_deref(), target.date) else {
         return Ok(None);
     };
@@ -221,36 +230,10 @@ pub async fn plan(
         return Ok(None);
     }
     let today = target.today;
-    let read;
-    let known = match known {
-        Some(k) => k,
-        None => {
-            let progress =
-                progress_store::progress_in(db, user_id, Some(&exam.blueprint_id)).await?;
-            let last_mock = store::finished_mocks(db, user_id, &exam.blueprint_id)
-                .await?
-                .iter()
-                .filter(|(_, m)| m.counts())
-                .map(|(_, m)| m.ended_at)
-                .max();
-            let due = store::due_by_day(db, user_id, &exam.blueprint_id).await?;
-            read = (progress, last_mock, due);
-            Known {
-                progress: &read.0,
-                last_mock: read.1,
-                due_by_day: &read.2,
-            }
-        }
-    };
-    let due: Vec<Date> = known
-        .due_by_day
-        .iter()
-        .flat_map(|&(day, n)| std::iter::repeat_n(day, usize::try_from(n).unwrap_or(0)))
-        .collect();
-    let reviews: BTreeMap<Date, usize> = study_plan::reviews_per_day(today, exam_date, &due);
-    let last_taken = known.last_mock;
-    let last_taken = match last_taken {
-        Some(t) => Some(crate::store::study::local_date(db, user_id, t).await?),
+    let reviews: BTreeMap<Date, usize> =
+        study_plan::reviews_per_day(today, exam_date, known.due_by_day);
+    let last_taken = match known.last_mock {
+        Some(t) => Some(store::local_date(db, user_id, t).await?),
         None => None,
     };
     let dates = study_plan::mock_dates(today, exam_date, last_taken, &reviews);
@@ -277,31 +260,17 @@ pub async fn plan(
             .into_iter()
             .map(|(date, due)| ReviewDay { date, due })
             .collect(),
-        mocks: mocks
-            .into_iter()
-            .map(|m| PlanMock {
-                date: m.date,
-                uid: m.uid,
-            })
-            .collect(),
+        mocks,
     }))
 }
 
 /// The plan's calendar file.
 pub fn plan_ics(plan: &Plan, exam: &ExamRow, user_id: Uuid) -> String {
-    let mocks: Vec<PlannedMock> = plan
-        .mocks
-        .iter()
-        .map(|m| PlannedMock {
-            date: m.date,
-            uid: m.uid.clone(),
-        })
-        .collect();
     study_plan::ics(
         &exam.code,
         &exam.title,
         plan.exam_date,
-        &mocks,
+        &plan.mocks,
         &user_id.simple().to_string(),
     )
 }

@@ -2,6 +2,7 @@
 //! every save is one upsert guarded by `now() < deadline`, so any number of app instances agree.
 
 use super::bank;
+use crate::analytics::deck::Confidence;
 use crate::exam::plan::{find_question, PlannedItem, Presentation};
 use crate::scoring::{self, Response};
 use serde::Serialize;
@@ -370,7 +371,7 @@ pub struct SlotRow {
     /// An unscored trial item. Never shown to the candidate, in any form, while the attempt runs.
     pub trial: bool,
     /// How sure the candidate said they were (practice and review sessions only).
-    pub confidence: Option<String>,
+    pub confidence: Option<Confidence>,
 }
 
 /// An attempt's positions in order, every one for `None`, else the one at `position`. (The save path reads
@@ -385,7 +386,7 @@ async fn select_slots(
         r#"SELECT ai.position, ai.revision_id, ai.question_key, ai.section_key, ai.domain, ai.objective,
                 ai.presentation AS "presentation: Json<Presentation>", ai.max_points,
                 an.response AS "response: Json<Response>", COALESCE(an.marked, false) AS "marked!", an.earned,
-                ai.trial, an.confidence
+                ai.trial, an.confidence AS "confidence: Confidence"
          FROM attempt_items ai LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          WHERE ai.attempt_id = $1 AND ($2::int IS NULL OR ai.position = $2) ORDER BY ai.position"#,
         attempt_id,
@@ -444,7 +445,7 @@ pub async fn attempt_slot(
                 s.domain AS "s_domain?", s.objective AS "s_objective?",
                 s.presentation AS "s_presentation?: Json<Presentation>", s.max_points AS "s_max_points?",
                 s.response AS "s_response?: Json<Response>", s.marked AS "s_marked?", s.earned AS "s_earned?",
-                s.trial AS "s_trial?", s.confidence AS "s_confidence?",
+                s.trial AS "s_trial?", s.confidence AS "s_confidence?: Confidence",
                 CASE WHEN $4 THEN (SELECT n.section_key FROM attempt_items n
                                    WHERE n.attempt_id = a.id AND n.position = $3 + 1) END AS next_section
          FROM attempts a

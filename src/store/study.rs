@@ -2,15 +2,18 @@
 //! what the booking rule and the plan read. Scheduling itself is pure (`analytics::deck`).
 //!
 //! A card counts only while its item is live: in a published pack of the exam, not retired, not a trial item
-//! (the joins on `items` and `packs` below). So a retired item leaves the deck, and a new revision takes its
-//! place, since cards are keyed by item.
+//! (migration 0013's view `live_review_cards`, which every due count reads). So a retired item leaves the deck,
+//! and a new revision takes its place, since cards are keyed by item.
 
 use crate::analytics::booking::FinishedAttempt;
-use crate::analytics::deck::{self, Card, Confidence, Rating};
+use crate::analytics::deck::{self, Card, Confidence};
 use sqlx::{PgExecutor, PgPool};
 use std::collections::HashSet;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
+
+// `answers.confidence` (migration 0013's check constraint) read as the pure module's type.
+super::text_enum!(Confidence, "confidence");
 
 /// What is due for a candidate in one exam.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,6 +24,20 @@ pub struct DueCount {
     pub deck: i64,
 }
 
+impl DueCount {
+    /// From the cards due per day ([`due_by_day`]) and today's date in the account's time zone.
+    pub fn from_days(days: &[(Date, i64)], today: Date) -> DueCount {
+        DueCount {
+            today: days
+                .iter()
+                .filter(|(d, _)| *d <= today)
+                .map(|(_, n)| n)
+                .sum(),
+            deck: days.iter().map(|(_, n)| n).sum(),
+        }
+    }
+}
+
 /// How many cards are due today, and in the deck, for the exam with this blueprint.
 pub async fn due_count(
     db: impl PgExecutor<'_>,
@@ -28,14 +45,8 @@ pub async fn due_count(
     blueprint_id: &str,
 ) -> Result<DueCount, sqlx::Error> {
     let r = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE d.due < ((date_trunc('day', now() AT TIME ZONE u.time_zone)
-                                               + interval '1 day') AT TIME ZONE u.time_zone)) AS "today!",
-                  count(*) AS "deck!"
-         FROM review_deck d
-         JOIN users u ON u.id = d.user_id
-         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
-         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
-         WHERE d.user_id = $1 AND d.blueprint_id = $2"#,
+        r#"SELECT count(*) FILTER (WHERE due_day <= today) AS "today!", count(*) AS "deck!"
+         FROM live_review_cards WHERE user_id = $1 AND blueprint_id = $2"#,
         user_id,
         blueprint_id,
     )
@@ -54,14 +65,8 @@ pub async fn due_keys(
     blueprint_id: &str,
 ) -> Result<HashSet<String>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT p.pack_key, i.item_key
-         FROM review_deck d
-         JOIN users u ON u.id = d.user_id
-         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
-         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
-         WHERE d.user_id = $1 AND d.blueprint_id = $2
-           AND d.due < ((date_trunc('day', now() AT TIME ZONE u.time_zone) + interval '1 day')
-                        AT TIME ZONE u.time_zone)"#,
+        r#"SELECT pack_key AS "pack_key!", item_key AS "item_key!" FROM live_review_cards
+         WHERE user_id = $1 AND blueprint_id = $2 AND due_day <= today"#,
         user_id,
         blueprint_id,
     )
@@ -80,30 +85,14 @@ pub async fn due_by_day(
     blueprint_id: &str,
 ) -> Result<Vec<(Date, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT (d.due AT TIME ZONE u.time_zone)::date AS "day!", count(*) AS "n!"
-         FROM review_deck d
-         JOIN users u ON u.id = d.user_id
-         JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
-         JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
-         WHERE d.user_id = $1 AND d.blueprint_id = $2
-         GROUP BY 1 ORDER BY 1"#,
+        r#"SELECT due_day AS "day!", count(*) AS "n!" FROM live_review_cards
+         WHERE user_id = $1 AND blueprint_id = $2 GROUP BY 1 ORDER BY 1"#,
         user_id,
         blueprint_id,
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.day, r.n)).collect())
-}
-
-/// What became of an answer's review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reviewed {
-    /// The card was rated (and joined the deck if it was not in it).
-    Rated { rating: Rating, due: OffsetDateTime },
-    /// Not in the deck and answered right and sure: nothing to review.
-    NotJoined,
-    /// This attempt already rated the card (one attempt rates a card once).
-    AlreadyRated,
 }
 
 /// Reviews the card of the item of `revision_id` after a practice answer in `attempt_id`: the rating from the
@@ -119,7 +108,7 @@ pub async fn review(
     earned: f64,
     max: f64,
     confidence: Option<Confidence>,
-) -> Result<Reviewed, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let rating = deck::rating(earned, max, confidence);
     let mut tx = db.begin().await?;
     let r = sqlx::query!(
@@ -137,8 +126,9 @@ pub async fn review(
     .await?;
     let card = match (r.due, r.state) {
         (Some(due), Some(state)) => {
+            // One attempt rates a card once.
             if r.last_attempt == Some(attempt_id) {
-                return Ok(Reviewed::AlreadyRated);
+                return Ok(());
             }
             Card {
                 due,
@@ -152,7 +142,8 @@ pub async fn review(
                 last_review: r.last_review,
             }
         }
-        _ if !deck::joins(rating) => return Ok(Reviewed::NotJoined),
+        // Not in the deck and answered right and sure: nothing to review.
+        _ if !deck::joins(rating) => return Ok(()),
         _ => Card::new(r.now),
     };
     let reason = if earned + 1e-9 >= max {
@@ -188,10 +179,7 @@ pub async fn review(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Reviewed::Rated {
-        rating,
-        due: next.due,
-    })
+    Ok(())
 }
 
 /// Records how sure the candidate said they were of a practice answer.
@@ -226,12 +214,11 @@ pub struct Target {
     pub exam: Option<String>,
     pub date: Option<Date>,
     pub today: Date,
-    pub time_zone: String,
 }
 
 pub async fn target(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Target, sqlx::Error> {
     let r = sqlx::query!(
-        r#"SELECT target_exam, target_date, (now() AT TIME ZONE time_zone)::date AS "today!", time_zone
+        r#"SELECT target_exam, target_date, (now() AT TIME ZONE time_zone)::date AS "today!"
          FROM users WHERE id = $1"#,
         user_id,
     )
@@ -241,7 +228,6 @@ pub async fn target(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Target, sq
         exam: r.target_exam,
         date: r.target_date,
         today: r.today,
-        time_zone: r.time_zone,
     })
 }
 

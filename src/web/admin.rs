@@ -28,11 +28,20 @@ pub struct AdminPage {
     pub recent: Vec<AuditView>,
     /// Instructors' packs need an explanation and a reference on every item before publishing.
     pub explanations_required: bool,
+    /// The publishing setting was just saved.
+    pub saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AdminQuery {
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 pub async fn index(
     State(state): State<AppState>,
     RequireAdmin(_, session): RequireAdmin,
+    Query(q): Query<AdminQuery>,
 ) -> AppResult<Html<String>> {
     let counts = store::users::counts(&state.db).await?;
     let (recent, _) = store::audit::search(&state.db, &AuditFilter::default(), 5, 0).await?;
@@ -41,6 +50,7 @@ pub async fn index(
         counts,
         recent: recent.into_iter().map(AuditView::from).collect(),
         explanations_required: store::settings::explanations_required(&state.db).await?,
+        saved: q.saved.as_deref() == Some("publishing"),
     })
 }
 

@@ -378,9 +378,11 @@ pub async fn list(
         (page - 1) * PAGE_SIZE,
     )
     .await?;
+    let required = store::settings::explanations_required(&state.db).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
-        let counts = packs::problem_count(&state.db, r.id, r.updated_at).await?;
+        let policy = packs::ExplanationPolicy::of(r.site, required);
+        let counts = packs::problem_count(&state.db, r.id, r.updated_at, policy).await?;
         items.push(PackListItem {
             problems: counts.problems,
             warnings: counts.warnings,

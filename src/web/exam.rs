@@ -245,11 +245,7 @@ async fn item_page(
         } else {
             &[]
         },
-        said_confidence: slot
-            .confidence
-            .as_deref()
-            .and_then(Confidence::parse)
-            .map(Confidence::label),
+        said_confidence: slot.confidence.map(Confidence::label),
         attempt,
     };
     Ok((status, render(&page)?).into_response())

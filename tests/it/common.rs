@@ -524,6 +524,17 @@ impl<'a> TestForm<'a> {
         TestForm { minutes, ..self }
     }
 
+    pub fn items(self, items: i32) -> Self {
+        TestForm { items, ..self }
+    }
+
+    pub fn case_studies(self, case_studies: i32) -> Self {
+        TestForm {
+            case_studies,
+            ..self
+        }
+    }
+
     pub fn owner(self, owner: Uuid) -> Self {
         TestForm {
             owner: Some(owner),
@@ -585,4 +596,40 @@ pub fn location(resp: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The attempt a redirect names (`Location: /attempts/{id}/…`).
+pub fn attempt_in(resp: &reqwest::Response) -> Uuid {
+    location(resp)
+        .strip_prefix("/attempts/")
+        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.parse().ok())
+        .expect("an attempt's address in the location")
+}
+
+/// The position of a question in the attempt.
+pub async fn position_of(app: &TestApp, attempt: Uuid, key: &str) -> i32 {
+    sqlx::query_scalar(
+        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = $2",
+    )
+    .bind(attempt)
+    .bind(key)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+/// Posts a question's item form with these fields and `go=stay` (what "Check answer" sends).
+pub async fn answer(
+    app: &TestApp,
+    attempt: Uuid,
+    key: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let n = position_of(app, attempt, key).await;
+    let page = format!("/attempts/{attempt}/items/{n}");
+    let mut all = fields.to_vec();
+    all.push(("go", "stay"));
+    // The CSRF token belongs to the session, so any page's will do (the item page may be closed by now).
+    app.post_form("/exams", &page, &all).await
 }

@@ -29,32 +29,6 @@ async fn start(app: &TestApp) -> Uuid {
     id.parse().unwrap()
 }
 
-/// The position of a question in the attempt.
-async fn position_of(app: &TestApp, attempt: Uuid, key: &str) -> i32 {
-    sqlx::query_scalar(
-        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = $2",
-    )
-    .bind(attempt)
-    .bind(key)
-    .fetch_one(&app.db)
-    .await
-    .unwrap()
-}
-
-async fn answer(
-    app: &TestApp,
-    attempt: Uuid,
-    key: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let n = position_of(app, attempt, key).await;
-    let page = format!("/attempts/{attempt}/items/{n}");
-    let mut all = fields.to_vec();
-    all.push(("go", "stay"));
-    // The CSRF token belongs to the session, so any page's will do (the item page may be closed by now).
-    app.post_form("/exams", &page, &all).await
-}
-
 async fn stored(app: &TestApp, attempt: Uuid, key: &str) -> Option<serde_json::Value> {
     sqlx::query_scalar(
         "SELECT an.response FROM answers an JOIN attempt_items ai USING (attempt_id, position)

@@ -96,36 +96,20 @@ async fn a_bank_without_feedback_publishes_with_a_warning_unless_an_admin_requir
         "each item says it needs an explanation"
     );
     // Once candidates have answered them, the item analysis flags them too.
-    ai102::store::exam::create_form(
-        &app.db,
-        ai102::store::exam::NewForm {
-            slug: "no-feedback-form",
-            title: "No feedback",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 3,
-            duration_minutes: 30,
-            case_studies: 0,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[pack],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    TestForm::new("no-feedback-form")
+        .items(3)
+        .case_studies(0)
+        .create(&app, &[pack])
+        .await;
     let cand = app.other_browser();
     assert_eq!(cand.sign_up("cand@example.com", "Cand").await.status(), 303);
     let started = cand
         .post_form("/exams", "/exams/no-feedback-form/start", &[])
         .await;
-    let attempt = location(&started)
-        .strip_prefix("/attempts/")
-        .and_then(|s| s.split('/').next())
-        .unwrap()
-        .to_owned();
-    assert_eq!(cand.submit_attempt(&attempt).await.status(), 303);
+    assert_eq!(
+        cand.submit_attempt(attempt_in(&started)).await.status(),
+        303
+    );
     let analysis = app
         .get("/instructor/analytics?exam=AI-102")
         .await
@@ -307,25 +291,11 @@ async fn re_importing_an_edited_file_updates_its_items_as_new_revisions_and_list
     place_all(&app, pack).await;
     assert_eq!(publish(&app, &token, pack).await.status(), 200);
     // A candidate's attempt in progress uses the first revisions.
-    ai102::store::exam::create_form(
-        &app.db,
-        ai102::store::exam::NewForm {
-            slug: "bank-form",
-            title: "Bank form",
-            description: "",
-            blueprint_id: "ai102",
-            item_count: 3,
-            duration_minutes: 30,
-            case_studies: 0,
-            cut_fraction: 0.7,
-            owner_id: None,
-            pack_ids: &[pack],
-            trial_items: 0,
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    TestForm::new("bank-form")
+        .items(3)
+        .case_studies(0)
+        .create(&app, &[pack])
+        .await;
     let cand = app.other_browser();
     assert_eq!(cand.sign_up("cand@example.com", "Cand").await.status(), 303);
     let started = cand

@@ -22,40 +22,6 @@ async fn candidate(app: &TestApp) -> String {
     email
 }
 
-fn attempt_of(resp: &reqwest::Response) -> Uuid {
-    location(resp)
-        .strip_prefix("/attempts/")
-        .and_then(|s| s.split('/').next())
-        .expect("an attempt's address")
-        .parse()
-        .unwrap()
-}
-
-async fn position_of(app: &TestApp, attempt: Uuid, key: &str) -> i32 {
-    sqlx::query_scalar(
-        "SELECT position FROM attempt_items WHERE attempt_id = $1 AND question_key = $2",
-    )
-    .bind(attempt)
-    .bind(key)
-    .fetch_one(&app.db)
-    .await
-    .unwrap()
-}
-
-/// Posts an item's form (answer fields, plus `go=stay`, as "Check answer" does).
-async fn answer(
-    app: &TestApp,
-    attempt: Uuid,
-    key: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let n = position_of(app, attempt, key).await;
-    let mut all = fields.to_vec();
-    all.push(("go", "stay"));
-    app.post_form("/exams", &format!("/attempts/{attempt}/items/{n}"), &all)
-        .await
-}
-
 /// The deck's cards: item key → (reason, days from now to due, reps).
 async fn deck(app: &TestApp) -> Vec<(String, String, f64, i32)> {
     sqlx::query_as(
@@ -85,7 +51,7 @@ async fn due_today(app: &TestApp) -> i64 {
 /// A mock where the candidate gets t-single wrong, t-multiple right but marked, t-order unanswered.
 async fn mock_with_a_miss_and_a_mark(app: &TestApp) -> Uuid {
     let r = app.post_form("/exams", "/exams/test-form/start", &[]).await;
-    let id = attempt_of(&r);
+    let id = attempt_in(&r);
     answer(app, id, "t-single", &[("choice", "b")]).await;
     answer(
         app,
@@ -131,7 +97,7 @@ async fn a_review_session_asks_how_sure_rates_each_card_by_fsrs_and_empties_toda
         )
         .await;
     assert_eq!(r.status(), 303);
-    let session = attempt_of(&r);
+    let session = attempt_in(&r);
     let items: i64 = app
         .count(&format!(
             "SELECT count(*) FROM attempt_items WHERE attempt_id = '{session}'"
@@ -237,7 +203,7 @@ async fn in_practice_not_sure_and_wrong_answers_join_and_right_and_sure_ones_do_
             &[("source", "all"), ("count", "10"), ("case_studies", "1")],
         )
         .await;
-    let set = attempt_of(&r);
+    let set = attempt_in(&r);
     // Practice is not autosaved: the item form says so to the script.
     let n = position_of(&app, set, "t-single").await;
     let page = app
@@ -287,7 +253,7 @@ async fn in_practice_not_sure_and_wrong_answers_join_and_right_and_sure_ones_do_
     .unwrap();
     assert_eq!(confidence.as_deref(), Some("guessed"));
     // A mock keeps the real exam's controls: no "how sure" there.
-    let mock = attempt_of(&app.post_form("/exams", "/exams/test-form/start", &[]).await);
+    let mock = attempt_in(&app.post_form("/exams", "/exams/test-form/start", &[]).await);
     let page = app
         .get(&format!("/attempts/{mock}/items/1"))
         .await
@@ -329,7 +295,7 @@ async fn a_new_revision_takes_the_cards_place_and_a_retired_item_leaves_the_deck
             &[("source", "due"), ("count", "10")],
         )
         .await;
-    let session = attempt_of(&r);
+    let session = attempt_in(&r);
     let page = app
         .get(&format!("/attempts/{session}/items/1"))
         .await
@@ -349,7 +315,7 @@ async fn attempts_from_before_the_deck_fill_it_once_spread_over_the_coming_days(
     candidate(&app).await;
     // Two mocks, every question wrong or unanswered but all of them marked, so that many cards join.
     for _ in 0..2 {
-        let id = attempt_of(&app.post_form("/exams", "/exams/test-form/start", &[]).await);
+        let id = attempt_in(&app.post_form("/exams", "/exams/test-form/start", &[]).await);
         for key in ["t-multiple", "t-order", "t-match", "t-hot"] {
             answer(&app, id, key, &[("mark_present", "1"), ("mark", "1")]).await;
         }

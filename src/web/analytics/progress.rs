@@ -117,14 +117,7 @@ pub async fn progress_page(
     let due_by_day =
         crate::store::study::due_by_day(&state.db, user.id, &exam.blueprint_id).await?;
     let target = crate::store::study::target(&state.db, user.id).await?;
-    let due = crate::store::study::DueCount {
-        today: due_by_day
-            .iter()
-            .filter(|(day, _)| *day <= target.today)
-            .map(|(_, n)| n)
-            .sum(),
-        deck: due_by_day.iter().map(|(_, n)| n).sum(),
-    };
+    let due = crate::store::study::DueCount::from_days(&due_by_day, target.today);
     let status = study::booking_status(&state.db, user.id, &exam.blueprint_id, &p).await?;
     let b = &status.booking;
     let ended: Vec<_> = b.pair.iter().map(|m| m.ended_at).collect();
@@ -166,6 +159,7 @@ pub async fn progress_page(
         &exam,
         &blueprint,
         Some(study::Known {
+            target: &target,
             progress: &p,
             last_mock: status.last_counted,
             due_by_day: &due_by_day,

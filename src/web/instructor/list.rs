@@ -127,10 +127,12 @@ pub async fn index(
     .await?;
     let when: Vec<_> = rows.iter().map(|r| r.updated_at).collect();
     let changed = store::users::local_times(&state.db, user.id, &when).await?;
+    let required = store::settings::explanations_required(&state.db).await?;
     let mut packs_view = Vec::with_capacity(rows.len());
     for (row, changed) in rows.into_iter().zip(changed) {
+        let policy = packs::ExplanationPolicy::of(row.site, required);
         packs_view.push(PackListView {
-            counts: packs::problem_count(&state.db, row.id, row.updated_at).await?,
+            counts: packs::problem_count(&state.db, row.id, row.updated_at, policy).await?,
             changed,
             deletable: row.owned && row.status.is_draft(),
             row,
