@@ -8,6 +8,8 @@
 #   closed_loop        N candidates saving back to back (the throughput), then the item page, /healthz and
 #                      /static/app.css (anonymous and signed in) for BENCH_PAGE_SECONDS each
 # and bench/study.rs (the progress page of a candidate with 200 attempts and 5,000 review cards, 20 warm requests)
+# and bench/classes.rs (the gradebook of a class of 500 members × 10 assignments with 20,000 attempts, 20 warm
+# requests)
 #   closed_loop_small  fewer candidates back to back (the same work with a shorter queue)
 #   paced, paced_fast  N candidates pausing ~2 s / ~1 s between saves (the latency at a given load)
 # then stops the server and runs pgbench, 32 clients: bench/save_answer.sql (the save's upsert alone, the
@@ -123,6 +125,9 @@ loadgen --label paced_fast --candidates "$CANDIDATES" --think-ms 1000 --save-sec
   >"$WORK/paced_fast.json"
 say "study: the progress page of a candidate with 200 attempts and 5,000 review cards, 20 warm requests"
 target/release/examples/study_bench --database-url "$BENCH_DB" --base-url "$URL" --runs 20 >"$WORK/study.json"
+say "classes: the gradebook of a class of 500 members × 10 assignments with 20,000 attempts, 20 warm requests"
+target/release/examples/classes_bench --database-url "$BENCH_DB" --base-url "$URL" --members 500 --assignments 10 \
+  --attempts 20000 --runs 20 >"$WORK/classes.json"
 stop_server
 
 TPS=
@@ -136,7 +141,7 @@ DROP TABLE IF EXISTS bench_attempts;
 CREATE TABLE bench_attempts AS
   SELECT row_number() OVER (ORDER BY a.id)::int AS n, a.id AS attempt_id, a.user_id,
          (SELECT s.id_hash FROM sessions s WHERE s.user_id = a.user_id LIMIT 1) AS id_hash
-  FROM attempts a WHERE a.item_count = 50;
+  FROM attempts a WHERE a.item_count = 50 AND a.assignment_id IS NULL;
 ALTER TABLE bench_attempts ADD PRIMARY KEY (n);
 UPDATE attempts SET ended_at = NULL, ended_reason = NULL, deadline = now() + interval '1 hour'
   WHERE id IN (SELECT attempt_id FROM bench_attempts);
@@ -204,7 +209,8 @@ SYNC_COMMIT=$("$PSQL" "$DATABASE_URL" -qtAX -c "SHOW synchronous_commit")
   echo "  \"paced\": $(cat "$P"),"
   echo "  \"paced_fast\": $(cat "$F"),"
   echo "  \"bank\": $(cat "$B"),"
-  echo "  \"study\": $(cat "$WORK/study.json")"
+  echo "  \"study\": $(cat "$WORK/study.json"),"
+  echo "  \"classes\": $(cat "$WORK/classes.json")"
   echo "}"
 } >"$RESULTS/latest.json"
 
@@ -231,6 +237,7 @@ uploads, one file per format: read_upload (parse + check, median of 3) and the e
 $(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
 save p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
 study loop: /progress of a candidate with $(num "$WORK/study.json" attempts) attempts and $(num "$WORK/study.json" deck_cards) review cards: p50 $(num "$WORK/study.json" progress_p50_ms) ms, p95 $(num "$WORK/study.json" progress_p95_ms) ms over 20 warm requests (target p95 < 100 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/study.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/study.json" healthz_p50_ms) ms
+class gradebook: $(num "$WORK/classes.json" members) members × $(num "$WORK/classes.json" assignments) assignments, $(num "$WORK/classes.json" attempts) attempts: p50 $(num "$WORK/classes.json" gradebook_p50_ms) ms, p95 $(num "$WORK/classes.json" gradebook_p95_ms) ms over 20 warm requests (target p95 < 300 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/classes.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/classes.json" healthz_p50_ms) ms
 ceilings in this run: item-page read ${PAGE_READ_TPS:-n/a} tps (pgbench, prepared, bench/page_read.sql); bare axum static $(num "$C" bare_static_per_sec)/s
   item page / page-read ceiling: $PAGE_READ_RATIO; static / bare static: $STATIC_RATIO (anonymous), $STATIC_SIGNED_RATIO (signed in)
 EOF

@@ -8,7 +8,10 @@
 //! target/release/examples/study_bench --database-url postgres://…/ai102_bench --base-url http://127.0.0.1:8080
 //! ```
 
+#[path = "page_timing.rs"]
+mod page_timing;
 use clap::Parser;
+use page_timing::{pct, timings};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -29,43 +32,6 @@ struct Args {
     cards: i32,
     #[arg(long, default_value_t = 20)]
     runs: usize,
-}
-
-/// Milliseconds of `runs` warm GETs (after 3 untimed ones), sorted.
-async fn timings(
-    client: &reqwest::Client,
-    url: &str,
-    cookie: &str,
-    runs: usize,
-) -> anyhow::Result<Vec<f64>> {
-    for _ in 0..3 {
-        let r = client
-            .get(url)
-            .header(reqwest::header::COOKIE, cookie)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status().is_success(), "{url}: {}", r.status());
-        r.bytes().await?;
-    }
-    let mut ms = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        let r = client
-            .get(url)
-            .header(reqwest::header::COOKIE, cookie)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status().is_success(), "{url}: {}", r.status());
-        r.bytes().await?;
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(f64::total_cmp);
-    Ok(ms)
-}
-
-fn pct(ms: &[f64], p: f64) -> f64 {
-    let i = ((ms.len() as f64 * p).ceil() as usize).clamp(1, ms.len()) - 1;
-    (ms[i] * 10.0).round() / 10.0
 }
 
 async fn seed(db: &PgPool, attempts: i32, cards: i32) -> anyhow::Result<String> {

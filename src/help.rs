@@ -45,6 +45,13 @@ pub const DOCS: &[Doc] = &[
         markdown: include_str!("../docs/readiness.md"),
     },
     Doc {
+        name: "classes",
+        title: "Classes",
+        summary: "Joining a class, what its assignments allow, when answers are shown, and the instructor's gradebook.",
+        audience: Audience::Everyone,
+        markdown: include_str!("../docs/classes.md"),
+    },
+    Doc {
         name: "question-format",
         title: "The question-pack format",
         summary: "What each item type looks like, every field, and every problem the checker reports.",

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod auth;
 pub mod bank;
 pub mod cache;
+pub mod classes;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -7,6 +7,7 @@
 pub mod booking;
 pub mod dashboard;
 pub mod deck;
+pub mod gradebook;
 pub mod item_stats;
 mod math;
 pub mod readiness;

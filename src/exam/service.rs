@@ -154,12 +154,15 @@ impl PoolCache {
     }
 }
 
-/// Draws a form's items per its blueprint and stores the attempt with its deadline (database time).
+/// Draws a form's items per its blueprint and stores the attempt with its deadline (database time). With an
+/// assignment, the attempt is for it: refused outside its window or beyond its attempts (decided in SQL, in the
+/// transaction that stores the attempt).
 pub async fn start_attempt(
     db: &PgPool,
     pools: &PoolCache,
     user: &User,
     form: &FormRow,
+    assignment: Option<Uuid>,
 ) -> Result<Uuid, AppError> {
     let cached = pools.get(db, form).await?;
     let pool = &cached.1;
@@ -182,9 +185,11 @@ pub async fn start_attempt(
             minutes: Some(minutes),
             items: &items,
             review_session: false,
+            assignment_id: assignment,
         },
     )
-    .await?;
+    .await?
+    .map_err(refused)?;
     tracing::info!(attempt = %id, user = %user.id, form = %form.slug, items = items.len(), "attempt started");
     Ok(id)
 }
@@ -475,8 +480,25 @@ pub async fn start_practice(
             minutes: None,
             items: &items,
             review_session: spec.source == Source::Due,
+            assignment_id: None,
         },
     )
-    .await?;
+    .await?
+    .map_err(refused)?;
     Ok(id)
+}
+
+/// A refused start as the candidate hears it: an assignment of a class they are not in is not found.
+fn refused(r: crate::store::classes::StartRefusal) -> AppError {
+    match r {
+        crate::store::classes::StartRefusal::NotMember => AppError::NotFound,
+        other => AppError::Unprocessable(format!("{}.", capitalised(other.message()))),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

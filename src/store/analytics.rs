@@ -336,6 +336,23 @@ pub async fn item_analysis_live(
     db: &PgPool,
     owner: Option<Uuid>,
 ) -> Result<ItemAnalysis, sqlx::Error> {
+    item_analysis_live_in(db, owner, None).await
+}
+
+/// [`item_analysis_live`] over the attempts the current members of a class made for its assignments (every
+/// item in them, whoever owns its pack): the class's item analysis.
+pub async fn item_analysis_of_class(
+    db: &PgPool,
+    class_id: Uuid,
+) -> Result<ItemAnalysis, sqlx::Error> {
+    item_analysis_live_in(db, None, Some(class_id)).await
+}
+
+async fn item_analysis_live_in(
+    db: &PgPool,
+    owner: Option<Uuid>,
+    class_id: Option<Uuid>,
+) -> Result<ItemAnalysis, sqlx::Error> {
     let rows = sqlx::query!(
         r#"WITH mine AS (
             SELECT r.id, i.trial FROM item_revisions r JOIN items i ON i.id = r.item_id JOIN packs p ON p.id = i.pack_id
@@ -346,6 +363,9 @@ pub async fn item_analysis_live(
               AND (a.ended_reason = 'submitted' OR (a.ended_reason = 'expired' AND EXISTS (
                    SELECT 1 FROM answers an0 WHERE an0.attempt_id = a.id AND an0.response IS NOT NULL)))
               AND EXISTS (SELECT 1 FROM attempt_items x WHERE x.attempt_id = a.id AND x.revision_id IN (SELECT id FROM mine))
+              AND ($2::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM assignments s JOIN class_members m ON m.class_id = s.class_id AND m.user_id = a.user_id
+                   WHERE s.id = a.assignment_id AND s.class_id = $2))
          )
          SELECT ai.attempt_id, ai.revision_id, ai.question_key, ai.domain, ai.objective, ai.max_points,
                 COALESCE(an.earned, 0)::float8 AS "earned!", an.response AS "response: Json<Response>",
@@ -360,6 +380,7 @@ pub async fn item_analysis_live(
          LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
          ORDER BY ai.attempt_id, ai.position"#,
         owner,
+        class_id,
     )
     .fetch_all(db)
     .await?;

@@ -89,19 +89,57 @@ pub struct FormRow {
     pub cut_fraction: f64,
     /// Unscored trial items added to each attempt, on top of `item_count` (0–5).
     pub trial_items: i32,
+    /// Seen by every candidate, or only by the members of the classes it is assigned to (migration 0015).
+    pub visibility: Visibility,
+    pub owner_id: Option<Uuid>,
 }
 
-/// Published forms in menu order, every one for `None`, else the one with this slug.
+/// Who sees a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Every candidate: made by an admin, or by an instructor whose request an admin approved.
+    Public,
+    /// Only the members of the classes it is assigned to.
+    Class,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Class => "class",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "public" => Some(Visibility::Public),
+            "class" => Some(Visibility::Class),
+            _ => None,
+        }
+    }
+}
+super::text_enum!(Visibility, "form visibility");
+
+/// Published forms in menu order: every one for no slug and no id, else the one with this slug or id; public
+/// ones only when `public_only`.
 async fn select_forms(
     db: impl PgExecutor<'_>,
     slug: Option<&str>,
+    id: Option<Uuid>,
+    public_only: bool,
 ) -> Result<Vec<FormRow>, sqlx::Error> {
     sqlx::query_as!(
         FormRow,
-        "SELECT id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies,
-                cut_fraction, trial_items
-         FROM exam_forms WHERE published AND ($1::text IS NULL OR slug = $1) ORDER BY position, title",
+        r#"SELECT id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies,
+                cut_fraction, trial_items, visibility AS "visibility: Visibility", owner_id
+         FROM exam_forms WHERE published AND ($1::text IS NULL OR slug = $1) AND ($2::uuid IS NULL OR id = $2)
+           AND (NOT $3 OR visibility = 'public')
+         ORDER BY position, title"#,
         slug,
+        id,
+        public_only,
     )
     .fetch_all(db)
     .await
@@ -143,15 +181,33 @@ pub async fn ensure_default_forms(
     Ok(())
 }
 
+/// Every published form, public and class forms alike (staff pages, the demo).
 pub async fn list_forms(db: impl PgExecutor<'_>) -> Result<Vec<FormRow>, sqlx::Error> {
-    select_forms(db, None).await
+    select_forms(db, None, None, false).await
 }
 
+/// The published forms every candidate sees (class forms are reached through their assignments).
+pub async fn public_forms(db: impl PgExecutor<'_>) -> Result<Vec<FormRow>, sqlx::Error> {
+    select_forms(db, None, None, true).await
+}
+
+/// A public form by its slug: what a candidate may start without an assignment.
 pub async fn form_by_slug(
     db: impl PgExecutor<'_>,
     slug: &str,
 ) -> Result<Option<FormRow>, sqlx::Error> {
-    Ok(select_forms(db, Some(slug)).await?.into_iter().next())
+    Ok(select_forms(db, Some(slug), None, true)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// A published form by id, public or not (an assignment's form).
+pub async fn form_by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<FormRow>, sqlx::Error> {
+    Ok(select_forms(db, None, Some(id), false)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// The blueprint's domain weights, as stored.
@@ -211,17 +267,31 @@ pub struct NewAttempt<'a> {
     pub items: &'a [PlannedItem<Uuid>],
     /// A practice set drawn from the review deck.
     pub review_session: bool,
+    /// The class assignment the attempt is for: its window and attempt limit are checked in the transaction
+    /// that inserts the attempt (migration 0015's `assignment_start_refusal`).
+    pub assignment_id: Option<Uuid>,
 }
 
-/// Stores an attempt and its items in one transaction; the deadline comes from the database's clock.
-pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx::Error> {
+/// Stores an attempt and its items in one transaction; the deadline comes from the database's clock. An
+/// attempt for an assignment is refused (and nothing stored) when its window or attempt limit says so, decided
+/// under a lock on the membership, so simultaneous starts count one after another.
+pub async fn create_attempt(
+    db: &PgPool,
+    a: NewAttempt<'_>,
+) -> Result<Result<Uuid, super::classes::StartRefusal>, sqlx::Error> {
     let id = Uuid::new_v4();
     let mut tx = db.begin().await?;
+    if let Some(assignment) = a.assignment_id {
+        if let Some(refusal) = super::classes::start_refusal(&mut tx, assignment, a.user_id).await?
+        {
+            return Ok(Err(refusal));
+        }
+    }
     sqlx::query!(
         "INSERT INTO attempts (id, user_id, form_id, mode, title, seed, item_count, cut_fraction, deadline,
-                               blueprint_id, review_session)
+                               blueprint_id, review_session, assignment_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10, $11)",
+                 CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END, $10, $11, $12)",
         id,
         a.user_id,
         a.form_id,
@@ -233,6 +303,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
         a.minutes,
         a.blueprint_id,
         a.review_session,
+        a.assignment_id,
     )
     .execute(&mut *tx)
     .await?;
@@ -275,7 +346,7 @@ pub async fn create_attempt(db: &PgPool, a: NewAttempt<'_>) -> Result<Uuid, sqlx
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Ok(id))
 }
 
 /// An attempt as its owner sees it. `seconds_left` and `expired` come from the database's clock.
@@ -723,6 +794,9 @@ pub struct NewForm<'a> {
     pub pack_ids: &'a [Uuid],
     /// Unscored trial items added to each attempt (0–5, checked by the database).
     pub trial_items: i32,
+    pub visibility: Visibility,
+    /// A class form whose maker asks an admin to make it public.
+    pub request_public: bool,
 }
 
 /// Creates a form over packs; `Ok(None)` when the slug is taken.
@@ -738,8 +812,11 @@ pub async fn create_form_audited(
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let mut tx = db.begin().await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies, cut_fraction, owner_id, trial_items, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 100) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        "INSERT INTO exam_forms (id, slug, title, description, blueprint_id, item_count, duration_minutes, case_studies,
+                                 cut_fraction, owner_id, trial_items, position, visibility, public_request)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 100, $12,
+                 CASE WHEN $13 AND $12 = 'class' THEN 'pending' END)
+         ON CONFLICT (slug) DO NOTHING RETURNING id",
         Uuid::new_v4(),
         f.slug,
         f.title,
@@ -751,6 +828,8 @@ pub async fn create_form_audited(
         f.cut_fraction,
         f.owner_id,
         f.trial_items,
+        f.visibility.as_str(),
+        f.request_public,
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -801,7 +880,7 @@ pub async fn ever_seen(
 }
 
 /// Scored items (pool keys) the candidate did not get fully right in their last `n` ended attempts of the exam
-/// with this blueprint.
+/// with this blueprint, among the attempts whose answers they may see (an assignment may hide them).
 pub async fn missed(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -814,7 +893,8 @@ pub async fn missed(
          JOIN item_revisions r ON r.id = ai.revision_id JOIN items i ON i.id = r.item_id
          JOIN packs p ON p.id = i.pack_id
          WHERE ai.attempt_id IN (SELECT id FROM attempts WHERE user_id = $1 AND ended_at IS NOT NULL
-                                 AND blueprint_id = $3 ORDER BY started_at DESC LIMIT $2)
+                                 AND blueprint_id = $3 AND attempt_answers_visible(id)
+                                 ORDER BY started_at DESC LIMIT $2)
            AND COALESCE(an.earned, 0) < ai.max_points AND NOT ai.trial",
         user_id,
         n,

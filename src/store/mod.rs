@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod audit;
 pub mod bank;
+pub mod classes;
 pub mod exam;
 pub mod exams;
 pub mod packs;

@@ -618,3 +618,22 @@ pub async fn time_zone_names(
     .await?;
     Ok(NAMES.get_or_init(|| std::sync::Arc::new(names)).clone())
 }
+
+/// Times in the account's time zone (as a `datetime-local` field gives them) as instants.
+pub async fn from_local(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    times: &[time::PrimitiveDateTime],
+) -> Result<Vec<time::OffsetDateTime>, sqlx::Error> {
+    if times.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar!(
+        r#"SELECT t AT TIME ZONE COALESCE((SELECT time_zone FROM users WHERE id = $1), 'UTC') AS "at!"
+         FROM unnest($2::timestamp[]) WITH ORDINALITY AS x(t, n) ORDER BY n"#,
+        user_id,
+        times,
+    )
+    .fetch_all(db)
+    .await
+}

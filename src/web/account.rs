@@ -36,6 +36,8 @@ pub struct AccountPage {
     pub error: Option<String>,
     /// A refused time zone, shown in the time zone section.
     pub zone_error: Option<String>,
+    /// The classes the person is a member of (each may be left).
+    pub classes: Vec<crate::store::classes::ClassRow>,
 }
 
 /// The account page's data for `user`.
@@ -62,6 +64,7 @@ async fn account_page(
     Ok(AccountPage {
         layout: Layout::from_session(session),
         exams: store::exams::list(&state.db).await?,
+        classes: store::classes::of_member(&state.db, user.id).await?,
         target: store::exams::target_of(&state.db, user.id).await?,
         time_zone: store::users::time_zone(&state.db, user.id).await?,
         zones: store::users::time_zone_names(&state.db).await?,
@@ -88,6 +91,10 @@ pub async fn overview(
     let saved = match q.saved.as_deref() {
         Some("time-zone") => Some("Your time zone is saved: dates are shown in it.".to_owned()),
         Some("target-exam") => Some("Your target exam is saved.".to_owned()),
+        Some("left") => Some(
+            "You left the class. Your attempts are kept; your instructors no longer see them."
+                .to_owned(),
+        ),
         _ => None,
     };
     render(&account_page(&state, &user, &session, None, None, saved).await?)

@@ -629,3 +629,104 @@ mod tests {
         assert_eq!(detail_text(&serde_json::json!("x")), "x");
     }
 }
+
+// ---- Forms: which are public ----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/forms.html")]
+pub struct FormsPage {
+    pub layout: Layout,
+    pub forms: Vec<store::classes::AdminFormRow>,
+    pub saved: bool,
+}
+
+/// GET /admin/forms: every form, with the requests to make one public first; any public form can be made
+/// class-only.
+pub async fn forms(
+    State(state): State<AppState>,
+    RequireAdmin(_, session): RequireAdmin,
+    Query(q): Query<AdminQuery>,
+) -> AppResult<Html<String>> {
+    render(&FormsPage {
+        layout: Layout::from_session(&session),
+        forms: store::classes::forms_for_admin(&state.db).await?,
+        saved: q.saved.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct VisibilityForm {
+    #[serde(default)]
+    visibility: String,
+}
+
+/// POST /admin/forms/{id}/visibility: makes a form public or class-only. Audited.
+pub async fn set_form_visibility(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<VisibilityForm>,
+) -> AppResult<Redirect> {
+    let visibility = store::exam::Visibility::parse(&form.visibility).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "`{}` is not a choice: public or class",
+            form.visibility
+        ))
+    })?;
+    let actor = Actor {
+        id: admin.id,
+        email: &admin.email,
+    };
+    if !store::classes::set_form_visibility(&state.db, actor, id, visibility).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/forms?saved=forms"))
+}
+
+#[derive(Deserialize)]
+pub struct RequestAnswer {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /admin/forms/{id}/request: approves an instructor's request to make their form public, or refuses it
+/// with a reason. Audited.
+pub async fn answer_form_request(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<RequestAnswer>,
+) -> AppResult<Redirect> {
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "`{other}` is not a choice: approve or refuse"
+            )))
+        }
+    };
+    let reason = form.reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(AppError::BadRequest(
+            "Say why the request is refused: the instructor reads the reason.".into(),
+        ));
+    }
+    if reason.chars().count() > 2000 {
+        return Err(AppError::BadRequest(
+            "The reason is too long (2,000 characters at most).".into(),
+        ));
+    }
+    let actor = Actor {
+        id: admin.id,
+        email: &admin.email,
+    };
+    if !store::classes::answer_public_request(&state.db, actor, id, approve, reason).await? {
+        return Err(AppError::Conflict(
+            "This form has no pending request to be public.".into(),
+        ));
+    }
+    Ok(Redirect::to("/admin/forms?saved=forms"))
+}

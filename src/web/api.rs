@@ -228,7 +228,8 @@ impl Modify for ProblemResponses {
     components(schemas(Me, TokenInfo, Problem)),
     tags((name = "account", description = "Who you are and your tokens"),
         (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
-        (name = "packs", description = "Instructors' question packs: upload, list, read, publish, delete drafts"))
+        (name = "packs", description = "Instructors' question packs: upload, list, read, publish, delete drafts"),
+        (name = "classes", description = "Classes: members, assignments, the gradebook; joining and starting assignments"))
 )]
 pub struct ApiDoc;
 

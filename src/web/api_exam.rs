@@ -88,7 +88,7 @@ pub async fn list_forms(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
 ) -> ApiResult<Json<Vec<FormInfo>>> {
-    let forms = store::list_forms(&state.db).await?;
+    let forms = store::public_forms(&state.db).await?;
     Ok(Json(
         forms
             .into_iter()
@@ -170,7 +170,7 @@ pub async fn start(
     let form = store::form_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = service::start_attempt(&state.db, &state.pools, &user, &form).await?;
+    let id = service::start_attempt(&state.db, &state.pools, &user, &form, None).await?;
     let a = service::load_attempt(&state.db, id, &user).await?;
     Ok((StatusCode::CREATED, Json(attempt_info(&state, &a).await?)))
 }

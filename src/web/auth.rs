@@ -20,6 +20,8 @@ pub struct SignupPage {
     pub email: String,
     pub display_name: String,
     pub errors: Vec<FieldError>,
+    /// Where the new account goes once made (a class's join link, say).
+    pub next: String,
 }
 
 #[derive(Template)]
@@ -40,7 +42,7 @@ impl SignupPage {
     }
 }
 
-pub async fn signup_page(session: Session) -> AppResult<Response> {
+pub async fn signup_page(session: Session, Query(q): Query<NextQuery>) -> AppResult<Response> {
     if session.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
@@ -49,6 +51,7 @@ pub async fn signup_page(session: Session) -> AppResult<Response> {
         email: String::new(),
         display_name: String::new(),
         errors: vec![],
+        next: safe_next(q.next.as_deref()),
     })?
     .into_response())
 }
@@ -66,6 +69,8 @@ pub struct SignupForm {
     /// The browser's IANA time zone (filled by static/tz.js); UTC when empty or unknown.
     #[serde(default)]
     time_zone: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 pub async fn signup(
@@ -91,6 +96,7 @@ pub async fn signup(
                     try_again_in(wait)
                 ),
             }],
+            next: safe_next(form.next.as_deref()),
         };
         return too_many(render(&page)?, wait);
     }
@@ -113,6 +119,7 @@ pub async fn signup(
             email: form.email.chars().take(254).collect(),
             display_name: form.display_name.chars().take(80).collect(),
             errors,
+            next: safe_next(form.next.as_deref()),
         };
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
     };
@@ -137,7 +144,7 @@ pub async fn signup(
         store::users::set_time_zone(&state.db, user_id, zone).await?;
     }
     tracing::info!(user = %user_id, "account created");
-    start_session(&state, jar, user_id, "/").await
+    start_session(&state, jar, user_id, &safe_next(form.next.as_deref())).await
 }
 
 /// "Try again in N minutes." for a wait of `seconds`.

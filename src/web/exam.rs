@@ -31,6 +31,21 @@ pub struct FormsPage {
     /// The exam asked for, when the page shows one.
     pub only: Option<ExamRow>,
     pub notices: Vec<OutcomeNotice>,
+    /// The assignments of the candidate's classes, soonest close first.
+    pub assignments: Vec<AssignmentLine>,
+    /// The class just joined.
+    pub joined: Option<String>,
+}
+
+/// An assignment on the Exams page, its times in the candidate's time zone.
+pub struct AssignmentLine {
+    pub a: crate::store::classes::MemberAssignment,
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    /// "2 of 3 attempts left", "unlimited attempts".
+    pub attempts: String,
+    /// May be started now.
+    pub startable: bool,
 }
 
 /// An exam's forms on the mock exams page.
@@ -46,6 +61,39 @@ pub struct ExamSection {
 pub struct ExamQuery {
     #[serde(default)]
     pub exam: Option<String>,
+    /// The class just joined (after a join link).
+    #[serde(default)]
+    pub joined: Option<String>,
+}
+
+/// The candidate's assignments as the Exams page lists them.
+async fn assignment_lines(state: &AppState, user_id: Uuid) -> AppResult<Vec<AssignmentLine>> {
+    let rows = crate::store::classes::for_member(&state.db, user_id).await?;
+    let mut times = Vec::new();
+    for a in &rows {
+        times.extend(a.opens_at);
+        times.extend(a.closes_at);
+    }
+    let local = crate::store::users::local_times(&state.db, user_id, &times).await?;
+    let mut local = local.into_iter();
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let opens = a.opens_at.and_then(|_| local.next());
+            let closes = a.closes_at.and_then(|_| local.next());
+            let left = a.allowed.map(|n| (i64::from(n) - a.used).max(0));
+            AssignmentLine {
+                attempts: match (left, a.allowed) {
+                    (Some(l), Some(n)) => format!("{l} of {n} attempt(s) left"),
+                    _ => format!("unlimited attempts ({} used)", a.used),
+                },
+                startable: a.open && !a.archived && left != Some(0),
+                opens,
+                closes,
+                a,
+            }
+        })
+        .collect())
 }
 
 pub async fn forms(
@@ -62,7 +110,7 @@ pub async fn forms(
         None => (None, crate::store::exams::list(&state.db).await?),
     };
     let target = crate::store::exams::target_of(&state.db, user.id).await?;
-    let all_forms = store::list_forms(&state.db).await?;
+    let all_forms = store::public_forms(&state.db).await?;
     let mut shown: Vec<ExamRow> = match &only {
         Some(e) => vec![e.clone()],
         None => exams.clone(),
@@ -88,6 +136,15 @@ pub async fn forms(
         sections,
         only,
         notices: outcome_notices(&state, &user).await?,
+        assignments: assignment_lines(&state, user.id).await?,
+        joined: match q.joined.as_deref().and_then(|j| j.parse::<Uuid>().ok()) {
+            Some(id) => crate::store::classes::of_member(&state.db, user.id)
+                .await?
+                .into_iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name),
+            None => None,
+        },
     })
 }
 
@@ -103,7 +160,7 @@ pub async fn start(
     let form = store::form_by_slug(&state.db, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = service::start_attempt(&state.db, &state.pools, &user, &form).await?;
+    let id = service::start_attempt(&state.db, &state.pools, &user, &form, None).await?;
     Ok(Redirect::to(&format!("/attempts/{id}/items/1")))
 }
 
@@ -489,6 +546,9 @@ pub struct ResultPage {
     pub reported: Option<i32>,
     /// Shown when the attempt's exam is retired (or retiring, or in beta).
     pub exam_banner: Option<String>,
+    /// The attempt was for a class assignment that does not show its answers (yet): no key, explanation or
+    /// reference, and no item list.
+    pub answers_hidden: bool,
 }
 
 pub async fn result(
@@ -501,18 +561,44 @@ pub async fn result(
     if attempt.ended_at.is_none() {
         return Ok(Redirect::to(&format!("/attempts/{id}/review")).into_response());
     }
+    let answers_visible = crate::store::classes::answers_visible(&state.db, id).await?;
+    let (bars, items) = reviewed(&state, &attempt, answers_visible).await?;
+    let exam_banner = crate::store::exams::find(&state.db, &attempt.blueprint_id)
+        .await?
+        .and_then(|e| super::exams::banner(&e));
+    let page = ResultPage {
+        layout: Layout::from_session(&session),
+        answers_hidden: !answers_visible,
+        scaled: attempt.scaled_score.unwrap_or(0),
+        passed: attempt.passed.unwrap_or(false),
+        chart_height: bars.len() * 56 + 10,
+        bars,
+        items,
+        late: q.contains_key("late"),
+        reported: q.get("reported").and_then(|v| v.parse().ok()),
+        exam_banner,
+        attempt,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// An ended attempt's domain bars and, `with_answers`, each scored item with the answer given, the key, the
+/// explanation and the references (the candidate's result page, and the class staff's review of a member's
+/// attempt).
+pub async fn reviewed(
+    state: &AppState,
+    attempt: &AttemptRow,
+    with_answers: bool,
+) -> AppResult<(Vec<DomainBar>, Vec<ReviewedItem>)> {
     let result = attempt
         .result
         .as_ref()
         .map(|j| j.0.clone())
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("ended attempt without result")))?;
-    // The attempt's own exam: its domain titles and, when the exam is retired, the banner.
+    // The attempt's own exam: its domain titles.
     let blueprint = store::blueprint(&state.db, &attempt.blueprint_id)
         .await
         .ok();
-    let exam_banner = crate::store::exams::find(&state.db, &attempt.blueprint_id)
-        .await?
-        .and_then(|e| super::exams::banner(&e));
     let title_of = |d: &str| {
         blueprint
             .as_ref()
@@ -533,7 +619,10 @@ pub async fn result(
             width: d.percent.clamp(0.0, 100.0) * 4.0,
         })
         .collect();
-    let slots = store::slots(&state.db, id).await?;
+    if !with_answers {
+        return Ok((bars, Vec::new()));
+    }
+    let slots = store::slots(&state.db, attempt.id).await?;
     let ids: Vec<Uuid> = slots.iter().map(|s| s.revision_id).collect();
     let contents = crate::store::bank::revisions(&state.db, &ids).await?;
     let mut items = Vec::with_capacity(slots.len());
@@ -561,19 +650,7 @@ pub async fn result(
             references: q.common.references.clone(),
         });
     }
-    let page = ResultPage {
-        layout: Layout::from_session(&session),
-        scaled: attempt.scaled_score.unwrap_or(0),
-        passed: attempt.passed.unwrap_or(false),
-        chart_height: bars.len() * 56 + 10,
-        bars,
-        items,
-        late: q.contains_key("late"),
-        reported: q.get("reported").and_then(|v| v.parse().ok()),
-        exam_banner,
-        attempt,
-    };
-    Ok(render(&page)?.into_response())
+    Ok((bars, items))
 }
 
 impl ResultPage {

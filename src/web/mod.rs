@@ -4,11 +4,13 @@ pub mod account;
 pub mod admin;
 pub mod analytics;
 pub mod api;
+pub mod api_classes;
 pub mod api_exam;
 pub mod api_packs;
 pub mod api_study;
 pub mod assets;
 pub mod auth;
+pub mod classes;
 pub mod error_page;
 pub mod exam;
 pub mod exams;
@@ -84,6 +86,70 @@ pub fn router(state: AppState) -> Router {
         .route("/progress/plan.ics", get(study::plan_ics))
         .route("/progress/objectives/{id}", get(study::objective))
         .route("/instructor", get(instructor::index))
+        .route(
+            "/instructor/classes",
+            get(classes::index).post(classes::create),
+        )
+        .route("/instructor/classes/{id}", get(classes::show))
+        .route("/instructor/classes/{id}/settings", post(classes::settings))
+        .route(
+            "/instructor/classes/{id}/join-code",
+            post(classes::regenerate_code),
+        )
+        .route(
+            "/instructor/classes/{id}/members",
+            post(classes::add_members),
+        )
+        .route(
+            "/instructor/classes/{id}/members/{user_id}",
+            get(analytics::member),
+        )
+        .route(
+            "/instructor/classes/{id}/members/{user_id}/remove",
+            post(classes::remove_member),
+        )
+        .route(
+            "/instructor/classes/{id}/instructors",
+            post(classes::add_instructor),
+        )
+        .route(
+            "/instructor/classes/{id}/instructors/{user_id}/remove",
+            post(classes::remove_instructor),
+        )
+        .route("/instructor/classes/{id}/archive", post(classes::archive))
+        .route("/instructor/classes/{id}/delete", post(classes::delete))
+        .route(
+            "/instructor/classes/{id}/assignments",
+            post(classes::assign),
+        )
+        .route(
+            "/instructor/classes/{id}/assignments/{assignment_id}/overrides",
+            post(classes::set_override),
+        )
+        .route(
+            "/instructor/classes/{id}/assignments/{assignment_id}/attempts",
+            get(analytics::assignment_attempts),
+        )
+        .route(
+            "/instructor/classes/{id}/gradebook",
+            get(analytics::gradebook),
+        )
+        .route(
+            "/instructor/classes/{id}/attempts/{attempt_id}",
+            get(analytics::review),
+        )
+        .route("/join/{code}", get(classes::join_page).post(classes::join))
+        .route("/classes/{id}/leave", post(classes::leave))
+        .route("/assignments/{id}/start", post(classes::start))
+        .route("/admin/forms", get(admin::forms))
+        .route(
+            "/admin/forms/{id}/visibility",
+            post(admin::set_form_visibility),
+        )
+        .route(
+            "/admin/forms/{id}/request",
+            post(admin::answer_form_request),
+        )
         .route("/instructor/reports", get(reports::queue))
         .route("/instructor/reports/{id}/fix", post(reports::fix))
         .route("/instructor/reports/{id}/reject", post(reports::reject))
@@ -155,6 +221,15 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(api_packs::get, api_packs::delete))
         .routes(routes!(api_packs::set_status))
         .routes(routes!(api_packs::export))
+        .routes(routes!(api_classes::list, api_classes::create))
+        .routes(routes!(api_classes::get))
+        .routes(routes!(api_classes::add_members))
+        .routes(routes!(api_classes::remove_member))
+        .routes(routes!(api_classes::assign))
+        .routes(routes!(api_classes::gradebook))
+        .routes(routes!(api_classes::join))
+        .routes(routes!(api_classes::assignments))
+        .routes(routes!(api_classes::start))
         .split_for_parts();
     let api = api.route("/api/openapi.json", get(api::openapi_json));
 

@@ -34,7 +34,7 @@ async fn user(app: &TestApp, email: &str, role: Role) -> User {
 
 /// Starts an attempt and answers the questions in `right` with their key (the others are left blank).
 async fn attempt(app: &TestApp, who: &User, form: &store::exam::FormRow, right: &[&str]) -> Uuid {
-    let id = ai102::exam::service::start_attempt(&app.db, &Default::default(), who, form)
+    let id = ai102::exam::service::start_attempt(&app.db, &Default::default(), who, form, None)
         .await
         .unwrap();
     let slots = store::exam::slots(&app.db, id).await.unwrap();

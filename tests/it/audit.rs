@@ -23,6 +23,11 @@ const TABLES: &[&str] = &[
     "item_reports",
     "uploads",
     "site_settings",
+    "classes",
+    "class_instructors",
+    "class_members",
+    "assignments",
+    "assignment_overrides",
     "audit_log",
 ];
 
@@ -366,6 +371,131 @@ async fn an_admins_change_to_an_account_and_its_audit_entry_are_written_together
             }
         )
         .await,
+        err
+    );
+}
+
+#[tokio::test]
+async fn a_change_to_a_class_and_its_audit_entry_are_written_together_or_not_at_all() {
+    use ai102::store::classes::{self, AnswersShown, NewAssignment, NewClass};
+    let app = TestApp::spawn().await;
+    let ines = new_user(&app, "ines@example.com", Role::Instructor).await;
+    let cara = new_user(&app, "cara@example.com", Role::Candidate).await;
+    new_user(&app, "ivo@example.com", Role::Instructor).await;
+    let actor = || ai102::store::users::Actor {
+        id: ines.id,
+        email: "ines@example.com",
+    };
+    let cara_actor = ai102::store::users::Actor {
+        id: cara.id,
+        email: "cara@example.com",
+    };
+    let new_class = || NewClass {
+        name: "Evening cohort",
+        exam_code: "AI-103",
+        starts_on: None,
+        ends_on: None,
+    };
+    atomic!(
+        &app,
+        "class.created",
+        classes::create(&app.db, actor(), new_class()).await,
+        err
+    );
+    let class: Uuid = sqlx::query_scalar("SELECT id FROM classes LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    atomic!(
+        &app,
+        "class.member_joined",
+        classes::join(&app.db, class, cara_actor).await,
+        err
+    );
+    atomic!(
+        &app,
+        "class.member_left",
+        classes::remove_member(&app.db, cara_actor, class, cara.id).await,
+        |r: &Result<bool, sqlx::Error>| !matches!(r, Ok(true))
+    );
+    atomic!(
+        &app,
+        "class.members_added",
+        classes::add_members(&app.db, actor(), class, &["cara@example.com".to_owned()]).await,
+        err
+    );
+    atomic!(
+        &app,
+        "class.instructor_added",
+        classes::add_instructor(&app.db, actor(), class, "ivo@example.com").await,
+        err
+    );
+    atomic!(
+        &app,
+        "class.updated",
+        classes::update(
+            &app.db,
+            actor(),
+            class,
+            &classes::ClassSettings {
+                name: "Evening cohort B".into(),
+                starts_on: None,
+                ends_on: None,
+                join_enabled: false,
+                join_expires_at: None,
+                seat_limit: Some(30),
+            }
+        )
+        .await,
+        err
+    );
+    atomic!(
+        &app,
+        "class.join_code_regenerated",
+        classes::regenerate_code(&app.db, actor(), class).await,
+        err
+    );
+    let pack = app.import_test_pack().await;
+    let form = TestForm::new("class-form").create(&app, &[pack]).await;
+    let assignment = NewAssignment {
+        form_id: form,
+        opens_at: None,
+        closes_at: None,
+        max_attempts: Some(2),
+        answers_shown: AnswersShown::Never,
+    };
+    atomic!(
+        &app,
+        "class.assignment_created",
+        classes::create_assignment(&app.db, actor(), class, &assignment).await,
+        err
+    );
+    let row = classes::assignments(&app.db, class)
+        .await
+        .unwrap()
+        .remove(0);
+    atomic!(
+        &app,
+        "class.override_set",
+        classes::set_override(&app.db, actor(), &row, cara.id, 1, None).await,
+        err
+    );
+    atomic!(
+        &app,
+        "form.visibility_changed",
+        classes::set_form_visibility(
+            &app.db,
+            actor(),
+            form,
+            ai102::store::exam::Visibility::Class
+        )
+        .await,
+        err
+    );
+    atomic!(
+        &app,
+        "class.archived",
+        classes::set_archived(&app.db, actor(), class, true).await,
         err
     );
 }

@@ -377,6 +377,9 @@ async fn a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes(
     browser.fill("#duration", "15").await;
     browser.fill("#case_studies", "0").await;
     browser.fill("#cut_percent", "70").await;
+    // An instructor's form is a class form; this one is asked to be public too.
+    let public = browser.find("input[name=visibility][value=request]").await;
+    browser.click(&public).await;
     let dry = browser.find("button[name=action][value=dry_run]").await;
     browser.click_and_wait(&dry).await;
     assert!(!browser
@@ -386,7 +389,26 @@ async fn a_gift_file_is_placed_published_and_made_a_form_that_a_candidate_takes(
     assert_accessible(&browser, "form dry run").await;
     let create = browser.find("button[name=action][value=create]").await;
     browser.click_and_wait(&create).await;
-    assert_eq!(browser.current_path().await, "/exams");
+    assert_eq!(browser.current_path().await, "/instructor/classes");
+    // An admin approves the request: every candidate sees the form.
+    let form: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM exam_forms WHERE slug = 'vision-language-drill'")
+            .fetch_one(&app.db)
+            .await
+            .expect("the form");
+    let ada = new_user(&app, "ada@example.com", ai102::auth::Role::Admin).await;
+    assert!(ai102::store::classes::answer_public_request(
+        &app.db,
+        ai102::store::users::Actor {
+            id: ada.id,
+            email: &ada.email
+        },
+        form,
+        true,
+        ""
+    )
+    .await
+    .expect("the answer"));
 
     // A candidate signs up and takes it to the end.
     let sign_out = browser

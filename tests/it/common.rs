@@ -501,6 +501,7 @@ pub struct TestForm<'a> {
     pub case_studies: i32,
     pub trial_items: i32,
     pub owner: Option<Uuid>,
+    pub visibility: ai102::store::exam::Visibility,
 }
 
 impl<'a> TestForm<'a> {
@@ -513,6 +514,15 @@ impl<'a> TestForm<'a> {
             case_studies: 1,
             trial_items: 0,
             owner: None,
+            visibility: ai102::store::exam::Visibility::Public,
+        }
+    }
+
+    /// Seen only by the members of the classes it is assigned to.
+    pub fn class_only(self) -> Self {
+        TestForm {
+            visibility: ai102::store::exam::Visibility::Class,
+            ..self
         }
     }
 
@@ -558,6 +568,8 @@ impl<'a> TestForm<'a> {
                 owner_id: self.owner,
                 pack_ids: packs,
                 trial_items: self.trial_items,
+                visibility: self.visibility,
+                request_public: false,
             },
         )
         .await

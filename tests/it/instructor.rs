@@ -347,7 +347,9 @@ async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_
 
     // A form over the pack: the dry run says which domains are short, then the form is created.
     let pack_id = pack_url.rsplit('/').next().unwrap().to_owned();
+    // The instructor asks for it to be public (an admin approves below).
     let fields = [
+        ("visibility", "request"),
         ("title", "Vision and language drill"),
         ("slug", "vision-language-drill"),
         ("pack", pack_id.as_str()),
@@ -375,7 +377,26 @@ async fn a_gift_file_is_placed_published_and_built_into_a_form_that_a_candidate_
         .await;
     assert_eq!(r.status(), 303);
 
-    // A candidate takes it.
+    // An admin approves the request: the form is public. A candidate takes it.
+    let form: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM exam_forms WHERE slug = 'vision-language-drill'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let ada = common::new_user(&app, "ada@example.com", Role::Admin).await;
+    let approved = ai102::store::classes::answer_public_request(
+        &app.db,
+        ai102::store::users::Actor {
+            id: ada.id,
+            email: &ada.email,
+        },
+        form,
+        true,
+        "",
+    )
+    .await
+    .unwrap();
+    assert!(approved, "the request was pending");
     let cand = app.other_browser();
     cand.sign_up("cara@example.com", "Cara").await;
     let forms = cand.get("/exams").await.text().await.unwrap();

@@ -12,6 +12,7 @@ mod api_packs;
 mod audit;
 mod bank_check;
 mod browser;
+mod classes;
 mod exam;
 mod exams;
 mod help;

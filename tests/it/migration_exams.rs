@@ -287,7 +287,17 @@ async fn data_written_before_the_exams_migration_is_kept_and_every_page_renders(
         .collect();
     assert_eq!(
         added,
-        vec!["bank_version", "exams", "review_deck", "site_settings"],
+        vec![
+            "assignment_overrides",
+            "assignments",
+            "bank_version",
+            "class_instructors",
+            "class_members",
+            "classes",
+            "exams",
+            "review_deck",
+            "site_settings"
+        ],
         "tables added by the migrations"
     );
     for (t, was) in &before {

@@ -126,6 +126,11 @@ enum Rule {
     Uploader,
     /// Admins only; everybody else signed in gets 403.
     Admin,
+    /// The class's staff (its owner, the instructor here) and admins; the instructor of another class gets 404,
+    /// candidates 403.
+    ClassStaff,
+    /// A member of the class (the candidate here); the member of another class, and everybody else, gets 404.
+    ClassMember,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -165,7 +170,7 @@ impl Rule {
                 Candidate | OtherCandidate => Expect::Forbidden,
                 _ => Expect::Allowed,
             },
-            Rule::PackOwner => match who {
+            Rule::PackOwner | Rule::ClassStaff => match who {
                 Candidate | OtherCandidate => Expect::Forbidden,
                 OtherInstructor => Expect::NotFound,
                 _ => Expect::Allowed,
@@ -178,6 +183,10 @@ impl Rule {
             Rule::Admin => match who {
                 Admin => Expect::Allowed,
                 _ => Expect::Forbidden,
+            },
+            Rule::ClassMember => match who {
+                Candidate => Expect::Allowed,
+                _ => Expect::NotFound,
             },
         }
     }
@@ -261,6 +270,82 @@ const RULES: &[(&str, &str, Rule)] = &[
         "/instructor/packs/{id}/items/{key}/trial",
         Rule::PackOwner,
     ),
+    // Classes: the instructor owns the class, the candidate is its member; the other instructor owns another
+    // class whose member is the other candidate.
+    ("GET", "/instructor/classes", Rule::Instructor),
+    // An empty form: 400 past the access check.
+    ("POST", "/instructor/classes", Rule::Instructor),
+    ("GET", "/instructor/classes/{id}", Rule::ClassStaff),
+    (
+        "POST",
+        "/instructor/classes/{id}/settings",
+        Rule::ClassStaff,
+    ),
+    ("POST", "/instructor/classes/{id}/members", Rule::ClassStaff),
+    (
+        "GET",
+        "/instructor/classes/{id}/members/{user_id}",
+        Rule::ClassStaff,
+    ),
+    (
+        "POST",
+        "/instructor/classes/{id}/instructors",
+        Rule::ClassStaff,
+    ),
+    (
+        "POST",
+        "/instructor/classes/{id}/instructors/{user_id}/remove",
+        Rule::ClassStaff,
+    ),
+    // Restores (a no-op): archiving would stop the later starts.
+    ("POST", "/instructor/classes/{id}/archive", Rule::ClassStaff),
+    // The class has attempts: refused (409) past the access check.
+    ("POST", "/instructor/classes/{id}/delete", Rule::ClassStaff),
+    (
+        "POST",
+        "/instructor/classes/{id}/assignments",
+        Rule::ClassStaff,
+    ),
+    (
+        "POST",
+        "/instructor/classes/{id}/assignments/{assignment_id}/overrides",
+        Rule::ClassStaff,
+    ),
+    (
+        "GET",
+        "/instructor/classes/{id}/assignments/{assignment_id}/attempts",
+        Rule::ClassStaff,
+    ),
+    (
+        "GET",
+        "/instructor/classes/{id}/gradebook",
+        Rule::ClassStaff,
+    ),
+    (
+        "GET",
+        "/instructor/classes/{id}/attempts/{attempt_id}",
+        Rule::ClassStaff,
+    ),
+    ("GET", "/join/{code}", Rule::Public),
+    ("POST", "/assignments/{id}/start", Rule::ClassMember),
+    ("GET", "/api/v1/classes", Rule::Instructor),
+    ("POST", "/api/v1/classes", Rule::Instructor),
+    ("GET", "/api/v1/classes/{id}", Rule::ClassStaff),
+    ("POST", "/api/v1/classes/{id}/members", Rule::ClassStaff),
+    ("POST", "/api/v1/classes/{id}/assignments", Rule::ClassStaff),
+    ("GET", "/api/v1/classes/{id}/gradebook", Rule::ClassStaff),
+    // No code: 422 past the access check.
+    ("POST", "/api/v1/classes/join", Rule::SignedIn),
+    ("GET", "/api/v1/assignments", Rule::SignedIn),
+    (
+        "POST",
+        "/api/v1/assignments/{id}/attempts",
+        Rule::ClassMember,
+    ),
+    ("GET", "/admin/forms", Rule::Admin),
+    ("POST", "/admin/forms/{id}/visibility", Rule::Admin),
+    // No pending request: 409 past the access check.
+    ("POST", "/admin/forms/{id}/request", Rule::Admin),
     ("GET", "/admin", Rule::Admin),
     ("GET", "/admin/analytics", Rule::Admin),
     ("GET", "/admin/users", Rule::Admin),
@@ -305,6 +390,25 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("DELETE", "/api/v1/packs/{id}", Rule::PackOwner),
     ("POST", "/api/v1/attempts/{id}/submit", Rule::Owner),
     ("POST", "/attempts/{id}/submit", Rule::Owner),
+    // Membership changes last: the candidate leaves, the staff remove them (idempotent), everybody joins, and
+    // a new join link is made.
+    ("POST", "/classes/{id}/leave", Rule::ClassMember),
+    (
+        "POST",
+        "/instructor/classes/{id}/members/{user_id}/remove",
+        Rule::ClassStaff,
+    ),
+    (
+        "DELETE",
+        "/api/v1/classes/{id}/members/{user_id}",
+        Rule::ClassStaff,
+    ),
+    ("POST", "/join/{code}", Rule::SignedIn),
+    (
+        "POST",
+        "/instructor/classes/{id}/join-code",
+        Rule::ClassStaff,
+    ),
     ("POST", "/signout", Rule::Public),
 ];
 
@@ -325,6 +429,12 @@ fn form_body(path: &str) -> &'static str {
         "reason=not+a+problem"
     } else if path.ends_with("/publishing") {
         "explanations=recommended"
+    } else if path.ends_with("/archive") {
+        "archived=false"
+    } else if path.ends_with("/visibility") {
+        "visibility=public"
+    } else if path.ends_with("/request") {
+        "decision=approve"
     } else {
         ""
     }
@@ -437,6 +547,76 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
     app.create_user("someone@example.com", Role::Candidate)
         .await;
     let someone = user_id(&app, "someone@example.com").await;
+    // The classes: the instructor's, with the candidate as member and the form assigned (the candidate has made
+    // one attempt for it), and the other instructor's, with the other candidate.
+    let actor = |id: Uuid, email: &'static str| ai102::store::users::Actor { id, email };
+    let (inst, other_inst) = (
+        user_id(&app, "inst@example.com").await,
+        user_id(&app, "other-inst@example.com").await,
+    );
+    let (cand, other_cand) = (
+        user_id(&app, "cand@example.com").await,
+        user_id(&app, "other-cand@example.com").await,
+    );
+    let new_class = |name: &'static str| ai102::store::classes::NewClass {
+        name,
+        exam_code: "AI-102",
+        starts_on: None,
+        ends_on: None,
+    };
+    let class =
+        ai102::store::classes::create(&app.db, actor(inst, "inst@example.com"), new_class("Class"))
+            .await
+            .expect("the class");
+    let other_class = ai102::store::classes::create(
+        &app.db,
+        actor(other_inst, "other-inst@example.com"),
+        new_class("Other class"),
+    )
+    .await
+    .expect("the other class");
+    ai102::store::classes::join(&app.db, class, actor(cand, "cand@example.com"))
+        .await
+        .expect("the candidate joins");
+    ai102::store::classes::join(
+        &app.db,
+        other_class,
+        actor(other_cand, "other-cand@example.com"),
+    )
+    .await
+    .expect("the other candidate joins");
+    let form: Uuid = sqlx::query_scalar("SELECT id FROM exam_forms WHERE slug = 'test-form'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the form");
+    let assignment = ai102::store::classes::create_assignment(
+        &app.db,
+        actor(inst, "inst@example.com"),
+        class,
+        &ai102::store::classes::NewAssignment {
+            form_id: form,
+            opens_at: None,
+            closes_at: None,
+            max_attempts: None,
+            answers_shown: ai102::store::classes::AnswersShown::AtEnd,
+        },
+    )
+    .await
+    .expect("the assignment");
+    let r = candidate
+        .post_form("/exams", &format!("/assignments/{assignment}/start"), &[])
+        .await;
+    assert_eq!(r.status(), 303, "the member starts the assignment");
+    let class_attempt = location(&r)
+        .strip_prefix("/attempts/")
+        .and_then(|s| s.split('/').next())
+        .map(str::to_owned)
+        .expect("the class attempt");
+    let code: String = sqlx::query_scalar("SELECT join_code FROM classes WHERE id = $1")
+        .bind(class)
+        .fetch_one(&app.db)
+        .await
+        .expect("the join code");
 
     let concrete = |path: &str| -> String {
         let id = if path.starts_with("/account/tokens/") {
@@ -451,6 +631,15 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             someone.to_string()
         } else if path.starts_with("/progress/objectives/") {
             "plan.secure".to_owned()
+        } else if path.starts_with("/assignments/") || path.starts_with("/api/v1/assignments/") {
+            assignment.to_string()
+        } else if path.starts_with("/instructor/classes/")
+            || path.starts_with("/api/v1/classes/")
+            || path.starts_with("/classes/")
+        {
+            class.to_string()
+        } else if path.starts_with("/admin/forms/") {
+            form.to_string()
         } else {
             attempt.to_string()
         };
@@ -459,6 +648,10 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .replace("{position}", "1")
             .replace("{slug}", "test-form")
             .replace("{key}", "t-single")
+            .replace("{user_id}", &cand.to_string())
+            .replace("{assignment_id}", &assignment.to_string())
+            .replace("{attempt_id}", &class_attempt)
+            .replace("{code}", &code)
             .replace("{name}", "scoring")
     };
 
@@ -478,7 +671,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
     for (method, path, rule) in RULES {
         let url_path = concrete(path);
         for who in order {
-            let url_path = if *method == "DELETE" {
+            let url_path = if *method == "DELETE" && path.starts_with("/api/v1/packs/") {
                 let key = format!("doomed-{}", Uuid::new_v4().simple());
                 let file = std::env::temp_dir().join(format!("ai102-security-{key}.yaml"));
                 std::fs::write(
@@ -1042,6 +1235,8 @@ async fn script_carried_by_an_uploaded_pack_runs_in_no_page() {
             owner_id: None,
             pack_ids: &[pack],
             trial_items: 0,
+            visibility: ai102::store::exam::Visibility::Public,
+            request_public: false,
         },
     )
     .await

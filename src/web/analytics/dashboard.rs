@@ -36,6 +36,8 @@ pub struct AdminAnalyticsPage {
     pub minutes_allowed: String,
     /// The query string that keeps the filter, for the CSV links (`from=…&to=…&form=…`).
     pub keep: String,
+    /// Pass rates by class, instructor and exam, per month.
+    pub pass_rates: Vec<crate::store::classes::PassRateRow>,
 }
 
 pub async fn admin(
@@ -80,6 +82,25 @@ pub async fn admin(
         Some(&exam.blueprint_id),
     )
     .await?;
+    // Pass rates by class, by instructor and by exam, per month, over the whole history (every exam).
+    let pass_rates = crate::store::classes::pass_rates(&state.read_db).await?;
+    if q.wants_csv() && q.chart() == "pass-rates" {
+        let mut rows = vec![["by", "name", "month", "attempts", "passed", "pass_rate"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>()];
+        for r in &pass_rates {
+            rows.push(vec![
+                r.by.clone(),
+                r.name.clone(),
+                r.month.to_string(),
+                r.attempts.to_string(),
+                r.passed.to_string(),
+                format!("{:.4}", r.passed as f64 / r.attempts.max(1) as f64),
+            ]);
+        }
+        return csv_response("pass-rates", rows);
+    }
     if q.wants_csv() {
         return admin_csv(q.chart(), &d);
     }
@@ -158,6 +179,7 @@ pub async fn admin(
         time_svg,
         keep,
         d,
+        pass_rates,
     };
     Ok(render(&page)?.into_response())
 }

@@ -121,6 +121,8 @@ pub struct InstructorAnalyticsPage {
     pub exam: ExamRow,
     pub exams: Vec<ExamRow>,
     pub all_packs: bool,
+    /// The class the analysis is scoped to.
+    pub class: Option<crate::store::classes::ClassRow>,
     pub attempts: usize,
     pub items: Vec<ItemRow>,
     /// The unscored trial items, with whether to promote them.
@@ -158,7 +160,18 @@ pub async fn instructor(
     let owner = (user.role != Role::Admin).then_some(user.id);
     let (exam, exams) =
         crate::web::exams::chosen_for_staff(&state, user.id, q.exam.as_deref()).await?;
-    let a = store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
+    // Scoped to a class (`?class=`): its members' attempts at its assignments, every item in them.
+    let class = match q.class.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let id: uuid::Uuid = c.parse().map_err(|_| AppError::NotFound)?;
+            Some(crate::classes::staff(&state.db, id, &user).await?.0)
+        }
+        None => None,
+    };
+    let a = match &class {
+        Some(c) => store::item_analysis_of_class(&state.read_db, c.id).await?,
+        None => store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await?,
+    };
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
@@ -222,7 +235,8 @@ pub async fn instructor(
         layout: Layout::from_session(&session),
         exam,
         exams,
-        all_packs: owner.is_none(),
+        all_packs: owner.is_none() || class.is_some(),
+        class,
         attempts: a.attempts,
         domains: area_rows(&a.domains),
         objectives: area_rows(&a.objectives),

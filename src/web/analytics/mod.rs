@@ -11,10 +11,12 @@ use time::{Date, Month};
 
 mod charts;
 mod dashboard;
+mod gradebook;
 mod item_analysis;
 mod progress;
 
 pub use dashboard::*;
+pub use gradebook::*;
 pub use item_analysis::*;
 pub use progress::*;
 
@@ -39,6 +41,9 @@ pub struct AnalyticsQuery {
     /// The exam (code); the person's target exam when absent.
     #[serde(default)]
     pub exam: Option<String>,
+    /// A class's id: the item analysis of its members' attempts at its assignments.
+    #[serde(default)]
+    pub class: Option<String>,
 }
 
 impl AnalyticsQuery {

@@ -30,6 +30,8 @@ pub struct FormPage {
     pub cut_percent: i32,
     /// Unscored trial items per attempt (0–5).
     pub trial_items: i32,
+    /// "class", "public" or (an instructor's) "request": a class form whose maker asks an admin to make it public.
+    pub visibility: String,
     pub dry_run: Option<DryRun>,
     pub error: Option<String>,
 }
@@ -61,9 +63,19 @@ pub async fn form_new(
         case_studies: 1,
         cut_percent: 70,
         trial_items: 0,
+        visibility: default_visibility(&user).into(),
         dry_run: None,
         error: None,
     })
+}
+
+/// An admin's forms are public unless they say otherwise; an instructor's are class forms.
+fn default_visibility(user: &User) -> &'static str {
+    if user.role == Role::Admin {
+        "public"
+    } else {
+        "class"
+    }
 }
 
 /// POST /instructor/forms: a dry run (action=dry_run) or the form's creation.
@@ -104,6 +116,12 @@ pub async fn form_create(
         case_studies: 1,
         cut_percent: 70,
         trial_items: 0,
+        visibility: match field("visibility") {
+            v @ ("class" | "request") => v.to_owned(),
+            "public" if user.role == Role::Admin => "public".to_owned(),
+            "public" => "request".to_owned(),
+            _ => default_visibility(&user).to_owned(),
+        },
         dry_run: None,
         error: None,
     };
@@ -203,12 +221,19 @@ pub async fn form_create(
             owner_id: Some(user.id),
             pack_ids: &chosen,
             trial_items,
+            visibility: if page.visibility == "public" && user.role == Role::Admin {
+                store::exam::Visibility::Public
+            } else {
+                store::exam::Visibility::Class
+            },
+            request_public: page.visibility == "request",
         },
         Some(store::bank::Audit {
             actor: Some((user.id, user.email.as_str())),
             action: "form.create",
             target: &page.slug,
-            detail: serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen, "trial_items": trial_items}),
+            detail: serde_json::json!({"items": item_count, "minutes": duration, "packs": chosen, "trial_items": trial_items,
+                                       "visibility": page.visibility}),
         }),
     )
     .await?;
@@ -219,5 +244,10 @@ pub async fn form_create(
         ));
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
-    Ok(Redirect::to("/exams").into_response())
+    Ok(Redirect::to(if page.visibility == "public" {
+        "/exams"
+    } else {
+        "/instructor/classes"
+    })
+    .into_response())
 }
