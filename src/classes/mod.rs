@@ -294,21 +294,8 @@ pub async fn assignable_forms(
         .collect())
 }
 
-/// Assigns a form to a class, with its window, attempts and when answers are shown.
-pub async fn assign(
-    db: &PgPool,
-    user: &User,
-    class_id: Uuid,
-    a: AssignmentRequest,
-) -> Result<Uuid, AppError> {
-    let (class, _) = staff_for_change(db, class_id, user).await?;
-    let forms = assignable_forms(db, user, &class).await?;
-    if !forms.iter().any(|f| f.id == a.form_id) {
-        return Err(AppError::BadRequest(format!(
-            "Choose one of your own forms or a public form for {}.",
-            class.exam_code
-        )));
-    }
+/// Checks an assignment's window, attempts and answers setting.
+fn check_assignment(a: &AssignmentRequest) -> Result<(), AppError> {
     if let (Some(o), Some(c)) = (a.opens_at, a.closes_at) {
         if c <= o {
             return Err(AppError::BadRequest(
@@ -326,19 +313,56 @@ pub async fn assign(
             "Answers shown after the window closes need a closing time.".into(),
         ));
     }
-    Ok(store::create_assignment(
-        db,
-        actor(user),
-        class_id,
-        &NewAssignment {
-            form_id: a.form_id,
-            opens_at: a.opens_at,
-            closes_at: a.closes_at,
-            max_attempts: a.max_attempts,
-            answers_shown: a.answers_shown,
-        },
-    )
-    .await?)
+    Ok(())
+}
+
+impl AssignmentRequest {
+    fn settings(&self) -> NewAssignment {
+        NewAssignment {
+            form_id: self.form_id,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            max_attempts: self.max_attempts,
+            answers_shown: self.answers_shown,
+        }
+    }
+}
+
+/// Assigns a form to a class, with its window, attempts and when answers are shown.
+pub async fn assign(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    a: AssignmentRequest,
+) -> Result<Uuid, AppError> {
+    let (class, _) = staff_for_change(db, class_id, user).await?;
+    let forms = assignable_forms(db, user, &class).await?;
+    if !forms.iter().any(|f| f.id == a.form_id) {
+        return Err(AppError::BadRequest(format!(
+            "Choose one of your own forms or a public form for {}.",
+            class.exam_code
+        )));
+    }
+    check_assignment(&a)?;
+    Ok(store::create_assignment(db, actor(user), class_id, &a.settings()).await?)
+}
+
+/// Changes an assignment's window, attempts and answers setting (its form stays).
+pub async fn update_assignment(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    assignment_id: Uuid,
+    a: AssignmentRequest,
+) -> Result<(), AppError> {
+    staff_for_change(db, class_id, user).await?;
+    let (_, row) = staff_assignment(db, user, class_id, assignment_id).await?;
+    let a = AssignmentRequest {
+        form_id: row.form_id,
+        ..a
+    };
+    check_assignment(&a)?;
+    Ok(store::update_assignment(db, actor(user), &row, &a.settings()).await?)
 }
 
 /// The assignment, when the user is its class's staff.

@@ -764,6 +764,39 @@ pub async fn create_assignment(
     Ok(id)
 }
 
+/// Changes an assignment's window, attempts and when answers show; audited `class.assignment_updated` with the
+/// new settings. Attempts already started keep their deadlines.
+pub async fn update_assignment(
+    db: &PgPool,
+    actor: Actor<'_>,
+    assignment: &AssignmentRow,
+    a: &NewAssignment,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "UPDATE assignments SET opens_at = $2, closes_at = $3, max_attempts = $4, answers_shown = $5 WHERE id = $1",
+        assignment.id,
+        a.opens_at,
+        a.closes_at,
+        a.max_attempts,
+        a.answers_shown.as_str(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    log(
+        &mut tx,
+        actor,
+        "class.assignment_updated",
+        assignment.class_id,
+        serde_json::json!({"assignment": assignment.id,
+                           "opens_at": a.opens_at.map(|t| t.to_string()),
+                           "closes_at": a.closes_at.map(|t| t.to_string()),
+                           "max_attempts": a.max_attempts, "answers_shown": a.answers_shown.as_str()}),
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Gives one member an extra attempt or a later close (replacing their earlier override); audited
 /// `class.override_set`.
 pub async fn set_override(

@@ -258,6 +258,9 @@ fn saved_notice(key: Option<&str>) -> Option<String> {
             "member-removed" => "The member is removed; their attempts are kept.",
             "instructor" => "The co-instructors are updated.",
             "assignment" => "The form is assigned.",
+            "assignment-updated" => {
+                "The assignment is changed; attempts already started keep their time."
+            }
             "override" => "The override is saved.",
             "archived" => "The class is archived: it is read-only until you restore it.",
             "restored" => "The class is restored.",
@@ -573,16 +576,20 @@ pub struct AssignmentForm {
 pub async fn assignment_request(
     state: &AppState,
     user: &User,
-    form: &str,
+    form: Option<&str>,
     opens_at: &str,
     closes_at: &str,
     max_attempts: &str,
     answers_shown: &str,
 ) -> AppResult<classes::AssignmentRequest> {
-    let form_id: Uuid = form
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest("Choose a form to assign.".into()))?;
+    // An assignment's form never changes: an edit names none.
+    let form_id: Uuid = match form {
+        Some(f) => f
+            .trim()
+            .parse()
+            .map_err(|_| AppError::BadRequest("Choose a form to assign.".into()))?,
+        None => Uuid::nil(),
+    };
     let max_attempts = match max_attempts.trim() {
         "" | "unlimited" => None,
         n => Some(n.parse::<i32>().map_err(|_| {
@@ -617,7 +624,7 @@ pub async fn assign(
         let req = assignment_request(
             &state,
             &user,
-            &f.form,
+            Some(&f.form),
             &f.opens_at,
             &f.closes_at,
             &f.max_attempts,
@@ -629,6 +636,36 @@ pub async fn assign(
     .await;
     match done {
         Ok(_) => Ok(back(id, "assignment")),
+        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
+    }
+}
+
+/// POST /instructor/classes/{id}/assignments/{assignment_id}: changes an assignment's window, attempts and when
+/// answers show.
+pub async fn update_assignment(
+    State(state): State<AppState>,
+    RequireInstructor(user, session): RequireInstructor,
+    headers: HeaderMap,
+    Path((id, assignment)): Path<(Uuid, Uuid)>,
+    CsrfForm(f): CsrfForm<AssignmentForm>,
+) -> AppResult<Response> {
+    classes::staff_assignment(&state.db, &user, id, assignment).await?;
+    let done = async {
+        let req = assignment_request(
+            &state,
+            &user,
+            None,
+            &f.opens_at,
+            &f.closes_at,
+            &f.max_attempts,
+            &f.answers_shown,
+        )
+        .await?;
+        classes::update_assignment(&state.db, &user, id, assignment, req).await
+    }
+    .await;
+    match done {
+        Ok(()) => Ok(back(id, "assignment-updated")),
         Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
     }
 }

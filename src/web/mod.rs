@@ -123,6 +123,10 @@ pub fn router(state: AppState) -> Router {
             post(classes::assign),
         )
         .route(
+            "/instructor/classes/{id}/assignments/{assignment_id}",
+            post(classes::update_assignment),
+        )
+        .route(
             "/instructor/classes/{id}/assignments/{assignment_id}/overrides",
             post(classes::set_override),
         )

@@ -482,6 +482,21 @@ async fn a_change_to_a_class_and_its_audit_entry_are_written_together_or_not_at_
     );
     atomic!(
         &app,
+        "class.assignment_updated",
+        classes::update_assignment(
+            &app.db,
+            actor(),
+            &row,
+            &NewAssignment {
+                max_attempts: Some(3),
+                ..assignment
+            }
+        )
+        .await,
+        err
+    );
+    atomic!(
+        &app,
         "form.visibility_changed",
         classes::set_form_visibility(
             &app.db,

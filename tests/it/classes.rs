@@ -996,3 +996,59 @@ async fn the_admin_reads_pass_rates_by_class_instructor_and_exam() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn an_assignments_window_and_attempts_can_be_changed_and_started_attempts_keep_their_time() {
+    let app = TestApp::spawn().await;
+    let (ines, class) = instructor_with_class(&app).await;
+    let (_, form) = class_form(&app, ines.id, "class-form").await;
+    let assignment = assign(&app, &ines, class, form, None, AnswersShown::AtEnd).await;
+    let (cara, _) = member(&app, "cara@example.com", class).await;
+    let attempt = attempt_in(&start(&cara, assignment).await);
+    let page = format!("/instructor/classes/{class}");
+    let edit = format!("{page}/assignments/{assignment}");
+    // After the close, answers need a close: refused with the reason.
+    let r = app
+        .post_form(
+            &page,
+            &edit,
+            &[("max_attempts", "1"), ("answers_shown", "after_close")],
+        )
+        .await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 400, "{body}");
+    assert!(texts(&body, "[data-testid=class-error]")[0].contains("need a closing time"));
+    let r = app
+        .post_form(
+            &page,
+            &edit,
+            &[
+                ("max_attempts", "1"),
+                ("closes_at", "2099-01-31T17:00"),
+                ("answers_shown", "never"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let row = classes::assignment(&app.db, assignment)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.max_attempts, Some(1));
+    assert_eq!(row.answers_shown, AnswersShown::Never);
+    assert_eq!(row.closes_at.unwrap().year(), 2099);
+    // One attempt allowed, one made: no more; the one made goes on.
+    assert_eq!(start(&cara, assignment).await.status(), 422);
+    assert_eq!(
+        answer(&cara, attempt, "t-single", &[("choice", "a")])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE action = 'class.assignment_updated'")
+            .await,
+        1
+    );
+}

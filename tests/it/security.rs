@@ -306,6 +306,12 @@ const RULES: &[(&str, &str, Rule)] = &[
         "/instructor/classes/{id}/assignments",
         Rule::ClassStaff,
     ),
+    // An empty form: 400 past the access check.
+    (
+        "POST",
+        "/instructor/classes/{id}/assignments/{assignment_id}",
+        Rule::ClassStaff,
+    ),
     (
         "POST",
         "/instructor/classes/{id}/assignments/{assignment_id}/overrides",
