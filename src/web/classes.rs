@@ -409,43 +409,49 @@ pub async fn add_members(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let text = if multipart {
-        let mut m = Multipart::from_request(request, &state)
-            .await
-            .map_err(|e| AppError::BadRequest(format!("the form is malformed: {e}")))?;
-        let (mut csrf, mut text) = (String::new(), String::new());
-        while let Some(field) = m
-            .next_field()
-            .await
-            .map_err(|e| AppError::BadRequest(format!("the form is malformed or too large: {e}")))?
-        {
-            match field.name().unwrap_or("") {
-                "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-                "emails" | "file" => {
-                    let bytes = field.bytes().await.map_err(|e| {
-                        AppError::BadRequest(format!("the list could not be read: {e}"))
-                    })?;
-                    let (part, _) = crate::bank::import::decode_text(&bytes);
-                    text.push_str(&part);
-                    text.push('\n');
+    let text =
+        if multipart {
+            let mut m = Multipart::from_request(request, &state)
+                .await
+                .map_err(|e| AppError::BadRequest(format!("the form is malformed: {e}")))?;
+            // The pasted list and the file, each kept whole so that line numbers are the file's own.
+            let (mut csrf, mut pasted, mut file) = (String::new(), String::new(), String::new());
+            while let Some(field) = m.next_field().await.map_err(|e| {
+                AppError::BadRequest(format!("the form is malformed or too large: {e}"))
+            })? {
+                let name = field.name().unwrap_or("").to_owned();
+                if !matches!(name.as_str(), "csrf_token" | "emails" | "file") {
+                    continue;
                 }
-                _ => {}
+                let bytes = field.bytes().await.map_err(|e| {
+                    AppError::BadRequest(format!("the list could not be read: {e}"))
+                })?;
+                let (text, _) = crate::bank::import::decode_text(&bytes);
+                match name.as_str() {
+                    "csrf_token" => csrf = text,
+                    "emails" => pasted = text,
+                    _ => file = text,
+                }
             }
-        }
-        if session.csrf_token.is_empty() || !crate::auth::secrets_equal(&csrf, &session.csrf_token)
-        {
-            return Err(AppError::Csrf);
-        }
-        text
-    } else {
-        #[derive(Deserialize)]
-        struct Pasted {
-            #[serde(default)]
-            emails: String,
-        }
-        let CsrfForm(p) = CsrfForm::<Pasted>::from_request(request, &state).await?;
-        p.emails
-    };
+            if session.csrf_token.is_empty()
+                || !crate::auth::secrets_equal(&csrf, &session.csrf_token)
+            {
+                return Err(AppError::Csrf);
+            }
+            match (pasted.trim().is_empty(), file.trim().is_empty()) {
+                (_, true) => pasted,
+                (true, false) => file,
+                (false, false) => format!("{pasted}\n{file}"),
+            }
+        } else {
+            #[derive(Deserialize)]
+            struct Pasted {
+                #[serde(default)]
+                emails: String,
+            }
+            let CsrfForm(p) = CsrfForm::<Pasted>::from_request(request, &state).await?;
+            p.emails
+        };
     match classes::add_members(&state.db, &user, id, &text).await {
         Ok(added) => {
             let page = class_page(&state, &user, &session, &headers, id, added, None, None).await?;

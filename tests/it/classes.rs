@@ -591,6 +591,33 @@ async fn members_are_added_in_bulk_with_a_result_for_each_line_and_a_thousand_li
         ]
     );
     assert_eq!(texts(&html, "[data-testid=members] tbody tr").len(), 2);
+    // A CSV file, uploaded through the page's multipart form (UTF-16 with its byte-order mark, as a spreadsheet
+    // may save it): its header row is skipped and each row answered.
+    new_user(&app, "cy@example.com", Role::Candidate).await;
+    let csv = "name,email\r\nCy,cy@example.com\r\nBo,bo@example.com\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(csv.encode_utf16().flat_map(u16::to_le_bytes));
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", app.csrf(&page).await)
+        .text("emails", "")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(utf16).file_name("roster.csv"),
+        );
+    let r = app
+        .client
+        .post(app.url(&format!("{page}/members")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let outcomes: Vec<String> = scraper::Html::parse_document(&html)
+        .select(&scraper::Selector::parse("[data-testid=add-results] tr[data-outcome]").unwrap())
+        .map(|e| e.value().attr("data-outcome").unwrap().to_owned())
+        .collect();
+    assert_eq!(outcomes, ["added", "already_member"]);
     // Over the limit: refused whole, with the reason.
     let many: String = (0..1001).map(|i| format!("p{i}@example.com\n")).collect();
     let r = app
