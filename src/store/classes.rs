@@ -1053,31 +1053,6 @@ pub async fn domain_points(
         .collect())
 }
 
-/// Points per objective over the same attempts as [`domain_points`] (the class's analysis page).
-pub async fn objective_points(
-    db: impl PgExecutor<'_>,
-    class_id: Uuid,
-) -> Result<Vec<(String, String, f64, f64, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT ai.domain, ai.objective, sum(COALESCE(an.earned, 0))::float8 AS "earned!",
-                  sum(ai.max_points)::float8 AS "max!", count(*) AS "n!"
-           FROM assignments s
-           JOIN attempts a ON a.assignment_id = s.id AND a.ended_at IS NOT NULL
-           JOIN class_members m ON m.class_id = s.class_id AND m.user_id = a.user_id
-           JOIN attempt_items ai ON ai.attempt_id = a.id AND NOT ai.trial
-           LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-           WHERE s.class_id = $1
-           GROUP BY ai.domain, ai.objective"#,
-        class_id,
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.domain, r.objective, r.earned, r.max, r.n))
-        .collect())
-}
-
 /// An attempt of a member at one of the class's assignments.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClassAttempt {
@@ -1155,14 +1130,19 @@ pub struct PassRateRow {
     pub passed: i64,
 }
 
-/// Pass rates of ended exam attempts by class, by the classes' owner and by exam, per month (the admin's).
-pub async fn pass_rates(db: impl PgExecutor<'_>) -> Result<Vec<PassRateRow>, sqlx::Error> {
+/// Pass rates of one exam's ended mock attempts by class, by the classes' owner and for the exam, per month (the
+/// admin's).
+pub async fn pass_rates(
+    db: impl PgExecutor<'_>,
+    exam_code: &str,
+) -> Result<Vec<PassRateRow>, sqlx::Error> {
     sqlx::query_as!(
         PassRateRow,
         r#"WITH ended AS (
                SELECT a.id, a.passed, a.assignment_id, a.blueprint_id,
                       date_trunc('month', a.started_at AT TIME ZONE 'UTC')::date AS month
-               FROM attempts a WHERE a.mode = 'exam' AND a.ended_at IS NOT NULL AND a.passed IS NOT NULL
+               FROM attempts a JOIN exams x ON x.blueprint_id = a.blueprint_id AND x.code = $1
+               WHERE a.mode = 'exam' AND a.ended_at IS NOT NULL AND a.passed IS NOT NULL
            )
            SELECT 'class' AS "by!", c.name AS "name!", e.month AS "month!", count(*) AS "attempts!",
                   count(*) FILTER (WHERE e.passed) AS "passed!"
@@ -1178,7 +1158,8 @@ pub async fn pass_rates(db: impl PgExecutor<'_>) -> Result<Vec<PassRateRow>, sql
            SELECT 'exam', x.code, e.month, count(*), count(*) FILTER (WHERE e.passed)
            FROM ended e JOIN exams x ON x.blueprint_id = e.blueprint_id
            GROUP BY x.code, e.month
-           ORDER BY 1, 2, 3"#
+           ORDER BY 1, 2, 3"#,
+        exam_code
     )
     .fetch_all(db)
     .await

@@ -113,7 +113,6 @@ pub struct ClassPage {
     pub banner: Option<String>,
     pub join_url: String,
     pub join_expires: String,
-    pub created: String,
     pub members: Vec<PersonRow>,
     pub instructors: Vec<PersonRow>,
     pub assignments: Vec<AssignmentView>,
@@ -222,13 +221,11 @@ async fn class_page(
         })
         .collect();
     let exam = crate::store::exams::find(db, &class.exam_code).await?;
-    let created = String::new();
     Ok(ClassPage {
         layout: Layout::from_session(session),
         banner: exam.as_ref().and_then(super::exams::banner),
         join_url: format!("{}/join/{}", origin(headers, state), class.join_code),
         join_expires,
-        created,
         forms: classes::assignable_forms(db, user, &class).await?,
         instructors: store::instructors(db, class_id).await?,
         members,

@@ -296,6 +296,9 @@ async fn the_window_is_the_databases_and_an_attempt_started_inside_it_keeps_its_
          WHERE id = '{assignment}'"
     ))
     .await;
+    // Open, closing within two days: the Exams page says it is due.
+    let exams = cara.get("/exams").await.text().await.unwrap();
+    assert_eq!(texts(&exams, "[data-testid=due-badge]").len(), 1);
     let r = start(&cara, assignment).await;
     assert_eq!(r.status(), 303);
     let attempt = attempt_in(&r);
@@ -744,6 +747,18 @@ async fn leaving_keeps_the_attempts_out_of_the_gradebook_and_rejoining_brings_th
         4,
         "a header and three attempts"
     );
+    // The item analysis scoped to the class reads its three attempts.
+    let analysis = app
+        .get(&format!("/instructor/analytics?exam=AI-102&class={class}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        texts(&analysis, "[data-testid=analysis-class]"),
+        ["for Evening cohort"]
+    );
+    assert_eq!(texts(&analysis, "[data-testid=attempt-count]"), ["3"]);
     // A member sees no gradebook, and no other member's results.
     assert_eq!(
         cara.get(&format!("/instructor/classes/{class}/gradebook"))

@@ -82,8 +82,8 @@ pub async fn admin(
         Some(&exam.blueprint_id),
     )
     .await?;
-    // Pass rates by class, by instructor and by exam, per month, over the whole history (every exam).
-    let pass_rates = crate::store::classes::pass_rates(&state.read_db).await?;
+    // The exam's pass rates by class, by instructor and for the exam, per month, over its whole history.
+    let pass_rates = crate::store::classes::pass_rates(&state.read_db, &exam.code).await?;
     if q.wants_csv() && q.chart() == "pass-rates" {
         let mut rows = vec![["by", "name", "month", "attempts", "passed", "pass_rate"]
             .iter()
