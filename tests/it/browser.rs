@@ -2085,3 +2085,474 @@ async fn an_instructor_imports_a_moodle_export_publishes_it_with_a_warning_and_e
     );
     assert!(xml.contains("hash sign"), "{xml}");
 }
+
+/// Signs out with the header's button.
+async fn sign_out_through_the_header(browser: &Browser) {
+    let sign_out = browser
+        .find("header form[action='/signout'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&sign_out).await;
+    assert_eq!(account_name(browser).await, None, "signed out");
+}
+
+/// As a visitor: opens a class's join link, follows "Create an account to join", signs up, comes back to the
+/// join page and joins. Ends on the Exams page that says so. `check` runs axe on each page on the way.
+async fn sign_up_and_join_through_the_link(
+    browser: &Browser,
+    join_url: &str,
+    code: &str,
+    email: &str,
+    name: &str,
+    check: bool,
+) {
+    browser.goto(join_url).await;
+    assert_eq!(browser.current_path().await, format!("/join/{code}"));
+    if check {
+        assert_accessible(browser, "join page, visitor").await;
+    }
+    let create = browser
+        .find("[data-testid=join-sign-in] a[href^='/signup']")
+        .await;
+    assert_eq!(browser.text(&create).await, "Create an account to join");
+    browser.click_and_wait(&create).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("/signup?next=/join/{code}")
+    );
+    if check {
+        assert_accessible(browser, "sign-up page, from a join link").await;
+    }
+    browser.fill("#email", email).await;
+    browser.fill("#display_name", name).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.fill("#password_confirm", PASSWORD).await;
+    let submit = browser
+        .find("main form[action='/signup'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&submit).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("/join/{code}"),
+        "the sign-up comes back to the join page"
+    );
+    assert_eq!(account_name(browser).await.as_deref(), Some(name));
+    if check {
+        assert_accessible(browser, "join page, signed in").await;
+    }
+    let join = browser.find("[data-testid=join-button]").await;
+    browser.click_and_wait(&join).await;
+    assert!(
+        browser.current_path().await.starts_with("/exams?joined="),
+        "joining lands on the Exams page: {}",
+        browser.current_path().await
+    );
+}
+
+/// Answers every slot of an attempt with its question's key through the JSON API, then submits it.
+async fn answer_every_slot_with_its_key_and_submit(app: &TestApp, token: &str, id: uuid::Uuid) {
+    let api = app.api(token);
+    let slots = ai102::store::exam::slots(&app.db, id).await.unwrap();
+    let ids: Vec<uuid::Uuid> = slots.iter().map(|s| s.revision_id).collect();
+    let items = ai102::store::bank::revisions(&app.db, &ids).await.unwrap();
+    for s in &slots {
+        let q = ai102::exam::plan::find_question(&items[&s.revision_id], &s.question_key)
+            .expect("the slot's question");
+        let key = serde_json::to_value(ai102::scoring::Response::key(q)).unwrap();
+        let r = api
+            .put(
+                &format!("/api/v1/attempts/{id}/items/{}/answer", s.position),
+                &key,
+            )
+            .await;
+        assert_eq!(r.status(), 204, "answer {}", s.position);
+    }
+    assert_eq!(
+        api.post(&format!("/api/v1/attempts/{id}/submit"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instructor_runs_a_class_two_members_take_its_form_and_the_gradebook_and_pass_rate_show_them(
+) {
+    let Some(browser) = Browser::launch_or_skip(
+        "an_instructor_runs_a_class_two_members_take_its_form_and_the_gradebook_and_pass_rate_show_them",
+    )
+    .await
+    else {
+        return;
+    };
+    let app = app_with_bank().await;
+    app.create_user("ivy@example.com", ai102::auth::Role::Instructor)
+        .await;
+    app.create_user("root@example.com", ai102::auth::Role::Admin)
+        .await;
+    let form_id: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM exam_forms WHERE slug = 'ai103-quick-15'")
+            .fetch_one(&app.db)
+            .await
+            .expect("AI-103's public quick form");
+
+    // 1. The instructor creates a class, assigns the quick form with a window and 2 attempts, and reads the
+    //    join link.
+    sign_in_through_the_form(&browser, &app, "ivy@example.com", PASSWORD).await;
+    browser.goto(&app.url("/instructor/classes")).await;
+    assert!(browser.try_find("[data-testid=no-classes]").await.is_some());
+    assert_accessible(&browser, "classes page, no class yet").await;
+    browser.fill("#class-name", "Spring cohort").await;
+    browser.select_option("#class-exam", "AI-103").await;
+    let create = browser
+        .find("form[data-testid=new-class] button[type=submit]")
+        .await;
+    browser.click_and_wait(&create).await;
+    let class_path = browser.current_path().await;
+    let class_id: uuid::Uuid = class_path
+        .strip_prefix("/instructor/classes/")
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("creating the class leads to its page, not {class_path}"));
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=class-name]").await)
+            .await,
+        "Spring cohort"
+    );
+    assert_accessible(&browser, "class page, new").await;
+
+    let closes = time::OffsetDateTime::now_utc() + time::Duration::days(7);
+    let closes = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        closes.year(),
+        u8::from(closes.month()),
+        closes.day(),
+        closes.hour(),
+        closes.minute()
+    );
+    browser.select_option("#a-form", &form_id.to_string()).await;
+    browser
+        .execute(
+            "document.getElementById('a-closes').value = arguments[0];",
+            vec![closes.clone().into()],
+        )
+        .await;
+    browser.fill("#a-attempts", "2").await;
+    let at_end = browser
+        .find("form[data-testid=assign-form] input[name=answers_shown][value=at_end]")
+        .await;
+    assert_eq!(
+        browser.property(&at_end, "checked").await,
+        serde_json::json!(true),
+        "answers at the end is the default"
+    );
+    let assign = browser
+        .find("form[data-testid=assign-form] button[type=submit]")
+        .await;
+    browser.click_and_wait(&assign).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{class_path}?saved=assignment")
+    );
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=class-notice]").await)
+            .await,
+        "The form is assigned."
+    );
+    let assigned = browser
+        .find_all("table[data-testid=assignments] tbody tr:not(.edit-row)")
+        .await;
+    assert_eq!(assigned.len(), 1);
+    let assigned = browser.text(&assigned[0]).await;
+    assert!(
+        assigned.contains("AI-103 Quick 15 (15 items")
+            && assigned.contains(&closes.replace('T', " "))
+            && assigned.contains(" 2 "),
+        "the assignment closes at {closes} (UTC) with 2 attempts: {assigned}"
+    );
+    assert_accessible(&browser, "class page with an assignment").await;
+    let assignment: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM assignments WHERE class_id = $1")
+            .bind(class_id)
+            .fetch_one(&app.db)
+            .await
+            .expect("the assignment");
+    let code = browser
+        .text(&browser.find("[data-testid=join-code]").await)
+        .await;
+    let join_url = browser
+        .text(&browser.find("[data-testid=join-url]").await)
+        .await;
+    assert!(join_url.ends_with(&format!("/join/{code}")), "{join_url}");
+    sign_out_through_the_header(&browser).await;
+
+    // 2. Candidate 1 joins through the link as a visitor and takes the form in the browser.
+    sign_up_and_join_through_the_link(&browser, &join_url, &code, "una@example.com", "Una", true)
+        .await;
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=joined]").await)
+            .await,
+        "You joined Spring cohort. Its assignments are listed below."
+    );
+    let card = format!("[data-testid=assignments] li[data-testid=assignment-{assignment}]");
+    let listed = browser.text(&browser.find(&card).await).await;
+    assert!(
+        listed.contains("AI-103 Quick 15")
+            && listed.contains("Spring cohort")
+            && listed.contains("2 of 2 attempt(s) left")
+            && listed.contains(&format!("closes {}", closes.replace('T', " "))),
+        "{listed}"
+    );
+    assert_accessible(&browser, "exams page with an assignment").await;
+    let start = browser
+        .find(&format!(
+            "{card} form[action='/assignments/{assignment}/start'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&start).await;
+    let first = browser.current_path().await;
+    assert!(
+        first.starts_with("/attempts/") && first.ends_with("/items/1"),
+        "Start opens the first item, not {first}"
+    );
+    let attempt_path = first.trim_end_matches("/items/1").to_owned();
+    assert_accessible(&browser, "assignment item 1").await;
+    let mut pages = 0;
+    loop {
+        let (page, _) = browser
+            .find_any(&["section.item[data-type]", "[data-testid=review-summary]"])
+            .await;
+        if page == 1 {
+            break;
+        }
+        pages += 1;
+        assert!(pages <= 60, "the attempt does not come to an end");
+        let kind = item_kind(&browser).await;
+        if kind != "yes_no_series"
+            || browser
+                .try_find("input[type=radio][name^='s:'][value=yes]")
+                .await
+                .is_some()
+        {
+            answer_the_item(&browser, &kind).await;
+        }
+        let next = browser.find("button[name=go][value=next]").await;
+        browser.click_and_wait(&next).await;
+    }
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/review")
+    );
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=review-summary]").await)
+            .await,
+        "15 answered · 0 unanswered · 0 marked for review"
+    );
+    let end = browser.find(&format!("a[href='{attempt_path}/end']")).await;
+    browser.click_and_wait(&end).await;
+    let end_now = browser
+        .find(&format!(
+            "form[action='{attempt_path}/submit'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&end_now).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{attempt_path}/result")
+    );
+    let score: u32 = browser
+        .text(&browser.find("[data-testid=scaled-score]").await)
+        .await
+        .parse()
+        .expect("a scaled score");
+    assert!((1..=1000).contains(&score));
+    assert_accessible(&browser, "result page of an assignment").await;
+    browser.goto(&app.url("/exams")).await;
+    let listed = browser.text(&browser.find(&card).await).await;
+    assert!(listed.contains("1 of 2 attempt(s) left"), "{listed}");
+    sign_out_through_the_header(&browser).await;
+
+    // Candidate 2 joins through the link too, and takes the form through the JSON API, every answer right.
+    sign_up_and_join_through_the_link(&browser, &join_url, &code, "vic@example.com", "Vic", false)
+        .await;
+    assert!(browser.try_find(&card).await.is_some());
+    let vic = app.api_token("vic@example.com").await;
+    let started = app
+        .api(&vic)
+        .post(&format!("/api/v1/assignments/{assignment}/attempts"))
+        .await;
+    assert_eq!(started.status(), 201);
+    let vic_attempt: uuid::Uuid = started.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .expect("the attempt's id")
+        .parse()
+        .unwrap();
+    answer_every_slot_with_its_key_and_submit(&app, &vic, vic_attempt).await;
+    sign_out_through_the_header(&browser).await;
+
+    // Candidate 3 signs up without the link: nothing is set for them, and the assignment does not start.
+    sign_up_through_the_form(&browser, &app, "wes@example.com", "Wes").await;
+    browser.goto(&app.url("/exams")).await;
+    assert!(browser
+        .try_find("[data-testid=form-ai103-quick-15]")
+        .await
+        .is_some());
+    assert!(
+        browser
+            .try_find("[data-testid=assignments]")
+            .await
+            .is_none(),
+        "a non-member sees no assignment"
+    );
+    let wes = app.api_token("wes@example.com").await;
+    assert_eq!(
+        app.api(&wes)
+            .post(&format!("/api/v1/assignments/{assignment}/attempts"))
+            .await
+            .status(),
+        404
+    );
+    sign_out_through_the_header(&browser).await;
+
+    // 3. The instructor reads the gradebook, opens a member's review and downloads the CSV.
+    sign_in_through_the_form(&browser, &app, "ivy@example.com", PASSWORD).await;
+    browser
+        .goto(&app.url(&format!("{class_path}/gradebook")))
+        .await;
+    let rows = browser.find_all("[data-testid=gradebook] tbody tr").await;
+    assert_eq!(rows.len(), 2, "one row per member");
+    let mut by_member = BTreeMap::new();
+    for r in &rows {
+        let text = browser.text(r).await;
+        let who = if text.contains("una@example.com") {
+            "una"
+        } else if text.contains("vic@example.com") {
+            "vic"
+        } else {
+            panic!("a row of somebody else: {text}")
+        };
+        by_member.insert(who, text);
+    }
+    assert!(
+        by_member["una"].contains(&format!("{score} / {score}"))
+            && by_member["una"].contains("1 attempt(s)"),
+        "Una's cell: best and last {score}, 1 attempt: {}",
+        by_member["una"]
+    );
+    assert!(
+        by_member["vic"].contains("1000 / 1000 · pass")
+            && by_member["vic"].contains("1 attempt(s)"),
+        "Vic's cell: {}",
+        by_member["vic"]
+    );
+    assert_accessible(&browser, "gradebook").await;
+    browser.screenshot(&screenshot_path("gradebook.png")).await;
+
+    let una_id = user_id(&app, "una@example.com").await;
+    let una = browser
+        .find(&format!(
+            "[data-testid=gradebook] tbody th a[href='{class_path}/members/{una_id}']"
+        ))
+        .await;
+    assert_eq!(browser.text(&una).await, "Una");
+    browser.click_and_wait(&una).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{class_path}/members/{una_id}")
+    );
+    assert_eq!(
+        browser.text(&browser.find("h1").await).await,
+        "Una in Spring cohort"
+    );
+    assert_eq!(
+        browser
+            .find_all("[data-testid=member-attempts] tbody tr")
+            .await
+            .len(),
+        1
+    );
+    assert_accessible(&browser, "member page").await;
+    let review = browser
+        .find("[data-testid=member-attempts] a[href*='/attempts/']")
+        .await;
+    assert_eq!(browser.text(&review).await, "Open the review");
+    browser.click_and_wait(&review).await;
+    assert_eq!(
+        browser.current_path().await,
+        format!("{class_path}/attempts/{}", attempt_id(&attempt_path))
+    );
+    let said = browser
+        .text(&browser.find("[data-testid=review-score]").await)
+        .await;
+    assert!(
+        said.starts_with(&format!("Scaled score {score}: ")),
+        "{said}"
+    );
+    let reviewed = browser.find("[data-testid=staff-review]").await;
+    assert_eq!(
+        browser
+            .find_all("[data-testid=staff-review] article.reviewed")
+            .await
+            .len(),
+        15,
+        "every item, with the member's answer beside the key"
+    );
+    assert!(browser.is_displayed(&reviewed).await);
+    assert_accessible(&browser, "staff review of a member's attempt").await;
+
+    browser
+        .goto(&app.url(&format!("{class_path}/gradebook")))
+        .await;
+    let link = browser.find("[data-testid=gradebook-csv]").await;
+    let href = browser.attribute(&link, "href").await.expect("an href");
+    let csv = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done);",
+            vec![href.into()],
+        )
+        .await;
+    let csv = csv.as_str().expect("the file's text");
+    let lines: Vec<&str> = csv.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "a header and one line per member: {csv}");
+    assert_eq!(
+        lines[0],
+        "name,email,AI-103 Quick 15: best,AI-103 Quick 15: last,AI-103 Quick 15: passed,\
+         AI-103 Quick 15: attempts,AI-103 Quick 15: minutes"
+    );
+    assert!(
+        lines[1..]
+            .iter()
+            .any(|l| l.starts_with("Vic,vic@example.com,1000,1000,yes,1,")),
+        "{csv}"
+    );
+    assert!(
+        lines[1..]
+            .iter()
+            .any(|l| l.starts_with(&format!("Una,una@example.com,{score},{score},"))),
+        "{csv}"
+    );
+    sign_out_through_the_header(&browser).await;
+
+    // 4. An admin reads the class's pass rate.
+    sign_in_through_the_form(&browser, &app, "root@example.com", PASSWORD).await;
+    browser.goto(&app.url("/admin/analytics?exam=AI-103")).await;
+    let passed = app
+        .count(&format!(
+            "SELECT count(*) FROM attempts WHERE assignment_id = '{assignment}' AND passed"
+        ))
+        .await;
+    let classes = browser
+        .find_all("[data-testid=pass-rates] tr[data-by=class]")
+        .await;
+    assert_eq!(classes.len(), 1, "one class, one month");
+    let row = browser.text(&classes[0]).await;
+    assert!(
+        row.starts_with("class Spring cohort ")
+            && row.ends_with(&format!(" 2 {}.0 %", passed * 50)),
+        "the class's 2 attempts, {passed} passed: {row}"
+    );
+    assert_accessible(&browser, "admin analytics with a class's pass rate").await;
+}
