@@ -113,12 +113,24 @@ impl Application {
 }
 
 /// Ends attempts whose time ran out even when nobody is on the page (every instance runs it; the
-/// finalisation is idempotent and row-locked, so they do not collide).
+/// finalisation is idempotent and row-locked, so they do not collide), and runs the daily retention job.
 fn spawn_deadline_sweeper(db: PgPool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        loop {
+        for n in 0u64.. {
             tick.tick().await;
+            // Once an hour, the daily retention job (only the instance that claims the day runs it).
+            if n % 240 == 0 {
+                match store::own_data::enforce_retention(&db, false).await {
+                    Ok(Some(done)) => tracing::info!(
+                        attempts = done.attempts,
+                        audit_entries = done.audit_entries,
+                        "retention enforced"
+                    ),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "retention job failed"),
+                }
+            }
             match store::exam::finalize_expired(&db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(ended = n, "ended attempts whose time ran out"),

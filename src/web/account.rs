@@ -1,4 +1,5 @@
-//! The account page: change password, personal API tokens.
+//! The account page: change password, personal API tokens, classes, and the person's own data (download it,
+//! delete the account).
 
 use super::Path;
 use super::{render, Layout};
@@ -38,6 +39,8 @@ pub struct AccountPage {
     pub zone_error: Option<String>,
     /// The classes the person is a member of (each may be left).
     pub classes: Vec<crate::store::classes::ClassRow>,
+    /// Why deleting the account was refused.
+    pub delete_error: Option<String>,
 }
 
 /// The account page's data for `user`.
@@ -65,6 +68,7 @@ async fn account_page(
         layout: Layout::from_session(session),
         exams: store::exams::list(&state.db).await?,
         classes: store::classes::of_member(&state.db, user.id).await?,
+        delete_error: None,
         target: store::exams::target_of(&state.db, user.id).await?,
         time_zone: store::users::time_zone(&state.db, user.id).await?,
         zones: store::users::time_zone_names(&state.db).await?,
@@ -306,4 +310,74 @@ pub async fn set_target_exam(
     } else {
         Redirect::to(&format!("/exams?exam={code}"))
     })
+}
+
+/// GET /account/data: everything the service holds about the account, as a JSON download.
+pub async fn download_data(
+    State(state): State<AppState>,
+    CurrentUser(user, _): CurrentUser,
+) -> AppResult<Response> {
+    let data = store::own_data::export(&state.db, user.id).await?;
+    let body = serde_json::to_vec_pretty(&data).map_err(AppError::internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ai102-my-data.json\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /account/delete: with the account's password, deletes the account (its attempts are kept, anonymised,
+/// for the statistics) and signs out.
+pub async fn delete_account(
+    State(state): State<AppState>,
+    CurrentUser(user, session): CurrentUser,
+    jar: axum_extra::extract::cookie::CookieJar,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> AppResult<Response> {
+    let stored = store::users::password_hash(&state.db, user.id).await?;
+    let refuse = |why: &str| why.to_owned();
+    let refusal = if !password::verify(form.password.clone(), Some(stored))
+        .await
+        .map_err(AppError::Internal)?
+    {
+        Some(refuse(
+            "Your password is wrong: the account was not deleted.",
+        ))
+    } else {
+        match store::own_data::delete_account(&state.db, user.id).await? {
+            store::own_data::Deletion::Deleted { attempts_kept } => {
+                tracing::info!(attempts_kept, "an account was deleted");
+                None
+            }
+            store::own_data::Deletion::LastAdmin => Some(refuse(
+                "You are the last active admin: make another account an admin first.",
+            )),
+            store::own_data::Deletion::NotFound => return Err(AppError::NotFound),
+        }
+    };
+    if let Some(why) = refusal {
+        let mut page = account_page(&state, &user, &session, None, None, None).await?;
+        page.delete_error = Some(why);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let gone = crate::auth::session::build_cookie(
+        crate::auth::session::SESSION_COOKIE,
+        String::new(),
+        state.config.secure_cookies,
+        Some(0),
+    );
+    Ok((jar.remove(gone), Redirect::to("/?account=deleted")).into_response())
 }

@@ -30,6 +30,10 @@ pub struct AdminPage {
     pub explanations_required: bool,
     /// The publishing setting was just saved.
     pub saved: bool,
+    /// How long finished attempts and audit entries are kept.
+    pub retention: store::own_data::Retention,
+    /// The retention was just saved.
+    pub retention_saved: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -51,6 +55,8 @@ pub async fn index(
         recent: recent.into_iter().map(AuditView::from).collect(),
         explanations_required: store::settings::explanations_required(&state.db).await?,
         saved: q.saved.as_deref() == Some("publishing"),
+        retention: store::own_data::retention(&state.db).await?,
+        retention_saved: q.saved.as_deref() == Some("retention"),
     })
 }
 
@@ -87,6 +93,51 @@ pub async fn set_publishing(
     )
     .await?;
     Ok(Redirect::to("/admin?saved=publishing"))
+}
+
+#[derive(Deserialize)]
+pub struct RetentionForm {
+    #[serde(default)]
+    keep_attempts_days: String,
+    #[serde(default)]
+    keep_audit_days: String,
+}
+
+/// POST /admin/settings/retention: how many days finished attempts and audit entries are kept (empty: for
+/// ever); the daily job deletes what is older. Audited.
+pub async fn set_retention(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    CsrfForm(form): CsrfForm<RetentionForm>,
+) -> AppResult<Redirect> {
+    let days = |raw: &str, what: &str| -> AppResult<Option<i32>> {
+        match raw.trim() {
+            "" => Ok(None),
+            n => n
+                .parse::<i32>()
+                .ok()
+                .filter(|d| (1..=36500).contains(d))
+                .map(Some)
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "{what} must be a number of days from 1 to 36500, or empty to keep them for ever"
+                    ))
+                }),
+        }
+    };
+    let retention = store::own_data::Retention {
+        attempts_days: days(
+            &form.keep_attempts_days,
+            "How long finished attempts are kept",
+        )?,
+        audit_days: days(&form.keep_audit_days, "How long audit entries are kept")?,
+    };
+    let actor = Actor {
+        id: admin.id,
+        email: &admin.email,
+    };
+    store::own_data::set_retention(&state.db, retention, actor).await?;
+    Ok(Redirect::to("/admin?saved=retention"))
 }
 
 // ---- Paging -------------------------------------------------------------------------------------------------

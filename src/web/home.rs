@@ -31,9 +31,21 @@ pub struct HomePage {
     pub lead: Option<String>,
     /// Questions of the lead exam's review deck due today (signed in only).
     pub due_today: Option<i64>,
+    /// Just after the visitor deleted their account.
+    pub account_deleted: bool,
 }
 
-pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {
+#[derive(serde::Deserialize, Default)]
+pub struct HomeQuery {
+    #[serde(default)]
+    account: Option<String>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<HomeQuery>,
+) -> AppResult<Html<String>> {
     let notices = match &session.user {
         Some(user) => outcome_notices(&state, user).await?,
         None => Vec::new(),
@@ -68,6 +80,7 @@ pub async fn home(State(state): State<AppState>, session: Session) -> AppResult<
         _ => None,
     };
     render(&HomePage {
+        account_deleted: session.user.is_none() && q.account.as_deref() == Some("deleted"),
         due_today,
         layout: Layout::from_session(&session),
         notices,

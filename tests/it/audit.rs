@@ -513,4 +513,25 @@ async fn a_change_to_a_class_and_its_audit_entry_are_written_together_or_not_at_
         classes::set_archived(&app.db, actor(), class, true).await,
         err
     );
+    // Retention, and a person deleting their own account (the entry names neither them nor their address).
+    atomic!(
+        &app,
+        "settings.retention",
+        ai102::store::own_data::set_retention(
+            &app.db,
+            ai102::store::own_data::Retention {
+                attempts_days: Some(365),
+                audit_days: None,
+            },
+            actor()
+        )
+        .await,
+        err
+    );
+    atomic!(
+        &app,
+        "user.deleted",
+        ai102::store::own_data::delete_account(&app.db, cara.id).await,
+        err
+    );
 }

@@ -22,6 +22,7 @@ mod import_xml;
 mod instructor;
 mod metrics;
 mod migration_exams;
+mod own_data;
 mod pack_list;
 mod publishing;
 mod security;

@@ -213,6 +213,9 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/account/tokens", Rule::SignedIn),
     ("POST", "/account/target-exam", Rule::SignedIn),
     ("POST", "/account/time-zone", Rule::SignedIn),
+    ("GET", "/account/data", Rule::SignedIn),
+    // The wrong password: 422, past the access check (nobody's account is deleted).
+    ("POST", "/account/delete", Rule::SignedIn),
     ("GET", "/api/v1/exams", Rule::SignedIn),
     ("POST", "/account/tokens/{id}/revoke", Rule::Owner),
     ("GET", "/progress", Rule::SignedIn),
@@ -363,6 +366,7 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/users/{id}/extra-time", Rule::Admin),
     ("GET", "/admin/audit", Rule::Admin),
     ("POST", "/admin/settings/publishing", Rule::Admin),
+    ("POST", "/admin/settings/retention", Rule::Admin),
     ("GET", "/api/openapi.json", Rule::Public),
     ("GET", "/api/v1/me", Rule::SignedIn),
     ("GET", "/api/v1/tokens", Rule::SignedIn),
@@ -435,6 +439,8 @@ fn form_body(path: &str) -> &'static str {
         "reason=not+a+problem"
     } else if path.ends_with("/publishing") {
         "explanations=recommended"
+    } else if path.ends_with("/delete") && path.starts_with("/account") {
+        "password=not-the-password"
     } else if path.ends_with("/archive") {
         "archived=false"
     } else if path.ends_with("/visibility") {
