@@ -134,8 +134,8 @@ BEGIN
     IF archived IS NOT NULL THEN RETURN 'archived'; END IF;
     SELECT * INTO o FROM assignment_overrides WHERE assignment_id = p_assignment AND user_id = p_user;
     IF s.opens_at IS NOT NULL AND now() < s.opens_at THEN RETURN 'not_open'; END IF;
-    IF COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at) IS NOT NULL
-       AND now() >= COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at) THEN
+    -- An assignment that never closes never closes for anybody; a member's later close only moves a close.
+    IF s.closes_at IS NOT NULL AND now() >= GREATEST(s.closes_at, o.closes_at) THEN
         RETURN 'closed';
     END IF;
     IF s.max_attempts IS NOT NULL THEN

@@ -68,7 +68,7 @@ pub fn date_field(raw: &str, what: &str) -> Result<Option<Date>, AppError> {
     if raw.is_empty() {
         return Ok(None);
     }
-    crate::web::analytics::parse_date(raw)
+    crate::bank::exam::parse_date(raw)
         .map(Some)
         .ok_or_else(|| AppError::BadRequest(format!("{what} must be a date like 2027-01-31")))
 }
@@ -90,7 +90,7 @@ pub async fn local_time_field(
         ))
     };
     let (date, clock) = raw.split_once(['T', ' ']).ok_or_else(bad)?;
-    let date = crate::web::analytics::parse_date(date).ok_or_else(bad)?;
+    let date = crate::bank::exam::parse_date(date).ok_or_else(bad)?;
     let mut hm = clock.splitn(3, ':');
     let h: u8 = hm.next().and_then(|h| h.parse().ok()).ok_or_else(bad)?;
     let m: u8 = hm.next().and_then(|m| m.parse().ok()).ok_or_else(bad)?;

@@ -957,14 +957,14 @@ pub async fn for_member(
         MemberAssignment,
         r#"SELECT s.id, c.id AS class_id, c.name AS class_name, c.exam_code, f.title AS form_title, f.item_count,
                   f.duration_minutes, s.opens_at,
-                  COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at) AS closes_at,
+                  CASE WHEN s.closes_at IS NOT NULL THEN GREATEST(s.closes_at, o.closes_at) END AS closes_at,
                   s.max_attempts + COALESCE(o.extra_attempts, 0) AS allowed,
                   (SELECT count(*) FROM attempts a WHERE a.assignment_id = s.id AND a.user_id = $1) AS "used!",
                   s.answers_shown AS "answers_shown: AnswersShown",
                   (COALESCE(now() >= s.opens_at, true)
-                   AND COALESCE(now() < COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at), true)) AS "open!",
+                   AND COALESCE(now() < CASE WHEN s.closes_at IS NOT NULL THEN GREATEST(s.closes_at, o.closes_at) END, true)) AS "open!",
                   COALESCE(now() < s.opens_at, false) AS "not_yet_open!",
-                  COALESCE(COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at)
+                  COALESCE(CASE WHEN s.closes_at IS NOT NULL THEN GREATEST(s.closes_at, o.closes_at) END
                            BETWEEN now() AND now() + interval '48 hours', false) AS "due_soon!",
                   c.archived_at IS NOT NULL AS "archived!"
            FROM class_members m
@@ -973,7 +973,7 @@ pub async fn for_member(
            JOIN exam_forms f ON f.id = s.form_id
            LEFT JOIN assignment_overrides o ON o.assignment_id = s.id AND o.user_id = m.user_id
            WHERE m.user_id = $1
-           ORDER BY c.archived_at IS NOT NULL, COALESCE(GREATEST(s.closes_at, o.closes_at), s.closes_at) NULLS LAST,
+           ORDER BY c.archived_at IS NOT NULL, CASE WHEN s.closes_at IS NOT NULL THEN GREATEST(s.closes_at, o.closes_at) END NULLS LAST,
                     s.created_at"#,
         user_id
     )

@@ -1094,3 +1094,25 @@ async fn an_assignments_window_and_attempts_can_be_changed_and_started_attempts_
         1
     );
 }
+
+#[tokio::test]
+async fn a_members_close_never_closes_an_assignment_that_has_none() {
+    let app = TestApp::spawn().await;
+    let (ines, class) = instructor_with_class(&app).await;
+    let (_, form) = class_form(&app, ines.id, "class-form").await;
+    let assignment = assign(&app, &ines, class, form, None, AnswersShown::AtEnd).await;
+    let (cara, cara_user) = member(&app, "cara@example.com", class).await;
+    let row = classes::assignment(&app.db, assignment)
+        .await
+        .unwrap()
+        .unwrap();
+    let past = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    classes::set_override(&app.db, actor(&ines), &row, cara_user.id, 0, Some(past))
+        .await
+        .unwrap();
+    assert_eq!(start(&cara, assignment).await.status(), 303);
+    let token = app.api_token("cara@example.com").await;
+    let mine: Value = app.api(&token).get_json("/api/v1/assignments").await;
+    assert_eq!(mine[0]["open"], true);
+    assert_eq!(mine[0]["closes_at"], Value::Null);
+}

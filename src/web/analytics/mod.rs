@@ -7,7 +7,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::fmt::Write as _;
-use time::{Date, Month};
 
 mod charts;
 mod dashboard;
@@ -56,14 +55,8 @@ impl AnalyticsQuery {
     }
 }
 
-/// Parses `YYYY-MM-DD`.
-pub(crate) fn parse_date(s: &str) -> Option<Date> {
-    let mut parts = s.trim().splitn(3, '-');
-    let y: i32 = parts.next()?.parse().ok()?;
-    let m: u8 = parts.next()?.parse().ok()?;
-    let d: u8 = parts.next()?.parse().ok()?;
-    Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
-}
+/// Parses `YYYY-MM-DD` (the pure core's parser).
+pub(crate) use crate::bank::exam::parse_date;
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> AppResult<Response> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -124,6 +117,7 @@ pub fn percent_line_chart(title: &str, labels: &[String], values: &[Option<f64>]
 mod tests {
     use super::charts::bar_chart;
     use super::*;
+    use time::{Date, Month};
 
     #[test]
     fn dates_parse_and_bad_ones_are_refused() {
