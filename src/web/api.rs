@@ -228,6 +228,7 @@ impl Modify for ProblemResponses {
     components(schemas(Me, TokenInfo, Problem)),
     tags((name = "account", description = "Who you are and your tokens"),
         (name = "exam", description = "Mock exams: forms, attempts, answers, results"),
+        (name = "study", description = "The study loop: the review deck's due count, review sessions, the plan to the exam date"),
         (name = "packs", description = "Instructors' question packs: upload, list, read, publish, delete drafts"),
         (name = "classes", description = "Classes: members, assignments, the gradebook; joining and starting assignments"))
 )]
