@@ -2556,3 +2556,77 @@ async fn an_instructor_runs_a_class_two_members_take_its_form_and_the_gradebook_
     );
     assert_accessible(&browser, "admin analytics with a class's pass rate").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_downloads_their_data_and_deletes_their_account() {
+    let Some(browser) =
+        Browser::launch_or_skip("a_candidate_downloads_their_data_and_deletes_their_account").await
+    else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let pack = app.import_test_pack().await;
+    TestForm::new("test-form").create(&app, &[pack]).await;
+    sign_up_through_the_form(&browser, &app, "dora@example.com", "Dora").await;
+    // One mock, ended at once.
+    let attempt_path = start_form(&browser, &app, "test-form").await;
+    browser.goto(&app.url(&format!("{attempt_path}/end"))).await;
+    let end_now = browser
+        .find(&format!(
+            "form[action='{attempt_path}/submit'] button[type=submit]"
+        ))
+        .await;
+    browser.click_and_wait(&end_now).await;
+
+    // The account page offers the download and the deletion.
+    browser.goto(&app.url("/account")).await;
+    assert_accessible(&browser, "account page with the person's data").await;
+    let link = browser.find("[data-testid=download-data]").await;
+    let href = browser.attribute(&link, "href").await.expect("the link");
+    let data = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.json()).then(done);",
+            vec![href.into()],
+        )
+        .await;
+    assert_eq!(data["profile"]["email"], "dora@example.com");
+    assert_eq!(data["attempts"].as_array().map(Vec::len), Some(1));
+
+    // The wrong password deletes nothing and says so.
+    browser.fill("#delete-password", "not my password").await;
+    let delete = browser
+        .find("form[data-testid=delete-account] button[type=submit]")
+        .await;
+    browser.click_and_wait(&delete).await;
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=delete-error]").await)
+            .await,
+        "Your password is wrong: the account was not deleted."
+    );
+    assert_accessible(&browser, "account page, deletion refused").await;
+
+    browser.fill("#delete-password", PASSWORD).await;
+    let delete = browser
+        .find("form[data-testid=delete-account] button[type=submit]")
+        .await;
+    browser.click_and_wait(&delete).await;
+    assert_eq!(browser.current_path().await, "/?account=deleted");
+    assert!(browser
+        .text(&browser.find("[data-testid=account-deleted]").await)
+        .await
+        .starts_with("Your account is deleted."));
+    assert_eq!(account_name(&browser).await, None, "signed out");
+    assert_accessible(&browser, "home page after deleting the account").await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE email = 'dora@example.com'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM attempts").await,
+        1,
+        "the attempt is kept"
+    );
+}
