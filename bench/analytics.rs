@@ -10,8 +10,11 @@
 //!     --base-url http://127.0.0.1:8080
 //! ```
 
+#[path = "page_timing.rs"]
+mod page_timing;
 use ai102::store::analytics::{self, DashboardFilter};
 use clap::Parser;
+use page_timing::session_cookie;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use std::future::Future;
@@ -65,19 +68,7 @@ async fn session_for(db: &PgPool, email: &str, role: &str) -> anyhow::Result<(Uu
     .bind(role)
     .fetch_one(db)
     .await?;
-    session_of(db, id).await.map(|c| (id, c))
-}
-
-async fn session_of(db: &PgPool, user: Uuid) -> anyhow::Result<String> {
-    let secret = ai102::auth::random_secret();
-    ai102::store::users::create_session(
-        db,
-        user,
-        &ai102::auth::hash_secret(&secret),
-        &ai102::auth::random_secret(),
-    )
-    .await?;
-    Ok(format!("{}={secret}", ai102::auth::session::SESSION_COOKIE))
+    session_cookie(db, id).await.map(|c| (id, c))
 }
 
 #[tokio::main]
@@ -96,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
         .bind(ai102::demo::demo_email(1))
         .fetch_one(&db)
         .await?;
-    let learner = session_of(&db, candidate).await?;
+    let learner = session_cookie(&db, candidate).await?;
     let full: Uuid = sqlx::query_scalar("SELECT id FROM exam_forms WHERE slug = 'ai102-full'")
         .fetch_one(&db)
         .await?;

@@ -12,7 +12,7 @@
 #[path = "page_timing.rs"]
 mod page_timing;
 use clap::Parser;
-use page_timing::{pct, timings};
+use page_timing::{pct, session_cookie, timings};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -162,17 +162,9 @@ async fn seed(db: &PgPool, args: &Args) -> anyhow::Result<Seeded> {
     .execute(db)
     .await?;
 
-    let secret = ai102::auth::random_secret();
-    ai102::store::users::create_session(
-        db,
-        instructor,
-        &ai102::auth::hash_secret(&secret),
-        &ai102::auth::random_secret(),
-    )
-    .await?;
     Ok(Seeded {
         class_id,
-        cookie: format!("{}={secret}", ai102::auth::session::SESSION_COOKIE),
+        cookie: session_cookie(db, instructor).await?,
         form_slug,
     })
 }

@@ -11,7 +11,7 @@
 #[path = "page_timing.rs"]
 mod page_timing;
 use clap::Parser;
-use page_timing::{pct, timings};
+use page_timing::{pct, session_cookie, timings};
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
@@ -109,15 +109,7 @@ async fn seed(db: &PgPool, attempts: i32, cards: i32) -> anyhow::Result<String> 
     .execute(db)
     .await?;
     sqlx::query("ANALYZE").execute(db).await?;
-    let secret = ai102::auth::random_secret();
-    ai102::store::users::create_session(
-        db,
-        user,
-        &ai102::auth::hash_secret(&secret),
-        &ai102::auth::random_secret(),
-    )
-    .await?;
-    Ok(format!("{}={secret}", ai102::auth::session::SESSION_COOKIE))
+    session_cookie(db, user).await
 }
 
 #[tokio::main]

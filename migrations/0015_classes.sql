@@ -146,33 +146,11 @@ BEGIN
 END
 $$;
 
--- A mock whose answers the candidate may not see yet adds nothing to their review deck: the deck would show
--- its keys. Otherwise as in migration 0013.
-CREATE OR REPLACE FUNCTION review_deck_join(p_attempt uuid) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO review_deck (user_id, item_id, blueprint_id, reason, due)
-    SELECT a.user_id, r.item_id, a.blueprint_id,
-           CASE WHEN bool_or(an.response IS NOT NULL AND COALESCE(an.earned, 0) < ai.max_points)
-                THEN 'missed' ELSE 'marked' END,
-           a.ended_at
-    FROM attempts a
-    JOIN attempt_items ai ON ai.attempt_id = a.id
-    JOIN item_revisions r ON r.id = ai.revision_id
-    LEFT JOIN answers an ON an.attempt_id = ai.attempt_id AND an.position = ai.position
-    WHERE a.id = p_attempt AND a.mode = 'exam' AND a.ended_at IS NOT NULL AND NOT ai.trial
-      AND attempt_answers_visible(a.id)
-    GROUP BY a.user_id, r.item_id, a.blueprint_id, a.ended_at
-    HAVING bool_or((an.response IS NOT NULL AND COALESCE(an.earned, 0) < ai.max_points)
-                   OR COALESCE(an.marked, false))
-    ON CONFLICT (user_id, item_id) DO UPDATE SET due = LEAST(review_deck.due, EXCLUDED.due)
-$$;
-
--- A pack whose forms are all class forms (at least one) is kept out of practice and out of the review deck.
-CREATE FUNCTION pack_class_only(p_pack uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM form_packs fp JOIN exam_forms f ON f.id = fp.form_id
-                   WHERE fp.pack_id = p_pack AND f.visibility = 'class')
-       AND NOT EXISTS (SELECT 1 FROM form_packs fp JOIN exam_forms f ON f.id = fp.form_id
-                       WHERE fp.pack_id = p_pack AND f.visibility = 'public')
-$$;
+-- The packs whose forms are all class forms (at least one): kept out of practice and out of the review deck. A
+-- view read once per query (a hashed subplan), not a function evaluated per row.
+CREATE VIEW class_only_packs AS
+    SELECT fp.pack_id FROM form_packs fp JOIN exam_forms f ON f.id = fp.form_id
+    GROUP BY fp.pack_id HAVING bool_and(f.visibility = 'class');
 
 CREATE OR REPLACE VIEW live_review_cards AS
     SELECT d.user_id, d.blueprint_id, d.item_id, p.pack_key, i.item_key,
@@ -182,4 +160,4 @@ CREATE OR REPLACE VIEW live_review_cards AS
     JOIN users u ON u.id = d.user_id
     JOIN items i ON i.id = d.item_id AND NOT i.retired AND NOT i.trial
     JOIN packs p ON p.id = i.pack_id AND p.status = 'published' AND p.blueprint_id = d.blueprint_id
-    WHERE NOT pack_class_only(p.id);
+    WHERE p.id NOT IN (SELECT pack_id FROM class_only_packs);

@@ -54,12 +54,18 @@ pub async fn staff_for_change(
     user: &User,
 ) -> Result<(ClassRow, Staff), AppError> {
     let (class, who) = staff(db, class_id, user).await?;
+    writable(&class)?;
+    Ok((class, who))
+}
+
+/// An archived class is read-only until it is restored.
+fn writable(class: &ClassRow) -> Result<(), AppError> {
     if class.archived_at.is_some() {
         return Err(AppError::Conflict(
             "The class is archived: restore it to change it.".into(),
         ));
     }
-    Ok((class, who))
+    Ok(())
 }
 
 /// Parses an optional `YYYY-MM-DD`.
@@ -168,6 +174,78 @@ pub async fn update(
         ));
     }
     store::update(db, actor(user), class_id, &ClassSettings { name, ..s }).await?;
+    Ok(())
+}
+
+/// A new join link (the old one stops working).
+pub async fn regenerate_code(db: &PgPool, user: &User, class_id: Uuid) -> Result<(), AppError> {
+    staff_for_change(db, class_id, user).await?;
+    Ok(store::regenerate_code(db, actor(user), class_id).await?)
+}
+
+/// The staff remove a member (idempotent: removing somebody who is not a member changes nothing).
+pub async fn remove_member(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    member: Uuid,
+) -> Result<(), AppError> {
+    staff_for_change(db, class_id, user).await?;
+    store::remove_member(db, actor(user), class_id, member).await?;
+    Ok(())
+}
+
+/// Adds a co-instructor by e-mail.
+pub async fn add_instructor(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    email: &str,
+) -> Result<(), AppError> {
+    staff_for_change(db, class_id, user).await?;
+    let email = email.trim().to_lowercase();
+    if !store::add_instructor(db, actor(user), class_id, &email).await? {
+        return Err(AppError::BadRequest(format!(
+            "No instructor account has the address `{email}`."
+        )));
+    }
+    Ok(())
+}
+
+/// Removes a co-instructor.
+pub async fn remove_instructor(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    who: Uuid,
+) -> Result<(), AppError> {
+    staff_for_change(db, class_id, user).await?;
+    Ok(store::remove_instructor(db, actor(user), class_id, who).await?)
+}
+
+/// Archives or restores the class (an archived class may be restored, so this is not a change refused by it).
+pub async fn set_archived(
+    db: &PgPool,
+    user: &User,
+    class_id: Uuid,
+    archived: bool,
+) -> Result<(), AppError> {
+    staff(db, class_id, user).await?;
+    Ok(store::set_archived(db, actor(user), class_id, archived).await?)
+}
+
+/// Deletes the class: its owner or an admin (a co-instructor gets 403), and only while no attempt was made for it.
+pub async fn delete(db: &PgPool, user: &User, class_id: Uuid) -> Result<(), AppError> {
+    let (_, who) = staff(db, class_id, user).await?;
+    if who == Staff::CoInstructor {
+        return Err(AppError::Forbidden);
+    }
+    if !store::delete(db, actor(user), class_id).await? {
+        return Err(AppError::Conflict(
+            "Members have made attempts for this class's assignments: archive the class instead (its data stays readable)."
+                .into(),
+        ));
+    }
     Ok(())
 }
 
@@ -280,12 +358,10 @@ pub async fn assignable_forms(
     user: &User,
     class: &ClassRow,
 ) -> Result<Vec<FormRow>, AppError> {
-    let exam = crate::store::exams::find(db, &class.exam_code).await?;
-    let blueprint = exam.map(|e| e.blueprint_id).unwrap_or_default();
     Ok(crate::store::exam::list_forms(db)
         .await?
         .into_iter()
-        .filter(|f| f.blueprint_id == blueprint)
+        .filter(|f| f.blueprint_id == class.blueprint_id)
         .filter(|f| {
             f.visibility == Visibility::Public
                 || f.owner_id == Some(user.id)
@@ -355,8 +431,8 @@ pub async fn update_assignment(
     assignment_id: Uuid,
     a: AssignmentRequest,
 ) -> Result<(), AppError> {
-    staff_for_change(db, class_id, user).await?;
-    let (_, row) = staff_assignment(db, user, class_id, assignment_id).await?;
+    let (class, row) = staff_assignment(db, user, class_id, assignment_id).await?;
+    writable(&class)?;
     let a = AssignmentRequest {
         form_id: row.form_id,
         ..a
@@ -390,8 +466,8 @@ pub async fn set_override(
     extra_attempts: i32,
     closes_at: Option<OffsetDateTime>,
 ) -> Result<(), AppError> {
-    staff_for_change(db, class_id, user).await?;
-    let (_, a) = staff_assignment(db, user, class_id, assignment_id).await?;
+    let (class, a) = staff_assignment(db, user, class_id, assignment_id).await?;
+    writable(&class)?;
     if !(0..=100).contains(&extra_attempts) {
         return Err(AppError::BadRequest(
             "Extra attempts must be from 0 to 100.".into(),

@@ -726,7 +726,7 @@ pub enum PoolOf<'a> {
     /// These packs (a form's dry run before it exists).
     Packs(&'a [Uuid]),
     /// Every pack of the exam with this blueprint, scored items only (practice never shows a trial item), but
-    /// for packs used only by class forms (migration 0015's `pack_class_only`).
+    /// for packs used only by class forms (migration 0015's `class_only_packs`).
     Practice { blueprint_id: &'a str },
 }
 
@@ -753,7 +753,8 @@ pub async fn pool(
          WHERE (p.status = 'published' OR ($1::uuid IS NOT NULL AND p.status = 'archived'))
            AND ($1::uuid IS NULL OR p.id IN (SELECT pack_id FROM form_packs WHERE form_id = $1))
            AND ($2::uuid[] IS NULL OR p.id = ANY($2))
-           AND ($3::text IS NULL OR (p.blueprint_id = $3 AND NOT i.trial AND NOT pack_class_only(p.id)))
+           AND ($3::text IS NULL OR (p.blueprint_id = $3 AND NOT i.trial
+                                     AND p.id NOT IN (SELECT pack_id FROM class_only_packs)))
          ORDER BY p.pack_key, i.position"#,
         form_id,
         pack_ids,

@@ -58,6 +58,8 @@ pub struct ClassRow {
     pub id: Uuid,
     pub name: String,
     pub exam_code: String,
+    /// The exam's blueprint: its forms, packs and attempts.
+    pub blueprint_id: String,
     pub owner_id: Uuid,
     pub owner_name: String,
     #[schema(value_type = Option<String>, format = Date)]
@@ -188,10 +190,10 @@ async fn select(db: impl PgExecutor<'_>, filter: Filter<'_>) -> Result<Vec<Class
     };
     sqlx::query_as!(
         ClassRow,
-        r#"SELECT c.id, c.name, c.exam_code, c.owner_id, u.display_name AS owner_name, c.starts_on, c.ends_on,
-                  c.join_code, c.join_enabled, c.join_expires_at, c.seat_limit, c.archived_at,
+        r#"SELECT c.id, c.name, c.exam_code, x.blueprint_id, c.owner_id, u.display_name AS owner_name, c.starts_on,
+                  c.ends_on, c.join_code, c.join_enabled, c.join_expires_at, c.seat_limit, c.archived_at,
                   (SELECT count(*) FROM class_members m WHERE m.class_id = c.id) AS "members!"
-           FROM classes c JOIN users u ON u.id = c.owner_id
+           FROM classes c JOIN users u ON u.id = c.owner_id JOIN exams x ON x.code = c.exam_code
            LEFT JOIN class_members me ON me.class_id = c.id AND me.user_id = $5
            WHERE ($1::uuid IS NULL OR c.id = $1) AND ($2::text IS NULL OR c.join_code = $2)
              AND (NOT $3 OR $4::uuid IS NULL OR c.owner_id = $4
@@ -261,15 +263,12 @@ pub async fn is_member(
 }
 
 /// What a class's settings become (the whole set, as the settings form sends it).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ClassSettings {
     pub name: String,
-    #[serde(skip)]
     pub starts_on: Option<Date>,
-    #[serde(skip)]
     pub ends_on: Option<Date>,
     pub join_enabled: bool,
-    #[serde(skip)]
     pub join_expires_at: Option<OffsetDateTime>,
     pub seat_limit: Option<i32>,
 }
@@ -300,10 +299,12 @@ pub async fn update(
     if n == 0 {
         return Ok(false);
     }
-    let mut detail = serde_json::to_value(s).unwrap_or_default();
-    detail["starts_on"] = s.starts_on.map(|d| d.to_string()).into();
-    detail["ends_on"] = s.ends_on.map(|d| d.to_string()).into();
-    detail["join_expires_at"] = s.join_expires_at.map(|d| d.to_string()).into();
+    let detail = serde_json::json!({
+        "name": s.name, "join_enabled": s.join_enabled, "seat_limit": s.seat_limit,
+        "starts_on": s.starts_on.map(|d| d.to_string()),
+        "ends_on": s.ends_on.map(|d| d.to_string()),
+        "join_expires_at": s.join_expires_at.map(|d| d.to_string()),
+    });
     log(&mut tx, actor, "class.updated", id, detail).await?;
     tx.commit().await?;
     Ok(true)
@@ -646,6 +647,24 @@ pub async fn members(
         class_id
     )
     .fetch_all(db)
+    .await
+}
+
+/// One member of the class.
+pub async fn member(
+    db: impl PgExecutor<'_>,
+    class_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<PersonRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PersonRow,
+        "SELECT u.id AS user_id, u.display_name, u.email, m.joined_at AS since
+         FROM class_members m JOIN users u ON u.id = m.user_id
+         WHERE m.class_id = $1 AND m.user_id = $2",
+        class_id,
+        user_id
+    )
+    .fetch_optional(db)
     .await
 }
 

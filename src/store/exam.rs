@@ -756,10 +756,14 @@ pub async fn finalize(
     )
     .execute(&mut *tx)
     .await?;
-    // What the candidate missed or marked in a mock joins their review deck, with the score (migration 0013).
-    sqlx::query!("SELECT review_deck_join($1)", attempt_id)
-        .execute(&mut *tx)
-        .await?;
+    // What the candidate missed or marked in a mock joins their review deck, with the score (migration 0013),
+    // unless its answers are hidden from them (a class assignment's): the deck would show its keys.
+    sqlx::query!(
+        "SELECT review_deck_join($1) WHERE attempt_answers_visible($1)",
+        attempt_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(true)
 }

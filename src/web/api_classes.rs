@@ -165,8 +165,7 @@ pub async fn remove_member(
     ApiPath((id, member)): ApiPath<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
     let user = instructor(user)?;
-    classes::staff_for_change(&state.db, id, &user).await?;
-    store::remove_member(&state.db, classes::actor(&user), id, member).await?;
+    classes::remove_member(&state.db, &user, id, member).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -311,6 +311,22 @@ async fn on_class_page(
     }
 }
 
+/// A change's outcome on the class page: back to it saying `saved`, or the page with the refusal.
+async fn settle<T>(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    headers: &HeaderMap,
+    id: Uuid,
+    done: AppResult<T>,
+    saved: &str,
+) -> AppResult<Response> {
+    match done {
+        Ok(_) => Ok(back(id, saved)),
+        Err(e) => on_class_page(state, user, session, headers, id, e).await,
+    }
+}
+
 fn back(id: Uuid, saved: &str) -> Response {
     Redirect::to(&format!("/instructor/classes/{id}?saved={saved}")).into_response()
 }
@@ -340,7 +356,7 @@ pub async fn settings(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<SettingsForm>,
 ) -> AppResult<Response> {
-    classes::staff(&state.db, id, &user).await?;
+    // Not the class's staff: the page the refusal would show answers 404 first.
     let done = async {
         let seat_limit = match f.seat_limit.trim() {
             "" => None,
@@ -367,10 +383,7 @@ pub async fn settings(
         classes::update(&state.db, &user, id, settings).await
     }
     .await;
-    match done {
-        Ok(()) => Ok(back(id, "settings")),
-        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
-    }
+    settle(&state, &user, &session, &headers, id, done, "settings").await
 }
 
 #[derive(Deserialize)]
@@ -384,11 +397,8 @@ pub async fn regenerate_code(
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    if let Err(e) = classes::staff_for_change(&state.db, id, &user).await {
-        return on_class_page(&state, &user, &session, &headers, id, e).await;
-    }
-    store::regenerate_code(&state.db, classes::actor(&user), id).await?;
-    Ok(back(id, "code"))
+    let done = classes::regenerate_code(&state.db, &user, id).await;
+    settle(&state, &user, &session, &headers, id, done, "code").await
 }
 
 /// POST /instructor/classes/{id}/members: adds accounts in bulk, from pasted addresses (`emails`) or a CSV file
@@ -466,11 +476,17 @@ pub async fn remove_member(
     Path((id, member)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    if let Err(e) = classes::staff_for_change(&state.db, id, &user).await {
-        return on_class_page(&state, &user, &session, &headers, id, e).await;
-    }
-    store::remove_member(&state.db, classes::actor(&user), id, member).await?;
-    Ok(back(id, "member-removed"))
+    let done = classes::remove_member(&state.db, &user, id, member).await;
+    settle(
+        &state,
+        &user,
+        &session,
+        &headers,
+        id,
+        done,
+        "member-removed",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -487,21 +503,8 @@ pub async fn add_instructor(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<InstructorForm>,
 ) -> AppResult<Response> {
-    let done = async {
-        classes::staff_for_change(&state.db, id, &user).await?;
-        let email = f.email.trim().to_lowercase();
-        if !store::add_instructor(&state.db, classes::actor(&user), id, &email).await? {
-            return Err(AppError::BadRequest(format!(
-                "No instructor account has the address `{email}`."
-            )));
-        }
-        Ok(())
-    }
-    .await;
-    match done {
-        Ok(()) => Ok(back(id, "instructor")),
-        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
-    }
+    let done = classes::add_instructor(&state.db, &user, id, &f.email).await;
+    settle(&state, &user, &session, &headers, id, done, "instructor").await
 }
 
 /// POST /instructor/classes/{id}/instructors/{user_id}/remove.
@@ -512,11 +515,8 @@ pub async fn remove_instructor(
     Path((id, who)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    if let Err(e) = classes::staff_for_change(&state.db, id, &user).await {
-        return on_class_page(&state, &user, &session, &headers, id, e).await;
-    }
-    store::remove_instructor(&state.db, classes::actor(&user), id, who).await?;
-    Ok(back(id, "instructor"))
+    let done = classes::remove_instructor(&state.db, &user, id, who).await;
+    settle(&state, &user, &session, &headers, id, done, "instructor").await
 }
 
 #[derive(Deserialize)]
@@ -532,9 +532,8 @@ pub async fn archive(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<ArchiveForm>,
 ) -> AppResult<Response> {
-    classes::staff(&state.db, id, &user).await?;
     let archived = f.archived != "false";
-    store::set_archived(&state.db, classes::actor(&user), id, archived).await?;
+    classes::set_archived(&state.db, &user, id, archived).await?;
     Ok(back(id, if archived { "archived" } else { "restored" }))
 }
 
@@ -546,18 +545,10 @@ pub async fn delete(
     Path(id): Path<Uuid>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let (_, staff) = classes::staff(&state.db, id, &user).await?;
-    if staff == Staff::CoInstructor {
-        return Err(AppError::Forbidden);
+    match classes::delete(&state.db, &user, id).await {
+        Ok(()) => Ok(Redirect::to("/instructor/classes").into_response()),
+        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
     }
-    if !store::delete(&state.db, classes::actor(&user), id).await? {
-        let e = AppError::Conflict(
-            "Members have made attempts for this class's assignments: archive the class instead (its data stays readable)."
-                .into(),
-        );
-        return on_class_page(&state, &user, &session, &headers, id, e).await;
-    }
-    Ok(Redirect::to("/instructor/classes").into_response())
 }
 
 #[derive(Deserialize)]
@@ -622,7 +613,7 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     CsrfForm(f): CsrfForm<AssignmentForm>,
 ) -> AppResult<Response> {
-    classes::staff(&state.db, id, &user).await?;
+    // Not the class's staff: the page the refusal would show answers 404 first.
     let done = async {
         let req = assignment_request(
             &state,
@@ -637,10 +628,7 @@ pub async fn assign(
         classes::assign(&state.db, &user, id, req).await
     }
     .await;
-    match done {
-        Ok(_) => Ok(back(id, "assignment")),
-        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
-    }
+    settle(&state, &user, &session, &headers, id, done, "assignment").await
 }
 
 /// POST /instructor/classes/{id}/assignments/{assignment_id}: changes an assignment's window, attempts and when
@@ -667,10 +655,16 @@ pub async fn update_assignment(
         classes::update_assignment(&state.db, &user, id, assignment, req).await
     }
     .await;
-    match done {
-        Ok(()) => Ok(back(id, "assignment-updated")),
-        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
-    }
+    settle(
+        &state,
+        &user,
+        &session,
+        &headers,
+        id,
+        done,
+        "assignment-updated",
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -710,10 +704,7 @@ pub async fn set_override(
         classes::set_override(&state.db, &user, id, assignment, member, extra, closes).await
     }
     .await;
-    match done {
-        Ok(()) => Ok(back(id, "override")),
-        Err(e) => on_class_page(&state, &user, &session, &headers, id, e).await,
-    }
+    settle(&state, &user, &session, &headers, id, done, "override").await
 }
 
 // ---- The candidate's side ----
@@ -729,6 +720,13 @@ pub struct JoinPage {
     pub refusal: Option<&'static str>,
 }
 
+/// A join link whose code names no class (made anew, or mistyped).
+#[derive(Template)]
+#[template(path = "classes/join_missing.html")]
+pub struct JoinMissingPage {
+    pub layout: Layout,
+}
+
 /// GET /join/{code}: the class a join link is for, with a button to join (or to sign up or sign in first,
 /// coming back here).
 pub async fn join_page(
@@ -736,9 +734,12 @@ pub async fn join_page(
     session: Session,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    let class = store::by_code(&state.db, &code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(class) = store::by_code(&state.db, &code).await? else {
+        let page = JoinMissingPage {
+            layout: Layout::from_session(&session),
+        };
+        return Ok((StatusCode::NOT_FOUND, render(&page)?).into_response());
+    };
     let member = match &session.user {
         Some(u) => store::is_member(&state.db, class.id, u.id).await?,
         None => false,
@@ -768,7 +769,15 @@ pub async fn join(
     Path(code): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    let (class, outcome) = classes::join(&state.db, &user, &code).await?;
+    let (class, outcome) = match classes::join(&state.db, &user, &code).await {
+        Err(AppError::NotFound) => {
+            let page = JoinMissingPage {
+                layout: Layout::from_session(&session),
+            };
+            return Ok((StatusCode::NOT_FOUND, render(&page)?).into_response());
+        }
+        joined => joined?,
+    };
     match classes::join_refusal(outcome) {
         None => Ok(Redirect::to(&format!("/exams?joined={}", class.id)).into_response()),
         Some(why) => {

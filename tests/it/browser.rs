@@ -1771,27 +1771,7 @@ async fn seed_a_perfect_mock(app: &TestApp, token: &str, slug: &str) {
         .unwrap()
         .parse()
         .unwrap();
-    let slots = ai102::store::exam::slots(&app.db, id).await.unwrap();
-    let ids: Vec<uuid::Uuid> = slots.iter().map(|s| s.revision_id).collect();
-    let items = ai102::store::bank::revisions(&app.db, &ids).await.unwrap();
-    for s in &slots {
-        let q = ai102::exam::plan::find_question(&items[&s.revision_id], &s.question_key)
-            .expect("the slot's question");
-        let key = serde_json::to_value(ai102::scoring::Response::key(q)).unwrap();
-        let r = api
-            .put(
-                &format!("/api/v1/attempts/{id}/items/{}/answer", s.position),
-                &key,
-            )
-            .await;
-        assert_eq!(r.status(), 204, "answer {}", s.position);
-    }
-    assert_eq!(
-        api.post(&format!("/api/v1/attempts/{id}/submit"))
-            .await
-            .status(),
-        200
-    );
+    answer_every_slot_with_its_key_and_submit(app, token, id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,13 +50,9 @@ async fn domain_titles(
     class: &ClassRow,
     areas: &[Area],
 ) -> AppResult<Vec<String>> {
-    let exam = crate::store::exams::find(&state.db, &class.exam_code).await?;
-    let blueprint = match exam {
-        Some(e) => crate::store::exam::blueprint(&state.db, &e.blueprint_id)
-            .await
-            .ok(),
-        None => None,
-    };
+    let blueprint = crate::store::exam::blueprint(&state.db, &class.blueprint_id)
+        .await
+        .ok();
     Ok(areas
         .iter()
         .map(|a| {
@@ -198,10 +194,8 @@ pub async fn member(
     Path((id, member)): Path<(Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (class, _) = classes::staff(&state.db, id, &user).await?;
-    let person = store::members(&state.db, id)
+    let person = store::member(&state.db, id, member)
         .await?
-        .into_iter()
-        .find(|m| m.user_id == member)
         .ok_or(AppError::NotFound)?;
     let titles: Vec<(Uuid, String)> = store::assignments(&state.db, id)
         .await?
@@ -226,11 +220,8 @@ pub async fn member(
         .collect();
     let domains = book::weakest(&store::domain_points(&state.read_db, id, Some(member)).await?);
     let domain_titles = domain_titles(&state, &class, &domains).await?;
-    let exam = crate::store::exams::find(&state.db, &class.exam_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let progress =
-        crate::store::analytics::progress_in(&state.read_db, member, Some(&exam.blueprint_id))
+        crate::store::analytics::progress_in(&state.read_db, member, Some(&class.blueprint_id))
             .await?;
     let readiness = match &progress.readiness {
         ReadinessEstimate::Estimate(r) => format!(
@@ -245,7 +236,7 @@ pub async fn member(
         }
     };
     let status =
-        crate::exam::study::booking_status(&state.db, member, &exam.blueprint_id, &progress)
+        crate::exam::study::booking_status(&state.db, member, &class.blueprint_id, &progress)
             .await?;
     let b = &status.booking;
     let booking = vec![
@@ -301,18 +292,14 @@ pub async fn review(
     let (owner, assignment_id) = store::attempt_in_class(&state.db, id, attempt_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let member = store::members(&state.db, id)
+    let member = store::member(&state.db, id, owner)
         .await?
-        .into_iter()
-        .find(|m| m.user_id == owner)
         .ok_or(AppError::NotFound)?;
     let attempt = crate::store::exam::attempt_for(&state.db, attempt_id, owner)
         .await?
         .ok_or(AppError::NotFound)?;
-    let assignment = store::assignments(&state.db, id)
+    let assignment = store::assignment(&state.db, assignment_id)
         .await?
-        .into_iter()
-        .find(|a| a.id == assignment_id)
         .map(|a| a.form_title)
         .unwrap_or_default();
     let ended = attempt.ended_at.is_some();
