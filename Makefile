@@ -17,13 +17,15 @@ run:
 	echo "  Create the first admin in another terminal with:"; \
 	echo "    DATABASE_URL=$$DATABASE_URL target/release/ai102 user create --email you@example.com --role admin"; \
 	echo ""; \
+	export PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$${BIND:-127.0.0.1:8080}}"; \
 	exec target/release/ai102 serve
 
-## make test: formatting, lints and the whole test suite against a real PostgreSQL and headless Chromium,
-## then schemathesis against the JSON API's OpenAPI document.
+## make test: formatting, lints and the whole test suite against a real PostgreSQL, headless Chromium and a real
+## SMTP server (aiosmtpd, installed by scripts/smtp.sh), then schemathesis against the JSON API's OpenAPI document.
 test:
 	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	scripts/browser.sh; \
+	scripts/smtp.sh >/dev/null; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	$(CARGO) fmt --all -- --check; \
 	$(CARGO) clippy --all-targets -- -D warnings; \

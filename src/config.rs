@@ -44,6 +44,31 @@ pub struct Config {
     /// Load the shipped question bank at start (idempotent).
     #[arg(long, env = "LOAD_BANK", default_value = "question-bank")]
     pub load_bank: Option<std::path::PathBuf>,
+
+    /// The SMTP server outgoing mail goes through: smtp://host:port (plain, loopback only),
+    /// smtp://user:pass@host:587?tls=required (STARTTLS) or smtps://user:pass@host:465 (TLS). Without it, mail
+    /// is kept in the outbox for admins to read at /admin/outbox (a development set-up).
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of outgoing mail, e.g. "AI practice exams <no-reply@exams.example.com>".
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "AI practice exams <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The service's address as people reach it, e.g. https://exams.example.com: every link in a mail is built
+    /// from it, never from a request's Host header. Without it, no mail with a link is sent (password reset,
+    /// address verification, invitations), and sign-up says when an address is taken.
+    #[arg(long, env = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// Seconds a mail worker holds a message it is sending; a message whose sender died is sent again (with the
+    /// same Message-ID) after this lease.
+    #[arg(long, env = "MAIL_LEASE_SECONDS", default_value_t = 120)]
+    pub mail_lease_seconds: u32,
 }
 
 impl Config {
@@ -59,6 +84,10 @@ impl Config {
             metrics_token: None,
             database_acquire_timeout: 3.0,
             load_bank: None,
+            smtp_url: None,
+            mail_from: "AI practice exams <no-reply@localhost>".to_owned(),
+            public_base_url: None,
+            mail_lease_seconds: 120,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod exam;
 pub mod fuzz;
 pub mod help;
+pub mod mail;
 pub mod metrics;
 pub mod packs;
 pub mod scoring;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub pages: Arc<web::views::PageCache>,
     /// This instance's forms' pools, checked against the bank's version before each start.
     pub pools: Arc<exam::service::PoolCache>,
+    /// Outgoing mail: the outbox's front door and this instance's SMTP client (mail::Mailer).
+    pub mail: Arc<mail::Mailer>,
 }
 
 /// The running service: a bound listener and its router.
@@ -52,6 +55,18 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the bank (when configured) and binds.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let mailer = mail::Mailer::from_config(&config)?;
+        if !mailer.sends_links() {
+            tracing::warn!(
+                "PUBLIC_BASE_URL is not set: no mail with a link is sent (password reset, address \
+                 verification, invitations), and sign-up says when an address is taken"
+            );
+        }
+        if mailer.holds_mail() {
+            tracing::info!(
+                "SMTP_URL is not set: mail is kept in the outbox (/admin/outbox), not sent"
+            );
+        }
         let acquire = std::time::Duration::from_secs_f64(config.database_acquire_timeout.max(0.1));
         let db = store::connect_with_timeout(&config.database_url, config.max_connections, acquire)
             .await?;
@@ -77,6 +92,7 @@ impl Application {
             metrics: Arc::default(),
             pages: Arc::default(),
             pools: Arc::default(),
+            mail: Arc::new(mailer),
         };
         let router = web::router(state.clone());
         Ok(Application {
@@ -101,7 +117,8 @@ impl Application {
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        spawn_deadline_sweeper(self.state.db.clone());
+        spawn_deadline_sweeper(self.state.db.clone(), self.state.mail.clone());
+        mail::worker::spawn(self.state.db.clone(), self.state.mail.clone());
         axum::serve(
             self.listener,
             self.router
@@ -113,8 +130,9 @@ impl Application {
 }
 
 /// Ends attempts whose time ran out even when nobody is on the page (every instance runs it; the
-/// finalisation is idempotent and row-locked, so they do not collide), and runs the daily retention job.
-fn spawn_deadline_sweeper(db: PgPool) {
+/// finalisation is idempotent and row-locked, so they do not collide), runs the daily retention job, and queues
+/// the due-date reminders once an hour (each is recorded as it is queued, so it goes once).
+fn spawn_deadline_sweeper(db: PgPool, mailer: Arc<mail::Mailer>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         for n in 0u64.. {
@@ -129,6 +147,11 @@ fn spawn_deadline_sweeper(db: PgPool) {
                     ),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "retention job failed"),
+                }
+                match classes::reminders::queue_due(&db, &mailer).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(reminders = n, "due-date reminders queued"),
+                    Err(e) => tracing::warn!(error = %e, "reminder job failed"),
                 }
             }
             match store::exam::finalize_expired(&db).await {

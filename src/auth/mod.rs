@@ -100,6 +100,19 @@ const COMMON_PASSWORDS: &[&str] = &[
     "ai102ai102",
 ];
 
+/// A new password and its repetition, as the sign-up, password and reset forms take them: the policy first,
+/// then the two must match.
+pub fn check_new_password_pair(password: &str, again: &str, email: &str) -> Result<(), FieldError> {
+    check_new_password(password, email)?;
+    if password != again {
+        return Err(FieldError {
+            field: "password_confirm".into(),
+            message: "The two passwords differ.".into(),
+        });
+    }
+    Ok(())
+}
+
 /// A new password that meets the policy (length 10–128, not a well-known one, not the e-mail).
 pub fn check_new_password(password: &str, email: &str) -> Result<(), FieldError> {
     let err = |m: String| FieldError {

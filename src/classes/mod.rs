@@ -2,6 +2,7 @@
 //! what a valid class and assignment are, adding members in bulk, and starting an assignment's attempt. The
 //! limits under concurrency (seats, windows, attempts) are the database's (`store::classes`).
 
+pub mod reminders;
 pub mod roster;
 
 use crate::analytics::gradebook as book;
@@ -256,21 +257,25 @@ pub struct LineResult {
     pub line: usize,
     /// The address read, or the line's text when it holds none.
     pub text: String,
-    /// `added`, `already_member`, `no_account` (invite them with the join link) or `malformed`.
+    /// `added`, `already_member`, `invited` (no account: the join link was mailed to the address), `no_account`
+    /// (no account, and no invitation could be mailed: the join link is off or the site sends no links) or
+    /// `malformed`.
     pub outcome: String,
     /// Why a malformed line was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-/// Adds the accounts a pasted list or CSV names (at most [`roster::MAX_LINES`] lines): each line's result.
+/// Adds the accounts a pasted list or CSV names (at most [`roster::MAX_LINES`] lines), and mails the class's
+/// join link to the addresses that have no account (while the link is on): each line's result.
 pub async fn add_members(
     db: &PgPool,
+    mailer: &crate::mail::Mailer,
     user: &User,
     class_id: Uuid,
     text: &str,
 ) -> Result<Vec<LineResult>, AppError> {
-    staff_for_change(db, class_id, user).await?;
+    let (class, _) = staff_for_change(db, class_id, user).await?;
     let lines = roster::read(text)
         .map_err(|e| AppError::BadRequest(format!("{}.", capitalised(&e.to_string()))))?;
     let emails: Vec<String> = lines
@@ -285,19 +290,45 @@ pub async fn add_members(
     } else {
         store::add_members(db, actor(user), class_id, &emails).await?
     };
+    let join_open = class.join_enabled
+        && class
+            .join_expires_at
+            .is_none_or(|t| t > OffsetDateTime::now_utc());
+    let join_url = mailer
+        .link(&format!("/join/{}", class.join_code))
+        .ok()
+        .filter(|_| join_open);
+    let mut invited = std::collections::HashSet::new();
+    if let Some(url) = &join_url {
+        let mut tx = db.begin().await?;
+        for (email, outcome) in emails.iter().zip(&outcomes) {
+            if matches!(outcome, AddOutcome::NoAccount) && invited.insert(email.clone()) {
+                let letter = crate::mail::letters::invitation(
+                    &class.name,
+                    &user.display_name,
+                    &class.exam_code,
+                    url,
+                );
+                mailer.queue(&mut *tx, email, None, &letter).await?;
+            }
+        }
+        tx.commit().await?;
+        mailer.wake();
+    }
     let mut outcomes = outcomes.into_iter();
     Ok(lines
         .into_iter()
         .map(|l| match l {
             RosterLine::Address { line, email } => LineResult {
                 line,
-                text: email,
                 outcome: match outcomes.next().unwrap_or(AddOutcome::NoAccount) {
                     AddOutcome::Added => "added",
                     AddOutcome::AlreadyMember => "already_member",
+                    AddOutcome::NoAccount if invited.contains(&email) => "invited",
                     AddOutcome::NoAccount => "no_account",
                 }
                 .into(),
+                text: email,
                 reason: None,
             },
             RosterLine::Malformed { line, text, reason } => LineResult {

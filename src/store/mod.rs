@@ -6,6 +6,7 @@ pub mod bank;
 pub mod classes;
 pub mod exam;
 pub mod exams;
+pub mod mail;
 pub mod own_data;
 pub mod packs;
 pub mod reports;

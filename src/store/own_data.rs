@@ -78,7 +78,7 @@ pub enum Deletion {
 }
 
 /// Deletes the account. Everything that names the person goes: the account, its sessions and tokens, its review
-/// deck and memberships, its report comments, and its e-mail in the audit log. Its attempts, reports, packs,
+/// deck and memberships, its report comments, its mail and its e-mail in the audit log. Its attempts, reports, packs,
 /// forms and classes are kept for the statistics and for others, under a new anonymous account ("Deleted
 /// account", disabled, no password). Audited `user.deleted` without the name. One transaction.
 pub async fn delete_account(db: &PgPool, user_id: Uuid) -> Result<Deletion, sqlx::Error> {
@@ -180,6 +180,17 @@ pub async fn delete_account(db: &PgPool, user_id: Uuid) -> Result<Deletion, sqlx
     )
     .execute(&mut *tx)
     .await?;
+    // Mail to or about the person (any address the account had), and the counts of mail asked for it.
+    sqlx::query!(
+        "DELETE FROM mail_outbox WHERE user_id = $1 OR to_address = $2",
+        user_id,
+        email
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM mail_requests WHERE email = $1", email)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query!("DELETE FROM users WHERE id = $1", user_id)
         .execute(&mut *tx)
         .await?;
@@ -201,16 +212,21 @@ pub async fn delete_account(db: &PgPool, user_id: Uuid) -> Result<Deletion, sqlx
 pub struct Retention {
     pub attempts_days: Option<i32>,
     pub audit_days: Option<i32>,
+    /// Sent, failed and held mail.
+    pub mail_days: Option<i32>,
 }
 
 /// The retention the admins set.
 pub async fn retention(db: impl PgExecutor<'_>) -> Result<Retention, sqlx::Error> {
-    let row = sqlx::query!("SELECT keep_attempts_days, keep_audit_days FROM site_settings")
-        .fetch_optional(db)
-        .await?;
+    let row = sqlx::query!(
+        "SELECT keep_attempts_days, keep_audit_days, keep_mail_days FROM site_settings"
+    )
+    .fetch_optional(db)
+    .await?;
     Ok(row.map_or_else(Retention::default, |r| Retention {
         attempts_days: r.keep_attempts_days,
         audit_days: r.keep_audit_days,
+        mail_days: r.keep_mail_days,
     }))
 }
 
@@ -222,9 +238,11 @@ pub async fn set_retention(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query!(
-        "UPDATE site_settings SET keep_attempts_days = $1, keep_audit_days = $2, updated_at = now()",
+        "UPDATE site_settings SET keep_attempts_days = $1, keep_audit_days = $2, keep_mail_days = $3,
+                updated_at = now()",
         r.attempts_days,
-        r.audit_days
+        r.audit_days,
+        r.mail_days
     )
     .execute(&mut *tx)
     .await?;
@@ -233,7 +251,8 @@ pub async fn set_retention(
         Some((actor.id, actor.email)),
         "settings.retention",
         "retention",
-        serde_json::json!({"attempts_days": r.attempts_days, "audit_days": r.audit_days}),
+        serde_json::json!({"attempts_days": r.attempts_days, "audit_days": r.audit_days,
+                           "mail_days": r.mail_days}),
     )
     .await?;
     tx.commit().await
@@ -244,6 +263,8 @@ pub async fn set_retention(
 pub struct Enforced {
     pub attempts: u64,
     pub audit_entries: u64,
+    /// Mail no longer queued (sent, failed or held), with expired tokens and old request counts.
+    pub mails: u64,
 }
 
 /// The daily retention job: once a day across all instances (the first to move `retention_ran_at` runs it;
@@ -255,7 +276,7 @@ pub async fn enforce_retention(db: &PgPool, force: bool) -> Result<Option<Enforc
     let Some(r) = sqlx::query!(
         "UPDATE site_settings SET retention_ran_at = now()
          WHERE $1 OR retention_ran_at IS NULL OR retention_ran_at < now() - interval '1 day'
-         RETURNING keep_attempts_days, keep_audit_days",
+         RETURNING keep_attempts_days, keep_audit_days, keep_mail_days",
         force
     )
     .fetch_optional(&mut *tx)
@@ -283,14 +304,32 @@ pub async fn enforce_retention(db: &PgPool, force: bool) -> Result<Option<Enforc
         .rows_affected(),
         None => 0,
     };
-    if attempts + audit_entries > 0 {
+    let mails = match r.keep_mail_days {
+        Some(days) => sqlx::query!(
+            "DELETE FROM mail_outbox WHERE status <> 'queued' AND created_at < now() - make_interval(days => $1)",
+            days
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected(),
+        None => 0,
+    };
+    // Dead tokens and request counts older than the limits' hour are of no use to anybody: always removed.
+    sqlx::query!("DELETE FROM mail_tokens WHERE expires_at < now() - interval '1 day'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("DELETE FROM mail_requests WHERE at < now() - interval '1 day'")
+        .execute(&mut *tx)
+        .await?;
+    if attempts + audit_entries + mails > 0 {
         audit(
             &mut *tx,
             None,
             "retention.enforced",
             "retention",
-            serde_json::json!({"attempts": attempts, "audit_entries": audit_entries,
-                               "attempts_days": r.keep_attempts_days, "audit_days": r.keep_audit_days}),
+            serde_json::json!({"attempts": attempts, "audit_entries": audit_entries, "mails": mails,
+                               "attempts_days": r.keep_attempts_days, "audit_days": r.keep_audit_days,
+                               "mail_days": r.keep_mail_days}),
         )
         .await?;
     }
@@ -298,5 +337,6 @@ pub async fn enforce_retention(db: &PgPool, force: bool) -> Result<Option<Enforc
     Ok(Some(Enforced {
         attempts,
         audit_entries,
+        mails,
     }))
 }

@@ -41,6 +41,10 @@ pub struct AccountPage {
     pub classes: Vec<crate::store::classes::ClassRow>,
     /// Why deleting the account was refused.
     pub delete_error: Option<String>,
+    /// The address's confirmation and the mail preferences.
+    pub mail: store::mail::MailState,
+    /// Links can be mailed (PUBLIC_BASE_URL is set): the address can be confirmed and changed.
+    pub mail_links: bool,
 }
 
 /// The account page's data for `user`.
@@ -78,6 +82,8 @@ async fn account_page(
         new_token,
         error,
         zone_error: None,
+        mail: store::mail::mail_state(&state.db, user.id).await?,
+        mail_links: state.mail.sends_links(),
     })
 }
 
@@ -95,6 +101,17 @@ pub async fn overview(
     let saved = match q.saved.as_deref() {
         Some("time-zone") => Some("Your time zone is saved: dates are shown in it.".to_owned()),
         Some("target-exam") => Some("Your target exam is saved.".to_owned()),
+        Some("verified") => Some("Your e-mail address is confirmed.".to_owned()),
+        Some("verify-sent") => Some(
+            "We have sent a new confirmation link to your address: follow it to confirm.".to_owned(),
+        ),
+        Some("email-asked") => Some(
+            "We have sent a confirmation link to the new address: the change happens when you follow \
+             it. Your current address is told too."
+                .to_owned(),
+        ),
+        Some("email-changed") => Some("Your e-mail address is changed.".to_owned()),
+        Some("mail") => Some("Your mail preferences are saved.".to_owned()),
         Some("left") => Some(
             "You left the class. Your attempts are kept; your instructors no longer see them."
                 .to_owned(),
@@ -185,13 +202,10 @@ pub async fn change_password(
             message: "Your current password is wrong.".into(),
         });
     }
-    if let Err(e) = auth::check_new_password(&form.password, &user.email) {
+    if let Err(e) =
+        auth::check_new_password_pair(&form.password, &form.password_confirm, &user.email)
+    {
         errors.push(e);
-    } else if form.password != form.password_confirm {
-        errors.push(FieldError {
-            field: "password_confirm".into(),
-            message: "The two passwords differ.".into(),
-        });
     }
     if !errors.is_empty() {
         let page = PasswordPage {

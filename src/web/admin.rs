@@ -34,6 +34,13 @@ pub struct AdminPage {
     pub retention: store::own_data::Retention,
     /// The retention was just saved.
     pub retention_saved: bool,
+    /// The address-confirmation setting (`required`, `optional`, `off`).
+    pub verification: &'static str,
+    pub mail_saved: bool,
+    /// PUBLIC_BASE_URL is set.
+    pub mail_links: bool,
+    /// No SMTP server: mail is held in the outbox.
+    pub mail_held: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,7 +64,87 @@ pub async fn index(
         saved: q.saved.as_deref() == Some("publishing"),
         retention: store::own_data::retention(&state.db).await?,
         retention_saved: q.saved.as_deref() == Some("retention"),
+        verification: store::mail::verification(&state.db).await?.as_str(),
+        mail_saved: q.saved.as_deref() == Some("mail"),
+        mail_links: state.mail.sends_links(),
+        mail_held: state.mail.holds_mail(),
     })
+}
+
+#[derive(Deserialize)]
+pub struct MailSettingsForm {
+    #[serde(default)]
+    verification: String,
+}
+
+/// POST /admin/settings/mail: whether new accounts confirm their address. Audited.
+pub async fn set_mail(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    CsrfForm(form): CsrfForm<MailSettingsForm>,
+) -> AppResult<Redirect> {
+    let mode = crate::mail::Verification::parse(&form.verification).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "`{}` is not a choice: required, optional or off",
+            form.verification
+        ))
+    })?;
+    let actor = Actor {
+        id: admin.id,
+        email: &admin.email,
+    };
+    store::mail::set_verification(&state.db, mode, actor).await?;
+    Ok(Redirect::to("/admin?saved=mail"))
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+pub struct OutboxPage {
+    pub layout: Layout,
+    /// No SMTP server: this is a development set-up and the bodies are readable here.
+    pub held: bool,
+    pub counts: Vec<(String, i64)>,
+    pub rows: Vec<store::mail::OutboxRow>,
+    pub requeued: bool,
+}
+
+/// GET /admin/outbox: the newest mail, failed first; with no SMTP server, the messages themselves.
+pub async fn outbox(
+    State(state): State<AppState>,
+    RequireAdmin(_, session): RequireAdmin,
+    Query(q): Query<AdminQuery>,
+) -> AppResult<Html<String>> {
+    render(&OutboxPage {
+        layout: Layout::from_session(&session),
+        held: state.mail.holds_mail(),
+        counts: store::mail::outbox_counts(&state.db).await?,
+        rows: store::mail::outbox(&state.db, 200).await?,
+        requeued: q.saved.as_deref() == Some("requeued"),
+    })
+}
+
+/// POST /admin/outbox/{id}/retry: puts a failed message back in the queue. Audited.
+pub async fn retry_mail(
+    State(state): State<AppState>,
+    RequireAdmin(admin, _): RequireAdmin,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<super::auth::Empty>,
+) -> AppResult<Redirect> {
+    let mut tx = state.db.begin().await?;
+    if !store::mail::requeue(&mut *tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    store::bank::audit(
+        &mut *tx,
+        Some((admin.id, admin.email.as_str())),
+        "mail.requeued",
+        &id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail.wake();
+    Ok(Redirect::to("/admin/outbox?saved=requeued"))
 }
 
 #[derive(Deserialize)]
@@ -101,6 +188,8 @@ pub struct RetentionForm {
     keep_attempts_days: String,
     #[serde(default)]
     keep_audit_days: String,
+    #[serde(default)]
+    keep_mail_days: String,
 }
 
 /// POST /admin/settings/retention: how many days finished attempts and audit entries are kept (empty: for
@@ -131,6 +220,10 @@ pub async fn set_retention(
             "How long finished attempts are kept",
         )?,
         audit_days: days(&form.keep_audit_days, "How long audit entries are kept")?,
+        mail_days: days(
+            &form.keep_mail_days,
+            "How long sent and failed mail is kept",
+        )?,
     };
     let actor = Actor {
         id: admin.id,

@@ -148,7 +148,7 @@ pub async fn add_members(
         text.push_str(t);
     }
     Ok(Json(MembersAdded {
-        lines: classes::add_members(&state.db, &user, id, &text).await?,
+        lines: classes::add_members(&state.db, &state.mail, &user, id, &text).await?,
     }))
 }
 

@@ -31,6 +31,10 @@ pub struct SigninPage {
     pub email: String,
     pub error: Option<String>,
     pub next: String,
+    /// A confirmation (the address was confirmed, or changed).
+    pub notice: Option<String>,
+    /// The account waits for its address to be confirmed: offer a new link.
+    pub resend: bool,
 }
 
 impl SignupPage {
@@ -105,13 +109,10 @@ pub async fn signup(
     let name = auth::check_display_name(&form.display_name)
         .map_err(|e| errors.push(e))
         .ok();
-    if let Err(e) = auth::check_new_password(&form.password, &form.email) {
+    if let Err(e) =
+        auth::check_new_password_pair(&form.password, &form.password_confirm, &form.email)
+    {
         errors.push(e);
-    } else if form.password != form.password_confirm {
-        errors.push(FieldError {
-            field: "password_confirm".into(),
-            message: "The two passwords differ.".into(),
-        });
     }
     let again = |errors: Vec<FieldError>| -> AppResult<Response> {
         let page = SignupPage {
@@ -129,6 +130,16 @@ pub async fn signup(
     let hash = password::hash(form.password.clone())
         .await
         .map_err(AppError::Internal)?;
+    if state.mail.sends_links() {
+        let next = safe_next(form.next.as_deref());
+        let account = NewAccount {
+            email: &email,
+            name: &name,
+            hash: &hash,
+            time_zone: form.time_zone.trim(),
+        };
+        return signup_by_mail(&state, &session, &address, account, &next).await;
+    }
     let Some(user_id) =
         store::users::create(&state.db, &email, &name, &hash, Role::Candidate).await?
     else {
@@ -147,8 +158,123 @@ pub async fn signup(
     start_session(&state, jar, user_id, &safe_next(form.next.as_deref())).await
 }
 
+/// A sign-up that passed the form's checks.
+struct NewAccount<'a> {
+    email: &'a Email,
+    name: &'a str,
+    hash: &'a str,
+    time_zone: &'a str,
+}
+
+/// Sign-up where mail can carry links: a free address gets its account (and, unless verification is off, a
+/// confirmation link); a taken address gets a mail telling its owner. The page is the same for both, so the
+/// form tells nobody which addresses have accounts; the new account signs in with its password (or, when
+/// verification is required, once the address is confirmed).
+async fn signup_by_mail(
+    state: &AppState,
+    session: &Session,
+    address: &super::ClientAddress,
+    account: NewAccount<'_>,
+    next: &str,
+) -> AppResult<Response> {
+    let email = account.email.as_str();
+    let wait = store::mail::count_request(
+        &state.db,
+        "signup",
+        email,
+        &address.0,
+        crate::mail::PER_ADDRESS_PER_HOUR,
+        crate::mail::PER_CLIENT_PER_HOUR,
+    )
+    .await?;
+    if let Some(wait) = wait {
+        let page = SignupPage {
+            layout: Layout::from_session(session),
+            email: email.to_owned(),
+            display_name: account.name.to_owned(),
+            errors: vec![FieldError {
+                field: "email".into(),
+                message: format!(
+                    "Too many sign-ups for this address or from your network. {}",
+                    try_again_in(wait)
+                ),
+            }],
+            next: next.to_owned(),
+        };
+        return too_many(render(&page)?, wait);
+    }
+    let mode = store::mail::verification(&state.db).await?;
+    let mut tx = state.db.begin().await?;
+    let created = store::users::create(
+        &mut *tx,
+        account.email,
+        account.name,
+        account.hash,
+        Role::Candidate,
+    )
+    .await?;
+    match created {
+        Some(user_id) => {
+            let zone = account.time_zone;
+            if !zone.is_empty() && zone.len() <= 64 {
+                store::users::set_time_zone(&mut *tx, user_id, zone).await?;
+            }
+            if mode == crate::mail::Verification::Required {
+                store::mail::require_verification(&mut *tx, user_id).await?;
+            }
+            if mode != crate::mail::Verification::Off {
+                super::email::queue_verification(state, &mut tx, user_id, account.name, email)
+                    .await?;
+            }
+            tracing::info!(user = %user_id, "account created");
+        }
+        None => {
+            if let Some((owner, name)) = store::mail::account_by_email(&mut *tx, email).await? {
+                let signin = state.mail.link("/signin").unwrap_or_default();
+                let reset = state.mail.link("/account/reset").unwrap_or_default();
+                let letter = crate::mail::letters::signup_taken(&name, &signin, &reset);
+                state
+                    .mail
+                    .queue(&mut *tx, email, Some(owner), &letter)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    let signin = if next == "/" {
+        "/signin".to_owned()
+    } else {
+        format!("/signin?next={}", urlencode(next))
+    };
+    let taken = "If the address already had an account, we have sent its owner a mail saying how to sign in.";
+    let paragraphs = match mode {
+        crate::mail::Verification::Off => vec![
+            format!("If {email} is new here, your account is made: sign in with your password."),
+            taken.to_owned(),
+        ],
+        crate::mail::Verification::Optional => vec![
+            format!("We have sent a mail to {email}. If the address is new here, your account is made."),
+            "Follow the link in the mail to confirm your address. You can sign in with your password now."
+                .to_owned(),
+            taken.to_owned(),
+        ],
+        crate::mail::Verification::Required => vec![
+            format!("We have sent a mail to {email}. If the address is new here, your account is made."),
+            "Follow the link in the mail to confirm your address, then sign in with your password.".to_owned(),
+            taken.to_owned(),
+        ],
+    };
+    let page = super::email::NoticePage {
+        layout: Layout::from_session(session),
+        title: "Check your inbox".into(),
+        paragraphs,
+        link: Some((signin, "Sign in".into())),
+    };
+    Ok(render(&page)?.into_response())
+}
+
 /// "Try again in N minutes." for a wait of `seconds`.
-fn try_again_in(seconds: u64) -> String {
+pub(super) fn try_again_in(seconds: u64) -> String {
     let minutes = seconds.div_ceil(60);
     format!(
         "Try again in {minutes} minute{}.",
@@ -157,7 +283,7 @@ fn try_again_in(seconds: u64) -> String {
 }
 
 /// A form page refused by the sign-in limit: 429 with `Retry-After`.
-fn too_many(page: Html<String>, wait_seconds: u64) -> AppResult<Response> {
+pub(super) fn too_many(page: Html<String>, wait_seconds: u64) -> AppResult<Response> {
     let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
     response.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
@@ -167,7 +293,7 @@ fn too_many(page: Html<String>, wait_seconds: u64) -> AppResult<Response> {
 }
 
 /// Starts a fresh session (new id, new CSRF token) and redirects.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     jar: CookieJar,
     user_id: Uuid,
@@ -193,12 +319,25 @@ async fn start_session(
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Set by the redirect after an address was confirmed (`1`).
+    verified: Option<String>,
+    /// Set by the redirect after an address change was confirmed (`changed`).
+    email: Option<String>,
 }
 
 /// Only same-site paths are followed after sign-in.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        // Browsers drop tabs and line breaks from a URL, so `/\t/evil.example` would become `//evil.example`:
+        // no control character or space may be in it at all.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -207,11 +346,20 @@ pub async fn signin_page(session: Session, Query(q): Query<NextQuery>) -> AppRes
     if session.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
+    let notice = if q.verified.is_some() {
+        Some("Your e-mail address is confirmed. Sign in to go on.".to_owned())
+    } else if q.email.as_deref() == Some("changed") {
+        Some("Your e-mail address is changed. Sign in with the new one.".to_owned())
+    } else {
+        None
+    };
     Ok(render(&SigninPage {
         layout: Layout::from_session(&session),
         email: String::new(),
         error: None,
         next: safe_next(q.next.as_deref()),
+        notice,
+        resend: false,
     })?
     .into_response())
 }
@@ -245,6 +393,8 @@ pub async fn signin(
                 try_again_in(wait)
             )),
             next: safe_next(form.next.as_deref()),
+            notice: None,
+            resend: false,
         };
         return too_many(render(&page)?, wait);
     }
@@ -265,11 +415,33 @@ pub async fn signin(
         (true, Some(user)) => {
             tracing::info!(user = %user.id, "signed in");
             store::users::clear_sign_in_failures(&state.db, &email_key).await?;
+            let next = safe_next(form.next.as_deref());
+            let mailed = match super::email::at_sign_in(&state, &user).await? {
+                super::email::AtSignIn::Refuse => {
+                    let page = SigninPage {
+                        layout: Layout::from_session(&session),
+                        email: user.email.clone(),
+                        error: Some(
+                            "Confirm your e-mail address first: follow the link we sent to it when you \
+                             signed up."
+                                .into(),
+                        ),
+                        next,
+                        notice: None,
+                        resend: true,
+                    };
+                    return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
+                }
+                super::email::AtSignIn::Mailed => true,
+                super::email::AtSignIn::GoOn => false,
+            };
             // A password an admin reset (and so has seen) is replaced before anything else.
             let to = if store::users::must_change_password(&state.db, user.id).await? {
                 "/account/password".to_owned()
+            } else if mailed {
+                format!("/account/verify?next={}", urlencode(&next))
             } else {
-                safe_next(form.next.as_deref())
+                next
             };
             start_session(&state, jar, user.id, &to).await
         }
@@ -280,6 +452,8 @@ pub async fn signin(
                 email: form.email.chars().take(254).collect(),
                 error: Some("The e-mail or password is wrong.".into()),
                 next: safe_next(form.next.as_deref()),
+                notice: None,
+                resend: false,
             };
             Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
         }
@@ -288,6 +462,13 @@ pub async fn signin(
 
 #[derive(Deserialize)]
 pub struct Empty {}
+
+/// `s` as a query-string value.
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
 
 pub async fn signout(
     State(state): State<AppState>,
@@ -305,4 +486,26 @@ pub async fn signout(
         Some(0),
     );
     Ok((jar.remove(gone), Redirect::to("/")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_same_site_path_is_followed() {
+        assert_eq!(safe_next(Some("/classes/join/AB")), "/classes/join/AB");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/ /x",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

@@ -459,7 +459,7 @@ pub async fn add_members(
             let CsrfForm(p) = CsrfForm::<Pasted>::from_request(request, &state).await?;
             p.emails
         };
-    match classes::add_members(&state.db, &user, id, &text).await {
+    match classes::add_members(&state.db, &state.mail, &user, id, &text).await {
         Ok(added) => {
             let page = class_page(&state, &user, &session, &headers, id, added, None, None).await?;
             Ok(render(&page)?.into_response())

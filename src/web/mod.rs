@@ -11,6 +11,7 @@ pub mod api_study;
 pub mod assets;
 pub mod auth;
 pub mod classes;
+pub mod email;
 pub mod error_page;
 pub mod exam;
 pub mod exams;
@@ -59,6 +60,29 @@ pub fn router(state: AppState) -> Router {
         .route("/help/{name}", get(help::page))
         .route("/signup", get(auth::signup_page).post(auth::signup))
         .route("/signin", get(auth::signin_page).post(auth::signin))
+        .route(
+            "/account/reset",
+            get(email::reset_request_page).post(email::reset_request),
+        )
+        .route(
+            "/account/reset/{token}",
+            get(email::reset_page).post(email::reset),
+        )
+        .route(
+            "/verify/{token}",
+            get(email::verify_page).post(email::verify),
+        )
+        .route("/verify/resend", post(email::resend_verification))
+        .route(
+            "/account/verify",
+            get(email::verify_sent).post(email::resend_own_verification),
+        )
+        .route("/account/email", post(email::change_email))
+        .route(
+            "/account/email/{token}",
+            get(email::confirm_email_page).post(email::confirm_email),
+        )
+        .route("/account/mail", post(email::set_preferences))
         .route("/signout", post(auth::signout))
         .route("/account", get(account::overview))
         .route(
@@ -82,6 +106,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(admin::audit))
         .route("/admin/settings/publishing", post(admin::set_publishing))
         .route("/admin/settings/retention", post(admin::set_retention))
+        .route("/admin/settings/mail", post(admin::set_mail))
+        .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/outbox/{id}/retry", post(admin::retry_mail))
         .route("/admin/analytics", get(analytics::admin))
         .route("/instructor/analytics", get(analytics::instructor))
         .route("/progress", get(analytics::progress))

@@ -287,7 +287,10 @@ pub async fn fix(
     }
     let target = format!("{}/{}", row.pack_key, row.question_key);
     match store::mark_fixed(&state.db, id, (user.id, user.email.as_str()), &target).await? {
-        Some(_) => Ok(Redirect::to("/instructor/reports?done=fixed").into_response()),
+        Some(_) => {
+            mail_outcome(&state, id, &row.question_key, true, "").await?;
+            Ok(Redirect::to("/instructor/reports?done=fixed").into_response())
+        }
         // Resolved by someone else between the read and the update.
         None => Err(already_resolved(&row)),
     }
@@ -340,6 +343,7 @@ pub async fn reject(
     )
     .await?
     {
+        mail_outcome(&state, id, &row.question_key, false, reason).await?;
         Ok(Redirect::to("/instructor/reports?done=rejected").into_response())
     } else {
         Err(already_resolved(&row))
@@ -394,6 +398,30 @@ pub async fn outcome_notices(state: &AppState, user: &User) -> AppResult<Vec<Out
             OutcomeNotice { text }
         })
         .collect())
+}
+
+/// Mails a report's outcome to its reporter, when they asked for outcomes by mail (account page) and the site
+/// sends links.
+async fn mail_outcome(
+    state: &AppState,
+    report: Uuid,
+    question: &str,
+    fixed: bool,
+    note: &str,
+) -> AppResult<()> {
+    let Ok(url) = state.mail.link("/exams") else {
+        return Ok(());
+    };
+    if let Some((user_id, email, name)) =
+        crate::store::mail::report_outcome_recipient(&state.db, report).await?
+    {
+        let letter = crate::mail::letters::report_outcome(&name, question, fixed, note, &url);
+        state
+            .mail
+            .queue(&state.db, &email, Some(user_id), &letter)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

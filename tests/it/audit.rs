@@ -28,6 +28,8 @@ const TABLES: &[&str] = &[
     "class_members",
     "assignments",
     "assignment_overrides",
+    "mail_outbox",
+    "mail_tokens",
     "audit_log",
 ];
 
@@ -522,10 +524,18 @@ async fn a_change_to_a_class_and_its_audit_entry_are_written_together_or_not_at_
             ai102::store::own_data::Retention {
                 attempts_days: Some(365),
                 audit_days: None,
+                mail_days: Some(30),
             },
             actor()
         )
         .await,
+        err
+    );
+    atomic!(
+        &app,
+        "settings.email_verification",
+        ai102::store::mail::set_verification(&app.db, ai102::mail::Verification::Required, actor())
+            .await,
         err
     );
     atomic!(

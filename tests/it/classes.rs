@@ -15,7 +15,7 @@ use uuid::Uuid;
 const EXPLAINED: &str = "EXPLAINED-CLASS-9K";
 
 /// An instructor (signed in on `app`) with a class for AI-102; returns (instructor, class).
-async fn instructor_with_class(app: &TestApp) -> (ai102::auth::session::User, Uuid) {
+pub(crate) async fn instructor_with_class(app: &TestApp) -> (ai102::auth::session::User, Uuid) {
     let ines = new_user(app, "ines@example.com", Role::Instructor).await;
     assert_eq!(
         app.sign_in("ines@example.com", PASSWORD).await.status(),
@@ -37,7 +37,7 @@ async fn instructor_with_class(app: &TestApp) -> (ai102::auth::session::User, Uu
     (ines, class)
 }
 
-fn actor(u: &ai102::auth::session::User) -> Actor<'_> {
+pub(crate) fn actor(u: &ai102::auth::session::User) -> Actor<'_> {
     Actor {
         id: u.id,
         email: &u.email,
@@ -45,7 +45,7 @@ fn actor(u: &ai102::auth::session::User) -> Actor<'_> {
 }
 
 /// The instructor's own pack (its explanations carry [`EXPLAINED`]) behind a class form; returns (pack, form).
-async fn class_form(app: &TestApp, owner: Uuid, slug: &'static str) -> (Uuid, Uuid) {
+pub(crate) async fn class_form(app: &TestApp, owner: Uuid, slug: &'static str) -> (Uuid, Uuid) {
     let yaml = test_pack_as("class-pack", "Class pack")
         .replace("explanation: ", &format!("explanation: {EXPLAINED} "));
     let pack = app
@@ -63,7 +63,7 @@ async fn class_form(app: &TestApp, owner: Uuid, slug: &'static str) -> (Uuid, Uu
     (pack, form)
 }
 
-async fn assign(
+pub(crate) async fn assign(
     app: &TestApp,
     by: &ai102::auth::session::User,
     class: Uuid,
@@ -88,7 +88,11 @@ async fn assign(
 }
 
 /// A signed-in candidate on a browser of their own, a member of `class`.
-async fn member(app: &TestApp, email: &str, class: Uuid) -> (TestApp, ai102::auth::session::User) {
+pub(crate) async fn member(
+    app: &TestApp,
+    email: &str,
+    class: Uuid,
+) -> (TestApp, ai102::auth::session::User) {
     let browser = app.other_browser();
     let user = new_user(app, email, Role::Candidate).await;
     assert_eq!(browser.sign_in(email, PASSWORD).await.status(), 303);

@@ -160,6 +160,24 @@ impl TestApp {
         }
     }
 
+    /// The app with mail: its SMTP server is `sink`, and PUBLIC_BASE_URL is its own address (on a port chosen
+    /// before it starts, so the links it mails lead back to it).
+    pub async fn spawn_with_mail(
+        sink: &crate::mail_sink::SmtpSink,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let port = crate::mail_sink::free_port();
+        let smtp = sink.url();
+        Self::spawn_with(move |c| {
+            c.bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            c.public_base_url = Some(format!("http://127.0.0.1:{port}"));
+            c.smtp_url = Some(smtp);
+            c.mail_from = "AI practice exams <exams@sink.test>".into();
+            configure(c);
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -3,6 +3,7 @@
 //! Filter as before with the module name, e.g. `cargo test --test it -- browser::`.
 
 mod common;
+mod mail_sink;
 mod webdriver;
 
 mod accounts;
@@ -20,6 +21,7 @@ mod hostile_uploads;
 mod import_text;
 mod import_xml;
 mod instructor;
+mod mail;
 mod metrics;
 mod migration_exams;
 mod own_data;

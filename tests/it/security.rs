@@ -207,6 +207,20 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/signup", Rule::Public),
     ("GET", "/signin", Rule::Public),
     ("POST", "/signin", Rule::Public),
+    // The mail links' pages: a token that is not one is answered 410, like a used or expired one.
+    ("GET", "/account/reset", Rule::Public),
+    ("POST", "/account/reset", Rule::Public),
+    ("GET", "/account/reset/{token}", Rule::Public),
+    ("POST", "/account/reset/{token}", Rule::Public),
+    ("GET", "/verify/{token}", Rule::Public),
+    ("POST", "/verify/{token}", Rule::Public),
+    ("POST", "/verify/resend", Rule::Public),
+    ("GET", "/account/email/{token}", Rule::Public),
+    ("POST", "/account/email/{token}", Rule::Public),
+    ("GET", "/account/verify", Rule::SignedIn),
+    ("POST", "/account/verify", Rule::SignedIn),
+    ("POST", "/account/email", Rule::SignedIn),
+    ("POST", "/account/mail", Rule::SignedIn),
     ("GET", "/account", Rule::SignedIn),
     ("GET", "/account/password", Rule::SignedIn),
     ("POST", "/account/password", Rule::SignedIn),
@@ -367,6 +381,9 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/admin/audit", Rule::Admin),
     ("POST", "/admin/settings/publishing", Rule::Admin),
     ("POST", "/admin/settings/retention", Rule::Admin),
+    ("POST", "/admin/settings/mail", Rule::Admin),
+    ("GET", "/admin/outbox", Rule::Admin),
+    ("POST", "/admin/outbox/{id}/retry", Rule::Admin),
     ("GET", "/api/openapi.json", Rule::Public),
     ("GET", "/api/v1/me", Rule::SignedIn),
     ("GET", "/api/v1/tokens", Rule::SignedIn),
@@ -484,7 +501,9 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         in_router.len()
     );
 
-    let app = TestApp::spawn().await;
+    // With PUBLIC_BASE_URL (and no SMTP server: mail is held), so the mail routes answer as in production.
+    let app =
+        TestApp::spawn_with(|c| c.public_base_url = Some("http://exams.example.test".into())).await;
     with_form(&app, PACK, "test-form").await;
     let people = [
         (Who::Candidate, "cand@example.com", Role::Candidate),
@@ -629,6 +648,15 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         .fetch_one(&app.db)
         .await
         .expect("the join code");
+    let failed_mail = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, message_id, kind, to_address, subject, body_text, body_html, status)
+         VALUES ($1, '<m@x>', 'reset', 'x@example.com', 'S', 'text', 'html', 'failed')",
+    )
+    .bind(failed_mail)
+    .execute(&app.db)
+    .await
+    .expect("a failed mail");
 
     let concrete = |path: &str| -> String {
         let id = if path.starts_with("/account/tokens/") {
@@ -652,6 +680,8 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             class.to_string()
         } else if path.starts_with("/admin/forms/") {
             form.to_string()
+        } else if path.starts_with("/admin/outbox/") {
+            failed_mail.to_string()
         } else {
             attempt.to_string()
         };
@@ -664,6 +694,7 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             .replace("{assignment_id}", &assignment.to_string())
             .replace("{attempt_id}", &class_attempt)
             .replace("{code}", &code)
+            .replace("{token}", "not-a-token")
             .replace("{name}", "scoring")
     };
 
