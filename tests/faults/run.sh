@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The fault scenarios of docs/deployment.md (also `make test-faults`); exits non-zero on any failed check.
 #
-#   tests/faults/run.sh                 all four scenarios
-#   tests/faults/run.sh kill pg         some of them: kill, pg, clock, cluster
+#   tests/faults/run.sh                 all five scenarios
+#   tests/faults/run.sh kill pg         some of them: kill, pg, clock, cluster, mail
 #
 # kill     200 candidates autosave the full mock exam against one instance; after 1500 acknowledged saves
 #          the instance is killed with SIGKILL and started again. Every acknowledged save must be in the
@@ -17,6 +17,10 @@
 # cluster  Three instances behind nginx (round robin, loopback, run as this user with a config in the temp
 #          dir): a candidate's whole attempt across them, then the `kill` load with one instance killed
 #          and not restarted.
+# mail     20 queued messages and an instance whose SMTP server (tests/mail/smtp_sink.py, aiosmtpd) kills it with
+#          SIGKILL after storing the first message and before answering 250: the instance dies between the
+#          server's acceptance and its own commit. Started again, it must send every message: none lost, the
+#          interrupted one at most twice and with the same Message-ID, all marked sent with no body left.
 #
 # Needs PostgreSQL (scripts/db.sh: DATABASE_URL or the project-local cluster, whose role may CREATE
 # DATABASE), and Debian's nginx and faketime, installed when missing (scripts/apt-ensure.sh). Builds the
@@ -27,7 +31,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(kill pg clock cluster)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(kill pg clock cluster mail)
 say() { echo "faults: $*" >&2; }
 T0=$SECONDS
 
@@ -278,10 +282,75 @@ CONF
   for f in nginx app1 app2 app3; do stop_pidfile "$WORK/$f.pid"; done
 }
 
+scenario_mail() {
+  local db port sink_port python n=20 sent
+  python=$(scripts/smtp.sh)
+  fresh_database
+  db=$FRESH_DB
+  port=$(free_port)
+  # Migrate first: the queue below is then the only mail there is.
+  DATABASE_URL="$db" "$BIN" migrate >/dev/null
+  psql "$db" -qX -c "INSERT INTO mail_outbox (id, message_id, kind, to_address, subject, body_text, body_html, status)
+    SELECT gen_random_uuid(), '<fault-' || g || '@faults.test>', 'reset', 'person' || g || '@example.com',
+           'Message ' || g, 'text ' || g, '<p>html ' || g || '</p>', 'queued'
+    FROM generate_series(1, $n) g"
+  mkdir -p "$WORK/mail"
+  "$python" tests/mail/smtp_sink.py --dir "$WORK/mail" --kill-pid-file "$WORK/mail.kill" \
+    >"$WORK/sink.out" 2>"$WORK/sink.log" &
+  echo $! >"$WORK/sink.pid"
+  for _ in $(seq 100); do [ -s "$WORK/sink.out" ] && break; sleep 0.1; done
+  sink_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/sink.out")
+  local env="SMTP_URL=smtp://127.0.0.1:$sink_port PUBLIC_BASE_URL=http://127.0.0.1:$port MAIL_FROM=exams@faults.test MAIL_LEASE_SECONDS=5"
+  # The sink kills whatever pid this file holds at its first message: the instance, as soon as it started.
+  sh -c "$(server_cmd mail "$port" "$db" "$env")"
+  cp "$WORK/mail.pid" "$WORK/mail.kill"
+  say "mail: $n queued messages; the SMTP server kills the instance after accepting the first, before its commit"
+  for _ in $(seq 300); do kill -0 "$(cat "$WORK/mail.pid")" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$(cat "$WORK/mail.pid")" 2>/dev/null; then
+    say "mail: FAILED: the instance was not killed at the first message"
+    FAILED="$FAILED mail"
+    stop_pidfile "$WORK/mail.pid"
+    stop_pidfile "$WORK/sink.pid"
+    return 0
+  fi
+  say "mail: killed after $(ls "$WORK/mail" | grep -c json) accepted message(s); starting it again"
+  start_server mail "$port" "$db" "$env"
+  for _ in $(seq 600); do
+    sent=$(psql "$db" -tAX -c "SELECT count(*) FROM mail_outbox WHERE status = 'sent' AND body_text IS NULL")
+    [ "$sent" = "$n" ] && break
+    sleep 0.1
+  done
+  if python3 - "$WORK/mail" "$n" >&2 <<'PY'
+import json, os, sys, collections
+folder, n = sys.argv[1], int(sys.argv[2])
+ids = collections.Counter(json.load(open(os.path.join(folder, f)))["message_id"]
+                          for f in sorted(os.listdir(folder)) if f.endswith(".json"))
+want = {f"<fault-{g}@faults.test>" for g in range(1, n + 1)}
+lost = sorted(want - set(ids))
+twice = {k: v for k, v in ids.items() if v > 1}
+print(f"    received {sum(ids.values())} deliveries of {len(ids)} messages; lost {lost}; more than once {twice}")
+ok = not lost and set(ids) <= want and all(v <= 2 for v in ids.values())
+sys.exit(0 if ok else 1)
+PY
+  then
+    if [ "$sent" = "$n" ]; then
+      say "mail: passed (all $n sent, none lost)"
+    else
+      say "mail: FAILED: only $sent of $n marked sent"
+      FAILED="$FAILED mail"
+    fi
+  else
+    say "mail: FAILED: a message was lost or sent more than twice"
+    FAILED="$FAILED mail"
+  fi
+  stop_pidfile "$WORK/mail.pid"
+  stop_pidfile "$WORK/sink.pid"
+}
+
 for s in "${SCENARIOS[@]}"; do
   case "$s" in
-    kill | pg | clock | cluster) "scenario_$s" ;;
-    *) say "unknown scenario $s (kill, pg, clock, cluster)"; exit 2 ;;
+    kill | pg | clock | cluster | mail) "scenario_$s" ;;
+    *) say "unknown scenario $s (kill, pg, clock, cluster, mail)"; exit 2 ;;
   esac
 done
 
