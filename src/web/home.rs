@@ -33,12 +33,17 @@ pub struct HomePage {
     pub due_today: Option<i64>,
     /// Just after the visitor deleted their account.
     pub account_deleted: bool,
+    /// Just after a password reset from a mail (the reset signed the person in).
+    pub password_reset: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct HomeQuery {
     #[serde(default)]
     account: Option<String>,
+    /// `reset`: just after a password reset from a mail.
+    #[serde(default)]
+    password: Option<String>,
 }
 
 pub async fn home(
@@ -81,6 +86,7 @@ pub async fn home(
     };
     render(&HomePage {
         account_deleted: session.user.is_none() && q.account.as_deref() == Some("deleted"),
+        password_reset: session.user.is_some() && q.password.as_deref() == Some("reset"),
         due_today,
         layout: Layout::from_session(&session),
         notices,

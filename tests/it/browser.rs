@@ -2610,3 +2610,74 @@ async fn a_candidate_downloads_their_data_and_deletes_their_account() {
         "the attempt is kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_candidate_resets_their_password_from_the_mail() {
+    let Some(browser) =
+        Browser::launch_or_skip("a_candidate_resets_their_password_from_the_mail").await
+    else {
+        return;
+    };
+    let sink = crate::mail_sink::SmtpSink::start(&[]);
+    let app = TestApp::spawn_with_mail(&sink, |_| {}).await;
+    new_user(&app, "lea@example.com", ai102::auth::Role::Candidate).await;
+
+    browser.goto(&app.url("/signin")).await;
+    let forgot = browser.find("a[href='/account/reset']").await;
+    browser.click_and_wait(&forgot).await;
+    assert_eq!(browser.current_path().await, "/account/reset");
+    assert_accessible(&browser, "password reset request").await;
+    browser.fill("#email", "lea@example.com").await;
+    let send = browser
+        .find("form[action='/account/reset'] button[type=submit]")
+        .await;
+    browser.click_and_wait(&send).await;
+    assert!(browser
+        .text(&browser.find("h1").await)
+        .await
+        .contains("Check your inbox"));
+    assert_accessible(&browser, "reset mail sent").await;
+
+    // The mail's link, followed in the browser.
+    let mail = sink.latest("lea@example.com", "Reset your password").await;
+    browser.goto(&mail.link(&app.address)).await;
+    assert_accessible(&browser, "choose a new password").await;
+    browser
+        .screenshot(&screenshot_path("password-reset.png"))
+        .await;
+    browser.fill("#password", "a new passphrase for lea").await;
+    browser
+        .fill("#password_confirm", "a different one entirely")
+        .await;
+    let save = browser.find("form button[type=submit].primary").await;
+    browser.click_and_wait(&save).await;
+    assert_eq!(
+        browser.text(&browser.find(".field-error").await).await,
+        "The two passwords differ."
+    );
+    assert_accessible(&browser, "new password refused").await;
+    browser.fill("#password", "a new passphrase for lea").await;
+    browser
+        .fill("#password_confirm", "a new passphrase for lea")
+        .await;
+    let save = browser.find("form button[type=submit].primary").await;
+    browser.click_and_wait(&save).await;
+    assert_eq!(
+        account_name(&browser).await.as_deref(),
+        Some("Test user"),
+        "the reset signs in"
+    );
+    assert!(browser
+        .text(&browser.find("[data-testid=password-reset]").await)
+        .await
+        .starts_with("Your new password is saved"));
+    assert_accessible(&browser, "home page after the reset").await;
+
+    // The link works once.
+    browser.goto(&mail.link(&app.address)).await;
+    assert!(browser
+        .text(&browser.find("h1").await)
+        .await
+        .contains("This link no longer works"));
+    assert_accessible(&browser, "used reset link").await;
+}
