@@ -21,11 +21,13 @@ run:
 	exec target/release/ai102 serve
 
 ## make test: formatting, lints and the whole test suite against a real PostgreSQL, headless Chromium and a real
-## SMTP server (aiosmtpd, installed by scripts/smtp.sh), then schemathesis against the JSON API's OpenAPI document.
+## SMTP server (aiosmtpd, scripts/smtp.sh) and a real OpenID provider (oidc-provider from npm, scripts/oidc.sh), then
+## schemathesis against the JSON API's OpenAPI document.
 test:
 	@db_env="$$(scripts/db.sh)"; eval "$$db_env"; \
 	scripts/browser.sh; \
 	scripts/smtp.sh >/dev/null; \
+	scripts/oidc.sh; \
 	$(MAKE) --no-print-directory clean-test-dbs; \
 	$(CARGO) fmt --all -- --check; \
 	$(CARGO) clippy --all-targets -- -D warnings; \

@@ -69,6 +69,11 @@ pub struct Config {
     /// same Message-ID) after this lease.
     #[arg(long, env = "MAIL_LEASE_SECONDS", default_value_t = 120)]
     pub mail_lease_seconds: u32,
+
+    /// Single sign-on providers, as a JSON list (docs/deployment.md, "Single sign-on"); each is saved by its short
+    /// name at start, over what the admin pages hold for it.
+    #[arg(long, env = "SSO_PROVIDERS", hide_env_values = true)]
+    pub sso_providers: Option<String>,
 }
 
 impl Config {
@@ -88,6 +93,7 @@ impl Config {
             mail_from: "AI practice exams <no-reply@localhost>".to_owned(),
             public_base_url: None,
             mail_lease_seconds: 120,
+            sso_providers: None,
         }
     }
 }

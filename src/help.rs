@@ -52,6 +52,13 @@ pub const DOCS: &[Doc] = &[
         markdown: include_str!("../docs/classes.md"),
     },
     Doc {
+        name: "account",
+        title: "Your account",
+        summary: "Password reset, confirming and changing your address, the mail you can ask for, and your data.",
+        audience: Audience::Everyone,
+        markdown: include_str!("../docs/account.md"),
+    },
+    Doc {
         name: "question-format",
         title: "The question-pack format",
         summary: "What each item type looks like, every field, and every problem the checker reports.",

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 pub mod packs;
 pub mod scoring;
+pub mod sso;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub pools: Arc<exam::service::PoolCache>,
     /// Outgoing mail: the outbox's front door and this instance's SMTP client (mail::Mailer).
     pub mail: Arc<mail::Mailer>,
+    /// Single sign-on's OpenID Connect client and the providers' discovery documents (sso::oidc::Oidc).
+    pub oidc: Arc<sso::oidc::Oidc>,
 }
 
 /// The running service: a bound listener and its router.
@@ -84,6 +87,16 @@ impl Application {
                     unchanged = s.unchanged, retired = s.retired, "question bank loaded");
             }
         }
+        if let Some(json) = config
+            .sso_providers
+            .as_deref()
+            .filter(|j| !j.trim().is_empty())
+        {
+            for provider in sso::parse_env(json).map_err(anyhow::Error::msg)? {
+                store::sso::save_provider(&db, &provider, None).await?;
+                tracing::info!(provider = %provider.slug, "single sign-on provider from SSO_PROVIDERS");
+            }
+        }
         let listener = TcpListener::bind(config.bind).await?;
         let state = AppState {
             db,
@@ -93,6 +106,7 @@ impl Application {
             pages: Arc::default(),
             pools: Arc::default(),
             mail: Arc::new(mailer),
+            oidc: Arc::new(sso::oidc::Oidc::new()?),
         };
         let router = web::router(state.clone());
         Ok(Application {
@@ -147,6 +161,9 @@ fn spawn_deadline_sweeper(db: PgPool, mailer: Arc<mail::Mailer>) {
                     ),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "retention job failed"),
+                }
+                if let Err(e) = store::sso::purge_flows(&db).await {
+                    tracing::warn!(error = %e, "purging unfinished sign-ins failed");
                 }
                 match classes::reminders::queue_due(&db, &mailer).await {
                     Ok(0) => {}

@@ -40,6 +40,9 @@ fn dummy_hash() -> &'static str {
 
 /// Verifies a password against a stored hash (or against the dummy hash when `stored` is None).
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    // An account without a password (made by single sign-on, or deleted) stores a hash that is not one (`!`):
+    // it is checked against the dummy hash like an unknown account, and never matches.
+    let stored = stored.filter(|h| h.starts_with('$'));
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
@@ -68,5 +71,9 @@ mod tests {
             .await
             .unwrap());
         assert!(!super::verify("anything".into(), None).await.unwrap());
+        assert!(
+            !super::verify("!".into(), Some("!".into())).await.unwrap(),
+            "an account without a password never signs in with one"
+        );
     }
 }

@@ -90,7 +90,10 @@ impl Mailer {
             Some(url) => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
-                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    // Well inside the lease, so a slow server cannot see one message from two senders at once.
+                    .timeout(Some(std::time::Duration::from_secs(u64::from(
+                        (config.mail_lease_seconds / 2).clamp(2, 20),
+                    ))))
                     .build(),
             ),
             None => None,

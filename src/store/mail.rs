@@ -410,15 +410,23 @@ pub async fn change_email(
     user_id: Uuid,
     new_email: &str,
 ) -> Result<bool, sqlx::Error> {
+    // Links mailed to the old address (a reset, a confirmation) stop working with the move.
     let r = sqlx::query!(
-        "UPDATE users SET email = $2, email_verified_at = now()
-         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2)",
+        "WITH moved AS (
+            UPDATE users SET email = $2, email_verified_at = now()
+            WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2)
+            RETURNING id
+         ), ended AS (
+            UPDATE mail_tokens SET used_at = now()
+            WHERE user_id IN (SELECT id FROM moved) AND used_at IS NULL
+         )
+         SELECT count(*) AS \"moved!\" FROM moved",
         user_id,
         new_email
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(r.rows_affected() == 1)
+    Ok(r.moved == 1)
 }
 
 /// An account as a mail needs it: id and display name of the (enabled) account with this address.

@@ -11,6 +11,7 @@ pub mod own_data;
 pub mod packs;
 pub mod reports;
 pub mod settings;
+pub mod sso;
 pub mod study;
 pub mod tokens;
 pub mod users;

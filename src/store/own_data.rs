@@ -7,7 +7,9 @@ use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 /// Everything the service holds about the account, as JSON: the profile, attempts with their answers and
-/// scores, the review deck, classes, problem reports and API tokens (their names and dates, never a secret).
+/// scores, the review deck, classes, problem reports, API tokens (their names and dates, never a secret), mail
+/// preferences, single sign-on identities and the mail sent to them (subjects and dates, never a body: a body may
+/// hold a live link).
 pub async fn export(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -17,7 +19,18 @@ pub async fn export(
              'profile', jsonb_build_object(
                  'email', u.email, 'display_name', u.display_name, 'role', u.role, 'created_at', u.created_at,
                  'time_zone', u.time_zone, 'target_exam', u.target_exam, 'target_date', u.target_date,
-                 'extra_time_minutes', u.extra_time_minutes),
+                 'extra_time_minutes', u.extra_time_minutes, 'email_verified_at', u.email_verified_at,
+                 'mail_reminders', u.mail_reminders, 'mail_report_outcomes', u.mail_report_outcomes),
+             'sign_in_identities', COALESCE((
+                 SELECT jsonb_agg(jsonb_build_object('issuer', ui.issuer, 'subject', ui.subject,
+                                                     'linked_at', ui.linked_at, 'last_sign_in_at', ui.last_sign_in_at)
+                                  ORDER BY ui.linked_at)
+                 FROM user_identities ui WHERE ui.user_id = u.id), '[]'::jsonb),
+             'mail', COALESCE((
+                 SELECT jsonb_agg(jsonb_build_object('kind', m.kind, 'to', m.to_address, 'subject', m.subject,
+                                                     'status', m.status, 'queued_at', m.created_at,
+                                                     'sent_at', m.sent_at) ORDER BY m.created_at)
+                 FROM mail_outbox m WHERE m.user_id = u.id OR m.to_address = u.email), '[]'::jsonb),
              'attempts', COALESCE((
                  SELECT jsonb_agg(jsonb_build_object(
                      'id', a.id, 'title', a.title, 'mode', a.mode, 'exam_blueprint', a.blueprint_id,

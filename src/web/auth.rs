@@ -35,6 +35,8 @@ pub struct SigninPage {
     pub notice: Option<String>,
     /// The account waits for its address to be confirmed: offer a new link.
     pub resend: bool,
+    /// The single sign-on providers: (short name, name), a "Sign in with …" link each.
+    pub providers: Vec<(String, String)>,
 }
 
 impl SignupPage {
@@ -106,6 +108,16 @@ pub async fn signup(
     }
     let mut errors = vec![];
     let email = Email::parse(&form.email).map_err(|e| errors.push(e)).ok();
+    if let Some(e) = &email {
+        if let Some((_, name)) = super::sso::required_provider(&state, e.as_str()).await? {
+            errors.push(FieldError {
+                field: "email".into(),
+                message: format!(
+                    "Addresses at this domain sign in with {name}: use its button on the sign-in page."
+                ),
+            });
+        }
+    }
     let name = auth::check_display_name(&form.display_name)
         .map_err(|e| errors.push(e))
         .ok();
@@ -241,6 +253,7 @@ async fn signup_by_mail(
         }
     }
     tx.commit().await?;
+    state.mail.wake();
     let signin = if next == "/" {
         "/signin".to_owned()
     } else {
@@ -342,7 +355,11 @@ pub(super) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn signin_page(session: Session, Query(q): Query<NextQuery>) -> AppResult<Response> {
+pub async fn signin_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     if session.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
@@ -360,6 +377,7 @@ pub async fn signin_page(session: Session, Query(q): Query<NextQuery>) -> AppRes
         next: safe_next(q.next.as_deref()),
         notice,
         resend: false,
+        providers: store::sso::buttons(&state.db).await?,
     })?
     .into_response())
 }
@@ -395,8 +413,24 @@ pub async fn signin(
             next: safe_next(form.next.as_deref()),
             notice: None,
             resend: false,
+            providers: store::sso::buttons(&state.db).await?,
         };
         return too_many(render(&page)?, wait);
+    }
+    // A domain that must use single sign-on: its passwords do not work, whether or not the account exists.
+    if let Some((_, name)) = super::sso::required_provider(&state, &email_key).await? {
+        let page = SigninPage {
+            layout: Layout::from_session(&session),
+            email: email_key,
+            error: Some(format!(
+                "Accounts at this e-mail domain sign in with {name}: use the button below."
+            )),
+            next: safe_next(form.next.as_deref()),
+            notice: None,
+            resend: false,
+            providers: store::sso::buttons(&state.db).await?,
+        };
+        return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
     let found = if email.len() <= 254 && form.password.len() <= auth::PASSWORD_MAX * 4 {
         store::users::for_sign_in(&state.db, &email).await?
@@ -429,6 +463,7 @@ pub async fn signin(
                         next,
                         notice: None,
                         resend: true,
+                        providers: store::sso::buttons(&state.db).await?,
                     };
                     return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
                 }
@@ -454,6 +489,7 @@ pub async fn signin(
                 next: safe_next(form.next.as_deref()),
                 notice: None,
                 resend: false,
+                providers: store::sso::buttons(&state.db).await?,
             };
             Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
         }

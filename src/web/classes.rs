@@ -131,7 +131,12 @@ impl ClassPage {
 }
 
 /// The site's address as the browser reached it, for the join link.
+/// The site's address for the join link shown on the class page: PUBLIC_BASE_URL when it is set (the same
+/// address mailed invitations carry), else the request's own host.
 fn origin(headers: &HeaderMap, state: &AppState) -> String {
+    if let Ok(base) = state.mail.link("") {
+        return base;
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -52,7 +52,10 @@ fn link_gone(session: &Session, again: (&str, &str)) -> AppResult<Response> {
         session,
         StatusCode::GONE,
         "This link no longer works",
-        vec!["It was already used, it has expired, or it was replaced by a newer one.".into()],
+        vec![
+            "It was already used, it has expired, or a newer link of the same kind was used."
+                .into(),
+        ],
         Some(again),
     )
 }
@@ -199,6 +202,14 @@ pub async fn reset_request(
         Ok(e) => e,
         Err(e) => return page(e.message, StatusCode::UNPROCESSABLE_ENTITY),
     };
+    if let Some((_, name)) = super::sso::required_provider(&state, email.as_str()).await? {
+        return page(
+            format!(
+                "Accounts at this e-mail domain sign in with {name} and have no password here."
+            ),
+            StatusCode::FORBIDDEN,
+        );
+    }
     if let Some(refused) = limit(&state, &session, "reset", email.as_str(), &client).await? {
         return Ok(refused);
     }
@@ -230,6 +241,7 @@ pub async fn reset_request(
         }
     }
     tx.commit().await?;
+    state.mail.wake();
     notice(
         &session,
         StatusCode::OK,
@@ -343,6 +355,7 @@ pub async fn reset(
     )
     .await?;
     tx.commit().await?;
+    state.mail.wake();
     store::users::clear_sign_in_failures(&state.db, &owner.email).await?;
     tracing::info!(user = %owner.user_id, "password reset by mail");
     start_session(&state, jar, owner.user_id, "/?password=reset").await
@@ -396,6 +409,7 @@ pub async fn verify(
     };
     store::mail::set_verified(&mut *tx, owner.user_id).await?;
     tx.commit().await?;
+    state.mail.wake();
     let to = if session.user.is_some() {
         "/account?saved=verified"
     } else {
@@ -436,6 +450,7 @@ pub async fn resend_verification(
         }
     }
     tx.commit().await?;
+    state.mail.wake();
     notice(
         &session,
         StatusCode::OK,
@@ -464,6 +479,7 @@ pub async fn resend_own_verification(
     let mut tx = state.db.begin().await?;
     queue_verification(&state, &mut tx, user.id, &user.display_name, &user.email).await?;
     tx.commit().await?;
+    state.mail.wake();
     Ok(Redirect::to("/account?saved=verify-sent").into_response())
 }
 
@@ -484,8 +500,7 @@ pub async fn verify_sent(
         "Please confirm your e-mail address",
         vec![
             format!(
-                "We have sent a link to {}. Follow it to confirm that the address is yours: it is how you can \
-                 reset a forgotten password.",
+                "We have sent a link to {}. Follow it to confirm that the address is yours.",
                 user.email
             ),
             format!("The link works for {CONFIRM_HOURS} hours. You can go on meanwhile."),
@@ -526,6 +541,7 @@ pub async fn at_sign_in(
     let mut tx = state.db.begin().await?;
     queue_verification(state, &mut tx, user.id, &user.display_name, &user.email).await?;
     tx.commit().await?;
+    state.mail.wake();
     Ok(AtSignIn::Mailed)
 }
 
@@ -604,6 +620,7 @@ pub async fn change_email(
         .queue(&mut *tx, &user.email, Some(user.id), &letter)
         .await?;
     tx.commit().await?;
+    state.mail.wake();
     Ok(Redirect::to("/account?saved=email-asked").into_response())
 }
 
@@ -663,6 +680,7 @@ pub async fn confirm_email(
     )
     .await?;
     tx.commit().await?;
+    state.mail.wake();
     let to = if session.user.as_ref().map(|u| u.id) == Some(owner.user_id) {
         "/account?saved=email-changed"
     } else {

@@ -23,6 +23,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod practice;
 pub mod reports;
+pub mod sso;
 pub mod study;
 pub mod views;
 
@@ -83,6 +84,8 @@ pub fn router(state: AppState) -> Router {
             get(email::confirm_email_page).post(email::confirm_email),
         )
         .route("/account/mail", post(email::set_preferences))
+        .route("/auth/sso/{slug}", get(sso::begin))
+        .route("/auth/sso/{slug}/callback", get(sso::callback))
         .route("/signout", post(auth::signout))
         .route("/account", get(account::overview))
         .route(
@@ -108,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/settings/retention", post(admin::set_retention))
         .route("/admin/settings/mail", post(admin::set_mail))
         .route("/admin/outbox", get(admin::outbox))
+        .route("/admin/sso", get(sso::admin_page).post(sso::save))
+        .route("/admin/sso/{id}/delete", post(sso::delete))
         .route("/admin/outbox/{id}/retry", post(admin::retry_mail))
         .route("/admin/analytics", get(analytics::admin))
         .route("/instructor/analytics", get(analytics::instructor))

@@ -2681,3 +2681,47 @@ async fn a_candidate_resets_their_password_from_the_mail() {
         .contains("This link no longer works"));
     assert_accessible(&browser, "used reset link").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_user_signs_in_with_single_sign_on_and_lands_with_the_mapped_role() {
+    let Some(browser) = Browser::launch_or_skip(
+        "a_new_user_signs_in_with_single_sign_on_and_lands_with_the_mapped_role",
+    )
+    .await
+    else {
+        return;
+    };
+    let (app, _idp) = crate::sso::with_sso(serde_json::json!({})).await;
+    browser.goto(&app.url("/signin?next=%2Fprogress")).await;
+    assert_accessible(&browser, "sign-in page with a single sign-on provider").await;
+    browser
+        .screenshot(&screenshot_path("sign-in-sso.png"))
+        .await;
+    let button = browser.find("a[href^='/auth/sso/corp']").await;
+    assert_eq!(browser.text(&button).await, "Sign in with Corp ID");
+    browser.click_and_wait(&button).await;
+    // The provider's own login form (no JavaScript needed on either side).
+    browser.fill("input[name=login]", "alice").await;
+    let submit = browser
+        .find("form button[type=submit], form input[type=submit]")
+        .await;
+    browser.click_and_wait(&submit).await;
+    assert_eq!(browser.current_path().await, "/progress");
+    assert_eq!(account_name(&browser).await.as_deref(), Some("Alice Corp"));
+    assert!(
+        browser
+            .try_find("nav a[href='/instructor']")
+            .await
+            .is_some()
+            || browser.try_find("a[href='/instructor']").await.is_some(),
+        "the mapped role (instructor) shows in the header"
+    );
+    assert_accessible(&browser, "progress page after single sign-on").await;
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = 'alice@corp.test' AND role = 'instructor'"
+        )
+        .await,
+        1
+    );
+}

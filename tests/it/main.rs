@@ -4,6 +4,7 @@
 
 mod common;
 mod mail_sink;
+mod oidc_provider;
 mod webdriver;
 
 mod accounts;
@@ -29,5 +30,6 @@ mod pack_list;
 mod publishing;
 mod security;
 mod shipped_bank;
+mod sso;
 mod study;
 mod trial_items;

@@ -289,14 +289,21 @@ async fn data_written_before_the_exams_migration_is_kept_and_every_page_renders(
         added,
         vec![
             "assignment_overrides",
+            "assignment_reminders",
             "assignments",
             "bank_version",
             "class_instructors",
             "class_members",
             "classes",
             "exams",
+            "mail_outbox",
+            "mail_requests",
+            "mail_tokens",
             "review_deck",
-            "site_settings"
+            "site_settings",
+            "sso_flows",
+            "sso_providers",
+            "user_identities"
         ],
         "tables added by the migrations"
     );

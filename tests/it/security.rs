@@ -221,6 +221,9 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/account/verify", Rule::SignedIn),
     ("POST", "/account/email", Rule::SignedIn),
     ("POST", "/account/mail", Rule::SignedIn),
+    // Single sign-on: the start sends everybody to the provider; a callback without a state is refused (400).
+    ("GET", "/auth/sso/{slug}", Rule::Public),
+    ("GET", "/auth/sso/{slug}/callback", Rule::Public),
     ("GET", "/account", Rule::SignedIn),
     ("GET", "/account/password", Rule::SignedIn),
     ("POST", "/account/password", Rule::SignedIn),
@@ -383,6 +386,10 @@ const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/settings/retention", Rule::Admin),
     ("POST", "/admin/settings/mail", Rule::Admin),
     ("GET", "/admin/outbox", Rule::Admin),
+    ("GET", "/admin/sso", Rule::Admin),
+    // An empty form: 422, past the access check.
+    ("POST", "/admin/sso", Rule::Admin),
+    ("POST", "/admin/sso/{id}/delete", Rule::Admin),
     ("POST", "/admin/outbox/{id}/retry", Rule::Admin),
     ("GET", "/api/openapi.json", Rule::Public),
     ("GET", "/api/v1/me", Rule::SignedIn),
@@ -501,9 +508,24 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         in_router.len()
     );
 
-    // With PUBLIC_BASE_URL (and no SMTP server: mail is held), so the mail routes answer as in production.
-    let app =
-        TestApp::spawn_with(|c| c.public_base_url = Some("http://exams.example.test".into())).await;
+    // With PUBLIC_BASE_URL (and no SMTP server: mail is held), so the mail routes answer as in production, and a
+    // real OpenID provider (its short name is the `{slug}` every route gets), so single sign-on starts.
+    let idp = crate::oidc_provider::OidcProvider::start(crate::oidc_provider::config(
+        "http://127.0.0.1:9/auth/sso/test-form/callback",
+        serde_json::json!({}),
+    ));
+    let providers = serde_json::json!([
+        { "slug": "test-form", "display_name": "Test ID", "issuer": idp.issuer, "client_id": "ai102",
+          "client_secret": "s3cret" },
+        { "slug": "doomed", "display_name": "Doomed ID", "issuer": "https://doomed.example.test",
+          "client_id": "x", "client_secret": "y" }
+    ])
+    .to_string();
+    let app = TestApp::spawn_with(|c| {
+        c.public_base_url = Some("http://exams.example.test".into());
+        c.sso_providers = Some(providers);
+    })
+    .await;
     with_form(&app, PACK, "test-form").await;
     let people = [
         (Who::Candidate, "cand@example.com", Role::Candidate),
@@ -648,6 +670,11 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
         .fetch_one(&app.db)
         .await
         .expect("the join code");
+    let doomed_provider: Uuid =
+        sqlx::query_scalar("SELECT id FROM sso_providers WHERE slug = 'doomed'")
+            .fetch_one(&app.db)
+            .await
+            .expect("the provider to delete");
     let failed_mail = Uuid::new_v4();
     sqlx::query(
         "INSERT INTO mail_outbox (id, message_id, kind, to_address, subject, body_text, body_html, status)
@@ -682,6 +709,8 @@ async fn every_route_has_a_rule_and_every_principal_gets_what_the_rule_says() {
             form.to_string()
         } else if path.starts_with("/admin/outbox/") {
             failed_mail.to_string()
+        } else if path.starts_with("/admin/sso/") {
+            doomed_provider.to_string()
         } else {
             attempt.to_string()
         };
