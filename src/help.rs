@@ -54,7 +54,7 @@ pub const DOCS: &[Doc] = &[
     Doc {
         name: "account",
         title: "Your account",
-        summary: "Password reset, confirming and changing your address, the mail you can ask for, and your data.",
+        summary: "Signing in with a password or a work account, password reset, your address, the mail you can ask for, and your data.",
         audience: Audience::Everyone,
         markdown: include_str!("../docs/account.md"),
     },

@@ -128,6 +128,9 @@ pub const UNVERIFIED_MATCH: &str = "An account with this e-mail address already 
 pub const NO_EMAIL: &str =
     "The provider sent no e-mail address, which a new account needs. Ask its administrator to release the \
      e-mail claim to this site.";
+pub const UNVERIFIED_NEW: &str =
+    "The provider did not confirm that this e-mail address is yours, so no account \
+    is made with it. Ask its administrator to confirm the address, or sign up with a password.";
 pub const DOMAIN_NOT_ALLOWED: &str =
     "This provider may not sign in addresses of your domain on this site.";
 
@@ -148,32 +151,48 @@ pub fn resolve(
     match (same_email, claims.email.as_deref()) {
         (Some(user), _) if provider.verified_email(claims) => Resolution::Link(user),
         (Some(_), _) => Resolution::Refuse(UNVERIFIED_MATCH),
-        (None, Some(_)) => Resolution::Create,
+        // An unconfirmed address makes no account either: its real owner could later take the account over by a
+        // password reset while the identity still signs in to it.
+        (None, Some(_)) if provider.verified_email(claims) => Resolution::Create,
+        (None, Some(_)) => Resolution::Refuse(UNVERIFIED_NEW),
         (None, None) => Resolution::Refuse(NO_EMAIL),
     }
 }
 
-/// A checked issuer: `https://…`, or `http://` on loopback (a provider on the same machine, and the tests), with no
-/// trailing slash (discovery compares it to the document's `issuer` to the letter).
+/// A checked issuer: `https://…`, or `http://` on loopback (a provider on the same machine, and the tests), kept
+/// exactly as typed but for surrounding spaces (discovery compares it to the document's `issuer` to the letter, a
+/// trailing slash included).
 pub fn check_issuer(raw: &str) -> Result<String, String> {
-    let issuer = raw.trim().trim_end_matches('/');
-    let host = if let Some(rest) = issuer.strip_prefix("https://") {
-        rest
+    let issuer = raw.trim();
+    let (https, rest) = if let Some(rest) = issuer.strip_prefix("https://") {
+        (true, rest)
     } else if let Some(rest) = issuer.strip_prefix("http://") {
-        let host = rest.split(['/', ':']).next().unwrap_or("");
-        if !matches!(host, "127.0.0.1" | "localhost") && !rest.starts_with("[::1]") {
-            return Err(format!(
-                "the issuer `{raw}` must be an https:// address (http only on this machine's loopback)"
-            ));
-        }
-        rest
+        (false, rest)
     } else {
         return Err(format!(
             "the issuer `{raw}` must be an https:// address, like https://login.microsoftonline.com/TENANT/v2.0"
         ));
     };
-    if host.is_empty() || issuer.contains(['?', '#', ' ']) {
+    let authority = rest.split('/').next().unwrap_or("");
+    // No user part: in `http://[::1]@evil.example` the host is evil.example.
+    if authority.is_empty() || authority.contains('@') || issuer.contains(['?', '#', ' ']) {
         return Err(format!("the issuer `{raw}` is not an address"));
+    }
+    if !https {
+        let host = if authority.starts_with('[') {
+            authority
+                .split(']')
+                .next()
+                .map(|h| format!("{h}]"))
+                .unwrap_or_default()
+        } else {
+            authority.split(':').next().unwrap_or("").to_owned()
+        };
+        if !matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
+            return Err(format!(
+                "the issuer `{raw}` must be an https:// address (http only on this machine's loopback)"
+            ));
+        }
     }
     Ok(issuer.to_owned())
 }
@@ -447,6 +466,12 @@ mod tests {
             resolve(&p, &c, Some(someone), None),
             Resolution::Known(someone)
         );
+        assert_eq!(
+            resolve(&p, &c, None, None),
+            Resolution::Refuse(UNVERIFIED_NEW),
+            "no account for an address the provider says is unconfirmed"
+        );
+        let c = claims("a@example.com", Some(true), &[]);
         assert_eq!(resolve(&p, &c, None, None), Resolution::Create);
         let mut c = c;
         c.email = None;
@@ -468,10 +493,19 @@ mod tests {
     }
 
     #[test]
-    fn issuers_are_https_or_loopback_http_without_a_trailing_slash() {
+    fn issuers_are_https_or_loopback_http_kept_as_typed() {
         assert_eq!(
-            check_issuer("https://login.example.com/tenant/v2.0/").unwrap(),
+            check_issuer(" https://login.example.com/tenant/v2.0 ").unwrap(),
             "https://login.example.com/tenant/v2.0"
+        );
+        assert_eq!(
+            check_issuer("https://tenant.auth0.example/").unwrap(),
+            "https://tenant.auth0.example/",
+            "a trailing slash is part of some issuers"
+        );
+        assert_eq!(
+            check_issuer("http://[::1]:8080").unwrap(),
+            "http://[::1]:8080"
         );
         assert_eq!(
             check_issuer("http://127.0.0.1:4011").unwrap(),
@@ -482,6 +516,9 @@ mod tests {
             "idp.example.com",
             "https://",
             "ftp://x",
+            "http://[::1]@evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://127.0.0.1.evil.example",
         ] {
             assert!(check_issuer(bad).is_err(), "{bad}");
         }
@@ -495,7 +532,7 @@ mod tests {
                  "role_rules": [{"claim": "groups", "value": "staff", "role": "instructor"}]}]"#,
         )
         .unwrap();
-        assert_eq!(ps[0].issuer, "https://idp.example.com");
+        assert_eq!(ps[0].issuer, "https://idp.example.com/");
         assert_eq!(ps[0].role_rules[0].role, Role::Instructor);
         assert!(ps[0].enabled);
         let e = parse_env(r#"[{"slug": "corp", "display_name": "Corp", "issuer": "http://idp.example.com", "client_id": "c", "client_secret": "s"}]"#)

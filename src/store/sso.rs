@@ -260,11 +260,14 @@ pub struct Account {
     pub role: Role,
     pub disabled: bool,
     pub email: String,
+    /// The address was confirmed (by a mailed link, a reset or a provider).
+    pub verified: bool,
 }
 
 pub async fn account(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Account, sqlx::Error> {
     let r = sqlx::query!(
-        "SELECT role, disabled, email FROM users WHERE id = $1 FOR UPDATE",
+        r#"SELECT role, disabled, email, email_verified_at IS NOT NULL AS "verified!" FROM users
+           WHERE id = $1 FOR UPDATE"#,
         user_id
     )
     .fetch_one(db)
@@ -273,7 +276,32 @@ pub async fn account(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Account, 
         role: super::users::role(&r.role)?,
         disabled: r.disabled,
         email: r.email,
+        verified: r.verified,
     })
+}
+
+/// Before an identity joins an account whose address was never confirmed: its password, sessions and API tokens
+/// go, since whoever made the account may not own the address.
+pub async fn secure_for_owner(
+    db: &mut sqlx::PgConnection,
+    user_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE users SET password_hash = '!' WHERE id = $1",
+        user_id
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query!(
+        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
 }
 
 /// Links an identity to an account (or notes another sign-in by it).

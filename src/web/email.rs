@@ -320,6 +320,18 @@ pub async fn reset(
     let Some(owner) = store::mail::peek_token(&state.db, "reset", &hash).await? else {
         return link_gone(&session, ASK_AGAIN);
     };
+    // A link mailed before the domain required single sign-on sets no password now.
+    if let Some((_, name)) = super::sso::required_provider(&state, &owner.email).await? {
+        return notice(
+            &session,
+            StatusCode::FORBIDDEN,
+            "This account signs in with single sign-on",
+            vec![format!(
+                "Accounts at this e-mail domain sign in with {name} and have no password here."
+            )],
+            Some(("/signin", "Back to sign in")),
+        );
+    }
     let mut errors = vec![];
     if let Err(e) =
         auth::check_new_password_pair(&form.password, &form.password_confirm, &owner.email)

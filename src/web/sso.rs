@@ -157,10 +157,7 @@ pub async fn callback(
     let (true, Some(provider)) = (bound, provider) else {
         return failed(&session, StatusCode::BAD_REQUEST, again);
     };
-    if q.iss
-        .as_deref()
-        .is_some_and(|iss| iss.trim_end_matches('/') != provider.issuer)
-    {
+    if q.iss.as_deref().is_some_and(|iss| iss != provider.issuer) {
         return failed(
             &session,
             StatusCode::BAD_REQUEST,
@@ -258,7 +255,12 @@ pub async fn callback(
         provider.id,
     )
     .await?;
-    if linked && verified {
+    if linked && !account.verified {
+        // Joined by the provider's confirmed address to an account whose address was never confirmed: whoever
+        // made it (perhaps to wait for its real owner) loses its password, sessions and API tokens.
+        store::sso::secure_for_owner(&mut tx, user_id).await?;
+    }
+    if linked {
         store::mail::set_verified(&mut *tx, user_id).await?;
     }
     let who = Some((user_id, account.email.as_str()));

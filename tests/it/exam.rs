@@ -1151,3 +1151,81 @@ async fn every_quick_15_attempt_shows_every_item_type() {
         assert_eq!(types, 6, "attempt {id} shows {types} of the 6 item types");
     }
 }
+
+#[tokio::test]
+async fn an_attempts_cached_layout_never_lets_a_late_or_locked_answer_in_on_either_instance() {
+    let app = TestApp::spawn().await;
+    with_test_form(&app, 30).await;
+    candidate(&app).await;
+    let id = start(&app).await;
+    let other = ai102::Application::build(Config::for_database(&app.database_url))
+        .await
+        .unwrap();
+    let tab_b = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+    let tab_a = app.address.clone();
+    let token = app.csrf("/exams").await;
+    let autosave = |base: &str, position: i32, fields: &[(&str, &str)]| {
+        app.client
+            .post(format!("{base}/attempts/{id}/items/{position}"))
+            .header("accept", "application/json")
+            .header("x-csrf-token", &token)
+            .form(&[fields, &[("go", "stay")]].concat())
+            .send()
+    };
+    let single = position_of(&app, id, "t-single").await;
+    let case_q1 = position_of(&app, id, "cs-test-q1").await;
+    // Both instances learn the attempt's layout with a save each (the fast path, from then on).
+    for base in [&tab_a, &tab_b] {
+        let r = autosave(base, single, &[("choice", "b")]).await.unwrap();
+        assert_eq!(r.status(), 204);
+        let r = autosave(base, case_q1, &[("choice", "a")]).await.unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    // The case-study section is locked (the candidate left it on another tab): no instance takes its answers.
+    sqlx::query("UPDATE attempts SET locked_sections = array_append(locked_sections, 'cs-test') WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    for base in [&tab_a, &tab_b] {
+        let r = autosave(base, case_q1, &[("choice", "b")]).await.unwrap();
+        assert_eq!(r.status(), 422, "a locked section's answer through {base}");
+    }
+    assert_eq!(stored(&app, id, "cs-test-q1").await.unwrap()["answer"], "a");
+    // The time runs out: no instance takes a late answer, and the attempt is ended.
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 second' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    for base in [&tab_a, &tab_b] {
+        let r = autosave(base, single, &[("choice", "c")]).await.unwrap();
+        assert_eq!(r.status(), 422, "a late answer through {base}");
+    }
+    assert_eq!(stored(&app, id, "t-single").await.unwrap()["answer"], "b");
+    let ended: Option<String> =
+        sqlx::query_scalar("SELECT ended_reason FROM attempts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(ended.as_deref(), Some("expired"));
+    // Another candidate's save through a warm instance is not found, whatever the cache holds.
+    let intruder = app.other_browser();
+    intruder
+        .create_user("intruder@example.com", ai102::auth::Role::Candidate)
+        .await;
+    intruder.sign_in("intruder@example.com", PASSWORD).await;
+    let their_token = intruder.csrf("/exams").await;
+    let r = intruder
+        .client
+        .post(format!("{tab_b}/attempts/{id}/items/{single}"))
+        .header("accept", "application/json")
+        .header("x-csrf-token", &their_token)
+        .form(&[("choice", "a"), ("go", "stay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

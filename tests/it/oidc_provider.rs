@@ -37,6 +37,12 @@ impl OidcProvider {
             .arg("--exit-with-stdin")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            // Its log (each token it sends) only when asked: OIDC_PROVIDER_LOG=1.
+            .stderr(if std::env::var_os("OIDC_PROVIDER_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start tests/oidc/provider.mjs (is node installed?)");
         let mut line = String::new();

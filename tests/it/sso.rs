@@ -202,6 +202,12 @@ async fn an_unverified_address_never_joins_an_existing_account_and_a_verified_on
         browser.client.get(&callback).send().await.unwrap().status(),
         403
     );
+    // Somebody signed up with carol's address and a password before her (the address was never confirmed).
+    let squatter = app.other_browser();
+    assert_eq!(
+        squatter.sign_in("carol@corp.test", PASSWORD).await.status(),
+        303
+    );
     // carol's address is verified: her existing account is joined, and the rule's instructor never lowers admin.
     let browser = app.other_browser();
     let r = oidc_provider::sign_in(&browser, "corp", "", "carol").await;
@@ -215,6 +221,16 @@ async fn an_unverified_address_never_joins_an_existing_account_and_a_verified_on
         app.count("SELECT count(*) FROM audit_log WHERE action = 'user.identity_linked'")
             .await,
         1
+    );
+    // Joining an account whose address was never confirmed ends whatever its maker had: password and sessions.
+    assert!(!signed_in(&squatter).await, "the squatter's session ended");
+    assert_eq!(
+        app.other_browser()
+            .sign_in("carol@corp.test", PASSWORD)
+            .await
+            .status(),
+        401,
+        "the squatter's password no longer works"
     );
 }
 
