@@ -42,8 +42,6 @@ pub struct AppState {
     pub pages: Arc<web::views::PageCache>,
     /// This instance's forms' pools, checked against the bank's version before each start.
     pub pools: Arc<exam::service::PoolCache>,
-    /// This instance's attempts' layouts (exam::service::LayoutCache), for the autosave's fast path.
-    pub layouts: Arc<exam::service::LayoutCache>,
     /// Outgoing mail: the outbox's front door and this instance's SMTP client (mail::Mailer).
     pub mail: Arc<mail::Mailer>,
     /// Single sign-on's OpenID Connect client and the providers' discovery documents (sso::oidc::Oidc).
@@ -107,7 +105,6 @@ impl Application {
             metrics: Arc::default(),
             pages: Arc::default(),
             pools: Arc::default(),
-            layouts: Arc::default(),
             mail: Arc::new(mailer),
             oidc: Arc::new(sso::oidc::Oidc::new()?),
         };

@@ -122,63 +122,6 @@ impl FormPool {
 /// at. Before every use the version is read again (one row): a pool read at an older version is read anew, so a
 /// revision published on any instance reaches the next start on every instance. A cache it can rebuild: it
 /// decides what is drawn, never whether an answer may be saved.
-/// What never changes in an attempt after its start: whose it is, whether it is an exam, and each position's
-/// revision, question and case-study section. The autosave's fast path reads it here instead of the database
-/// (web::exam::fast_autosave). A cache an instance can rebuild: the guarded upsert alone decides whether an
-/// answer is saved (owner, deadline, locked sections), so nothing kept here can let a late or locked answer in.
-pub struct AttemptLayout {
-    pub user_id: Uuid,
-    pub exam: bool,
-    pub slots: Vec<store::LayoutRow>,
-}
-
-impl AttemptLayout {
-    pub fn slot(&self, position: i32) -> Option<&store::LayoutRow> {
-        usize::try_from(position - 1)
-            .ok()
-            .and_then(|i| self.slots.get(i))
-            .filter(|s| s.position == position)
-    }
-}
-
-/// Attempts' layouts, by attempt id.
-pub struct LayoutCache {
-    layouts: crate::cache::Bounded<Uuid, AttemptLayout>,
-}
-
-impl Default for LayoutCache {
-    fn default() -> Self {
-        // Attempts an instance keeps at most (a layout of 50 positions is a few kilobytes).
-        LayoutCache {
-            layouts: crate::cache::Bounded::new(20_000),
-        }
-    }
-}
-
-impl LayoutCache {
-    /// The attempt's layout, read once per instance; `None` when there is no such attempt.
-    pub async fn get(
-        &self,
-        db: &PgPool,
-        attempt: Uuid,
-    ) -> Result<Option<std::sync::Arc<AttemptLayout>>, AppError> {
-        if let Some(hit) = self.layouts.get(&attempt) {
-            return Ok(Some(hit));
-        }
-        let slots = store::layout(db, attempt).await?;
-        let Some(first) = slots.first() else {
-            return Ok(None);
-        };
-        let layout = std::sync::Arc::new(AttemptLayout {
-            user_id: first.user_id,
-            exam: first.exam,
-            slots,
-        });
-        self.layouts.insert(attempt, layout.clone());
-        Ok(Some(layout))
-    }
-}
-
 pub struct PoolCache {
     /// Form id → the bank version the pool was read at, and the pool.
     pools: crate::cache::Bounded<Uuid, (i64, FormPool)>,

@@ -467,35 +467,6 @@ async fn select_slots(
     .await
 }
 
-/// One position of an attempt's layout, with whose attempt it is and whether it is an exam (the same on every
-/// row): what never changes after the start.
-#[derive(Debug, Clone)]
-pub struct LayoutRow {
-    pub user_id: Uuid,
-    pub exam: bool,
-    pub position: i32,
-    pub revision_id: Uuid,
-    pub question_key: String,
-    pub section_key: Option<String>,
-}
-
-/// An attempt's layout, by position (no row when there is no such attempt).
-pub async fn layout(
-    db: impl PgExecutor<'_>,
-    attempt_id: Uuid,
-) -> Result<Vec<LayoutRow>, sqlx::Error> {
-    sqlx::query_as!(
-        LayoutRow,
-        r#"SELECT a.user_id, (a.mode = 'exam') AS "exam!", ai.position, ai.revision_id, ai.question_key,
-                  ai.section_key
-           FROM attempts a JOIN attempt_items ai ON ai.attempt_id = a.id
-           WHERE a.id = $1 ORDER BY ai.position"#,
-        attempt_id
-    )
-    .fetch_all(db)
-    .await
-}
-
 pub async fn slots(db: impl PgExecutor<'_>, attempt_id: Uuid) -> Result<Vec<SlotRow>, sqlx::Error> {
     select_slots(db, attempt_id, None).await
 }

@@ -317,17 +317,12 @@ pub async fn save(
     headers: HeaderMap,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    let store::AttemptSlot { attempt, slot, .. } =
+        service::load_attempt_slot(&state.db, id, &user, position, false).await?;
     let autosave = headers
         .get("accept")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    if autosave {
-        if let Some(done) = fast_autosave(&state, &user, id, position, &pairs).await? {
-            return Ok(done);
-        }
-    }
-    let store::AttemptSlot { attempt, slot, .. } =
-        service::load_attempt_slot(&state.db, id, &user, position, false).await?;
     if attempt.ended_at.is_some() {
         let err = AppError::Unprocessable(
             "The exam time is over: this answer was not saved. Your earlier answers count.".into(),
@@ -442,74 +437,6 @@ pub async fn save(
         (_, None) => format!("/attempts/{id}/review"),
     };
     Ok(Redirect::to(&to).into_response())
-}
-
-/// The autosave of an exam item, from the attempt's cached layout (service::LayoutCache) and the revision cache:
-/// one statement, the guarded upsert, which alone decides whether the answer is saved (owner, deadline, locked
-/// section). `None` sends the request down the full path: practice (the review deck), a yes/no series (its
-/// statements merge with the saved ones), and every refusal, which the full path explains (and, when the time is
-/// over, ends the attempt).
-async fn fast_autosave(
-    state: &AppState,
-    user: &crate::auth::session::User,
-    id: Uuid,
-    position: i32,
-    pairs: &[(String, String)],
-) -> AppResult<Option<HttpResponse>> {
-    let Some(layout) = state.layouts.get(&state.db, id).await? else {
-        return Ok(None);
-    };
-    let Some(slot) = layout.slot(position) else {
-        return Ok(None);
-    };
-    if layout.user_id != user.id || !layout.exam {
-        return Ok(None);
-    }
-    let Some(item) = crate::store::bank::revision(&state.db, slot.revision_id).await? else {
-        return Ok(None);
-    };
-    let Some(question) = crate::exam::plan::find_question(&item, &slot.question_key) else {
-        return Ok(None);
-    };
-    if matches!(question.body, crate::bank::model::Body::YesNoSeries { .. }) {
-        return Ok(None);
-    }
-    let field = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    let response = response_from_form(question, pairs).map_err(AppError::BadRequest)?;
-    let marked = field("mark_present").map(|_| field("mark").is_some());
-    // A form that sends no answer and does not clear it keeps the saved one (only the mark changes).
-    let response_change = if response.is_none() && field("clear").is_none() {
-        None
-    } else {
-        Some(response.as_ref())
-    };
-    if let Some(Some(r)) = response_change {
-        scoring::validate(question, r)
-            .map_err(|e| AppError::BadRequest(format!("item {position}: {e}")))?;
-    }
-    let outcome = store::save_answer(
-        &state.db,
-        id,
-        user.id,
-        position,
-        slot.section_key.as_deref(),
-        response_change,
-        marked,
-        false,
-    )
-    .await?;
-    if outcome != store::SaveOutcome::Saved {
-        return Ok(None);
-    }
-    if response_change.is_some() {
-        state.metrics.answer_saved();
-    }
-    Ok(Some(StatusCode::NO_CONTENT.into_response()))
 }
 
 #[derive(Template)]

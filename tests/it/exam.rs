@@ -1153,7 +1153,7 @@ async fn every_quick_15_attempt_shows_every_item_type() {
 }
 
 #[tokio::test]
-async fn an_attempts_cached_layout_never_lets_a_late_or_locked_answer_in_on_either_instance() {
+async fn a_save_through_either_of_two_warm_instances_lets_no_late_locked_or_foreign_answer_in() {
     let app = TestApp::spawn().await;
     with_test_form(&app, 30).await;
     candidate(&app).await;
@@ -1175,7 +1175,7 @@ async fn an_attempts_cached_layout_never_lets_a_late_or_locked_answer_in_on_eith
     };
     let single = position_of(&app, id, "t-single").await;
     let case_q1 = position_of(&app, id, "cs-test-q1").await;
-    // Both instances learn the attempt's layout with a save each (the fast path, from then on).
+    // Both instances save once each, so their caches (revisions, rendered pages) hold the attempt's items.
     for base in [&tab_a, &tab_b] {
         let r = autosave(base, single, &[("choice", "b")]).await.unwrap();
         assert_eq!(r.status(), 204);
