@@ -1,5 +1,5 @@
 //! The one kind of cache an instance keeps: a bounded map of shared values derived from what the database holds
-//! (revisions, their rendered HTML, forms' pools), which the instance can always rebuild. When full it starts
+//! (revisions, their rendered HTML, forms' pools, single sign-on providers' discovery documents), which the instance can always rebuild. When full it starts
 //! again empty: simple, and a warm working set refills it at once.
 
 use std::collections::HashMap;
@@ -42,6 +42,13 @@ impl<K: Eq + Hash, V> Bounded<K, V> {
         let value = Arc::new(make());
         self.insert(key, value.clone());
         value
+    }
+
+    /// Drops the value under `key` (its source changed).
+    pub fn remove(&self, key: &K) {
+        if let Ok(mut m) = self.map.write() {
+            m.remove(key);
+        }
     }
 
     pub fn len(&self) -> usize {

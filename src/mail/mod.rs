@@ -126,8 +126,9 @@ impl Mailer {
         self.base_url.is_some()
     }
 
-    /// Puts `letter` for `to` in the outbox (queued for the worker, or held when there is no SMTP server) and
-    /// wakes this instance's worker. Run it in the transaction of the change the letter announces.
+    /// Puts `letter` for `to` in the outbox (queued for the worker, or held when there is no SMTP server). Run it
+    /// in the transaction of the change the letter announces, then [`Mailer::wake`] the worker once committed (the
+    /// worker polls every 2 s anyway).
     pub async fn queue(
         &self,
         db: impl PgExecutor<'_>,
@@ -153,7 +154,6 @@ impl Mailer {
         )
         .await?;
         tracing::info!(kind = letter.kind, message = %id, "mail queued");
-        self.wake.notify_one();
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use openidconnect::{
     TokenResponse,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -61,7 +61,8 @@ pub struct Begun {
 /// providers' discovery documents.
 pub struct Oidc {
     http: reqwest::Client,
-    cache: RwLock<HashMap<Uuid, (Instant, Arc<CoreProviderMetadata>)>>,
+    /// Provider id → when its document was fetched, and the document (with its keys).
+    cache: crate::cache::Bounded<Uuid, (Instant, CoreProviderMetadata)>,
 }
 
 impl Oidc {
@@ -73,35 +74,34 @@ impl Oidc {
             .build()?;
         Ok(Oidc {
             http,
-            cache: RwLock::default(),
+            cache: crate::cache::Bounded::new(1_000),
         })
     }
 
     /// Drops a provider's cached discovery document (after an admin changed it).
     pub fn forget(&self, provider: Uuid) {
-        if let Ok(mut cache) = self.cache.write() {
-            cache.remove(&provider);
-        }
+        self.cache.remove(&provider);
     }
 
-    async fn metadata(&self, p: &Provider) -> Result<Arc<CoreProviderMetadata>, SsoError> {
-        if let Ok(cache) = self.cache.read() {
-            if let Some((at, meta)) = cache.get(&p.id) {
-                if at.elapsed() < METADATA_TTL {
-                    return Ok(meta.clone());
-                }
-            }
+    async fn metadata(
+        &self,
+        p: &Provider,
+    ) -> Result<Arc<(Instant, CoreProviderMetadata)>, SsoError> {
+        if let Some(hit) = self
+            .cache
+            .get(&p.id)
+            .filter(|c| c.0.elapsed() < METADATA_TTL)
+        {
+            return Ok(hit);
         }
         let issuer =
             IssuerUrl::new(p.issuer.clone()).map_err(|e| SsoError::Config(e.to_string()))?;
         let meta = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| SsoError::Discovery(error_chain(&e)))?;
-        let meta = Arc::new(meta);
-        if let Ok(mut cache) = self.cache.write() {
-            cache.insert(p.id, (Instant::now(), meta.clone()));
-        }
-        Ok(meta)
+        let entry = Arc::new((Instant::now(), meta));
+        self.cache.insert(p.id, entry.clone());
+        Ok(entry)
     }
 
     fn client(
@@ -122,7 +122,7 @@ impl Oidc {
     /// The provider's authorization URL for a new sign-in (code flow, PKCE S256, scopes openid email profile).
     pub async fn begin(&self, p: &Provider, redirect: &str) -> Result<Begun, SsoError> {
         let meta = self.metadata(p).await?;
-        let client = Self::client(&meta, p, redirect)?;
+        let client = Self::client(&meta.1, p, redirect)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -152,7 +152,7 @@ impl Oidc {
         nonce: &str,
     ) -> Result<Claims, SsoError> {
         let meta = self.metadata(p).await?;
-        let client = Self::client(&meta, p, redirect)?;
+        let client = Self::client(&meta.1, p, redirect)?;
         let tokens = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| SsoError::Config(e.to_string()))?
@@ -173,7 +173,7 @@ impl Oidc {
                 // A key we have not seen: the provider may have rotated its keys. Fetch them once more.
                 self.forget(p.id);
                 let meta = self.metadata(p).await?;
-                let client = Self::client(&meta, p, redirect)?;
+                let client = Self::client(&meta.1, p, redirect)?;
                 let verifier = verifier(&client);
                 id_token.claims(&verifier, &nonce).cloned()
             }

@@ -163,22 +163,26 @@ pub async fn requeue(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Er
     Ok(r.rows_affected() == 1)
 }
 
-/// Counts a request that sends mail to `email` from `client`, unless the hourly limits are reached; then
-/// returns the seconds until the oldest counted request leaves the hour. Counted whether or not an account
-/// uses the address, so the limit tells nothing about accounts.
+/// Counts a request of `kind` from `client` (for mail: to `email`, counted per address too), unless an hourly
+/// limit is reached; then returns the seconds until the oldest counted request that limits it leaves the hour.
+/// Counted whether or not an account uses the address, so the limit tells nothing about accounts.
 pub async fn count_request(
     db: &PgPool,
     kind: &str,
-    email: &str,
+    email: Option<&str>,
     client: &str,
     per_address: i64,
     per_client: i64,
 ) -> Result<Option<u64>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    // One request at a time per address, so two at once cannot both pass the last free place.
-    sqlx::query!("SELECT pg_advisory_xact_lock(hashtext($1))", email)
-        .execute(&mut *tx)
-        .await?;
+    // One request at a time per address (or per client, for a limit by client only), so two at once cannot both
+    // pass the last free place.
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtext($1))",
+        email.unwrap_or(client)
+    )
+    .execute(&mut *tx)
+    .await?;
     let r = sqlx::query!(
         r#"SELECT
              (SELECT count(*) FROM mail_requests WHERE kind = $1 AND email = $2 AND at > now() - interval '1 hour') AS "by_address!",
@@ -191,13 +195,13 @@ pub async fn count_request(
     )
     .fetch_one(&mut *tx)
     .await?;
-    if r.by_address >= per_address || r.by_client >= per_client {
+    if (email.is_some() && r.by_address >= per_address) || r.by_client >= per_client {
         return Ok(Some(r.wait.unwrap_or(3600).clamp(1, 3600) as u64));
     }
     sqlx::query!(
         "INSERT INTO mail_requests (kind, email, client) VALUES ($1, $2, $3)",
         kind,
-        email,
+        email.unwrap_or(""),
         client
     )
     .execute(&mut *tx)

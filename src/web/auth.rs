@@ -193,7 +193,7 @@ async fn signup_by_mail(
     let wait = store::mail::count_request(
         &state.db,
         "signup",
-        email,
+        Some(email),
         &address.0,
         crate::mail::PER_ADDRESS_PER_HOUR,
         crate::mail::PER_CLIENT_PER_HOUR,

@@ -30,7 +30,7 @@ pub struct NoticePage {
     pub link: Option<(String, String)>,
 }
 
-fn notice(
+pub(super) fn notice(
     session: &Session,
     status: StatusCode,
     title: &str,
@@ -83,7 +83,7 @@ async fn limit(
     let wait = store::mail::count_request(
         &state.db,
         kind,
-        email,
+        Some(email),
         &client.0,
         PER_ADDRESS_PER_HOUR,
         PER_CLIENT_PER_HOUR,
@@ -367,7 +367,6 @@ pub async fn reset(
     )
     .await?;
     tx.commit().await?;
-    state.mail.wake();
     store::users::clear_sign_in_failures(&state.db, &owner.email).await?;
     tracing::info!(user = %owner.user_id, "password reset by mail");
     start_session(&state, jar, owner.user_id, "/?password=reset").await
@@ -421,7 +420,6 @@ pub async fn verify(
     };
     store::mail::set_verified(&mut *tx, owner.user_id).await?;
     tx.commit().await?;
-    state.mail.wake();
     let to = if session.user.is_some() {
         "/account?saved=verified"
     } else {

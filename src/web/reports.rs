@@ -420,6 +420,7 @@ async fn mail_outcome(
             .mail
             .queue(&state.db, &email, Some(user_id), &letter)
             .await?;
+        state.mail.wake();
     }
     Ok(())
 }

@@ -24,13 +24,13 @@ const FLOW_COOKIE: &str = "ai102_sso";
 const STARTS_PER_CLIENT_PER_HOUR: i64 = 120;
 
 fn failed(session: &Session, status: StatusCode, why: &str) -> AppResult<Response> {
-    let page = NoticePage {
-        layout: Layout::from_session(session),
-        title: "Single sign-on did not work".into(),
-        paragraphs: vec![why.to_owned()],
-        link: Some(("/signin".into(), "Back to sign in".into())),
-    };
-    Ok((status, render(&page)?).into_response())
+    super::email::notice(
+        session,
+        status,
+        "Single sign-on did not work",
+        vec![why.to_owned()],
+        Some(("/signin", "Back to sign in")),
+    )
 }
 
 fn callback_path(slug: &str) -> String {
@@ -65,9 +65,9 @@ pub async fn begin(
     if let Some(wait) = store::mail::count_request(
         &state.db,
         "sso",
-        &provider.slug,
+        None,
         &client.0,
-        i64::MAX,
+        0,
         STARTS_PER_CLIENT_PER_HOUR,
     )
     .await?
@@ -439,15 +439,12 @@ pub async fn save(
     Ok(Redirect::to("/admin/sso?saved=1").into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// POST /admin/sso/{id}/delete: removes a provider (its accounts stay, and sign in with a password or a reset).
 pub async fn delete(
     State(state): State<AppState>,
     RequireAdmin(admin, _): RequireAdmin,
     Path(id): Path<Uuid>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<super::auth::Empty>,
 ) -> AppResult<Response> {
     let actor = Actor {
         id: admin.id,
