@@ -24,23 +24,31 @@ pub struct HistogramBin {
     pub passing: bool,
 }
 
+/// The number of histogram bins.
+pub const BINS: u32 = 1000 / BIN_WIDTH;
+
 /// Counts scaled scores in 20 bins of 50 (0–49, 50–99, … 900–949, 950–1000). Scores above 1000 count in the
 /// last bin. Always returns all 20 bins, so an empty chart still has its axis.
 pub fn score_histogram(scores: &[u32]) -> Vec<HistogramBin> {
-    let bins = 1000 / BIN_WIDTH;
-    let mut counts = vec![0usize; bins as usize];
-    for &s in scores {
-        let at = (s / BIN_WIDTH).min(bins - 1);
-        counts[at as usize] += 1;
+    let counts: Vec<(u32, usize)> = scores.iter().map(|&s| (s / BIN_WIDTH, 1)).collect();
+    histogram_from_counts(&counts)
+}
+
+/// The bins of [`score_histogram`] from counts by bin index (0 for 0–49, … 19 for 950–1000), as SQL counts
+/// them (`width_bucket(score, 0, 1000, 20) - 1`, the last bin taking 1000 and above). An index past the last
+/// bin counts in it; an index may repeat.
+pub fn histogram_from_counts(counts: &[(u32, usize)]) -> Vec<HistogramBin> {
+    let mut bins = vec![0usize; BINS as usize];
+    for &(at, count) in counts {
+        bins[at.min(BINS - 1) as usize] += count;
     }
-    counts
-        .into_iter()
+    bins.into_iter()
         .enumerate()
         .map(|(i, count)| {
             let low = i as u32 * BIN_WIDTH;
             HistogramBin {
                 low,
-                high: if i as u32 == bins - 1 {
+                high: if i as u32 == BINS - 1 {
                     1000
                 } else {
                     low + BIN_WIDTH - 1
@@ -69,6 +77,19 @@ pub fn period_start(at: OffsetDateTime, period: Period) -> Date {
         Period::Week => date - Duration::days(i64::from(date.weekday().number_days_from_monday())),
         Period::Month => date.replace_day(1).unwrap_or(date),
     }
+}
+
+/// Every period's first day from `first`'s period to `last`'s, in order (the empty ones included).
+pub fn periods(first: Date, last: Date, period: Period) -> Vec<Date> {
+    let at = |d: Date| period_start(d.midnight().assume_utc(), period);
+    let (first, last) = (at(first), at(last));
+    let mut out = Vec::new();
+    let mut start = Some(first);
+    while let Some(s) = start.filter(|s| *s <= last) {
+        out.push(s);
+        start = next_start(s, period);
+    }
+    out
 }
 
 fn next_start(start: Date, period: Period) -> Option<Date> {
@@ -131,17 +152,14 @@ fn fill(
     let (Some(&first), Some(&last)) = (counts.keys().next(), counts.keys().next_back()) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    let mut at = Some(first);
-    while let Some(start) = at.filter(|s| *s <= last) {
-        out.push(PeriodBucket {
+    periods(first, last, period)
+        .into_iter()
+        .map(|start| PeriodBucket {
             start,
             count: counts.get(&start).copied().unwrap_or(0),
             mean: by.get(&start).and_then(|v| mean(v)),
-        });
-        at = next_start(start, period);
-    }
-    out
+        })
+        .collect()
 }
 
 /// A mean with its two-sided 95 % confidence interval (Student's t with n − 1 degrees of freedom).
@@ -194,6 +212,28 @@ mod tests {
         assert_eq!((h[19].low, h[19].high, h[19].count), (950, 1000, 3));
         assert_eq!(h.iter().map(|b| b.count).sum::<usize>(), 9);
         assert_eq!(score_histogram(&[]).len(), 20);
+        // Counted by bin, as SQL gives them (repeated and out-of-range indexes included), the same bins.
+        assert_eq!(
+            histogram_from_counts(&[(0, 2), (1, 1), (13, 1), (14, 1), (18, 1), (19, 2), (24, 1)]),
+            h
+        );
+    }
+
+    #[test]
+    fn periods_run_from_the_first_days_period_to_the_last_days() {
+        assert_eq!(
+            periods(date!(2025 - 03 - 05), date!(2025 - 03 - 17), Period::Week),
+            vec![
+                date!(2025 - 03 - 03),
+                date!(2025 - 03 - 10),
+                date!(2025 - 03 - 17)
+            ]
+        );
+        assert_eq!(
+            periods(date!(2024 - 12 - 31), date!(2025 - 01 - 01), Period::Month),
+            vec![date!(2024 - 12 - 01), date!(2025 - 01 - 01)]
+        );
+        assert!(periods(date!(2025 - 03 - 17), date!(2025 - 03 - 03), Period::Week).is_empty());
     }
 
     #[test]

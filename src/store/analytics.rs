@@ -11,7 +11,9 @@
 
 use super::bank;
 use super::exam::EndReason;
-use crate::analytics::dashboard::{mean_by_period, score_histogram, HistogramBin, Period};
+use crate::analytics::dashboard::{
+    histogram_from_counts, period_start, periods, score_histogram, HistogramBin, Period,
+};
 use crate::analytics::item_stats::{self, AreaSummary, AttemptRecord, ItemInfo, ItemResponse};
 use crate::analytics::readiness::{self, ObjectivePoints, ReadinessConfig, ReadinessEstimate};
 use crate::analytics::rollup::{item_stats_from_sums, ItemSums};
@@ -74,7 +76,7 @@ pub struct DomainMean {
     pub percent: f64,
 }
 
-/// Everything the admin dashboard shows.
+/// Everything the admin dashboard shows: constant in size whatever the number of attempts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
     pub started: usize,
@@ -87,8 +89,7 @@ pub struct Dashboard {
     /// Mean scaled score of finished attempts.
     pub mean_score: Option<f64>,
     pub weeks: Vec<WeekRow>,
-    /// Scaled scores of finished attempts, by start time.
-    pub scores: Vec<u32>,
+    /// Scaled scores of finished attempts, in bins of 50.
     pub histogram: Vec<HistogramBin>,
     pub domains: Vec<DomainMean>,
     /// Mean minutes used by finished attempts, and mean minutes they were allowed (with extra time).
@@ -96,9 +97,48 @@ pub struct Dashboard {
     pub minutes_allowed: Option<f64>,
 }
 
-fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
-    let (n, sum) = xs.fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+/// The sums of one week's ended attempts (by start, UTC, weeks from Monday) that the dashboard's figures are
+/// made of. [`dashboard_in`] has PostgreSQL add them up (`date_trunc('week', …)`); [`dashboard_live`] adds them
+/// up here from every attempt. Whole numbers are exact in both, so the means agree to the bit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct WeekSums {
+    week: Option<Date>,
+    ended: i64,
+    finished: i64,
+    /// Finished attempts with a scaled score, and the sum of their scores.
+    scored: i64,
+    score_sum: f64,
+    /// Finished attempts with a pass or fail, and how many passed.
+    judged: i64,
+    passes: i64,
+    n_used: i64,
+    used_sum: f64,
+    n_allowed: i64,
+    allowed_sum: f64,
+}
+
+impl WeekSums {
+    fn add(mut self, w: &WeekSums) -> WeekSums {
+        self.ended += w.ended;
+        self.finished += w.finished;
+        self.scored += w.scored;
+        self.score_sum += w.score_sum;
+        self.judged += w.judged;
+        self.passes += w.passes;
+        self.n_used += w.n_used;
+        self.used_sum += w.used_sum;
+        self.n_allowed += w.n_allowed;
+        self.allowed_sum += w.allowed_sum;
+        self
+    }
+}
+
+fn share(sum: f64, n: i64) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
 }
 
 /// The dashboard's figures for the filter, computed straight from `attempts`, `attempt_items` and `answers`:
@@ -123,98 +163,96 @@ pub async fn dashboard_live(db: &PgPool, f: &DashboardFilter) -> Result<Dashboar
     .fetch_all(db)
     .await?;
     let mut open = 0;
-    let mut ended = Vec::with_capacity(rows.len());
+    let mut weeks: BTreeMap<Date, WeekSums> = BTreeMap::new();
+    let mut scores = Vec::new();
     let mut finished_ids = Vec::new();
     for r in rows {
         let Some(reason) = r.ended_reason else {
             open += 1;
             continue;
         };
-        // Finished: see the module documentation.
-        let finished = reason == EndReason::Submitted || r.answered;
-        if finished {
-            finished_ids.push(r.id);
-        }
-        ended.push(EndedAttempt {
-            started_at: r.started_at,
-            finished,
-            scaled_score: r.scaled_score,
-            passed: r.passed,
-            used: r.used,
-            allowed: r.allowed,
+        let week = period_start(r.started_at, Period::Week);
+        let w = weeks.entry(week).or_insert_with(|| WeekSums {
+            week: Some(week),
+            ..WeekSums::default()
         });
-    }
-    let domains = domain_means(db, &finished_ids).await?;
-    Ok(assemble(open, &ended, domains))
-}
-
-/// An ended attempt as the dashboard counts it.
-struct EndedAttempt {
-    started_at: OffsetDateTime,
-    finished: bool,
-    scaled_score: Option<i32>,
-    passed: Option<bool>,
-    used: Option<f64>,
-    allowed: Option<f64>,
-}
-
-/// The dashboard from its open attempts, its ended attempts (by start time) and the domain means.
-fn assemble(open: usize, ended: &[EndedAttempt], domains: Vec<DomainMean>) -> Dashboard {
-    let mut d = Dashboard {
-        started: open + ended.len(),
-        finished: 0,
-        abandoned: 0,
-        open,
-        pass_rate: None,
-        mean_score: None,
-        weeks: Vec::new(),
-        scores: Vec::new(),
-        histogram: Vec::new(),
-        domains,
-        minutes_used: None,
-        minutes_allowed: None,
-    };
-    let mut score_points = Vec::new();
-    let mut pass_points = Vec::new();
-    let mut used = Vec::new();
-    let mut allowed = Vec::new();
-    for r in ended {
-        if !r.finished {
-            d.abandoned += 1;
+        w.ended += 1;
+        // Finished: see the module documentation.
+        if !(reason == EndReason::Submitted || r.answered) {
             continue;
         }
-        d.finished += 1;
+        finished_ids.push(r.id);
+        w.finished += 1;
         if let Some(s) = r.scaled_score {
             let s = u32::try_from(s).unwrap_or(0);
-            d.scores.push(s);
-            score_points.push((r.started_at, f64::from(s)));
+            scores.push(s);
+            w.scored += 1;
+            w.score_sum += f64::from(s);
         }
         if let Some(p) = r.passed {
-            pass_points.push((r.started_at, if p { 1.0 } else { 0.0 }));
+            w.judged += 1;
+            w.passes += i64::from(p);
         }
-        used.extend(r.used);
-        allowed.extend(r.allowed);
+        if let Some(u) = r.used {
+            w.n_used += 1;
+            w.used_sum += u;
+        }
+        if let Some(a) = r.allowed {
+            w.n_allowed += 1;
+            w.allowed_sum += a;
+        }
     }
-    d.pass_rate = mean(pass_points.iter().map(|p| p.1));
-    d.mean_score = mean(score_points.iter().map(|p| p.1));
-    d.minutes_used = mean(used.into_iter());
-    d.minutes_allowed = mean(allowed.into_iter());
-    d.histogram = score_histogram(&d.scores);
-    let scores_by_week = mean_by_period(&score_points, Period::Week);
-    let pass_by_week: HashMap<Date, Option<f64>> = mean_by_period(&pass_points, Period::Week)
-        .into_iter()
-        .map(|b| (b.start, b.mean))
+    let domains = domain_means(db, &finished_ids).await?;
+    let weeks: Vec<WeekSums> = weeks.into_values().collect();
+    Ok(assemble(open, &weeks, score_histogram(&scores), domains))
+}
+
+/// The dashboard from its open attempts, the sums of its ended attempts by week (in order), the histogram and
+/// the domain means.
+fn assemble(
+    open: usize,
+    weeks: &[WeekSums],
+    histogram: Vec<HistogramBin>,
+    domains: Vec<DomainMean>,
+) -> Dashboard {
+    let all = weeks.iter().fold(WeekSums::default(), |all, w| all.add(w));
+    // The line runs from the first week with a score to the last, the weeks between included.
+    let scored: Vec<&WeekSums> = weeks.iter().filter(|w| w.scored > 0).collect();
+    let by_week: HashMap<Date, &WeekSums> = weeks
+        .iter()
+        .filter_map(|w| w.week.map(|d| (d, w)))
         .collect();
-    d.weeks = scores_by_week
-        .into_iter()
-        .map(|b| WeekRow {
-            start: b.start,
-            finished: b.count,
-            pass_rate: pass_by_week.get(&b.start).copied().flatten(),
-            mean_score: b.mean,
-        })
-        .collect();
-    d
+    let line = match (
+        scored.first().and_then(|w| w.week),
+        scored.last().and_then(|w| w.week),
+    ) {
+        (Some(first), Some(last)) => periods(first, last, Period::Week),
+        _ => Vec::new(),
+    };
+    Dashboard {
+        started: open + count(all.ended),
+        finished: count(all.finished),
+        abandoned: count(all.ended - all.finished),
+        open,
+        pass_rate: share(all.passes as f64, all.judged),
+        mean_score: share(all.score_sum, all.scored),
+        weeks: line
+            .into_iter()
+            .map(|start| {
+                let w = by_week.get(&start).copied().copied().unwrap_or_default();
+                WeekRow {
+                    start,
+                    finished: count(w.scored),
+                    pass_rate: share(w.passes as f64, w.judged),
+                    mean_score: share(w.score_sum, w.scored),
+                }
+            })
+            .collect(),
+        histogram,
+        domains,
+        minutes_used: share(all.used_sum, all.n_used),
+        minutes_allowed: share(all.allowed_sum, all.n_allowed),
+    }
 }
 
 /// The dashboard's figures for the filter, from the rollups (`attempt_summaries`, `attempt_domain_points`,
@@ -224,7 +262,9 @@ pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sq
 }
 
 /// [`dashboard`] of one exam's attempts (by blueprint): domain ids are only unique within an exam, so the
-/// pages always pass one.
+/// pages always pass one. Four queries, run at once on the pool: the open attempts' count, and from the day
+/// rollups of migration 0019 (`dashboard_days`, `dashboard_day_bins`, `dashboard_day_domains`, a few rows per
+/// form and day whatever the number of attempts) the sums by week, the histogram's bins and the domains.
 pub async fn dashboard_in(
     db: &PgPool,
     f: &DashboardFilter,
@@ -241,43 +281,63 @@ pub async fn dashboard_in(
         f.form_id,
         blueprint,
     )
-    .fetch_one(db)
-    .await?;
-    let ended = sqlx::query_as!(
-        EndedAttempt,
-        "SELECT s.started_at, s.finished, s.scaled_score, s.passed, s.minutes_used AS used,
-                s.minutes_allowed AS allowed
-         FROM attempt_summaries s
-         WHERE s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
-           AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
-         ORDER BY s.started_at, s.attempt_id",
-        start,
-        end,
+    .fetch_one(db);
+    // Days are UTC days of start, so `from..=to` selects exactly the attempts started in the filter's bounds.
+    let weeks = sqlx::query_as!(
+        WeekSums,
+        r#"SELECT date_trunc('week', d.day::timestamp)::date AS week,
+                sum(d.ended)::int8 AS "ended!", sum(d.finished)::int8 AS "finished!",
+                sum(d.scored)::int8 AS "scored!", sum(d.score_sum)::float8 AS "score_sum!",
+                sum(d.judged)::int8 AS "judged!", sum(d.passes)::int8 AS "passes!",
+                sum(d.n_used)::int8 AS "n_used!", sum(d.used_sum)::float8 AS "used_sum!",
+                sum(d.n_allowed)::int8 AS "n_allowed!", sum(d.allowed_sum)::float8 AS "allowed_sum!"
+         FROM dashboard_days d
+         WHERE d.day >= $1 AND d.day <= $2 AND ($3::uuid IS NULL OR d.form_key = $3)
+           AND ($4::text IS NULL OR d.form_key IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
+         GROUP BY 1 ORDER BY 1"#,
+        f.from,
+        f.to,
         f.form_id,
         blueprint,
     )
-    .fetch_all(db)
-    .await?;
+    .fetch_all(db);
+    let bins = sqlx::query!(
+        r#"SELECT b.bin AS "bin!", sum(b.attempts)::int8 AS "count!"
+         FROM dashboard_day_bins b
+         WHERE b.day >= $1 AND b.day <= $2 AND ($3::uuid IS NULL OR b.form_key = $3)
+           AND ($4::text IS NULL OR b.form_key IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
+         GROUP BY 1"#,
+        f.from,
+        f.to,
+        f.form_id,
+        blueprint,
+    )
+    .fetch_all(db);
     let domains = sqlx::query!(
-        r#"SELECT p.domain, sum(p.earned)::float8 AS "earned!", sum(p.max)::float8 AS "max!"
-         FROM attempt_summaries s JOIN attempt_domain_points p ON p.attempt_id = s.attempt_id
-         WHERE s.finished AND s.started_at >= $1 AND s.started_at < $2 AND ($3::uuid IS NULL OR s.form_id = $3)
-           AND ($4::text IS NULL OR s.form_id IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
-         GROUP BY p.domain ORDER BY p.domain"#,
-        start,
-        end,
+        r#"SELECT m.domain, sum(m.earned)::float8 AS "earned!", sum(m.max)::float8 AS "max!"
+         FROM dashboard_day_domains m
+         WHERE m.day >= $1 AND m.day <= $2 AND ($3::uuid IS NULL OR m.form_key = $3)
+           AND ($4::text IS NULL OR m.form_key IN (SELECT id FROM exam_forms WHERE blueprint_id = $4))
+         GROUP BY m.domain HAVING sum(m.attempts) > 0 ORDER BY m.domain"#,
+        f.from,
+        f.to,
         f.form_id,
         blueprint,
     )
-    .fetch_all(db)
-    .await?;
+    .fetch_all(db);
+    let (open, weeks, bins, domains) = tokio::try_join!(open, weeks, bins, domains)?;
+    let bins: Vec<(u32, usize)> = bins
+        .into_iter()
+        .map(|b| (u32::try_from(b.bin).unwrap_or(0), count(b.count)))
+        .collect();
     let domains = domains
         .into_iter()
         .map(|r| domain_mean(r.domain, r.earned, r.max))
         .collect();
     Ok(assemble(
-        usize::try_from(open).unwrap_or(0),
-        &ended,
+        count(open),
+        &weeks,
+        histogram_from_counts(&bins),
         domains,
     ))
 }
@@ -489,8 +549,7 @@ pub async fn item_analysis_in(
         owner,
         blueprint,
     )
-    .fetch_all(db)
-    .await?;
+    .fetch_all(db);
     let attempts = sqlx::query_scalar!(
         r#"SELECT count(DISTINCT ap.attempt_id) AS "count!" FROM attempt_packs ap
          WHERE ($1::uuid IS NULL AND $2::text IS NULL)
@@ -499,8 +558,9 @@ pub async fn item_analysis_in(
         owner,
         blueprint,
     )
-    .fetch_one(db)
-    .await?;
+    .fetch_one(db);
+    // Both at once: the sums, and the attempts that drew from the packs.
+    let (rows, attempts) = tokio::try_join!(rows, attempts)?;
     // question key → bucket → sums, and → revision → (n, domain, objective).
     let mut sums: BTreeMap<String, BTreeMap<i16, ItemSums>> = BTreeMap::new();
     let mut revisions: BTreeMap<String, BTreeMap<Uuid, (u64, String, String)>> = BTreeMap::new();

@@ -1158,7 +1158,7 @@ pub async fn pass_rates(
     sqlx::query_as!(
         PassRateRow,
         r#"WITH ended AS (
-               SELECT a.id, a.passed, a.assignment_id, a.blueprint_id,
+               SELECT a.passed, a.assignment_id, a.blueprint_id,
                       date_trunc('month', a.started_at AT TIME ZONE 'UTC')::date AS month
                FROM attempts a JOIN exams x ON x.blueprint_id = a.blueprint_id AND x.code = $1
                WHERE a.mode = 'exam' AND a.ended_at IS NOT NULL AND a.passed IS NOT NULL

@@ -76,14 +76,13 @@ pub async fn admin(
                 .ok_or_else(|| AppError::BadRequest(format!("no form '{form_slug}'")))?,
         )
     };
-    let d = store::dashboard_in(
-        &state.read_db,
-        &DashboardFilter { from, to, form_id },
-        Some(&exam.blueprint_id),
-    )
-    .await?;
-    // The exam's pass rates by class, by instructor and for the exam, per month, over its whole history.
-    let pass_rates = crate::store::classes::pass_rates(&state.read_db, &exam.code).await?;
+    // The dashboard, and the exam's pass rates by class, by instructor and for the exam, per month, over its
+    // whole history: read at once (each is an aggregate over every attempt of the range or of the exam).
+    let filter = DashboardFilter { from, to, form_id };
+    let (d, pass_rates) = tokio::try_join!(
+        store::dashboard_in(&state.read_db, &filter, Some(&exam.blueprint_id)),
+        crate::store::classes::pass_rates(&state.read_db, &exam.code),
+    )?;
     if q.wants_csv() && q.chart() == "pass-rates" {
         let mut rows = vec![["by", "name", "month", "attempts", "passed", "pass_rate"]
             .iter()

@@ -168,15 +168,18 @@ pub async fn instructor(
         }
         None => None,
     };
-    let a = match &class {
-        Some(c) => store::item_analysis_of_class(&state.read_db, c.id).await?,
-        None => store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await?,
+    let analysis = async {
+        match &class {
+            Some(c) => store::item_analysis_of_class(&state.read_db, c.id).await,
+            None => store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await,
+        }
     };
+    // The questions without an explanation or a reference, read while the analysis is computed.
+    let without = store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id));
+    let (a, without) = tokio::try_join!(analysis, without)?;
     if q.wants_csv() {
         return instructor_csv(q.chart(), &a);
     }
-    let without =
-        store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id)).await?;
     let item_row = |s: &crate::analytics::item_stats::ItemStats| ItemRow {
         id: s.item_id.clone(),
         domain: s.domain.clone(),
