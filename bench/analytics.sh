@@ -61,12 +61,7 @@ SQLX_OFFLINE=true cargo build --release --quiet --example analytics_bench --bin 
 say "fresh database $DB"
 "$PSQL" "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 
-PORT=
-for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { say "no free port found"; exit 1; }
+PORT=$(scripts/free-port.sh)
 URL="http://127.0.0.1:$PORT"
 say "starting target/release/ai102 serve on $URL (log: $RESULTS/analytics-server.log)"
 BIND="127.0.0.1:$PORT" DATABASE_URL="$BENCH_DB" LOAD_BANK=question-bank RUST_LOG=warn \
@@ -116,5 +111,13 @@ ceiling (one sequential read of attempts): $(num "$J" ceiling_seq_read_attempts_
   item analysis, instructor pack  $(printf '%8s' "$(in_block "$J" rollup item_analysis_instructor_ms)")
   candidate progress              $(printf '%8s' "$(in_block "$J" rollup progress_ms)")
 pages over HTTP (median ms): /admin/analytics $(num "$J" admin_dashboard_ms), one form and month $(num "$J" admin_dashboard_form_month_ms), /instructor/analytics $(num "$J" instructor_item_analysis_ms) (instructor) $(num "$J" admin_item_analysis_ms) (admin), /progress $(num "$J" candidate_progress_ms), /healthz $(num "$J" healthz_ms)
-written: $J
 SUMMARY
+python3 - "$J" <<'PY'
+import json, sys
+targets = json.load(open(sys.argv[1]))["bench"].get("targets", [])
+print("targets (issue 18), each measured in this run:")
+for t in targets:
+    verdict = "n/a" if t["met"] is None else ("met" if t["met"] else "missed")
+    print(f"  {t['name']:<45} {t['value'] if t['value'] is not None else 'n/a':>8}  target {t['target']}: {verdict}")
+PY
+echo "written: $J"

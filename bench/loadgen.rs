@@ -67,6 +67,24 @@ struct Args {
     /// page phases too, as the static-file ceiling.
     #[arg(long)]
     bare_static_url: Option<String>,
+    /// A realistic day instead of the phases above: each candidate starts the form at a random moment of the
+    /// first `--start-spread-seconds`, then for every item reads its page, thinks `--think-min-ms` to
+    /// `--think-max-ms` and saves, then opens the review screen and submits. Every duration is divided by
+    /// `--compression`.
+    #[arg(long)]
+    day: bool,
+    /// The day's window of starts, in uncompressed seconds.
+    #[arg(long, default_value_t = 300)]
+    start_spread_seconds: u64,
+    /// The day's shortest think time on an item, in uncompressed milliseconds.
+    #[arg(long, default_value_t = 4000)]
+    think_min_ms: u64,
+    /// The day's longest think time on an item, in uncompressed milliseconds.
+    #[arg(long, default_value_t = 16000)]
+    think_max_ms: u64,
+    /// The day's time compression: 2 runs it twice as fast, so each candidate sends twice the real rate.
+    #[arg(long, default_value_t = 2.0)]
+    compression: f64,
 }
 
 /// One request as the client saw it.
@@ -86,6 +104,29 @@ struct Candidate {
     csrf: String,
 }
 
+impl Candidate {
+    /// A form POST with no fields (start, submit), as the page's button sends it.
+    fn post_empty(&self, url: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(url)
+            .header(COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("")
+    }
+
+    /// An autosave of an item, as `static/exam.js` sends it.
+    fn autosave(&self, url: &str, body: String) -> reqwest::RequestBuilder {
+        self.client
+            .post(url)
+            .header(COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -95,6 +136,11 @@ async fn main() -> anyhow::Result<()> {
         .connect(&args.database_url)
         .await?;
 
+    if args.day {
+        let out = day(&args, &db, &base).await?;
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
     let setup_started = Instant::now();
     let candidates = Arc::new(create_candidates(&db, args.candidates).await?);
     let setup_seconds = setup_started.elapsed().as_secs_f64();
@@ -113,15 +159,7 @@ async fn main() -> anyhow::Result<()> {
             let url = format!("{base}/exams/{form}/start");
             let mut samples = Vec::new();
             for retry in 0..5u64 {
-                let (s, location) = timed(phase, || {
-                    c.client
-                        .post(&url)
-                        .header(COOKIE, &c.cookie)
-                        .header("x-csrf-token", &c.csrf)
-                        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                        .body("")
-                })
-                .await;
+                let (s, location) = timed(phase, || c.post_empty(&url)).await;
                 samples.push(s);
                 if let Some(id) = location.as_deref().and_then(attempt_of_location) {
                     return (i, Some(id), samples);
@@ -151,13 +189,7 @@ async fn main() -> anyhow::Result<()> {
     let total_items: usize = plans.iter().map(Vec::len).sum();
 
     // Save: every candidate answers every item through the autosave path.
-    let database = args
-        .database_url
-        .rsplit('/')
-        .next()
-        .and_then(|s| s.split('?').next())
-        .unwrap_or_default()
-        .to_owned();
+    let database = database_name(&args.database_url);
     let cpu_before = args.server_pid.map(|pid| CpuSnapshot::take(pid, &database));
     let phase = Instant::now();
     let deadline = phase + Duration::from_secs(args.save_seconds);
@@ -183,16 +215,7 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 }
                 let url = format!("{base}/attempts/{attempt}/items/{position}");
-                let (s, _) = timed(phase, || {
-                    c.client
-                        .post(&url)
-                        .header(COOKIE, &c.cookie)
-                        .header("x-csrf-token", &c.csrf)
-                        .header(ACCEPT, "application/json")
-                        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                        .body(body.clone())
-                })
-                .await;
+                let (s, _) = timed(phase, || c.autosave(&url, body.clone())).await;
                 samples.push(s);
             }
             let finished = samples.len() == plans[i].len();
@@ -342,16 +365,7 @@ async fn main() -> anyhow::Result<()> {
         set.spawn(async move {
             let c = &cands[i];
             let url = format!("{base}/attempts/{attempt}/submit");
-            timed(phase, || {
-                c.client
-                    .post(&url)
-                    .header(COOKIE, &c.cookie)
-                    .header("x-csrf-token", &c.csrf)
-                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body("")
-            })
-            .await
-            .0
+            timed(phase, || c.post_empty(&url)).await.0
         });
     }
     let mut submit_samples = Vec::new();
@@ -400,6 +414,214 @@ async fn main() -> anyhow::Result<()> {
     });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
+}
+
+/// The database's name in a connection URL (how its PostgreSQL backends name it).
+fn database_name(url: &str) -> String {
+    url.rsplit('/')
+        .next()
+        .and_then(|s| s.split('?').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The paths of a candidate's day, in the order they take them, with the status each answers when it works.
+const DAY_PATHS: [(&str, u16); 5] = [
+    ("start", 303),
+    ("item_page", 200),
+    ("save", 204),
+    ("review", 200),
+    ("submit", 303),
+];
+
+/// A realistic day (`--day`): every candidate starts at a random moment of the start window, reads each item's
+/// page, thinks, autosaves, and after the last item opens the review screen and submits. Reports each path's
+/// latency and errors, the CPU of the server, PostgreSQL and this load generator over the whole day, and the
+/// candidates in an exam second by second.
+async fn day(args: &Args, db: &PgPool, base: &str) -> anyhow::Result<Value> {
+    anyhow::ensure!(args.compression > 0.0, "--compression must be above 0");
+    anyhow::ensure!(
+        args.think_min_ms <= args.think_max_ms,
+        "--think-min-ms must not exceed --think-max-ms"
+    );
+    let setup_started = Instant::now();
+    let candidates = Arc::new(create_candidates(db, args.candidates).await?);
+    eprintln!(
+        "loadgen[{}]: {} candidates and sessions created in {:.1} s",
+        args.label,
+        args.candidates,
+        setup_started.elapsed().as_secs_f64()
+    );
+    let squeeze = |ms: f64| Duration::from_secs_f64(ms / 1000.0 / args.compression);
+    let spread = squeeze(args.start_spread_seconds as f64 * 1000.0);
+    let (think_min, think_max) = (
+        squeeze(args.think_min_ms as f64),
+        squeeze(args.think_max_ms as f64),
+    );
+    let contents: Arc<tokio::sync::Mutex<HashMap<Uuid, Item>>> = Arc::default();
+    let database = database_name(&args.database_url);
+    let cpu_before = args.server_pid.map(|pid| CpuSnapshot::take(pid, &database));
+    let phase = Instant::now();
+    let mut set = JoinSet::new();
+    for i in 0..candidates.len() {
+        let (cands, base, form) = (candidates.clone(), base.to_owned(), args.form.clone());
+        let (db, contents) = (db.clone(), contents.clone());
+        set.spawn(async move {
+            let c = &cands[i];
+            let mut samples: Vec<(usize, Sample)> = Vec::with_capacity(103);
+            tokio::time::sleep(spread.mul_f64(rand::random::<f64>())).await;
+            let began = phase.elapsed();
+            let (s, location) = timed(phase, || {
+                c.post_empty(&format!("{base}/exams/{form}/start"))
+            })
+            .await;
+            samples.push((0, s));
+            let Some(attempt) = location.as_deref().and_then(attempt_of_location) else {
+                return Ok((samples, began, None));
+            };
+            let plan = plan_of(&db, &contents, attempt).await?;
+            for (position, body) in plan {
+                let url = format!("{base}/attempts/{attempt}/items/{position}");
+                let (s, _) = timed(phase, || c.client.get(&url).header(COOKIE, &c.cookie)).await;
+                samples.push((1, s));
+                let think = think_min + (think_max - think_min).mul_f64(rand::random::<f64>());
+                tokio::time::sleep(think).await;
+                let (s, _) = timed(phase, || c.autosave(&url, body)).await;
+                samples.push((2, s));
+            }
+            let (s, _) = timed(phase, || {
+                c.client
+                    .get(format!("{base}/attempts/{attempt}/review"))
+                    .header(COOKIE, &c.cookie)
+            })
+            .await;
+            samples.push((3, s));
+            let (s, _) = timed(phase, || {
+                c.post_empty(&format!("{base}/attempts/{attempt}/submit"))
+            })
+            .await;
+            samples.push((4, s));
+            anyhow::Ok((samples, began, Some(phase.elapsed())))
+        });
+    }
+    let mut by_path: Vec<Vec<Sample>> = vec![Vec::new(); DAY_PATHS.len()];
+    let mut in_exam: Vec<(Duration, Option<Duration>)> = Vec::with_capacity(candidates.len());
+    while let Some(r) = set.join_next().await {
+        let (samples, began, ended) = r??;
+        for (path, s) in samples {
+            by_path[path].push(s);
+        }
+        in_exam.push((began, ended));
+    }
+    let seconds = phase.elapsed().as_secs_f64();
+    let all: Vec<Sample> = by_path.iter().flatten().copied().collect();
+    let ok = DAY_PATHS
+        .iter()
+        .zip(&by_path)
+        .map(|((_, status), samples)| samples.iter().filter(|s| s.status == *status).count())
+        .sum::<usize>();
+    let cpu = match (cpu_before, args.server_pid) {
+        (Some(before), Some(pid)) => CpuSnapshot::take(pid, &database).since(&before, ok),
+        _ => Value::Null,
+    };
+    // Candidates between their start and their submission, and requests completed, second by second.
+    let secs = seconds.ceil() as usize;
+    let mut active = vec![0usize; secs + 1];
+    for (began, ended) in &in_exam {
+        let to = ended.map_or(secs, |e| (e.as_secs() as usize).min(secs));
+        for slot in active
+            .iter_mut()
+            .take(to + 1)
+            .skip(began.as_secs() as usize)
+        {
+            *slot += 1;
+        }
+    }
+    let requests_per_second: Vec<usize> = {
+        let mut counts = vec![0usize; secs + 1];
+        for s in &all {
+            counts[(s.end.as_secs() as usize).min(secs)] += 1;
+        }
+        counts
+    };
+    let paths: serde_json::Map<String, Value> = DAY_PATHS
+        .iter()
+        .zip(&by_path)
+        .map(|((name, status), samples)| ((*name).to_owned(), summarize(samples, *status, seconds)))
+        .collect();
+    let finished = in_exam.iter().filter(|(_, e)| e.is_some()).count();
+    Ok(json!({
+        "label": args.label,
+        "candidates": args.candidates,
+        "form": args.form,
+        "compression": args.compression,
+        "start_spread_seconds": args.start_spread_seconds,
+        "think_ms": [args.think_min_ms, args.think_max_ms],
+        "seconds": round(seconds),
+        "candidates_submitted": finished,
+        "peak_in_exam": active.iter().max().copied().unwrap_or(0),
+        "peak_requests_per_sec": requests_per_second.iter().max().copied().unwrap_or(0),
+        "requests": all.len(),
+        "ok": ok,
+        "errors": all.len() - ok,
+        "paths": paths,
+        "cpu": cpu,
+        "in_exam_per_second": active,
+        "requests_per_second": requests_per_second,
+    }))
+}
+
+/// What to post for each position of one attempt, in order, with the revisions' contents read once for the
+/// whole day.
+async fn plan_of(
+    db: &PgPool,
+    contents: &tokio::sync::Mutex<HashMap<Uuid, Item>>,
+    attempt: Uuid,
+) -> anyhow::Result<Vec<(i32, String)>> {
+    let rows = sqlx::query(
+        "SELECT position, revision_id, question_key FROM attempt_items
+         WHERE attempt_id = $1 ORDER BY position",
+    )
+    .bind(attempt)
+    .fetch_all(db)
+    .await?;
+    let mut contents = contents.lock().await;
+    let missing: Vec<Uuid> = rows
+        .iter()
+        .map(|r| r.get::<Uuid, _>("revision_id"))
+        .filter(|id| !contents.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        for r in sqlx::query("SELECT id, content FROM item_revisions WHERE id = ANY($1)")
+            .bind(&missing)
+            .fetch_all(db)
+            .await?
+        {
+            let content: Value = r.get("content");
+            contents.insert(r.get("id"), serde_json::from_value(content)?);
+        }
+    }
+    rows.iter()
+        .map(|r| {
+            let revision: Uuid = r.get("revision_id");
+            let key: String = r.get("question_key");
+            let question = contents
+                .get(&revision)
+                .and_then(|item| ai102::exam::plan::find_question(item, &key))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("question {key} of revision {revision} not found")
+                })?;
+            Ok((r.get("position"), autosave_body(question)?))
+        })
+        .collect()
+}
+
+/// The urlencoded body `static/exam.js` posts for an autosave of the question's key.
+fn autosave_body(question: &ai102::bank::model::Question) -> anyhow::Result<String> {
+    let mut fields = key_fields(question);
+    fields.push(("mark_present".into(), "1".into()));
+    fields.push(("go".into(), "stay".into()));
+    Ok(serde_urlencoded::to_string(&fields)?)
 }
 
 /// Inserts `n` candidates with one shared password hash, and a live session for each.
@@ -490,13 +712,10 @@ async fn answer_plans(
             .get(&revision)
             .and_then(|item| ai102::exam::plan::find_question(item, &key))
             .ok_or_else(|| anyhow::anyhow!("question {key} of revision {revision} not found"))?;
-        let mut fields = key_fields(question);
-        fields.push(("mark_present".into(), "1".into()));
-        fields.push(("go".into(), "stay".into()));
         by_attempt
             .entry(attempt)
             .or_default()
-            .push((r.get("position"), serde_urlencoded::to_string(&fields)?));
+            .push((r.get("position"), autosave_body(question)?));
     }
     Ok(attempts
         .iter()

@@ -20,11 +20,15 @@
 # phases; bench/targets.py prints issue 18's targets and flags a ratio more than 10 % below the last run; and
 # bench/bank.rs (check and import of a generated 10,000-item pack into `ai102_bench_bank`; then, per upload
 # format (YAML, JSON, GIFT, Moodle XML, Aiken, CSV, QTI 3.0 package), a 10,000-item file read by
-# `read_upload` and imported end to end into a throwaway `ai102_bench_bank_<format>`). Prints a summary and
-# writes bench/results/latest.json. Everything stays on 127.0.0.1; about 4 minutes once built.
+# `read_upload` and imported end to end into a throwaway `ai102_bench_bank_<format>`); and last a realistic
+# day on a fresh `ai102_bench_day` (`loadgen --day`): BENCH_DAY_CANDIDATES candidates (5,000) each start the full
+# mock at a random moment of the first 5 minutes, read every item's page, think 4–16 s, autosave, then open the
+# review screen and submit, every duration divided by BENCH_DAY_COMPRESSION (2). Prints a summary and writes
+# bench/results/latest.json. Everything stays on 127.0.0.1; about 22 minutes once built.
 #
 # Knobs (environment): BENCH_CANDIDATES (1000), BENCH_SMALL_CANDIDATES (100), BENCH_SAVE_SECONDS (30),
-# BENCH_PAGE_SECONDS (10), BENCH_PGBENCH_SECONDS (15), BENCH_BANK_ITEMS (10000); DATABASE_MAX_CONNECTIONS
+# BENCH_PAGE_SECONDS (10), BENCH_PGBENCH_SECONDS (15), BENCH_BANK_ITEMS (10000), BENCH_DAY_CANDIDATES (5000),
+# BENCH_DAY_COMPRESSION (2); DATABASE_MAX_CONNECTIONS
 # reaches the server as it is (its pool defaults to 20).
 set -euo pipefail
 
@@ -36,6 +40,8 @@ SAVE_SECONDS=${BENCH_SAVE_SECONDS:-30}
 PAGE_SECONDS=${BENCH_PAGE_SECONDS:-10}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
 BANK_ITEMS=${BENCH_BANK_ITEMS:-10000}
+DAY_CANDIDATES=${BENCH_DAY_CANDIDATES:-5000}
+DAY_COMPRESSION=${BENCH_DAY_COMPRESSION:-2}
 RESULTS=bench/results
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d)
@@ -83,31 +89,29 @@ SQLX_OFFLINE=true cargo build --release --quiet --examples --bin ai102
 say "fresh database ai102_bench"
 "$PSQL" "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS ai102_bench WITH (FORCE)" -c "CREATE DATABASE ai102_bench"
 
-PORT=
-for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { say "no free port found"; exit 1; }
+PORT=$(scripts/free-port.sh)
 URL="http://127.0.0.1:$PORT"
 
-say "starting target/release/ai102 serve on $URL (log: $RESULTS/server.log)"
-BIND="127.0.0.1:$PORT" DATABASE_URL="$BENCH_DB" LOAD_BANK=question-bank \
-  target/release/ai102 serve >"$RESULTS/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 120); do
-  curl -fsS "$URL/readyz" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { say "the server exited; its log:"; tail -20 "$RESULTS/server.log" >&2; exit 1; }
-  sleep 0.5
-done
-curl -fsS "$URL/readyz" >/dev/null || { say "the server is not ready after 60 s"; exit 1; }
+start_server() { # database-url log-file
+  say "starting target/release/ai102 serve on $URL (log: $2)"
+  BIND="127.0.0.1:$PORT" DATABASE_URL="$1" LOAD_BANK=question-bank \
+    target/release/ai102 serve >"$2" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 120); do
+    curl -fsS "$URL/readyz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { say "the server exited; its log:"; tail -20 "$2" >&2; exit 1; }
+    sleep 0.5
+  done
+  curl -fsS "$URL/readyz" >/dev/null || { say "the server is not ready after 60 s"; exit 1; }
+}
+start_server "$BENCH_DB" "$RESULTS/server.log"
 
 loadgen() {
   target/release/examples/loadgen --base-url "$URL" --database-url "$BENCH_DB" --server-pid "$SERVER_PID" "$@"
 }
 # The static-file ceiling: bare axum serving the same stylesheet from memory (bench/bare_static.rs), measured in
 # the closed loop's page phases with the same candidates and connections.
-BARE_PORT=$((PORT + 1))
+BARE_PORT=$(scripts/free-port.sh)
 target/release/examples/bare_static "127.0.0.1:$BARE_PORT" 2>>"$RESULTS/server.log" &
 BARE_PID=$!
 for _ in $(seq 40); do curl -fsS "http://127.0.0.1:$BARE_PORT/static/app.css" >/dev/null 2>&1 && break; sleep 0.25; done
@@ -177,6 +181,18 @@ fi
 say "bank: $BANK_ITEMS generated items, check and import; then a $BANK_ITEMS-item file of each upload format"
 target/release/examples/bank_bench --items "$BANK_ITEMS" --format-items "$BANK_ITEMS" \
   --database-url "$DATABASE_URL" --summary "$WORK/bank_formats.txt" >"$WORK/bank.json"
+
+# A realistic day, on a database of its own so that the ceilings above read the same attempts as before.
+DAY_DB="${DATABASE_URL%/*}/ai102_bench_day"
+"$PSQL" "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS ai102_bench_day WITH (FORCE)" -c "CREATE DATABASE ai102_bench_day"
+PORT=$(scripts/free-port.sh)
+URL="http://127.0.0.1:$PORT"
+start_server "$DAY_DB" "$RESULTS/day-server.log"
+say "day: $DAY_CANDIDATES candidates, starts over 300 s, 4–16 s on each of 50 items, time compressed $DAY_COMPRESSION times"
+target/release/examples/loadgen --base-url "$URL" --database-url "$DAY_DB" --server-pid "$SERVER_PID" --day \
+  --label day --candidates "$DAY_CANDIDATES" --compression "$DAY_COMPRESSION" >"$WORK/day.json"
+stop_server
+"$PSQL" "$DATABASE_URL" -qX -c "DROP DATABASE IF EXISTS ai102_bench_day WITH (FORCE)" >/dev/null
 LOAD_AFTER=$(loadavg)
 
 C="$WORK/closed.json" S="$WORK/small.json" P="$WORK/paced.json" F="$WORK/paced_fast.json" B="$WORK/bank.json"
@@ -210,7 +226,8 @@ SYNC_COMMIT=$("$PSQL" "$DATABASE_URL" -qtAX -c "SHOW synchronous_commit")
   echo "  \"paced_fast\": $(cat "$F"),"
   echo "  \"bank\": $(cat "$B"),"
   echo "  \"study\": $(cat "$WORK/study.json"),"
-  echo "  \"classes\": $(cat "$WORK/classes.json")"
+  echo "  \"classes\": $(cat "$WORK/classes.json"),"
+  echo "  \"day\": $(cat "$WORK/day.json")"
   echo "}"
 } >"$RESULTS/latest.json"
 
@@ -238,6 +255,7 @@ $(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
 save p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
 study loop: /progress of a candidate with $(num "$WORK/study.json" attempts) attempts and $(num "$WORK/study.json" deck_cards) review cards: p50 $(num "$WORK/study.json" progress_p50_ms) ms, p95 $(num "$WORK/study.json" progress_p95_ms) ms over 20 warm requests (target p95 < 100 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/study.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/study.json" healthz_p50_ms) ms
 class gradebook: $(num "$WORK/classes.json" members) members × $(num "$WORK/classes.json" assignments) assignments, $(num "$WORK/classes.json" attempts) attempts: p50 $(num "$WORK/classes.json" gradebook_p50_ms) ms, p95 $(num "$WORK/classes.json" gradebook_p95_ms) ms over 20 warm requests (target p95 < 300 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/classes.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/classes.json" healthz_p50_ms) ms
+$(python3 bench/day_summary.py "$WORK/day.json")
 ceilings in this run: item-page read ${PAGE_READ_TPS:-n/a} tps (pgbench, prepared, bench/page_read.sql); bare axum static $(num "$C" bare_static_per_sec)/s
   item page / page-read ceiling: $PAGE_READ_RATIO; static / bare static: $STATIC_RATIO (anonymous), $STATIC_SIGNED_RATIO (signed in)
 EOF

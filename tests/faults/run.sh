@@ -96,18 +96,10 @@ SQLX_OFFLINE=true cargo build --quiet --bin ai102 --example faults
 BIN="$ROOT/target/debug/ai102"
 FAULTS="$ROOT/target/debug/examples/faults"
 
-# A port below the kernel's ephemeral range (ip_local_port_range, 32768 and up by default), so that no outgoing
-# connection (an instance's pool to PostgreSQL, say) holds it when a server binds it: with 20000-49999, a cluster run
-# once failed with "Address already in use" on an instance's port. Not taken by another scenario's server: checked.
+# A port nobody listens on, below the kernel's ephemeral range (scripts/free-port.sh says why). Not taken by another
+# scenario's server: checked.
 free_port() {
-  local p lo
-  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % (lo > 20500 ? lo - 20000 : 10000)))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  say "no free port found"
-  return 1
+  "$ROOT/scripts/free-port.sh"
 }
 
 # A fresh database on the shared server, its URL in $FRESH_DB; dropped at exit (so not in a subshell).
