@@ -50,7 +50,8 @@ struct Args {
     /// Mean pause before each save (uniform in 0.5–1.5 times this); 0 saves back to back (closed loop).
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
-    /// Duration of each page phase (item page, static file); 0 skips them.
+    /// Duration of each page phase (item page, static file); 0 skips them. With `--think-ms`, only the item
+    /// page is read, each candidate pausing as between saves.
     #[arg(long, default_value_t = 10)]
     page_seconds: u64,
     /// A name for this run in the output.
@@ -337,11 +338,16 @@ async fn main() -> anyhow::Result<()> {
                 }),
             ));
         }
+        // Paced (`--think-ms`): only the item page, each candidate reading one every ~think time.
+        let think = args.think_ms;
+        if think > 0 {
+            phases.truncate(1);
+        }
         for (name, make) in phases {
             let before = args
                 .server_pid
                 .map(|pid| (pid, CpuSnapshot::take(pid, &database)));
-            let samples = for_a_while(&candidates, secs, make).await?;
+            let samples = for_a_while(&candidates, secs, think, make).await?;
             let mut summary = summarize(&samples, 200, secs as f64);
             if let Some((pid, before)) = before {
                 let ok = samples.iter().filter(|s| s.status == 200).count();
@@ -771,6 +777,7 @@ type RequestMaker =
 async fn for_a_while(
     candidates: &Arc<Vec<Candidate>>,
     secs: u64,
+    think_ms: u64,
     make: RequestMaker,
 ) -> anyhow::Result<Vec<Sample>> {
     let phase = Instant::now();
@@ -781,10 +788,19 @@ async fn for_a_while(
         set.spawn(async move {
             let c = &cands[i];
             let mut samples = Vec::new();
+            if think_ms > 0 {
+                // Spread the first requests over one think time, as candidates do not click in step.
+                let first = rand::random_range(0..=think_ms);
+                tokio::time::sleep(Duration::from_millis(first)).await;
+            }
             while Instant::now() < deadline {
                 let Some(req) = make(i, c) else { break };
                 let (s, _) = timed(phase, || req).await;
                 samples.push(s);
+                if think_ms > 0 {
+                    let pause = rand::random_range(think_ms / 2..=think_ms + think_ms / 2);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
             }
             samples
         });

@@ -122,8 +122,8 @@ kill "$BARE_PID" 2>/dev/null || true
 wait "$BARE_PID" 2>/dev/null || true
 say "loadgen: $SMALL candidates back to back"
 loadgen --label closed_loop_small --candidates "$SMALL" --save-seconds 15 --page-seconds 0 >"$WORK/small.json"
-say "loadgen: $CANDIDATES candidates, a save every ~2 s each"
-loadgen --label paced --candidates "$CANDIDATES" --think-ms 2000 --save-seconds 20 --page-seconds 0 >"$WORK/paced.json"
+say "loadgen: $CANDIDATES candidates, a save every ~2 s each, then an item page every ~2 s each"
+loadgen --label paced --candidates "$CANDIDATES" --think-ms 2000 --save-seconds 20 --page-seconds 20 >"$WORK/paced.json"
 say "loadgen: $CANDIDATES candidates, a save every ~1 s each"
 loadgen --label paced_fast --candidates "$CANDIDATES" --think-ms 1000 --save-seconds 20 --page-seconds 0 \
   >"$WORK/paced_fast.json"
@@ -252,6 +252,7 @@ exam item page: $(num "$C" item_pages_per_sec)/s (p50 $(num "$C" item_page_p50_m
 bank, $(num "$B" items) items ($(num "$B" questions) questions, $(num "$B" megabytes) MB): check $(num "$B" check_median_seconds) s (median of 5), import $(num "$B" first_seconds) s, idempotent re-import $(num "$B" second_seconds) s
 uploads, one file per format: read_upload (parse + check, median of 3) and the end-to-end import (read_upload + packs::import_read)
 $(cat "$WORK/bank_formats.txt" 2>/dev/null || echo "  (no per-format figures)")
+item page p99 with $CANDIDATES candidates each reading one every ~2 s: $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['headline']['item_page_p99_ms'])" "$P") ms (target < 50 ms: $(verdict "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['headline']['item_page_p99_ms'])" "$P")"))
 save p99 < 50 ms with $CANDIDATES candidates: $(verdict "$(num "$C" save_p99_ms)") back to back, $(verdict "$(num "$P" save_p99_ms)") at ~2 s, $(verdict "$(num "$F" save_p99_ms)") at ~1 s
 study loop: /progress of a candidate with $(num "$WORK/study.json" attempts) attempts and $(num "$WORK/study.json" deck_cards) review cards: p50 $(num "$WORK/study.json" progress_p50_ms) ms, p95 $(num "$WORK/study.json" progress_p95_ms) ms over 20 warm requests (target p95 < 100 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/study.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/study.json" healthz_p50_ms) ms
 class gradebook: $(num "$WORK/classes.json" members) members × $(num "$WORK/classes.json" assignments) assignments, $(num "$WORK/classes.json" attempts) attempts: p50 $(num "$WORK/classes.json" gradebook_p50_ms) ms, p95 $(num "$WORK/classes.json" gradebook_p95_ms) ms over 20 warm requests (target p95 < 300 ms: $(grep -o "\"met\": *[a-z]*" "$WORK/classes.json" | sed "s/.*: *//")); /healthz p50 $(num "$WORK/classes.json" healthz_p50_ms) ms

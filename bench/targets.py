@@ -33,6 +33,7 @@ targets = [
     ("saves / pgbench upsert (prepared)", r.get("saves_to_pgbench_prepared"), ">=", 0.7, ""),
     ("/static/app.css / bare axum static", r.get("static_to_bare_static"), ">=", 0.5, ""),
     ("save p99, 1,000 candidates saving every ~1 s", get(latest, "paced_fast", "headline", "save_p99_ms"), "<", 50, " ms"),
+    ("item page p99, 1,000 candidates every ~2 s", get(latest, "paced", "headline", "item_page_p99_ms"), "<", 50, " ms"),
     ("1,000 simultaneous starts, all answered", get(latest, "closed_loop", "start", "seconds"), "<=", 3, " s"),
     # Issue 16: the progress page of a candidate with 200 attempts and 5,000 review cards, 20 warm requests.
     ("progress page p95, 200 attempts, 5,000 cards", get(latest, "study", "progress_p95_ms"), "<", 100, " ms"),
