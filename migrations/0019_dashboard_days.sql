@@ -48,11 +48,9 @@ CREATE TABLE dashboard_day_domains (
     PRIMARY KEY (form_key, day, domain)
 );
 
--- Adds the inserted summaries, or takes the deleted ones away (`changed` is the statement's transition table).
--- Each upsert runs in key order, so concurrent submissions lock shared rows in the same order.
-CREATE FUNCTION dashboard_days_after_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
-DECLARE
-    sign integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+-- Adds `sign` (1 or -1) times the given summaries to the day rollups, with their attempts' domain points. Each
+-- upsert runs in key order, so concurrent submissions lock shared rows in the same order.
+CREATE FUNCTION dashboard_days_add(summaries attempt_summaries[], sign integer) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
     INSERT INTO dashboard_days AS d (form_key, day, ended, finished, scored, score_sum, judged, passes, n_used,
                                      used_sum, n_allowed, allowed_sum)
@@ -66,7 +64,7 @@ BEGIN
            sign * COALESCE(sum(c.minutes_used) FILTER (WHERE c.finished), 0),
            sign * count(c.minutes_allowed) FILTER (WHERE c.finished),
            sign * COALESCE(sum(c.minutes_allowed) FILTER (WHERE c.finished), 0)
-    FROM changed c
+    FROM unnest(summaries) c
     GROUP BY 1, 2
     ORDER BY 1, 2
     ON CONFLICT (form_key, day) DO UPDATE SET
@@ -79,7 +77,7 @@ BEGIN
     INSERT INTO dashboard_day_bins AS b (form_key, day, bin, attempts)
     SELECT COALESCE(c.form_id, '00000000-0000-0000-0000-000000000000'::uuid), (c.started_at AT TIME ZONE 'UTC')::date,
            LEAST(width_bucket(GREATEST(c.scaled_score, 0)::float8, 0, 1000, 20), 20) - 1, sign * count(*)
-    FROM changed c
+    FROM unnest(summaries) c
     WHERE c.finished AND c.scaled_score IS NOT NULL
     GROUP BY 1, 2, 3
     ORDER BY 1, 2, 3
@@ -88,12 +86,21 @@ BEGIN
     INSERT INTO dashboard_day_domains AS m (form_key, day, domain, attempts, earned, max)
     SELECT COALESCE(c.form_id, '00000000-0000-0000-0000-000000000000'::uuid), (c.started_at AT TIME ZONE 'UTC')::date,
            p.domain, sign * count(*), sign * sum(p.earned), sign * sum(p.max)
-    FROM changed c JOIN attempt_domain_points p ON p.attempt_id = c.attempt_id
+    FROM unnest(summaries) c JOIN attempt_domain_points p ON p.attempt_id = c.attempt_id
     WHERE c.finished
     GROUP BY 1, 2, 3
     ORDER BY 1, 2, 3
     ON CONFLICT (form_key, day, domain) DO UPDATE SET
         attempts = m.attempts + EXCLUDED.attempts, earned = m.earned + EXCLUDED.earned, max = m.max + EXCLUDED.max;
+END
+$fn$;
+
+-- Adds the inserted summaries, or takes the deleted ones away (`changed` is the statement's transition table).
+CREATE FUNCTION dashboard_days_after_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- A transition table's rows are records: ROW(c.*) gives them back their table's type.
+    PERFORM dashboard_days_add((SELECT array_agg(ROW(c.*)::attempt_summaries) FROM changed c),
+                               CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END);
     RETURN NULL;
 END
 $fn$;
@@ -121,29 +128,7 @@ CREATE TRIGGER attempt_summaries_figures_fixed BEFORE UPDATE ON attempt_summarie
     FOR EACH ROW EXECUTE FUNCTION attempt_summaries_figures_fixed();
 
 -- The backfill, from the summaries and domain points as they are.
-INSERT INTO dashboard_days (form_key, day, ended, finished, scored, score_sum, judged, passes, n_used, used_sum,
-                            n_allowed, allowed_sum)
-SELECT COALESCE(c.form_id, '00000000-0000-0000-0000-000000000000'::uuid), (c.started_at AT TIME ZONE 'UTC')::date,
-       count(*), count(*) FILTER (WHERE c.finished), count(c.scaled_score) FILTER (WHERE c.finished),
-       COALESCE(sum(GREATEST(c.scaled_score, 0)) FILTER (WHERE c.finished), 0),
-       count(c.passed) FILTER (WHERE c.finished), count(*) FILTER (WHERE c.finished AND c.passed),
-       count(c.minutes_used) FILTER (WHERE c.finished), COALESCE(sum(c.minutes_used) FILTER (WHERE c.finished), 0),
-       count(c.minutes_allowed) FILTER (WHERE c.finished),
-       COALESCE(sum(c.minutes_allowed) FILTER (WHERE c.finished), 0)
-FROM attempt_summaries c
-GROUP BY 1, 2;
-INSERT INTO dashboard_day_bins (form_key, day, bin, attempts)
-SELECT COALESCE(c.form_id, '00000000-0000-0000-0000-000000000000'::uuid), (c.started_at AT TIME ZONE 'UTC')::date,
-       LEAST(width_bucket(GREATEST(c.scaled_score, 0)::float8, 0, 1000, 20), 20) - 1, count(*)
-FROM attempt_summaries c
-WHERE c.finished AND c.scaled_score IS NOT NULL
-GROUP BY 1, 2, 3;
-INSERT INTO dashboard_day_domains (form_key, day, domain, attempts, earned, max)
-SELECT COALESCE(c.form_id, '00000000-0000-0000-0000-000000000000'::uuid), (c.started_at AT TIME ZONE 'UTC')::date,
-       p.domain, count(*), sum(p.earned), sum(p.max)
-FROM attempt_summaries c JOIN attempt_domain_points p ON p.attempt_id = c.attempt_id
-WHERE c.finished
-GROUP BY 1, 2, 3;
+SELECT dashboard_days_add(array_agg(s), 1) FROM attempt_summaries s;
 
 -- The exam's pass rates by month (`store::classes::pass_rates`, on the same page) read every ended exam attempt of
 -- the exam: this index holds what they need, so the read stays in the index.

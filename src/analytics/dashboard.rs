@@ -1,11 +1,10 @@
-//! Aggregations for the admin dashboard that are awkward in SQL: a histogram of scaled scores in bins of 50
-//! with the pass line on a bin edge, weekly or monthly buckets with the empty periods filled in, and a mean
-//! with its 95 % confidence interval. Pure.
+//! Aggregations for the admin dashboard and the gradebook: a histogram of scaled scores in bins of 50 with the
+//! pass line on a bin edge, the weeks or months of a time series with the empty ones included, and a mean with
+//! its 95 % confidence interval. Pure.
 
 use super::math::{mean, sample_sd, t_975};
 use crate::scoring::PASSING_SCORE;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
 
 /// The width of a histogram bin, in scaled-score points.
@@ -105,63 +104,6 @@ fn next_start(start: Date, period: Period) -> Option<Date> {
     }
 }
 
-/// One period of a time series.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PeriodBucket {
-    /// The period's first day (UTC).
-    pub start: Date,
-    /// Events (or values) in the period.
-    pub count: usize,
-    /// The mean of the values in the period; `None` when it is empty or when only counts were asked for.
-    pub mean: Option<f64>,
-}
-
-/// Counts events per period, from the first event's period to the last one's, empty periods included.
-pub fn count_by_period(times: &[OffsetDateTime], period: Period) -> Vec<PeriodBucket> {
-    let mut buckets = fill(times.iter().map(|t| (*t, None)), period);
-    for b in &mut buckets {
-        b.mean = None;
-    }
-    buckets
-}
-
-/// Counts and averages values per period (e.g. the mean scaled score per week), empty periods included.
-/// Non-finite values are ignored.
-pub fn mean_by_period(points: &[(OffsetDateTime, f64)], period: Period) -> Vec<PeriodBucket> {
-    fill(
-        points
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(t, v)| (*t, Some(*v))),
-        period,
-    )
-}
-
-fn fill(
-    points: impl Iterator<Item = (OffsetDateTime, Option<f64>)>,
-    period: Period,
-) -> Vec<PeriodBucket> {
-    let mut by: BTreeMap<Date, Vec<f64>> = BTreeMap::new();
-    let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
-    for (t, v) in points {
-        let start = period_start(t, period);
-        *counts.entry(start).or_default() += 1;
-        let values = by.entry(start).or_default();
-        values.extend(v);
-    }
-    let (Some(&first), Some(&last)) = (counts.keys().next(), counts.keys().next_back()) else {
-        return Vec::new();
-    };
-    periods(first, last, period)
-        .into_iter()
-        .map(|start| PeriodBucket {
-            start,
-            count: counts.get(&start).copied().unwrap_or(0),
-            mean: by.get(&start).and_then(|v| mean(v)),
-        })
-        .collect()
-}
-
 /// A mean with its two-sided 95 % confidence interval (Student's t with n − 1 degrees of freedom).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MeanCi {
@@ -239,45 +181,41 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_in_utc_and_gaps_are_filled() {
         // 2025-03-02 is a Sunday; 23:30 at −02:00 is already Monday 2025-03-03 in UTC.
-        let times = [
-            datetime!(2025-03-02 12:00 UTC),
-            datetime!(2025-03-02 23:30 -2),
-            datetime!(2025-03-04 08:00 UTC),
-            datetime!(2025-03-19 08:00 UTC),
-        ];
-        let b = count_by_period(&times, Period::Week);
-        let rows: Vec<(Date, usize)> = b.iter().map(|b| (b.start, b.count)).collect();
+        let week = |t| period_start(t, Period::Week);
+        assert_eq!(week(datetime!(2025-03-02 12:00 UTC)), date!(2025 - 02 - 24));
+        assert_eq!(week(datetime!(2025-03-02 23:30 -2)), date!(2025 - 03 - 03));
+        assert_eq!(week(datetime!(2025-03-04 08:00 UTC)), date!(2025 - 03 - 03));
+        assert_eq!(week(datetime!(2025-03-19 08:00 UTC)), date!(2025 - 03 - 17));
         assert_eq!(
-            rows,
+            periods(date!(2025 - 02 - 24), date!(2025 - 03 - 19), Period::Week),
             vec![
-                (date!(2025 - 02 - 24), 1),
-                (date!(2025 - 03 - 03), 2),
-                (date!(2025 - 03 - 10), 0),
-                (date!(2025 - 03 - 17), 1),
+                date!(2025 - 02 - 24),
+                date!(2025 - 03 - 03),
+                date!(2025 - 03 - 10),
+                date!(2025 - 03 - 17),
             ]
         );
-        assert!(b.iter().all(|b| b.mean.is_none()));
     }
 
     #[test]
-    fn months_roll_over_the_year_and_carry_means() {
-        let points = [
-            (datetime!(2024-11-30 10:00 UTC), 600.0),
-            (datetime!(2024-11-01 00:00 UTC), 700.0),
-            (datetime!(2025-01-15 10:00 UTC), 810.0),
-        ];
-        let b = mean_by_period(&points, Period::Month);
-        let rows: Vec<(Date, usize, Option<f64>)> =
-            b.iter().map(|b| (b.start, b.count, b.mean)).collect();
+    fn months_roll_over_the_year() {
+        let month = |t| period_start(t, Period::Month);
         assert_eq!(
-            rows,
+            month(datetime!(2024-11-30 10:00 UTC)),
+            date!(2024 - 11 - 01)
+        );
+        assert_eq!(
+            month(datetime!(2024-11-01 00:00 UTC)),
+            date!(2024 - 11 - 01)
+        );
+        assert_eq!(
+            periods(date!(2024 - 11 - 30), date!(2025 - 01 - 15), Period::Month),
             vec![
-                (date!(2024 - 11 - 01), 2, Some(650.0)),
-                (date!(2024 - 12 - 01), 0, None),
-                (date!(2025 - 01 - 01), 1, Some(810.0)),
+                date!(2024 - 11 - 01),
+                date!(2024 - 12 - 01),
+                date!(2025 - 01 - 01)
             ]
         );
-        assert!(mean_by_period(&[], Period::Week).is_empty());
     }
 
     #[test]

@@ -217,18 +217,18 @@ fn assemble(
 ) -> Dashboard {
     let all = weeks.iter().fold(WeekSums::default(), |all, w| all.add(w));
     // The line runs from the first week with a score to the last, the weeks between included.
-    let scored: Vec<&WeekSums> = weeks.iter().filter(|w| w.scored > 0).collect();
-    let by_week: HashMap<Date, &WeekSums> = weeks
-        .iter()
-        .filter_map(|w| w.week.map(|d| (d, w)))
-        .collect();
+    let scored = |w: &&WeekSums| w.scored > 0;
     let line = match (
-        scored.first().and_then(|w| w.week),
-        scored.last().and_then(|w| w.week),
+        weeks.iter().find(scored).and_then(|w| w.week),
+        weeks.iter().rfind(scored).and_then(|w| w.week),
     ) {
         (Some(first), Some(last)) => periods(first, last, Period::Week),
         _ => Vec::new(),
     };
+    let by_week: HashMap<Date, &WeekSums> = weeks
+        .iter()
+        .filter_map(|w| w.week.map(|d| (d, w)))
+        .collect();
     Dashboard {
         started: open + count(all.ended),
         finished: count(all.finished),
@@ -255,8 +255,8 @@ fn assemble(
     }
 }
 
-/// The dashboard's figures for the filter, from the rollups (`attempt_summaries`, `attempt_domain_points`,
-/// maintained when an attempt ends) and the open attempts. Agrees with [`dashboard_live`].
+/// The dashboard's figures for the filter, from the day rollups (migration 0019, kept as attempts end) and the
+/// open attempts. Agrees with [`dashboard_live`].
 pub async fn dashboard(db: &PgPool, f: &DashboardFilter) -> Result<Dashboard, sqlx::Error> {
     dashboard_in(db, f, None).await
 }

@@ -292,15 +292,8 @@ pub async fn secure_for_owner(
     )
     .execute(&mut *db)
     .await?;
-    sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
-        .execute(&mut *db)
-        .await?;
-    sqlx::query!(
-        "UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-        user_id
-    )
-    .execute(&mut *db)
-    .await?;
+    super::users::delete_sessions(&mut *db, user_id).await?;
+    super::tokens::revoke_all(&mut *db, user_id).await?;
     Ok(())
 }
 

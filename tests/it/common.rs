@@ -140,6 +140,17 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Starts another instance on this app's database (as behind a load balancer, or after a restart) and returns
+    /// its base URL. The same browser keeps its session there: cookies are per host, not per port.
+    pub async fn another_instance(&self) -> String {
+        let other = Application::build(Config::for_database(&self.database_url))
+            .await
+            .expect("a second instance");
+        let url = format!("http://127.0.0.1:{}", other.port());
+        tokio::spawn(other.run_until_stopped());
+        url
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }

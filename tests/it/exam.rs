@@ -266,11 +266,7 @@ async fn an_attempt_resumes_on_another_instance_with_the_clock_still_running() {
         .await
         .unwrap();
     // A second instance on the same database (as after a restart, or behind a load balancer).
-    let other = ai102::Application::build(Config::for_database(&app.database_url))
-        .await
-        .unwrap();
-    let other_url = format!("http://127.0.0.1:{}", other.port());
-    tokio::spawn(other.run_until_stopped());
+    let other_url = app.another_instance().await;
     let n = position_of(&app, id, "t-single").await;
     // The same browser (cookies are per host, not per port) keeps its session on the other instance.
     let html = app
@@ -426,11 +422,7 @@ async fn two_tabs_on_two_instances_save_last_writer_wins_per_item_and_submit_onc
     let id = start(&app).await;
     // Tab B reaches another instance on the same database (behind a load balancer); the browser's cookies
     // are per host, so both tabs share the session.
-    let other = ai102::Application::build(Config::for_database(&app.database_url))
-        .await
-        .unwrap();
-    let tab_b = format!("http://127.0.0.1:{}", other.port());
-    tokio::spawn(other.run_until_stopped());
+    let tab_b = app.another_instance().await;
     let tab_a = app.address.clone();
     let token = app.csrf("/exams").await;
     let single = position_of(&app, id, "t-single").await;
@@ -1158,11 +1150,7 @@ async fn a_save_through_either_of_two_warm_instances_lets_no_late_locked_or_fore
     with_test_form(&app, 30).await;
     candidate(&app).await;
     let id = start(&app).await;
-    let other = ai102::Application::build(Config::for_database(&app.database_url))
-        .await
-        .unwrap();
-    let tab_b = format!("http://127.0.0.1:{}", other.port());
-    tokio::spawn(other.run_until_stopped());
+    let tab_b = app.another_instance().await;
     let tab_a = app.address.clone();
     let token = app.csrf("/exams").await;
     let autosave = |base: &str, position: i32, fields: &[(&str, &str)]| {

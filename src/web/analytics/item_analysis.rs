@@ -174,12 +174,13 @@ pub async fn instructor(
             None => store::item_analysis_in(&state.read_db, owner, Some(&exam.blueprint_id)).await,
         }
     };
-    // The questions without an explanation or a reference, read while the analysis is computed.
+    if q.wants_csv() {
+        return instructor_csv(q.chart(), &analysis.await?);
+    }
+    // The page also lists the questions without an explanation or a reference: read while the analysis is
+    // computed.
     let without = store::without_explanation(&state.read_db, owner, Some(&exam.blueprint_id));
     let (a, without) = tokio::try_join!(analysis, without)?;
-    if q.wants_csv() {
-        return instructor_csv(q.chart(), &a);
-    }
     let item_row = |s: &crate::analytics::item_stats::ItemStats| ItemRow {
         id: s.item_id.clone(),
         domain: s.domain.clone(),
