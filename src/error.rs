@@ -92,6 +92,16 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::Database(ref d) if d.code().is_some_and(|c| is_outage_sqlstate(&c)) => {
                 AppError::Unavailable(e.into())
             }
+            // A NUL character that got past the extractors: PostgreSQL refuses it in text (22021) and in
+            // jsonb (22P05). The request is at fault, not the server.
+            sqlx::Error::Database(ref d)
+                if d.code().is_some_and(|c| c == "22021" || c == "22P05") =>
+            {
+                AppError::BadRequest(
+                    "the request has text with a NUL character, which can't be stored; remove it"
+                        .into(),
+                )
+            }
             other => AppError::Internal(other.into()),
         }
     }

@@ -217,6 +217,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         if session.csrf_token.is_empty() || !secrets_equal(&given, &session.csrf_token) {
             return Err(AppError::Csrf);
         }
+        if let Some(name) = crate::web::nul_pair(&pairs) {
+            return Err(AppError::BadRequest(format!(
+                "the field `{name}` has a NUL character; text may not contain one"
+            )));
+        }
         let value = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
             AppError::BadRequest(format!("the form is incomplete or malformed: {e}"))
         })?;

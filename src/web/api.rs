@@ -10,7 +10,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::Json;
+use axum::{Json, RequestExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -83,7 +83,13 @@ where
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, s).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Ok(Query(value)) => match crate::web::nul_field(parts.uri.query().unwrap_or("")) {
+                None => Ok(ApiQuery(value)),
+                Some(name) => Err(AppError::BadRequest(format!(
+                    "the query parameter `{name}` has a NUL character (%00); text may not contain one"
+                ))
+                .into()),
+            },
             Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
         }
     }
@@ -99,14 +105,49 @@ where
 {
     type Rejection = ApiError;
     async fn from_request(req: Request, s: &S) -> Result<Self, Self::Rejection> {
+        // The body is read here (within the route's body limit) so that its text can be checked for NUL
+        // characters after it parses; `Bytes` clones share one buffer.
+        let (parts, body) = req.with_limited_body().into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("the body could not be read: {e}")))?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
         match Json::<T>::from_request(req, s).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
+            Ok(Json(value)) => match json_nul_at(&bytes) {
+                None => Ok(ApiJson(value)),
+                Some(at) => Err(AppError::Unprocessable(format!(
+                    "the JSON body has a NUL character (\\u0000) at byte {at}; text may not contain one"
+                ))
+                .into()),
+            },
             Err(e @ JsonRejection::JsonDataError(_)) => {
                 Err(AppError::Unprocessable(e.body_text()).into())
             }
             Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
         }
     }
+}
+
+/// Where the first `\u0000` escape of a JSON text is, as a byte offset. JSON can carry a NUL character only
+/// as that escape, and a backslash occurs only inside strings, so each escape is stepped over whole (an
+/// escaped backslash followed by `u0000` is text, not a NUL). PostgreSQL refuses NUL in `text` and `jsonb`.
+pub(crate) fn json_nul_at(json: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if json.get(i + 1) == Some(&b'u') {
+            if json.get(i + 2..i + 6) == Some(b"0000".as_slice()) {
+                return Some(i);
+            }
+            i += 6;
+        } else {
+            i += 2;
+        }
+    }
+    None
 }
 
 /// Who the token belongs to.
@@ -262,5 +303,27 @@ pub async fn openapi_json() -> axum::response::Response {
             crate::error::AppError::internal(anyhow::anyhow!("the OpenAPI document was not built"))
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_nul_at;
+
+    #[test]
+    fn a_nul_escape_is_found_where_it_is() {
+        assert_eq!(json_nul_at(br#"{"code":"ab\u0000c"}"#), Some(11));
+        assert_eq!(json_nul_at(br#"{"\u0000":1}"#), Some(2));
+        assert_eq!(json_nul_at(br#"["x\"\u0000"]"#), Some(5));
+    }
+
+    #[test]
+    fn other_escapes_and_escaped_backslashes_are_text() {
+        assert_eq!(json_nul_at(br#"{"code":"AB-12"}"#), None);
+        assert_eq!(json_nul_at(br#"{"a":"\\u0000"}"#), None);
+        assert_eq!(json_nul_at(br#"{"a":"\u00001","b":"\u0001\n"}"#), Some(6));
+        assert_eq!(json_nul_at(br#"{"a":"\u0001\n\t\\"}"#), None);
+        assert_eq!(json_nul_at(br#"{"a":"\u000"#), None);
+        assert_eq!(json_nul_at(b"\\"), None);
     }
 }

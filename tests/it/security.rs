@@ -1386,3 +1386,76 @@ async fn a_malformed_id_in_a_path_is_the_not_found_page_or_a_problem_document() 
         Some("application/problem+json")
     );
 }
+
+/// PostgreSQL refuses a NUL character in text and jsonb. Wherever one comes in (a JSON body, a query
+/// string, a form, a path), the answer is a 4xx that says so, never a 500, and nothing is stored.
+#[tokio::test]
+async fn a_nul_character_in_any_input_is_a_clear_client_error_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    app.create_user("cand@example.com", Role::Candidate).await;
+    app.sign_in("cand@example.com", PASSWORD).await;
+    let token = app.api_token("cand@example.com").await;
+    let api = app.api(&token);
+
+    let r = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/classes/join",
+            Some(&serde_json::json!({ "code": "AB\u{0}CD" })),
+        )
+        .await;
+    assert_eq!(r.status(), 422, "a NUL in a JSON body");
+    let problem: serde_json::Value = r.json().await.expect("a problem document");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("NUL") && detail.contains("at byte 11"),
+        "the detail says what and where: {detail}"
+    );
+    // An escaped backslash before `u0000` is text, and the code is merely unknown.
+    let r = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/classes/join",
+            Some(&serde_json::json!({ "code": "AB\\u0000CD" })),
+        )
+        .await;
+    assert_eq!(r.status(), 404, "the text `\\u0000` is allowed");
+
+    let r = api.get("/api/v1/plan?exam=AI%00103").await;
+    assert_eq!(r.status(), 400, "a NUL in a query string");
+    let problem: serde_json::Value = r.json().await.expect("a problem document");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("`exam`") && d.contains("NUL")),
+        "the detail names the parameter: {problem}"
+    );
+
+    // A path parameter reaches SQL unchecked; the database's refusal is mapped to a 400.
+    let r = api.post("/api/v1/forms/ai%00102/attempts").await;
+    assert_eq!(r.status(), 400, "a NUL in a path parameter");
+
+    let zone = "SELECT time_zone FROM users WHERE email = 'cand@example.com'";
+    let zone_before: String = sqlx::query_scalar(zone)
+        .fetch_one(&app.db)
+        .await
+        .expect("the account");
+    let r = app
+        .post_form(
+            "/account",
+            "/account/time-zone",
+            &[("time_zone", "Europe/Paris\u{0}")],
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a NUL in a form field");
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("time_zone") && html.contains("NUL"),
+        "the page names the field: {html:.600}"
+    );
+    let zone_after: String = sqlx::query_scalar(zone)
+        .fetch_one(&app.db)
+        .await
+        .expect("the account");
+    assert_eq!(zone_before, zone_after, "nothing was stored");
+}
