@@ -83,13 +83,7 @@ where
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, s).await {
-            Ok(Query(value)) => match crate::web::nul_field(parts.uri.query().unwrap_or("")) {
-                None => Ok(ApiQuery(value)),
-                Some(name) => Err(AppError::BadRequest(format!(
-                    "the query parameter `{name}` has a NUL character (%00); text may not contain one"
-                ))
-                .into()),
-            },
+            Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(e) => Err(AppError::BadRequest(e.body_text()).into()),
         }
     }

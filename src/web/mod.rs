@@ -418,16 +418,6 @@ impl Layout {
     }
 }
 
-/// The first field of URL-encoded pairs (a query string or a form body) whose name or value has a NUL
-/// character, which PostgreSQL refuses in text; None when there is none or the pairs don't decode (the
-/// extractor reports that).
-pub fn nul_field(urlencoded: &str) -> Option<String> {
-    if !urlencoded.contains("%00") {
-        return None;
-    }
-    nul_pair(&serde_urlencoded::from_str::<Vec<(String, String)>>(urlencoded).ok()?)
-}
-
 /// The first of these decoded pairs whose name or value has a NUL character.
 pub fn nul_pair(pairs: &[(String, String)]) -> Option<String> {
     pairs
