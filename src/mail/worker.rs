@@ -2,7 +2,8 @@
 //! (with a lease, store::mail::claim), hands it to the SMTP server, and records the outcome:
 //! - accepted: sent, and its bodies removed;
 //! - refused for good (5xx), or not a valid message: failed, shown to admins on /admin/outbox;
-//! - anything else (server unreachable, 4xx, timeout): tried again after a growing wait.
+//! - anything else (server unreachable, 4xx, timeout): tried again after a growing wait, up to
+//!   [`MAX_TRIES`] tries (about two days); then failed like a refusal, with the last error.
 //!
 //! Delivery is at least once: a crash after the server accepted a message and before `mark_sent` committed
 //! leaves the message queued, and it is sent again, with the same Message-ID, once the lease runs out.
@@ -22,6 +23,17 @@ const POLL: Duration = Duration::from_secs(2);
 pub fn retry_delay(attempts: i32) -> u32 {
     let n = attempts.clamp(1, 12) as u32;
     (2u32 << (n - 1)).min(3600)
+}
+
+/// Tries before a message that keeps failing for a passing reason is failed: the waits of [`retry_delay`]
+/// add up to about 49 hours by the 60th (twelve tries in the first 68 minutes, then one an hour). Like an
+/// MTA's give-up time (RFC 5321 §4.5.4.1 suggests 4–5 days), shorter because our mail is about links and
+/// deadlines that are stale by then. An admin who sends it again from /admin/outbox starts the count anew.
+pub const MAX_TRIES: i32 = 60;
+
+/// Whether the `attempts`-th try, which failed for a passing reason, is the last one.
+pub fn gives_up(attempts: i32) -> bool {
+    attempts >= MAX_TRIES
 }
 
 /// Starts the worker when an SMTP server is configured.
@@ -84,6 +96,11 @@ async fn deliver(db: &PgPool, mailer: &Mailer, m: store::mail::Claimed) {
             tracing::warn!(message = %m.id, %error, "mail refused for good");
             record(store::mail::mark_failed(db, m.id, &error).await);
         }
+        Err(e) if gives_up(m.attempts) => {
+            let error = format!("gave up after {} tries; the last: {e}", m.attempts);
+            tracing::warn!(message = %m.id, %error, "mail failed");
+            record(store::mail::mark_failed(db, m.id, &error).await);
+        }
         Err(e) => {
             let error = e.to_string();
             let wait = retry_delay(m.attempts);
@@ -112,5 +129,15 @@ mod tests {
         assert_eq!(retry_delay(12), 3600);
         assert_eq!(retry_delay(100), 3600);
         assert_eq!(retry_delay(0), 2);
+    }
+
+    #[test]
+    fn the_last_try_comes_about_two_days_after_the_first() {
+        assert!(!gives_up(1) && !gives_up(MAX_TRIES - 1) && gives_up(MAX_TRIES));
+        let waited: u32 = (1..MAX_TRIES).map(retry_delay).sum();
+        assert!(
+            (47 * 3600..51 * 3600).contains(&waited),
+            "{waited} s before the last try"
+        );
     }
 }

@@ -80,7 +80,8 @@ pub async fn mark_sent(db: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// A permanent refusal (5xx) or a message that cannot be built: failed, shown to admins.
+/// A permanent refusal (5xx), a message that cannot be built, or a passing failure on the last try
+/// (`mail::worker::MAX_TRIES`): failed, shown to admins, its text kept to be sent again.
 pub async fn mark_failed(db: &PgPool, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE mail_outbox SET status = 'failed', last_error = $2 WHERE id = $1",
@@ -150,11 +151,11 @@ pub async fn outbox_counts(db: impl PgExecutor<'_>) -> Result<Vec<(String, i64)>
     Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }
 
-/// Puts a failed message back in the queue (an admin fixed the address or the server). False when it is not
-/// failed (or has no body any more).
+/// Puts a failed message back in the queue (an admin fixed the address or the server), its tries counted
+/// anew (`mail::worker::MAX_TRIES`). False when it is not failed (or has no body any more).
 pub async fn requeue(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
     let r = sqlx::query!(
-        "UPDATE mail_outbox SET status = 'queued', next_attempt_at = now(), last_error = NULL
+        "UPDATE mail_outbox SET status = 'queued', next_attempt_at = now(), last_error = NULL, attempts = 0
          WHERE id = $1 AND status = 'failed' AND body_text IS NOT NULL",
         id
     )

@@ -593,6 +593,95 @@ async fn the_worker_retries_while_the_server_is_unreachable_and_delivers_once_it
 }
 
 #[tokio::test]
+async fn a_message_still_failing_at_the_last_try_is_failed_and_an_admin_sends_it_again_with_a_new_count(
+) {
+    let port = free_port();
+    let app = TestApp::spawn_with(|c| {
+        let base = free_port();
+        c.bind = std::net::SocketAddr::from(([127, 0, 0, 1], base));
+        c.public_base_url = Some(format!("http://127.0.0.1:{base}"));
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.mail_from = "exams@sink.test".into();
+    })
+    .await;
+    new_user(&app, "lost@example.com", Role::Candidate).await;
+    new_user(&app, "root@example.com", Role::Admin).await;
+    app.other_browser()
+        .post_form(
+            "/account/reset",
+            "/account/reset",
+            &[("email", "lost@example.com")],
+        )
+        .await;
+    let row = || async {
+        sqlx::query_as::<_, (String, i32, Option<String>, bool)>(
+            "SELECT status, attempts, last_error, body_text IS NOT NULL FROM mail_outbox
+             WHERE to_address = 'lost@example.com'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    // Nothing listens on the port: a passing failure, tried again later.
+    let mut seen = row().await;
+    for _ in 0..100 {
+        if seen.1 >= 1 && seen.2.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seen = row().await;
+    }
+    assert_eq!((seen.0.as_str(), seen.1), ("queued", 1), "{seen:?}");
+    // Two days of tries later: the next one is the last.
+    sqlx::query(
+        "UPDATE mail_outbox SET attempts = $1, next_attempt_at = now() WHERE to_address = 'lost@example.com'",
+    )
+    .bind(ai102::mail::worker::MAX_TRIES - 1)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        seen = row().await;
+        if seen.0 != "queued" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.0, "failed", "{seen:?}");
+    assert_eq!(seen.1, ai102::mail::worker::MAX_TRIES);
+    let error = seen.2.clone().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!("gave up after {} tries; the last: ", seen.1)),
+        "{error}"
+    );
+    assert!(seen.3, "a failed message keeps its text, to be sent again");
+    assert_eq!(
+        app.sign_in("root@example.com", PASSWORD).await.status(),
+        303
+    );
+    let page = app.get("/admin/outbox").await.text().await.unwrap();
+    assert!(page.contains("gave up after"), "the admin sees why: {page}");
+    let id: Uuid =
+        sqlx::query_scalar("SELECT id FROM mail_outbox WHERE to_address = 'lost@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let r = app
+        .post_form("/admin/outbox", &format!("/admin/outbox/{id}/retry"), &[])
+        .await;
+    assert_eq!(location(&r), "/admin/outbox?saved=requeued");
+    // Sent again, it is tried at once and counted from one (the server is still down).
+    for _ in 0..100 {
+        seen = row().await;
+        if seen.0 == "queued" && seen.1 >= 1 && seen.2.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((seen.0.as_str(), seen.1), ("queued", 1), "{seen:?}");
+}
+
+#[tokio::test]
 async fn a_permanent_refusal_fails_the_message_and_shows_it_to_admins_who_can_send_it_again() {
     let sink = SmtpSink::start(&["bounce@example.com"]);
     let app = TestApp::spawn_with_mail(&sink, |_| {}).await;
