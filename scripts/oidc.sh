@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Ensures what the single sign-on tests need: panva's certified `oidc-provider` from the npm registry, pinned
-# below, installed into the git-ignored .oidc/ (once; again only when the pinned version changes). The tests
-# run it on loopback through tests/oidc/provider.mjs; tests/oidc/selfcheck.mjs checks that harness alone.
+# below and with every dependency locked by tests/oidc/package-lock.json, installed with `npm ci` into the
+# git-ignored .oidc/ (once; again when the lock changes). The tests run it on loopback through
+# tests/oidc/provider.mjs; tests/oidc/selfcheck.mjs checks that harness alone.
+#
+# To move to another version: change VERSION and tests/oidc/package.json, then in a scratch folder holding
+# that package.json run `npm install --package-lock-only --ignore-scripts` and copy its package-lock.json here.
 #
 #   scripts/oidc.sh                 install when missing (prints nothing on stdout)
 #   scripts/oidc.sh selfcheck       install when missing, then run tests/oidc/selfcheck.mjs
@@ -40,20 +44,19 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   install_debian nodejs npm
 fi
 
+LOCK=tests/oidc/package-lock.json
 have=$(installed_version)
-if [ "$have" != "$VERSION" ]; then
+if [ "$have" != "$VERSION" ] || ! cmp -s "$LOCK" "$DIR/package-lock.json"; then
   if [ -n "$have" ]; then
-    say "oidc-provider $have in $DIR/ is not the pinned $VERSION; reinstalling…"
+    say "oidc-provider in $DIR/ is not what $LOCK locks; reinstalling…"
   else
     say "installing oidc-provider $VERSION into $DIR/ (once)…"
   fi
   rm -rf "$DIR"
   mkdir -p "$DIR"
-  # A package.json of its own, so npm treats .oidc/ as the project and never walks up to another one.
-  printf '{ "name": "ai102-oidc", "private": true, "description": "scripts/oidc.sh installs this; git-ignored" }\n' \
-    > "$DIR/package.json"
-  if ! npm install --prefix "$DIR" --save-exact --no-audit --no-fund --ignore-scripts --loglevel=error \
-      "oidc-provider@$VERSION" >&2; then
+  # The project's package.json and lock, so npm treats .oidc/ as the project and never walks up to another.
+  cp tests/oidc/package.json "$LOCK" "$DIR/"
+  if ! npm ci --prefix "$DIR" --no-audit --no-fund --ignore-scripts --loglevel=error >&2; then
     say "npm could not install oidc-provider $VERSION (is the npm registry reachable?)"
     rm -rf "$DIR"
     exit 1
