@@ -131,8 +131,10 @@ CREATE TRIGGER attempt_summaries_figures_fixed BEFORE UPDATE ON attempt_summarie
 SELECT dashboard_days_add(array_agg(s), 1) FROM attempt_summaries s;
 
 -- The exam's pass rates by month (`store::classes::pass_rates`, on the same page) read every ended exam attempt of
--- the exam: this index holds what they need, so the read stays in the index.
-CREATE INDEX attempts_pass_rates_idx ON attempts (blueprint_id) INCLUDE (started_at, passed, assignment_id)
+-- the exam: this index holds what they need, so the read stays in the index (but for the `attempt_summaries` row
+-- that says whether an expired attempt finished, found by its id).
+CREATE INDEX attempts_pass_rates_idx ON attempts (blueprint_id)
+    INCLUDE (started_at, passed, assignment_id, ended_reason, id)
     WHERE mode = 'exam' AND ended_at IS NOT NULL AND passed IS NOT NULL;
 
 -- Staff pages open on the exam of the site's latest exam attempt (`store::exams::latest_site_wide`) when no exam is

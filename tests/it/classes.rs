@@ -1017,6 +1017,19 @@ async fn the_admin_reads_pass_rates_by_class_instructor_and_exam() {
     let attempt = attempt_in(&start(&cara, assignment).await);
     answer(&cara, attempt, "t-single", &[("choice", "a")]).await;
     cara.submit_attempt(attempt).await;
+    // Dan starts and walks away: his attempt expires with no answer, abandoned, and is in no pass rate (nor
+    // in the dashboard's figures on the same page).
+    let (dan, _) = member(&app, "dan@example.com", class).await;
+    let abandoned = attempt_in(&start(&dan, assignment).await);
+    sqlx::query("UPDATE attempts SET deadline = now() - interval '1 minute' WHERE id = $1")
+        .bind(abandoned)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        ai102::store::exam::finalize_expired(&app.db).await.unwrap(),
+        1
+    );
     let admin = app.other_browser();
     new_user(&app, "ada@example.com", Role::Admin).await;
     admin.sign_in("ada@example.com", PASSWORD).await;
@@ -1037,10 +1050,17 @@ async fn the_admin_reads_pass_rates_by_class_instructor_and_exam() {
         .text()
         .await
         .unwrap();
-    assert!(
-        csv.lines().any(|l| l.starts_with("class,Evening cohort,")),
-        "{csv}"
-    );
+    for by in ["class,Evening cohort,", "exam,AI-102,"] {
+        let attempts = csv
+            .lines()
+            .find(|l| l.starts_with(by))
+            .and_then(|l| l.split(',').nth(3))
+            .unwrap_or_else(|| panic!("no {by} row: {csv}"));
+        assert_eq!(
+            attempts, "1",
+            "Cara's attempt, not Dan's abandoned one: {csv}"
+        );
+    }
 }
 
 #[tokio::test]
