@@ -13,6 +13,15 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// The `password_hash` of an account without a password (made by single sign-on, or whose password single
+/// sign-on took away): no password verifies against it.
+pub const NONE: &str = "!";
+
+/// Whether an account with this stored hash has a password at all.
+pub fn is_set(stored: &str) -> bool {
+    stored != NONE
+}
+
 /// Hashes a password (PHC string).
 pub async fn hash(password: String) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || {

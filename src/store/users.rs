@@ -481,6 +481,22 @@ pub async fn reset_password(
     Ok(Change::Done)
 }
 
+/// Whether this session was signed in less than `minutes` ago (by the database's clock).
+pub async fn signed_in_within(
+    db: impl PgExecutor<'_>,
+    id_hash: &[u8],
+    minutes: i32,
+) -> Result<bool, sqlx::Error> {
+    let fresh = sqlx::query_scalar!(
+        r#"SELECT created_at > now() - make_interval(mins => $2) AS "fresh!" FROM sessions WHERE id_hash = $1"#,
+        id_hash,
+        minutes
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(fresh.unwrap_or(false))
+}
+
 /// Ends every session of a user; returns how many there were.
 pub async fn delete_sessions(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<u64, sqlx::Error> {
     let r = sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)

@@ -41,6 +41,10 @@ pub struct AccountPage {
     pub classes: Vec<crate::store::classes::ClassRow>,
     /// Why deleting the account was refused.
     pub delete_error: Option<String>,
+    /// The account has a password (one made by single sign-on has none, and confirms a deletion otherwise).
+    pub has_password: bool,
+    /// How recent a sign-in must be to delete an account without a password.
+    pub fresh_minutes: i32,
     /// The address's confirmation and the mail preferences.
     pub mail: store::mail::MailState,
     /// Links can be mailed (PUBLIC_BASE_URL is set): the address can be confirmed and changed.
@@ -73,6 +77,8 @@ async fn account_page(
         exams: store::exams::list(&state.db).await?,
         classes: store::classes::of_member(&state.db, user.id).await?,
         delete_error: None,
+        has_password: password::is_set(&store::users::password_hash(&state.db, user.id).await?),
+        fresh_minutes: DELETE_FRESH_MINUTES,
         target: store::exams::target_of(&state.db, user.id).await?,
         time_zone: store::users::time_zone(&state.db, user.id).await?,
         zones: store::users::time_zone_names(&state.db).await?,
@@ -351,36 +357,68 @@ pub async fn download_data(
 pub struct DeleteForm {
     #[serde(default)]
     password: String,
+    /// The account's address, typed to confirm, when it has no password.
+    #[serde(default)]
+    email: String,
+}
+
+/// An account without a password is deleted only from a session signed in (by single sign-on) this recently:
+/// the provider's sign-in stands in for the password, as a bank asks for a fresh sign-in before a payment.
+const DELETE_FRESH_MINUTES: i32 = 15;
+
+/// Why a deletion is not confirmed: a wrong password, or for an account without one, a mistyped address or a
+/// sign-in older than [`DELETE_FRESH_MINUTES`]. None when it is.
+async fn unconfirmed(
+    state: &AppState,
+    user: &crate::auth::session::User,
+    session: &crate::auth::session::Session,
+    form: &DeleteForm,
+) -> AppResult<Option<String>> {
+    let stored = store::users::password_hash(&state.db, user.id).await?;
+    if password::is_set(&stored) {
+        let right = password::verify(form.password.clone(), Some(stored))
+            .await
+            .map_err(AppError::Internal)?;
+        return Ok((!right).then(|| "Your password is wrong: the account was not deleted.".into()));
+    }
+    if form.email.trim().to_lowercase() != user.email {
+        return Ok(Some(
+            "Type your account's e-mail address to confirm: the account was not deleted.".into(),
+        ));
+    }
+    let fresh = match &session.id_hash {
+        Some(id) => store::users::signed_in_within(&state.db, id, DELETE_FRESH_MINUTES).await?,
+        None => false,
+    };
+    Ok((!fresh).then(|| {
+        format!(
+            "Your account has no password, so a recent sign-in confirms it is you: sign out, sign in again with \
+             single sign-on, and delete the account within {DELETE_FRESH_MINUTES} minutes."
+        )
+    }))
 }
 
 /// POST /account/delete: with the account's password, deletes the account (its attempts are kept, anonymised,
-/// for the statistics) and signs out.
+/// for the statistics) and signs out. An account without a password (made by single sign-on) confirms with its
+/// e-mail address, typed, from a session signed in within [`DELETE_FRESH_MINUTES`].
 pub async fn delete_account(
     State(state): State<AppState>,
     CurrentUser(user, session): CurrentUser,
     jar: axum_extra::extract::cookie::CookieJar,
     CsrfForm(form): CsrfForm<DeleteForm>,
 ) -> AppResult<Response> {
-    let stored = store::users::password_hash(&state.db, user.id).await?;
-    let refuse = |why: &str| why.to_owned();
-    let refusal = if !password::verify(form.password.clone(), Some(stored))
-        .await
-        .map_err(AppError::Internal)?
-    {
-        Some(refuse(
-            "Your password is wrong: the account was not deleted.",
-        ))
-    } else {
-        match store::own_data::delete_account(&state.db, user.id).await? {
+    let refusal = match unconfirmed(&state, &user, &session, &form).await? {
+        Some(why) => Some(why),
+        None => match store::own_data::delete_account(&state.db, user.id).await? {
             store::own_data::Deletion::Deleted { attempts_kept } => {
                 tracing::info!(attempts_kept, "an account was deleted");
                 None
             }
-            store::own_data::Deletion::LastAdmin => Some(refuse(
-                "You are the last active admin: make another account an admin first.",
-            )),
+            store::own_data::Deletion::LastAdmin => {
+                Some("You are the last active admin: make another account an admin first.".into())
+            }
             store::own_data::Deletion::NotFound => return Err(AppError::NotFound),
-        }
+        },
     };
     if let Some(why) = refusal {
         let mut page = account_page(&state, &user, &session, None, None, None).await?;

@@ -423,3 +423,56 @@ async fn an_admin_adds_changes_and_removes_a_provider_and_bad_settings_are_refus
         3
     );
 }
+
+#[tokio::test]
+async fn an_account_made_by_single_sign_on_is_deleted_with_its_address_typed_after_a_recent_sign_in(
+) {
+    let (app, _idp) = with_sso(json!({})).await;
+    let r = oidc_provider::sign_in(&app, "corp", "", "alice").await;
+    assert_eq!(r.status(), 303);
+    let page = app.get("/account").await.text().await.unwrap();
+    assert!(
+        page.contains("id=\"delete-email\"") && !page.contains("id=\"delete-password\""),
+        "no password to ask for: the address is typed instead"
+    );
+    let alice = "SELECT count(*) FROM users WHERE email = 'alice@corp.test'";
+    let r = app
+        .post_form("/account", "/account/delete", &[("email", "bob@corp.test")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Type your account"));
+    // The sign-in is 16 minutes old: not recent enough to stand in for a password.
+    sqlx::query(
+        "UPDATE sessions SET created_at = now() - interval '16 minutes'
+         WHERE user_id = (SELECT id FROM users WHERE email = 'alice@corp.test')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let r = app
+        .post_form(
+            "/account",
+            "/account/delete",
+            &[("email", " Alice@Corp.test")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("sign in again with single sign-on"));
+    assert_eq!(app.count(alice).await, 1, "nothing was deleted");
+    // Signed in again with the provider: the account goes.
+    oidc_provider::sign_in(&app, "corp", "", "alice").await;
+    let r = app
+        .post_form(
+            "/account",
+            "/account/delete",
+            &[("email", "alice@corp.test")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/?account=deleted");
+    assert_eq!(app.count(alice).await, 0);
+}
