@@ -549,17 +549,44 @@ async fn without_public_base_url_no_link_is_mailed_and_the_reset_page_says_why()
     assert_eq!(queued, 0);
 }
 
-#[tokio::test]
-async fn the_worker_retries_while_the_server_is_unreachable_and_delivers_once_it_is_back() {
-    let port = free_port();
-    let app = TestApp::spawn_with(|c| {
+/// An app whose SMTP server is expected on `port` (where nothing listens until a test starts a sink there).
+async fn with_smtp_at(port: u16) -> TestApp {
+    TestApp::spawn_with(|c| {
         let base = free_port();
         c.bind = std::net::SocketAddr::from(([127, 0, 0, 1], base));
         c.public_base_url = Some(format!("http://127.0.0.1:{base}"));
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
         c.mail_from = "exams@sink.test".into();
     })
-    .await;
+    .await
+}
+
+/// The status, tries, last error and whether the text is kept of the one message to `to`.
+type OutboxRow = (String, i32, Option<String>, bool);
+
+/// That message's row once `done` holds, or after 10 s as it is then.
+async fn outbox_row_once(app: &TestApp, to: &str, done: impl Fn(&OutboxRow) -> bool) -> OutboxRow {
+    let mut row = OutboxRow::default();
+    for _ in 0..100 {
+        row = sqlx::query_as(
+            "SELECT status, attempts, last_error, body_text IS NOT NULL FROM mail_outbox WHERE to_address = $1",
+        )
+        .bind(to)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        if done(&row) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    row
+}
+
+#[tokio::test]
+async fn the_worker_retries_while_the_server_is_unreachable_and_delivers_once_it_is_back() {
+    let port = free_port();
+    let app = with_smtp_at(port).await;
     new_user(&app, "patient@example.com", Role::Candidate).await;
     let r = app
         .post_form(
@@ -596,14 +623,7 @@ async fn the_worker_retries_while_the_server_is_unreachable_and_delivers_once_it
 async fn a_message_still_failing_at_the_last_try_is_failed_and_an_admin_sends_it_again_with_a_new_count(
 ) {
     let port = free_port();
-    let app = TestApp::spawn_with(|c| {
-        let base = free_port();
-        c.bind = std::net::SocketAddr::from(([127, 0, 0, 1], base));
-        c.public_base_url = Some(format!("http://127.0.0.1:{base}"));
-        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        c.mail_from = "exams@sink.test".into();
-    })
-    .await;
+    let app = with_smtp_at(port).await;
     new_user(&app, "lost@example.com", Role::Candidate).await;
     new_user(&app, "root@example.com", Role::Admin).await;
     app.other_browser()
@@ -613,24 +633,9 @@ async fn a_message_still_failing_at_the_last_try_is_failed_and_an_admin_sends_it
             &[("email", "lost@example.com")],
         )
         .await;
-    let row = || async {
-        sqlx::query_as::<_, (String, i32, Option<String>, bool)>(
-            "SELECT status, attempts, last_error, body_text IS NOT NULL FROM mail_outbox
-             WHERE to_address = 'lost@example.com'",
-        )
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-    };
     // Nothing listens on the port: a passing failure, tried again later.
-    let mut seen = row().await;
-    for _ in 0..100 {
-        if seen.1 >= 1 && seen.2.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        seen = row().await;
-    }
+    let lost = "lost@example.com";
+    let seen = outbox_row_once(&app, lost, |r| r.1 >= 1 && r.2.is_some()).await;
     assert_eq!((seen.0.as_str(), seen.1), ("queued", 1), "{seen:?}");
     // Two days of tries later: the next one is the last.
     sqlx::query(
@@ -640,13 +645,7 @@ async fn a_message_still_failing_at_the_last_try_is_failed_and_an_admin_sends_it
     .execute(&app.db)
     .await
     .unwrap();
-    for _ in 0..100 {
-        seen = row().await;
-        if seen.0 != "queued" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = outbox_row_once(&app, lost, |r| r.0 != "queued").await;
     assert_eq!(seen.0, "failed", "{seen:?}");
     assert_eq!(seen.1, ai102::mail::worker::MAX_TRIES);
     let error = seen.2.clone().unwrap_or_default();
@@ -671,13 +670,7 @@ async fn a_message_still_failing_at_the_last_try_is_failed_and_an_admin_sends_it
         .await;
     assert_eq!(location(&r), "/admin/outbox?saved=requeued");
     // Sent again, it is tried at once and counted from one (the server is still down).
-    for _ in 0..100 {
-        seen = row().await;
-        if seen.0 == "queued" && seen.1 >= 1 && seen.2.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = outbox_row_once(&app, lost, |r| r.0 == "queued" && r.1 >= 1 && r.2.is_some()).await;
     assert_eq!((seen.0.as_str(), seen.1), ("queued", 1), "{seen:?}");
 }
 

@@ -1395,15 +1395,16 @@ async fn a_nul_character_in_any_input_is_a_clear_client_error_not_a_server_error
     app.create_user("cand@example.com", Role::Candidate).await;
     app.sign_in("cand@example.com", PASSWORD).await;
     let token = app.api_token("cand@example.com").await;
-    let api = app.api(&token);
+    let api = &app.api(&token);
+    let join = |code: &'static str| {
+        let body = serde_json::json!({ "code": code });
+        async move {
+            api.send(reqwest::Method::POST, "/api/v1/classes/join", Some(&body))
+                .await
+        }
+    };
 
-    let r = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/classes/join",
-            Some(&serde_json::json!({ "code": "AB\u{0}CD" })),
-        )
-        .await;
+    let r = join("AB\u{0}CD").await;
     assert_eq!(r.status(), 422, "a NUL in a JSON body");
     let problem: serde_json::Value = r.json().await.expect("a problem document");
     let detail = problem["detail"].as_str().unwrap_or_default();
@@ -1412,13 +1413,7 @@ async fn a_nul_character_in_any_input_is_a_clear_client_error_not_a_server_error
         "the detail says what and where: {detail}"
     );
     // An escaped backslash before `u0000` is text, and the code is merely unknown.
-    let r = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/classes/join",
-            Some(&serde_json::json!({ "code": "AB\\u0000CD" })),
-        )
-        .await;
+    let r = join("AB\\u0000CD").await;
     assert_eq!(r.status(), 404, "the text `\\u0000` is allowed");
 
     // A query string's text is the handler's: a search drops control characters (tests/it/pack_list.rs),
